@@ -1,0 +1,5 @@
+"""Admin views: applications."""
+
+
+def register(admin) -> None:
+    """Register this area's views."""

@@ -1,0 +1,5 @@
+"""Admin views: audit."""
+
+
+def register(admin) -> None:
+    """Register this area's views."""

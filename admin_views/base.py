@@ -1,0 +1,196 @@
+"""The secure base every admin view inherits: default deny, row scope, transactions, audit."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView
+from flask_admin.actions import action
+from flask_admin.contrib.peewee import ModelView
+from flask_admin.contrib.peewee.form import save_inline
+from flask_admin.model.helpers import get_mdict_item_or_list
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import IntegrityError
+
+from app.db import db
+from app.services import access, audit, records
+from app.services.errors import DomainError
+
+
+def deny(view):
+    """Send anonymous people to the login page and answer 403 to the rest."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+    abort(403)
+
+
+class SecureMixin:
+    """Access rule shared by model views and plain views: a permission to see, default deny."""
+
+    # Permission to open the view; None means every logged-in staff member.
+    required_permission: str | None = "__nobody__"
+
+    def is_accessible(self):
+        if not current_user.is_authenticated:
+            return False
+        return self.required_permission is None or access.can(current_user, self.required_permission)
+
+    def inaccessible_callback(self, name, **kwargs):
+        return deny(self)
+
+
+class SecureBaseView(SecureMixin, BaseView):
+    """A plain page of the panel."""
+
+
+class SecureIndexView(SecureMixin, AdminIndexView):
+    """The home page: every logged-in staff member."""
+
+    required_permission = None
+
+
+class SecureModelView(SecureMixin, ModelView):
+    """A list/form view of one model, with the peewee backend's traps mended (CONVENTIONS 7)."""
+
+    form_base_class = FlaskForm
+    # Permission to create, edit and delete; without it the view is read-only.
+    manage_permission: str | None = None
+    can_view_details = True
+    can_export = False
+    page_size = 25
+    can_set_page_size = True
+
+    @property
+    def can_create(self):
+        return self._may_manage()
+
+    @property
+    def can_edit(self):
+        return self._may_manage()
+
+    @property
+    def can_delete(self):
+        return self._may_manage()
+
+    def _may_manage(self) -> bool:
+        return bool(self.manage_permission) and access.can(current_user, self.manage_permission)
+
+    def is_accessible(self):
+        if not current_user.is_authenticated:
+            return False
+        codes = [c for c in (self.required_permission, self.manage_permission) if c]
+        return access.can_any(current_user, codes)
+
+    # --- row scope: the list and every single-row lookup ---------------------------------
+
+    def get_query(self):
+        return access.scope(self.model.select(), current_user, self.model)
+
+    def get_one(self, id):
+        obj = super().get_one(id)
+        if obj is not None and not access.can_see(current_user, obj):
+            abort(403)
+        return obj
+
+    def _guard_write(self):
+        # Flask-Admin checks can_create/can_edit itself but answers a redirect; a guessed
+        # write URL deserves a plain 403.
+        if not self._may_manage():
+            abort(403)
+
+    def create_view(self):
+        self._guard_write()
+        return super().create_view()
+
+    def edit_view(self):
+        if request.method == "POST":
+            self._guard_write()
+        elif not self._may_manage():
+            id_ = get_mdict_item_or_list(request.args, "id")
+            return redirect(self.get_url(".details_view", id=id_, url=request.args.get("url")))
+        return super().edit_view()
+
+    def delete_view(self):
+        self._guard_write()
+        return super().delete_view()
+
+    def action_view(self):
+        self._guard_write()
+        return super().action_view()
+
+    # --- domain validation hook -------------------------------------------------------------
+
+    def validate_model(self, model, is_created: bool) -> None:
+        """Check the area's rules; raise DomainError with a Russian message to refuse."""
+
+    def on_model_change(self, form, model, is_created):
+        self.validate_model(model, is_created)
+
+    # --- writes: one transaction each, audited, never cascading -----------------------------
+
+    def _report(self, exc) -> None:
+        if isinstance(exc, DomainError):
+            flash(exc.message, "error")
+        else:
+            flash(records.integrity_message(exc), "error")
+
+    def create_model(self, form):
+        try:
+            with db.atomic():
+                model = self.model()
+                form.populate_obj(model)
+                self._on_model_change(form, model, True)
+                model.save(force_insert=True)
+                save_inline(form, model)
+                audit.record(current_user, "create", model, after=model.snapshot())
+        except (DomainError, IntegrityError) as exc:
+            self._report(exc)
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        before = model.snapshot()
+        try:
+            with db.atomic():
+                form.populate_obj(model)
+                self._on_model_change(form, model, False)
+                model.save()
+                save_inline(form, model)
+                audit.record(current_user, "update", model, before=before, after=model.snapshot())
+        except (DomainError, IntegrityError) as exc:
+            self._report(exc)
+            # The instance holds rejected values; reload so nothing half-applied lingers.
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def delete_record(self, model) -> None:
+        """Delete one row inside the caller's transaction, refusing when others depend on it."""
+        self.on_model_delete(model)
+        records.ensure_deletable(model)
+        before = model.snapshot()
+        model.delete_instance()
+        audit.record(current_user, "delete", model, before=before)
+
+    def delete_model(self, model):
+        try:
+            with db.atomic():
+                self.delete_record(model)
+        except (DomainError, IntegrityError) as exc:
+            self._report(exc)
+            return False
+        self.after_model_delete(model)
+        return True
+
+    @action("delete", "Удалить", "Удалить выбранные записи?")
+    def action_delete(self, ids):
+        """Delete the selected rows all together or not at all."""
+        pk = self.model._meta.primary_key
+        try:
+            with db.atomic():
+                rows = list(self.get_query().where(pk.in_(ids)))
+                for row in rows:
+                    self.delete_record(row)
+        except (DomainError, IntegrityError) as exc:
+            self._report(exc)
+            return
+        flash(f"Удалено записей: {len(rows)}.", "success")

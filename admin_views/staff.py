@@ -1,0 +1,5 @@
+"""Admin views: staff."""
+
+
+def register(admin) -> None:
+    """Register this area's views."""

@@ -1,0 +1,58 @@
+"""The ejournal application factory."""
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from app.config import Config
+
+
+def _load_config(app: Flask, config) -> None:
+    """Apply a config class (default Config) and then a dict of overrides."""
+    base = Config
+    overrides = {}
+    if isinstance(config, dict):
+        overrides = config
+    elif config is not None:
+        base = config
+    values = {k: getattr(base, k) for k in dir(base) if k.isupper()}
+    values.update(overrides)
+    values = Config.finalize(values)
+    app.config.update(values)
+
+
+def create_app(config=None) -> Flask:
+    """Build the web application: config, database, login, translations, admin panel, CLI."""
+    app = Flask(__name__)
+    _load_config(app, config)
+    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("TESTING"):
+        app.jinja_env.undefined = StrictUndefined
+
+    from app.db import init_db, register_request_hooks
+
+    init_db(app.config["DATABASE_URL"])
+    register_request_hooks(app)
+
+    from app.extensions import babel, csrf, login_manager
+
+    babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"])
+    csrf.init_app(app)
+
+    from app import auth
+
+    auth.init_app(app, login_manager)
+
+    from admin_views import init_admin
+
+    init_admin(app)
+
+    from app import cli
+
+    cli.init_app(app)
+
+    from app import web
+
+    web.init_app(app)
+    return app

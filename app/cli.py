@@ -1,0 +1,72 @@
+"""Command-line tools: `flask db …`, `flask staff …`, `flask seed-demo`."""
+
+import click
+from flask.cli import AppGroup
+
+from app.db import db
+
+db_cli = AppGroup("db", help="Схема базы данных: миграции.")
+staff_cli = AppGroup("staff", help="Сотрудники и доступ.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade():
+    """Apply pending migrations."""
+    from app import migrate
+
+    from app.services import roles
+
+    with db.connection_context():
+        done = migrate.upgrade()
+        roles.sync_builtin()
+    click.echo(f"Применено миграций: {len(done)}." + (f" ({', '.join(done)})" if done else ""))
+
+
+@db_cli.command("rollback")
+@click.option("--steps", default=1, show_default=True, help="Сколько последних миграций откатить.")
+def db_rollback(steps):
+    """Roll back the last applied migrations."""
+    from app import migrate
+
+    with db.connection_context():
+        undone = migrate.rollback(steps)
+    click.echo(f"Откачено миграций: {len(undone)}." + (f" ({', '.join(undone)})" if undone else ""))
+
+
+@db_cli.command("create")
+@click.argument("name")
+def db_create(name):
+    """Write a new migration from the difference between the models and the schema."""
+    from app import migrate
+
+    with db.connection_context():
+        created = migrate.router().create(name, auto="app.models")
+    click.echo(f"Создана миграция: {created}" if created else "Изменений в моделях нет.")
+
+
+@staff_cli.command("create-admin")
+@click.argument("login")
+@click.option("--password", prompt="Пароль", hide_input=True, confirmation_prompt="Повторите пароль",
+              help="Пароль (без параметра будет запрошен).")
+@click.option("--last-name", default="Администратор", show_default=True)
+@click.option("--first-name", default="Системы", show_default=True)
+def staff_create_admin(login, password, last_name, first_name):
+    """Create a staff member with the administrator role."""
+    from app.services import staff as staff_service
+    from app.services.errors import DomainError
+
+    with db.connection_context():
+        try:
+            staff = staff_service.create_staff(
+                None, login=login, last_name=last_name, first_name=first_name,
+                password=password, role_codes=["admin"], source="cli",
+            )
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"Создан администратор {staff.login} ({staff.full_name}).")
+
+
+def init_app(app):
+    """Register the command groups."""
+    app.cli.add_command(db_cli)
+    app.cli.add_command(staff_cli)

@@ -1,0 +1,88 @@
+"""The database handle, the base model and the per-request connection hooks."""
+
+import datetime as dt
+import decimal
+
+from peewee import DatabaseProxy, Model, SqliteDatabase
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+    "cache_size": -64 * 1024,
+}
+
+
+def open_database(url: str):
+    """Return a peewee database for a URL, with our SQLite pragmas applied."""
+    if url.startswith("sqlite"):
+        database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
+    else:
+        database = connect(url, autoconnect=True)
+    return database
+
+
+def init_db(url: str):
+    """Bind the global proxy to the database at url and return it."""
+    database = open_database(url)
+    db.initialize(database)
+    return database
+
+
+def is_sqlite() -> bool:
+    """Tell whether the bound database is SQLite."""
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def register_request_hooks(app):
+    """Open a connection for each request and close only the one we opened."""
+
+    @app.before_request
+    def _db_connect():
+        from flask import g
+
+        g._db_opened = db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _db_close(exc):
+        from flask import g
+
+        if getattr(g, "_db_opened", False) and not db.is_closed():
+            db.close()
+
+
+def plain_value(value):
+    """Turn a field value into something JSON can hold (for audit snapshots and exports)."""
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+class BaseModel(Model):
+    """Base of every model: bound to the proxy, able to snapshot its own values."""
+
+    # Fields that never appear in audit snapshots (secrets).
+    audit_exclude: tuple[str, ...] = ()
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+    def snapshot(self) -> dict:
+        """Return the row's column values as plain JSON-able data, secrets left out."""
+        data = {}
+        for name, field in self._meta.fields.items():
+            if name in self.audit_exclude:
+                continue
+            data[field.column_name if field.column_name.endswith("_id") else name] = plain_value(
+                self.__data__.get(name)
+            )
+        return data

@@ -1,0 +1,166 @@
+"""The school, its years, terms, holidays, classes, subjects and enrollments."""
+
+import datetime as dt
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+)
+
+from app.db import BaseModel
+from app.models.changes import ExportedModel
+from app.models.people import Staff, Student
+
+
+class SchoolSettings(BaseModel):
+    """The school's own settings; exactly one row."""
+
+    name = CharField(max_length=300, default="Школа")
+    school_code = CharField(max_length=32, default="")
+    # Changing or deleting a mark older than this many days asks for a reason.
+    mark_edit_days = IntegerField(default=7)
+    upload_max_mb = IntegerField(default=10)
+
+    class Meta:
+        table_name = "school_settings"
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def load(cls) -> "SchoolSettings":
+        """Return the settings row, creating the default one on first use."""
+        row = cls.get_or_none()
+        return row if row is not None else cls.create()
+
+
+class SchoolYear(ExportedModel):
+    """A school year such as 2026/2027; exactly one is current."""
+
+    record_type = "school_year"
+
+    name = CharField(max_length=20, unique=True)
+    start_date = DateField()
+    end_date = DateField()
+    is_current = BooleanField(default=False)
+
+    class Meta:
+        table_name = "school_year"
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def current(cls) -> "SchoolYear | None":
+        return cls.get_or_none(cls.is_current == True)  # noqa: E712
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.end_date
+
+
+TERM_KINDS = (("quarter", "четверть"), ("trimester", "триместр"), ("half", "полугодие"))
+
+
+class Term(ExportedModel):
+    """A quarter or trimester inside a school year; a closed term is read-only."""
+
+    record_type = "term"
+
+    year = ForeignKeyField(SchoolYear, backref="terms")
+    kind = CharField(max_length=10, choices=TERM_KINDS, default="quarter")
+    number = IntegerField()
+    start_date = DateField()
+    end_date = DateField()
+    closed = BooleanField(default=False)
+
+    class Meta:
+        table_name = "term"
+        indexes = ((("year", "kind", "number"), True),)
+
+    def __str__(self):
+        label = dict(TERM_KINDS).get(self.kind, self.kind)
+        return f"{self.number} {label}"
+
+    @classmethod
+    def containing(cls, day: dt.date):
+        return cls.select().where((cls.start_date <= day) & (cls.end_date >= day))
+
+
+class Holiday(BaseModel):
+    """Days without lessons (vacations, public holidays) inside a school year."""
+
+    year = ForeignKeyField(SchoolYear, backref="holidays")
+    name = CharField(max_length=200)
+    start_date = DateField()
+    end_date = DateField()
+
+    class Meta:
+        table_name = "holiday"
+
+    def __str__(self):
+        return f"{self.name} ({self.start_date:%d.%m}–{self.end_date:%d.%m.%Y})"
+
+
+class ClassGroup(ExportedModel):
+    """A class (form) such as 5А in a school year; its class teacher sees all its subjects."""
+
+    record_type = "class_group"
+
+    year = ForeignKeyField(SchoolYear, backref="classes")
+    grade = IntegerField()
+    letter = CharField(max_length=4)
+    class_teacher = ForeignKeyField(Staff, backref="led_classes", null=True)
+
+    class Meta:
+        table_name = "class_group"
+        indexes = ((("year", "grade", "letter"), True),)
+
+    def __str__(self):
+        return f"{self.grade}{self.letter}"
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+
+class Subject(ExportedModel):
+    """A school subject."""
+
+    record_type = "subject"
+
+    name = CharField(max_length=200, unique=True)
+    short_name = CharField(max_length=40, null=True)
+
+    class Meta:
+        table_name = "subject"
+
+    def __str__(self):
+        return self.name
+
+
+class Enrollment(ExportedModel):
+    """A student's membership of a class over a span of dates (open-ended while it lasts)."""
+
+    record_type = "enrollment"
+
+    student = ForeignKeyField(Student, backref="enrollments")
+    class_group = ForeignKeyField(ClassGroup, backref="enrollments")
+    start_date = DateField()
+    end_date = DateField(null=True)
+
+    class Meta:
+        table_name = "enrollment"
+        indexes = ((("class_group", "start_date"), False),)
+
+    def __str__(self):
+        until = f"{self.end_date:%d.%m.%Y}" if self.end_date else "…"
+        return f"{self.student} — {self.class_group} ({self.start_date:%d.%m.%Y}–{until})"
+
+    @classmethod
+    def active_on(cls, day: dt.date):
+        return cls.select().where(
+            (cls.start_date <= day) & ((cls.end_date.is_null()) | (cls.end_date >= day))
+        )

@@ -1,0 +1,172 @@
+"""Who may do what (permissions) and who may see which rows (scope): one place for both (DESIGN 1)."""
+
+from app.models import (
+    Absence,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    Guardian,
+    HomeworkFile,
+    Lesson,
+    Mark,
+    Permission,
+    RolePermission,
+    Staff,
+    StaffRole,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    TimetableSlot,
+)
+
+VIEW_ALL = "journal.view_all"
+
+
+def permissions_of(staff) -> frozenset[str]:
+    """Return the permission codes a staff member holds through all their roles (cached on the object)."""
+    if staff is None or not getattr(staff, "id", None) or not getattr(staff, "active", False):
+        return frozenset()
+    cached = getattr(staff, "_permission_cache", None)
+    if cached is None:
+        rows = (
+            Permission.select(Permission.code)
+            .join(RolePermission)
+            .join(StaffRole, on=(StaffRole.role == RolePermission.role))
+            .where(StaffRole.staff == staff.id)
+            .distinct()
+        )
+        cached = frozenset(row.code for row in rows)
+        staff._permission_cache = cached
+    return cached
+
+
+def forget_permissions(staff) -> None:
+    """Drop the cached permissions of a staff object (after its roles changed)."""
+    if staff is not None and hasattr(staff, "_permission_cache"):
+        del staff._permission_cache
+
+
+def can(staff, code: str) -> bool:
+    """Answer whether the staff member holds the permission code."""
+    return code in permissions_of(staff)
+
+
+def can_any(staff, codes) -> bool:
+    """Answer whether the staff member holds at least one of the codes."""
+    held = permissions_of(staff)
+    return any(code in held for code in codes)
+
+
+def sees_everything(staff) -> bool:
+    """Deputy, head and administrator see every row; others see their own scope."""
+    return can(staff, VIEW_ALL)
+
+
+def led_class_ids(staff):
+    """Return a subquery of the ids of the classes whose class teacher this is."""
+    return ClassGroup.select(ClassGroup.id).where(ClassGroup.class_teacher == staff.id)
+
+
+def taught_class_ids(staff):
+    """Return a subquery of the ids of the classes the staff member teaches or leads."""
+    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(
+        TeachingAssignment.teacher == staff.id
+    )
+    return assigned | led_class_ids(staff)
+
+
+def is_class_teacher(staff) -> bool:
+    """Answer whether the staff member is the class teacher of any class."""
+    return bool(staff) and ClassGroup.select().where(ClassGroup.class_teacher == staff.id).exists()
+
+
+def _lesson_ids(staff):
+    return Lesson.select(Lesson.id).where(
+        (Lesson.teacher == staff.id)
+        | (Lesson.planned_teacher == staff.id)
+        | (Lesson.class_group.in_(led_class_ids(staff)))
+    )
+
+
+def _student_ids(staff):
+    return Enrollment.select(Enrollment.student).where(
+        Enrollment.class_group.in_(taught_class_ids(staff))
+    )
+
+
+# For each model, how a staff member without VIEW_ALL is limited. A model missing here
+# shows nothing to such a person (default deny); None means the rows are not personal.
+_SCOPES = {
+    ClassGroup: lambda q, s: q.where(ClassGroup.id.in_(taught_class_ids(s))),
+    Enrollment: lambda q, s: q.where(Enrollment.class_group.in_(taught_class_ids(s))),
+    Student: lambda q, s: q.where(Student.id.in_(_student_ids(s))),
+    StudentGuardian: lambda q, s: q.where(StudentGuardian.student.in_(_student_ids(s))),
+    Guardian: lambda q, s: q.where(
+        Guardian.id.in_(
+            StudentGuardian.select(StudentGuardian.guardian).where(
+                StudentGuardian.student.in_(_student_ids(s))
+            )
+        )
+    ),
+    TeachingAssignment: lambda q, s: q.where(
+        (TeachingAssignment.teacher == s.id)
+        | (TeachingAssignment.class_group.in_(led_class_ids(s)))
+    ),
+    TimetableSlot: lambda q, s: q.where(TimetableSlot.class_group.in_(taught_class_ids(s))),
+    Lesson: lambda q, s: q.where(Lesson.id.in_(_lesson_ids(s))),
+    Mark: lambda q, s: q.where(Mark.lesson.in_(_lesson_ids(s))),
+    Absence: lambda q, s: q.where(Absence.lesson.in_(_lesson_ids(s))),
+    HomeworkFile: lambda q, s: q.where(HomeworkFile.lesson.in_(_lesson_ids(s))),
+    DiaryApplication: lambda q, s: q.where(DiaryApplication.student.in_(_student_ids(s))),
+    Staff: lambda q, s: q.where(Staff.id == s.id),
+}
+_UNSCOPED_NAMES = {"Subject", "SchoolYear", "Term", "Holiday", "WorkType", "SchoolSettings"}
+
+
+def scope(query, staff, model=None):
+    """Limit a select query to the rows of `model` (default: the query's model) the staff member may see."""
+    model = model or query.model
+    nothing = model._meta.primary_key.is_null()
+    if staff is None or not getattr(staff, "id", None):
+        return query.where(nothing)
+    if sees_everything(staff) or model.__name__ in _UNSCOPED_NAMES:
+        return query
+    rule = _SCOPES.get(model)
+    return query.where(nothing) if rule is None else rule(query, staff)
+
+
+def can_see(staff, instance) -> bool:
+    """Answer whether one row lies inside the staff member's scope."""
+    model = type(instance)
+    query = scope(model.select(model._meta.primary_key), staff, model)
+    return query.where(model._meta.primary_key == instance.get_id()).exists()
+
+
+def can_edit_lesson(staff, lesson) -> bool:
+    """A teacher edits the lessons they give (their own and the ones they substitute)."""
+    if not can(staff, "journal.edit_own"):
+        return False
+    return lesson.teacher_id == staff.id
+
+
+def uid_scope(staff) -> dict:
+    """Describe what a staff member's portal UID gives access to (R7.2).
+
+    A teacher checks their own subjects in their own classes; a class teacher checks every
+    subject of their class. Returned as {"subjects": [(class, subject), …], "classes": [class, …]}.
+    """
+    assignments = (
+        TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject)
+        .join(ClassGroup)
+        .switch(TeachingAssignment)
+        .join(Subject)
+        .where(TeachingAssignment.teacher == staff.id)
+        .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name)
+    )
+    led = ClassGroup.select().where(ClassGroup.class_teacher == staff.id)
+    led = led.order_by(ClassGroup.grade, ClassGroup.letter)
+    return {
+        "subjects": [(a.class_group, a.subject) for a in assignments],
+        "classes": list(led),
+    }
