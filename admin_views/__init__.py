@@ -3,7 +3,7 @@
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from admin_views import account, applications, audit, home, school, staff, students
+from admin_views import account, applications, audit, exports, home, journal, school, staff, students
 
 
 def init_admin(app) -> Admin:
@@ -16,10 +16,12 @@ def init_admin(app) -> Admin:
         theme=Bootstrap4Theme(swatch="cerulean", base_template="layout.html"),
     )
     # Order here is the order of the menu.
+    journal.register(admin)
     school.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)
+    exports.register(admin)
     audit.register(admin)
     account.register(admin)
     return admin

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask db …`, `flask staff …`, `flask seed-demo`."""
+"""`flask db …` (migrations) and `flask staff …` (accounts)."""
 
 import click
 from flask.cli import AppGroup
@@ -66,7 +66,7 @@ def staff_create_admin(login, password, last_name, first_name):
     click.echo(f"Создан администратор {staff.login} ({staff.full_name}).")
 
 
-def init_app(app):
+def register(app):
     """Register the command groups."""
     app.cli.add_command(db_cli)
     app.cli.add_command(staff_cli)

@@ -1,0 +1,5 @@
+"""Admin views: journal."""
+
+
+def register(admin) -> None:
+    """Register this area's views."""

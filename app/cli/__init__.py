@@ -1,0 +1,9 @@
+"""Command-line tools, one group (module) per area: `flask db …`, `flask staff …`, `flask seed-demo`, `flask export …`."""
+
+from app.cli import core, demo, export
+
+
+def init_app(app):
+    """Register every area's commands."""
+    for module in (core, demo, export):
+        module.register(app)

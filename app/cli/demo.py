@@ -1,0 +1,5 @@
+"""Commands: demo."""
+
+
+def register(app) -> None:
+    """Register this area's commands."""

@@ -1,0 +1,5 @@
+"""Commands: export."""
+
+
+def register(app) -> None:
+    """Register this area's commands."""
