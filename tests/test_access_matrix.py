@@ -1,0 +1,198 @@
+"""Walk every registered admin view for anonymous, teacher, head and admin (CONVENTIONS 13).
+
+The expectations are an explicit table, not derived from the views' own settings: a new
+view that is missing from the table fails `test_every_view_is_in_the_matrix`.
+"""
+
+import datetime as dt
+
+import pytest
+from flask_admin.contrib.peewee import ModelView
+
+from app.models import (
+    MODELS,
+    Absence,
+    AuditEntry,
+    ChangeCounter,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    Guardian,
+    Holiday,
+    Lesson,
+    Mark,
+    SchoolSettings,
+    SchoolYear,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    Term,
+    TimetableSlot,
+    WorkType,
+)
+from tests.conftest import login
+
+# endpoint -> {role: "manage" | "view" | None}; None means 403 for that role.
+MODEL_VIEWS = {
+    "schoolsettings": {"admin": "manage", "head": "view", "teacher": "view"},
+    "schoolyear": {"admin": "manage", "head": "view", "teacher": "view"},
+    "term": {"admin": "manage", "head": "view", "teacher": "view"},
+    "holiday": {"admin": "manage", "head": "view", "teacher": "view"},
+    "classgroup": {"admin": "manage", "head": "view", "teacher": "view"},
+    "subject": {"admin": "manage", "head": "view", "teacher": "view"},
+    "worktype": {"admin": "manage", "head": "view", "teacher": "view"},
+    "teachingassignment": {"admin": "manage", "head": "view", "teacher": "view"},
+    "timetableslot": {"admin": "manage", "head": "view", "teacher": "view"},
+    "student": {"admin": "manage", "head": "view", "teacher": "view"},
+    "guardian": {"admin": "manage", "head": "view", "teacher": "view"},
+    "studentguardian": {"admin": "manage", "head": "view", "teacher": "view"},
+    "enrollment": {"admin": "manage", "head": "view", "teacher": "view"},
+    "diaryapplication": {"admin": "manage", "head": "view", "teacher": None},
+    "staff": {"admin": "manage", "head": None, "teacher": None},
+    "role": {"admin": "manage", "head": None, "teacher": None},
+    "auditentry": {"admin": "view", "head": "view", "teacher": None},
+}
+# Rows every logged-in person may see (not personal): the teacher sees them too.
+UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "worktype"}
+
+# Plain pages: endpoint -> {role: expected GET status}.
+PAGE_VIEWS = {
+    "admin": {"admin": 200, "head": 200, "teacher": 200},
+    "account": {"admin": 200, "head": 200, "teacher": 200},
+    "uids": {"admin": 200, "head": 403, "teacher": 403},
+}
+
+ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
+
+
+@pytest.fixture
+def world(app, make_staff):
+    """One row of every model, all belonging to a class the test teacher does not teach."""
+    other = make_staff("other", roles=["teacher"], last_name="Смирнов")
+    year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True)
+    term = Term.create(year=year, kind="quarter", number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 26))
+    Holiday.create(year=year, name="Осенние каникулы", start_date=dt.date(2026, 10, 27), end_date=dt.date(2026, 11, 4))
+    SchoolSettings.load()
+    subject = Subject.create(name="Математика")
+    work = WorkType.create(name="Ответ на уроке")
+    group = ClassGroup.create(year=year, grade=5, letter="Б", class_teacher=other)
+    student = Student.create(last_name="Петров", first_name="Пётр")
+    guardian = Guardian.create(last_name="Петрова", first_name="Анна")
+    StudentGuardian.create(student=student, guardian=guardian, relation="mother")
+    Enrollment.create(student=student, class_group=group, start_date=dt.date(2026, 9, 1))
+    TeachingAssignment.create(year=year, teacher=other, class_group=group, subject=subject)
+    TimetableSlot.create(class_group=group, weekday=1, lesson_number=1, subject=subject, teacher=other,
+                         valid_from=dt.date(2026, 9, 1), valid_to=dt.date(2027, 5, 31))
+    lesson = Lesson.create(class_group=group, subject=subject, term=term, date=dt.date(2026, 9, 7), number=1,
+                           planned_teacher=other, teacher=other)
+    Mark.create(lesson=lesson, student=student, value="5", work_type=work)
+    Absence.create(lesson=lesson, student=student, reason="illness")
+    DiaryApplication.create(received_by=other, student=student, guardian=guardian, student_last_name="Петров",
+                            student_first_name="Пётр", guardian_last_name="Петрова", guardian_first_name="Анна",
+                            relation="mother", passport_presented=True, names_checked=True, pd_consent=True)
+    AuditEntry.create(source="system", action="create", model="Student", object_id=str(student.id), object_repr="Петров")
+    return {"other": other}
+
+
+def _state():
+    """Row counts of every table and the change counter: equal before and after a refused write."""
+    counts = {m.__name__: m.select().count() for m in MODELS if m is not ChangeCounter}
+    return counts, ChangeCounter.current(), [s.snapshot() for s in Staff.select().order_by(Staff.id)]
+
+
+def _model_views(app):
+    admin = app.extensions["admin"][0]
+    return {v.endpoint: v for v in admin._views if isinstance(v, ModelView)}
+
+
+def _page_views(app):
+    admin = app.extensions["admin"][0]
+    return {v.endpoint: v for v in admin._views if not isinstance(v, ModelView)}
+
+
+def test_every_view_is_in_the_matrix(app):
+    assert set(_model_views(app)) == set(MODEL_VIEWS)
+    assert set(_page_views(app)) == set(PAGE_VIEWS)
+
+
+def _any_row_id(view):
+    row = view.model.select(view.model._meta.primary_key).order_by(view.model._meta.primary_key).first()
+    assert row is not None, f"the test world has no {view.model.__name__}"
+    return row.get_id()
+
+
+def _write_requests(endpoint, row_id):
+    return [
+        ("post", f"/{endpoint}/new/", {}),
+        ("post", f"/{endpoint}/edit/?id={row_id}", {}),
+        ("post", f"/{endpoint}/delete/", {"id": row_id}),
+        ("post", f"/{endpoint}/action/", {"action": "delete", "rowid": row_id}),
+    ]
+
+
+def test_anonymous_is_sent_to_login_everywhere(app, client, world):
+    for endpoint, view in _model_views(app).items():
+        row_id = _any_row_id(view)
+        before = _state()
+        for url in (f"/{endpoint}/", f"/{endpoint}/details/?id={row_id}", f"/{endpoint}/new/", f"/{endpoint}/edit/?id={row_id}"):
+            response = client.get(url)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], url
+        for method, url, data in _write_requests(endpoint, row_id):
+            response = getattr(client, method)(url, data=data)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], url
+        assert _state() == before, endpoint
+    for endpoint, view in _page_views(app).items():
+        response = client.get(view.url if view.url.endswith("/") else view.url + "/")
+        assert response.status_code == 302 and "/login" in response.headers["Location"], endpoint
+
+
+@pytest.mark.parametrize("role", ["admin", "head", "teacher"])
+def test_model_views_answer_by_role(app, client, make_staff, world, role):
+    make_staff(f"{role}-user", roles=ROLES[role])
+    assert login(client, f"{role}-user").status_code == 302
+    for endpoint, view in _model_views(app).items():
+        expected = MODEL_VIEWS[endpoint][role]
+        row_id = _any_row_id(view)
+        before = _state()
+        listing = client.get(f"/{endpoint}/")
+        details = client.get(f"/{endpoint}/details/?id={row_id}")
+        if expected is None:
+            assert listing.status_code == 403, endpoint
+            assert details.status_code == 403, endpoint
+        else:
+            assert listing.status_code == 200, endpoint
+            out_of_scope = role == "teacher" and endpoint not in UNSCOPED
+            assert details.status_code == (403 if out_of_scope else 200), endpoint
+        if expected != "manage":
+            for url in (f"/{endpoint}/new/", f"/{endpoint}/edit/?id={row_id}"):
+                response = client.get(url)
+                # Read-only users get a refusal, or (edit) a redirect to the read-only details page.
+                assert response.status_code in (302, 403), url
+                if response.status_code == 302:
+                    assert "/details/" in response.headers["Location"], url
+            for method, url, data in _write_requests(endpoint, row_id):
+                assert getattr(client, method)(url, data=data).status_code == 403, url
+        else:
+            assert client.get(f"/{endpoint}/new/").status_code in (200, 302), endpoint
+            assert client.get(f"/{endpoint}/edit/?id={row_id}").status_code == 200, endpoint
+        assert _state() == before, endpoint
+
+
+@pytest.mark.parametrize("role", ["admin", "head", "teacher"])
+def test_pages_answer_by_role(app, client, make_staff, world, role):
+    make_staff(f"{role}-user", roles=ROLES[role])
+    assert login(client, f"{role}-user").status_code == 302
+    for endpoint, view in _page_views(app).items():
+        url = view.url if view.url.endswith("/") else view.url + "/"
+        assert client.get(url).status_code == PAGE_VIEWS[endpoint][role], endpoint
+
+
+def test_menu_shows_only_what_a_person_may_open(app, client, make_staff, world):
+    make_staff("teacher-user", roles=["teacher"])
+    login(client, "teacher-user")
+    html = client.get("/").get_data(as_text=True)
+    for endpoint, view in _model_views(app).items():
+        if MODEL_VIEWS[endpoint]["teacher"] is None:
+            assert f'href="/{endpoint}/"' not in html, endpoint
