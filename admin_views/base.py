@@ -1,7 +1,7 @@
 """The secure base every admin view inherits: default deny, row scope, transactions, audit."""
 
 from flask import abort, flash, redirect, request, url_for
-from flask_admin import AdminIndexView, BaseView
+from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
@@ -56,6 +56,7 @@ class SecureModelView(SecureMixin, ModelView):
     can_view_details = True
     can_export = False
     page_size = 25
+    page_size_options = (25, 50, 100)
     can_set_page_size = True
 
     @property
@@ -90,16 +91,21 @@ class SecureModelView(SecureMixin, ModelView):
             abort(403)
         return obj
 
+    # Overriding an exposed view drops its URL unless it is exposed again (Flask-Admin's
+    # metaclass collects only decorated methods), hence the repeated @expose below.
+
     def _guard_write(self):
         # Flask-Admin checks can_create/can_edit itself but answers a redirect; a guessed
         # write URL deserves a plain 403.
         if not self._may_manage():
             abort(403)
 
+    @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
         self._guard_write()
         return super().create_view()
 
+    @expose("/edit/", methods=("GET", "POST"))
     def edit_view(self):
         if request.method == "POST":
             self._guard_write()
@@ -108,13 +114,20 @@ class SecureModelView(SecureMixin, ModelView):
             return redirect(self.get_url(".details_view", id=id_, url=request.args.get("url")))
         return super().edit_view()
 
+    @expose("/delete/", methods=("POST",))
     def delete_view(self):
         self._guard_write()
         return super().delete_view()
 
+    @expose("/action/", methods=("POST",))
     def action_view(self):
         self._guard_write()
         return super().action_view()
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        self._guard_write()
+        return super().ajax_update()
 
     # --- domain validation hook -------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 import decimal
+import functools
+import re
 
 from peewee import DatabaseProxy, Model, SqliteDatabase
 from playhouse.db_url import connect
@@ -17,10 +19,34 @@ SQLITE_PRAGMAS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern:
+    parts, chars = [], iter(pattern)
+    for ch in chars:
+        if escape and ch == escape:
+            parts.append(re.escape(next(chars, "")))
+        elif ch == "%":
+            parts.append(".*")
+        elif ch == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts), re.S | re.IGNORECASE)
+
+
+def unicode_like(pattern, value, escape=None):
+    """SQLite's LIKE, case-insensitive for Cyrillic too (the built-in one folds only ASCII)."""
+    if pattern is None or value is None:
+        return None
+    return _like_regex(pattern, escape).fullmatch(str(value)) is not None
+
+
 def open_database(url: str):
-    """Return a peewee database for a URL, with our SQLite pragmas applied."""
+    """Return a peewee database for a URL, with our SQLite pragmas and Unicode LIKE applied."""
     if url.startswith("sqlite"):
         database = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=True)
+        # -1: one function for both LIKE forms (with and without ESCAPE).
+        database.register_function(unicode_like, "like", -1)
     else:
         database = connect(url, autoconnect=True)
     return database

@@ -166,5 +166,10 @@ def login_as(client, make_staff):
 
 def form_errors(html: str) -> list[str]:
     """Return the error messages shown on a page (flash alerts and field feedback)."""
-    found = re.findall(r'class="(?:alert alert-danger|invalid-feedback|help-block form-text text-danger)[^"]*"[^>]*>\s*(.*?)\s*</', html, re.S)
-    return [re.sub(r"<[^>]+>", "", f).strip() for f in found if f.strip()]
+    found = re.findall(
+        r'<div class="(?:alert alert-danger|invalid-feedback|help-block form-text text-danger)[^"]*"[^>]*>(.*?)</div>',
+        html,
+        re.S,
+    )
+    texts = [re.sub(r"<[^>]+>|&times;", "", f) for f in found]
+    return [" ".join(t.split()) for t in texts if t.strip()]

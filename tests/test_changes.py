@@ -37,3 +37,11 @@ def test_a_rolled_back_save_gives_its_number_back(app):
             raise RuntimeError("abort")
     assert ChangeCounter.current() == before
     assert Subject.select().count() == 0
+
+
+def test_search_ignores_case_in_cyrillic(app):
+    Subject.create(name="Белорусский язык")
+    Subject.create(name="ЁЛОЧНЫЙ кружок")
+    assert [s.name for s in Subject.select().where(Subject.name ** "%бел%")] == ["Белорусский язык"]
+    assert [s.name for s in Subject.select().where(Subject.name ** "%ёлоч%")] == ["ЁЛОЧНЫЙ кружок"]
+    assert Subject.select().where(Subject.name ** "%xyz%").count() == 0

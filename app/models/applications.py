@@ -24,7 +24,8 @@ class DiaryApplication(ExportedModel):
 
     record_type = "diary_application"
 
-    portal_number = CharField(max_length=64, null=True)
+    # Unique when given; several applications may have none (NULLs never collide).
+    portal_number = CharField(max_length=64, null=True, unique=True)
     submitted_on = DateField(default=dt.date.today)
     received_by = ForeignKeyField(Staff, backref="received_applications")
     student = ForeignKeyField(Student, backref="applications")
