@@ -40,6 +40,10 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Only the browser tests (Playwright + Debian's chromium: `apt-get install chromium`).
+test-e2e: setup
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

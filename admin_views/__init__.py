@@ -3,7 +3,17 @@
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from admin_views import account, applications, audit, exports, home, journal, school, staff, students
+from admin_views import (
+    account,
+    applications,
+    audit,
+    exports,
+    home,
+    journal,
+    school,
+    staff,
+    students,
+)
 
 
 def init_admin(app) -> Admin:

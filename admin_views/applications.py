@@ -9,7 +9,6 @@ from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
 from flask_admin.form import rules
 from flask_admin.form.widgets import DatePickerWidget, Select2Widget
-from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -44,21 +43,6 @@ HISTORY_TEXT = {"create": "заявление принято", "update": "зая
 STATUS_BUTTONS = {"entered": "Внесено в систему", "granted": "Доступ предоставлен"}
 
 
-def _date(view, value, name):
-    return value.strftime("%d.%m.%Y")
-
-
-def _datetime(view, value, name):
-    return value.strftime("%d.%m.%Y %H:%M")
-
-
-def _yes_no(view, value, name):
-    return "да" if value else "нет"
-
-
-# Dates the Russian way; datetime comes before date because a datetime is also a date.
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, dt.datetime: _datetime, dt.date: _date}
-DETAIL_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, bool: _yes_no, dt.datetime: _datetime, dt.date: _date}
 
 
 class _Select2(Select2Widget):
@@ -254,8 +238,6 @@ class DiaryApplicationView(SecureModelView):
         "updated_at": "Изменено",
     }
     column_choices = {"relation": RELATIONS}
-    column_type_formatters = LIST_FORMATTERS
-    column_type_formatters_detail = DETAIL_FORMATTERS
     column_sortable_list = (
         "submitted_on",
         "portal_number",

@@ -8,8 +8,15 @@ from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from peewee import IntegrityError
+from peewee import DateField, IntegrityError
 
+from admin_views.forms import (
+    DATE_FORMATS,
+    DATE_PICKER_FORMAT,
+    DETAIL_FORMATTERS,
+    LIST_FORMATTERS,
+    SelectWidget,
+)
 from app.db import db
 from app.services import access, audit, records
 from app.services.errors import DomainError
@@ -58,6 +65,13 @@ class SecureModelView(SecureMixin, ModelView):
     page_size = 25
     page_size_options = (25, 50, 100)
     can_set_page_size = True
+    column_type_formatters = LIST_FORMATTERS
+    column_type_formatters_detail = DETAIL_FORMATTERS
+    column_details_exclude_list = ["change_no"]
+    form_excluded_columns = ["change_no"]
+    # Models that get_query already joins: search, filters and sorting on their fields reuse
+    # those joins instead of joining the same table a second time.
+    joined_models: tuple = ()
 
     @property
     def can_create(self):
@@ -79,6 +93,36 @@ class SecureModelView(SecureMixin, ModelView):
             return False
         codes = [c for c in (self.required_permission, self.manage_permission) if c]
         return access.can_any(current_user, codes)
+
+    # --- lists and forms ---------------------------------------------------------------------
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        # A hand-made ?sort= may point at a column that cannot be sorted: use the default order.
+        if sort_column is not None and sort_column not in self._sortable_columns:
+            sort_column = None
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+
+    def _handle_join(self, query, field, joins):
+        if getattr(field, "model", None) in self.joined_models:
+            return query
+        return super()._handle_join(query, field, joins)
+
+    def scaffold_form(self):
+        # Peewee forms take labels only from form_args: give them the Russian column labels,
+        # let date fields read and show dd.mm.yyyy, and give select boxes the widget Flask-Admin's
+        # templates can render errors for.
+        args = {name: dict(options) for name, options in (self.form_args or {}).items()}
+        widgets = {name: dict(options) for name, options in (self.form_widget_args or {}).items()}
+        for name, field in self.model._meta.fields.items():
+            if name in (self.column_labels or {}):
+                args.setdefault(name, {}).setdefault("label", self.column_labels[name])
+            if field.choices:
+                args.setdefault(name, {}).setdefault("widget", SelectWidget())
+            if isinstance(field, DateField):
+                args.setdefault(name, {}).setdefault("format", DATE_FORMATS)
+                widgets.setdefault(name, {}).setdefault("data-date-format", DATE_PICKER_FORMAT)
+        self.form_args, self.form_widget_args = args, widgets
+        return super().scaffold_form()
 
     # --- row scope: the list and every single-row lookup ---------------------------------
 
@@ -171,7 +215,6 @@ class SecureModelView(SecureMixin, ModelView):
                 audit.record(current_user, "update", model, before=before, after=model.snapshot())
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
-            # The instance holds rejected values; reload so nothing half-applied lingers.
             return False
         self.after_model_change(form, model, False)
         return True

@@ -1,9 +1,9 @@
 """The home page: what needs the person who opens it."""
 
 from flask import url_for
-from werkzeug.routing import BuildError
 from flask_admin import expose
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from admin_views.base import SecureIndexView
 from app.services import dashboard

@@ -1,5 +1,380 @@
-"""Admin views: school."""
+"""Admin views of the school's structure: settings, years, terms, holidays, classes, subjects, load, timetable."""
+
+
+from flask import current_app, flash
+from flask_admin.contrib.peewee.filters import (
+    BooleanEqualFilter,
+    FilterEqual,
+    FilterLike,
+    IntEqualFilter,
+)
+from flask_login import current_user
+from peewee import JOIN
+from wtforms.validators import NumberRange, Regexp
+
+from admin_views.base import SecureModelView
+from admin_views.forms import choice_field
+from app.models import (
+    WEEKDAYS,
+    ClassGroup,
+    Holiday,
+    SchoolSettings,
+    SchoolYear,
+    Staff,
+    Subject,
+    TeachingAssignment,
+    Term,
+    TimetableSlot,
+)
+from app.models.school import TERM_KINDS
+from app.services import school, students
+
+GRADE_OPTIONS = [(str(g), str(g)) for g in range(school.GRADES[0], school.GRADES[1] + 1)]
+WEEKDAY_OPTIONS = [(str(n), label) for n, label in WEEKDAYS]
+
+
+def school_today():
+    """Return today's date in the school's time zone."""
+    return school.today(current_app.config["SCHOOL_TIMEZONE"])
+
+
+def year_choices():
+    """Return the school years, newest first."""
+    return SchoolYear.select().order_by(SchoolYear.start_date.desc())
+
+
+def class_choices():
+    """Return the classes with their years, newest year first, then by grade and letter."""
+    return (
+        ClassGroup.select(ClassGroup, SchoolYear)
+        .join(SchoolYear)
+        .order_by(SchoolYear.start_date.desc(), ClassGroup.grade, ClassGroup.letter)
+    )
+
+
+def class_label(group: ClassGroup) -> str:
+    """Label a class with its year, as classes of different years share names."""
+    return f"{group} ({group.year})"
+
+
+def staff_choices():
+    """Return every staff member by surname (blocked ones too, so the rules can explain a refusal)."""
+    return Staff.select().order_by(Staff.last_name, Staff.first_name, Staff.middle_name)
+
+
+def staff_label(staff: Staff) -> str:
+    """Label a staff member by full name, marking a blocked account."""
+    return staff.full_name if staff.active else f"{staff.full_name} (учётная запись заблокирована)"
+
+
+def subject_choices():
+    """Return the subjects by name."""
+    return Subject.select().order_by(Subject.name)
+
+
+YearField = choice_field(year_choices)
+ClassField = choice_field(class_choices, class_label)
+StaffField = choice_field(staff_choices, staff_label)
+OptionalStaffField = choice_field(staff_choices, staff_label, allow_blank=True)
+SubjectField = choice_field(subject_choices)
+
+
+class SchoolView(SecureModelView):
+    """A view of the school area: everyone with school.view reads, school.manage writes."""
+
+    required_permission = "school.view"
+    manage_permission = "school.manage"
+
+
+# --- views ----------------------------------------------------------------------------------------
+
+
+class SchoolSettingsView(SchoolView):
+    """The one row of the school's settings: edited, never created twice or deleted."""
+
+    can_delete = False
+    column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb"]
+    column_labels = {
+        "name": "Название школы",
+        "school_code": "Код школы",
+        "mark_edit_days": "Срок правки отметок без причины, дней",
+        "upload_max_mb": "Предельный размер файла, МБ",
+    }
+    column_sortable_list = []
+    form_args = {
+        "mark_edit_days": {
+            "validators": [NumberRange(*school.MARK_EDIT_DAYS, message="Срок правки отметок — от 0 до 365 дней.")]
+        },
+        "upload_max_mb": {
+            "validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]
+        },
+    }
+
+    @property
+    def can_create(self):
+        # The settings row is created once (by the first save); after that it is only edited.
+        return self._may_manage() and not SchoolSettings.select().exists()
+
+    def validate_model(self, model, is_created):
+        school.validate_settings(model, is_created)
+
+
+class SchoolYearView(SchoolView):
+    column_list = ["name", "start_date", "end_date", "is_current"]
+    column_labels = {
+        "name": "Учебный год",
+        "start_date": "Начало",
+        "end_date": "Конец",
+        "is_current": "Текущий",
+    }
+    column_default_sort = ("start_date", True)
+    column_searchable_list = ["name"]
+    column_filters = [BooleanEqualFilter(SchoolYear.is_current, "Текущий")]
+    column_descriptions = {
+        "name": "Например, 2026/2027",
+        "is_current": "Отметка у другого года при сохранении снимается: текущий год всегда один.",
+    }
+
+    def validate_model(self, model, is_created):
+        school.validate_school_year(model)
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model._released = school.release_other_current_years(model, current_user)
+
+    def after_model_change(self, form, model, is_created):
+        released = getattr(model, "_released", [])
+        if released:
+            names = ", ".join(str(y) for y in released)
+            flash(f"Текущим стал учебный год {model}; у года {names} отметка «текущий» снята.", "info")
+
+
+class TermView(SchoolView):
+    joined_models = (SchoolYear,)
+    column_list = ["year", "kind", "number", "start_date", "end_date", "closed"]
+    column_labels = {
+        "year": "Учебный год",
+        "kind": "Вид",
+        "number": "Номер",
+        "start_date": "Начало",
+        "end_date": "Конец",
+        "closed": "Закрыт",
+    }
+    column_choices = {"kind": list(TERM_KINDS)}
+    column_sortable_list = [("year", SchoolYear.start_date), "kind", "number", "start_date", "end_date"]
+    column_default_sort = [(SchoolYear.start_date, True), ("kind", False), ("number", False)]
+    column_filters = [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        FilterEqual(Term.kind, "Вид периода", options=list(TERM_KINDS)),
+        BooleanEqualFilter(Term.closed, "Закрыт"),
+    ]
+    form_overrides = {"year": YearField}
+
+    def get_query(self):
+        return super().get_query().select_extend(SchoolYear).join(SchoolYear).switch(Term)
+
+    def validate_model(self, model, is_created):
+        school.validate_term(model)
+
+
+class HolidayView(SchoolView):
+    joined_models = (SchoolYear,)
+    column_list = ["year", "name", "start_date", "end_date"]
+    column_labels = {"year": "Учебный год", "name": "Название", "start_date": "Начало", "end_date": "Конец"}
+    column_sortable_list = [("year", SchoolYear.start_date), "name", "start_date", "end_date"]
+    column_default_sort = [(SchoolYear.start_date, True), ("start_date", False)]
+    column_searchable_list = ["name"]
+    column_filters = [FilterEqual(SchoolYear.name, "Учебный год")]
+    form_overrides = {"year": YearField}
+
+    def get_query(self):
+        return super().get_query().select_extend(SchoolYear).join(SchoolYear).switch(Holiday)
+
+    def validate_model(self, model, is_created):
+        school.validate_holiday(model)
+
+
+class ClassGroupView(SchoolView):
+    joined_models = (SchoolYear, Staff)
+    column_list = ["name", "year", "class_teacher", "enrolled_count"]
+    column_details_list = ["year", "grade", "letter", "class_teacher"]
+    column_labels = {
+        "name": "Класс",
+        "year": "Учебный год",
+        "grade": "Параллель",
+        "letter": "Буква",
+        "class_teacher": "Классный руководитель",
+        "enrolled_count": "Учеников сейчас",
+    }
+    column_sortable_list = [
+        ("name", ClassGroup.grade),
+        ("year", SchoolYear.start_date),
+        ("class_teacher", Staff.last_name),
+    ]
+    column_default_sort = [(SchoolYear.start_date, True), ("grade", False), ("letter", False)]
+    column_searchable_list = [Staff.last_name]
+    column_filters = [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        IntEqualFilter(ClassGroup.grade, "Параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Буква"),
+        FilterLike(Staff.last_name, "Классный руководитель (фамилия)"),
+    ]
+    form_columns = ["year", "grade", "letter", "class_teacher"]
+    form_overrides = {"year": YearField, "class_teacher": OptionalStaffField}
+    form_args = {
+        "grade": {"validators": [NumberRange(*school.GRADES, message="Параллель — число от 1 до 11.")]},
+        "letter": {
+            "filters": [lambda value: value.strip().upper() if isinstance(value, str) else value],
+            "validators": [Regexp(r"^[А-ЯЁ]$", message="Буква класса — одна заглавная русская буква, например А.")],
+        },
+    }
+    column_formatters = {"enrolled_count": lambda view, context, model, name: getattr(model, "enrolled_count", 0)}
+
+    def get_query(self):
+        query = (
+            super()
+            .get_query()
+            .select_extend(SchoolYear, Staff)
+            .join(SchoolYear)
+            .switch(ClassGroup)
+            .join(Staff, JOIN.LEFT_OUTER, on=ClassGroup.class_teacher)
+            .switch(ClassGroup)
+        )
+        return students.with_enrolled_count(query, school_today())
+
+    def validate_model(self, model, is_created):
+        school.validate_class_group(model)
+
+
+class SubjectView(SchoolView):
+    column_list = ["name", "short_name"]
+    column_labels = {"name": "Предмет", "short_name": "Краткое название"}
+    column_default_sort = "name"
+    column_searchable_list = ["name", "short_name"]
+
+    def validate_model(self, model, is_created):
+        school.validate_subject(model)
+
+
+class TeachingAssignmentView(SchoolView):
+    joined_models = (SchoolYear, ClassGroup, Subject, Staff)
+    column_list = ["year", "class_group", "subject", "teacher"]
+    column_labels = {"year": "Учебный год", "class_group": "Класс", "subject": "Предмет", "teacher": "Учитель"}
+    column_sortable_list = [
+        ("year", SchoolYear.start_date),
+        ("class_group", ClassGroup.grade),
+        ("subject", Subject.name),
+        ("teacher", Staff.last_name),
+    ]
+    column_default_sort = [
+        (SchoolYear.start_date, True),
+        (ClassGroup.grade, False),
+        (ClassGroup.letter, False),
+        (Subject.name, False),
+    ]
+    column_searchable_list = [Subject.name, Staff.last_name]
+    column_filters = [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        FilterLike(Subject.name, "Предмет"),
+        FilterLike(Staff.last_name, "Учитель (фамилия)"),
+    ]
+    form_columns = ["year", "class_group", "subject", "teacher"]
+    form_overrides = {"year": YearField, "class_group": ClassField, "subject": SubjectField, "teacher": StaffField}
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .select_extend(SchoolYear, ClassGroup, Subject, Staff)
+            .join(SchoolYear, on=TeachingAssignment.year)
+            .switch(TeachingAssignment)
+            .join(ClassGroup)
+            .switch(TeachingAssignment)
+            .join(Subject)
+            .switch(TeachingAssignment)
+            .join(Staff, on=TeachingAssignment.teacher)
+            .switch(TeachingAssignment)
+        )
+
+    def validate_model(self, model, is_created):
+        school.validate_assignment(model)
+
+    def on_model_delete(self, model):
+        school.check_assignment_deletable(model)
+
+
+class TimetableSlotView(SchoolView):
+    joined_models = (ClassGroup, SchoolYear, Subject, Staff)
+    column_list = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
+    column_labels = {
+        "class_group": "Класс",
+        "weekday": "День недели",
+        "lesson_number": "Урок №",
+        "subject": "Предмет",
+        "teacher": "Учитель",
+        "valid_from": "Действует с",
+        "valid_to": "Действует по",
+    }
+    column_choices = {"weekday": list(WEEKDAYS)}
+    column_sortable_list = [
+        ("class_group", ClassGroup.grade),
+        "weekday",
+        "lesson_number",
+        ("subject", Subject.name),
+        ("teacher", Staff.last_name),
+        "valid_from",
+        "valid_to",
+    ]
+    column_default_sort = [
+        (SchoolYear.start_date, True),
+        (ClassGroup.grade, False),
+        (ClassGroup.letter, False),
+        ("weekday", False),
+        ("lesson_number", False),
+    ]
+    column_searchable_list = [Subject.name, Staff.last_name]
+    column_filters = [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        IntEqualFilter(TimetableSlot.weekday, "День недели", options=WEEKDAY_OPTIONS),
+        FilterLike(Subject.name, "Предмет"),
+        FilterLike(Staff.last_name, "Учитель (фамилия)"),
+    ]
+    form_columns = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
+    form_overrides = {"class_group": ClassField, "subject": SubjectField, "teacher": StaffField}
+    form_args = {
+        "lesson_number": {"validators": [NumberRange(*school.LESSON_NUMBERS, message="Номер урока — от 1 до 10.")]}
+    }
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .select_extend(ClassGroup, SchoolYear, Subject, Staff)
+            .join(ClassGroup)
+            .join(SchoolYear)
+            .switch(TimetableSlot)
+            .join(Subject)
+            .switch(TimetableSlot)
+            .join(Staff, on=TimetableSlot.teacher)
+            .switch(TimetableSlot)
+        )
+
+    def validate_model(self, model, is_created):
+        school.validate_slot(model)
 
 
 def register(admin) -> None:
     """Register this area's views."""
+    category = "Школа"
+    admin.add_view(SchoolSettingsView(SchoolSettings, name="Настройки школы", category=category))
+    admin.add_view(SchoolYearView(SchoolYear, name="Учебные годы", category=category))
+    admin.add_view(TermView(Term, name="Учебные периоды", category=category))
+    admin.add_view(HolidayView(Holiday, name="Каникулы и праздники", category=category))
+    admin.add_view(ClassGroupView(ClassGroup, name="Классы", category=category))
+    admin.add_view(SubjectView(Subject, name="Предметы", category=category))
+    admin.add_view(TeachingAssignmentView(TeachingAssignment, name="Учебная нагрузка", category=category))
+    admin.add_view(TimetableSlotView(TimetableSlot, name="Расписание", category=category))

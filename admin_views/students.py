@@ -1,5 +1,283 @@
-"""Admin views: students."""
+"""Admin views of students, guardians, their links and enrollments."""
+
+from flask_admin.contrib.peewee.filters import (
+    FilterEmpty,
+    FilterEqual,
+    FilterLike,
+    IntEqualFilter,
+)
+from flask_admin.contrib.peewee.form import InlineModelConverter, InlineModelFormList
+from flask_admin.form import BaseForm
+from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
+from wtforms.fields import HiddenField, SelectField
+from wtforms.validators import InputRequired
+
+from admin_views.base import SecureModelView
+from admin_views.forms import SelectWidget, choice_field
+from admin_views.school import GRADE_OPTIONS, ClassField, school_today
+from app.models import (
+    RELATIONS,
+    ClassGroup,
+    Enrollment,
+    Guardian,
+    SchoolYear,
+    Student,
+    StudentGuardian,
+)
+from app.services import audit, records, students
+from app.services.school import format_date
+
+
+def student_choices():
+    """Return the students by surname and name."""
+    return Student.select().order_by(Student.last_name, Student.first_name, Student.middle_name)
+
+
+def student_label(student: Student) -> str:
+    """Label a student by full name and birth date, which tells namesakes apart."""
+    born = f" ({format_date(student.birth_date)})" if student.birth_date else ""
+    return f"{student.full_name}{born}"
+
+
+def guardian_choices():
+    """Return the guardians by surname and name."""
+    return Guardian.select().order_by(Guardian.last_name, Guardian.first_name, Guardian.middle_name)
+
+
+def guardian_label(guardian: Guardian) -> str:
+    """Label a guardian by full name and phone, which tells namesakes apart."""
+    phone = f" (тел. {guardian.phone})" if guardian.phone else ""
+    return f"{guardian.full_name}{phone}"
+
+
+StudentField = choice_field(student_choices, student_label)
+GuardianField = choice_field(guardian_choices, guardian_label)
+
+
+# --- guardians inline on the student's form ----------------------------------------------------
+
+
+class AuditedInlineList(InlineModelFormList):
+    """Inline rows written like the panel's own writes: checked, audited, deleted without cascade.
+
+    It runs inside the parent's transaction (SecureModelView saves inlines there), so a refused
+    row undoes the whole form.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # flask_admin's save_inline (called by the base) finds inline lists by this type name.
+        self.type = "InlineModelFormList"
+
+    def save_related(self, obj):
+        parent_id = obj.get_id()
+        link = getattr(self.model, self.prop)
+        existing = {str(row.get_id()): row for row in self.model.select().where(link == parent_id)}
+        for entry in self.entries:
+            row = existing.get(str(entry.get_pk()))
+            if self.should_delete(entry):
+                if row is not None:
+                    records.ensure_deletable(row)
+                    before = row.snapshot()
+                    row.delete_instance()
+                    audit.record(current_user, "delete", row, before=before)
+                continue
+            created = row is None
+            if created:
+                row = self.model()
+            before = None if created else row.snapshot()
+            entry.populate_obj(row, None)
+            setattr(row, self.prop, parent_id)
+            if not created and row.snapshot() == before:
+                continue
+            self.inline_view._on_model_change(entry, row, created)
+            row.save()
+            audit.record(current_user, "create" if created else "update", row, before=before, after=row.snapshot())
+
+
+class AuditedInlineConverter(InlineModelConverter):
+    inline_field_list_type = AuditedInlineList
+
+
+class GuardianLinkForm(BaseForm):
+    id = HiddenField()
+    guardian = GuardianField("Родитель", validators=[InputRequired("Выберите родителя.")])
+    relation = SelectField(
+        "Кем приходится", choices=list(RELATIONS), validators=[InputRequired()], widget=SelectWidget()
+    )
+
+
+class GuardianLinkInline(InlineFormAdmin):
+    """The student's guardians, edited on the student's own form."""
+
+    form_label = "Родители (законные представители)"
+
+    def get_form(self):
+        return GuardianLinkForm
+
+    def on_model_change(self, form, model, is_created):
+        students.validate_link(model)
+
+
+# --- views ------------------------------------------------------------------------------------------
+
+
+class StudentsView(SecureModelView):
+    """A view of the students area: everyone with students.view reads, students.manage writes."""
+
+    required_permission = "students.view"
+    manage_permission = "students.manage"
+
+
+class StudentView(StudentsView):
+    joined_models = (ClassGroup,)
+    column_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class"]
+    column_details_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class", "notes"]
+    column_labels = {
+        "last_name": "Фамилия",
+        "first_name": "Имя",
+        "middle_name": "Отчество",
+        "birth_date": "Дата рождения",
+        "notes": "Примечания",
+        "current_class": "Класс сейчас",
+        "guardian_links": "Родители",
+    }
+    column_sortable_list = ["last_name", "first_name", "birth_date", ("current_class", ClassGroup.grade)]
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_searchable_list = ["last_name", "first_name", "middle_name"]
+    column_filters = [
+        IntEqualFilter(ClassGroup.grade, "Класс сейчас: параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Класс сейчас: буква"),
+        FilterEmpty(ClassGroup.id, "Класс сейчас"),
+    ]
+    form_columns = ["last_name", "first_name", "middle_name", "birth_date", "notes"]
+    inline_model_form_converter = AuditedInlineConverter
+    inline_models = (GuardianLinkInline(StudentGuardian),)
+
+    column_formatters = {
+        "current_class": lambda view, context, model, name: getattr(model, "current_class", None) or "",
+    }
+
+    def get_query(self):
+        return students.with_current_class(super().get_query(), school_today())
+
+    def get_one(self, id):
+        # The details page shows the current class too; scope is checked by the base.
+        student = super().get_one(id)
+        if student is not None:
+            student.current_class = students.current_class(student, school_today())
+        return student
+
+    def validate_model(self, model, is_created):
+        students.validate_student(model, school_today())
+
+
+class GuardianView(StudentsView):
+    column_list = ["last_name", "first_name", "middle_name", "phone", "email"]
+    column_labels = {
+        "last_name": "Фамилия",
+        "first_name": "Имя",
+        "middle_name": "Отчество",
+        "phone": "Телефон",
+        "email": "Эл. почта",
+    }
+    column_default_sort = [("last_name", False), ("first_name", False)]
+    column_searchable_list = ["last_name", "first_name", "middle_name", "phone", "email"]
+
+    def validate_model(self, model, is_created):
+        students.validate_guardian(model)
+
+
+class StudentGuardianView(StudentsView):
+    joined_models = (Student, Guardian)
+    column_list = ["student", "guardian", "relation"]
+    column_labels = {"student": "Ученик", "guardian": "Родитель", "relation": "Кем приходится"}
+    column_choices = {"relation": list(RELATIONS)}
+    column_sortable_list = [("student", Student.last_name), ("guardian", Guardian.last_name), "relation"]
+    column_default_sort = [(Student.last_name, False), (Student.first_name, False)]
+    column_searchable_list = [Student.last_name, Guardian.last_name]
+    column_filters = [
+        FilterLike(Student.last_name, "Ученик (фамилия)"),
+        FilterLike(Guardian.last_name, "Родитель (фамилия)"),
+        FilterEqual(StudentGuardian.relation, "Кем приходится", options=list(RELATIONS)),
+    ]
+    form_columns = ["student", "guardian", "relation"]
+    form_overrides = {"student": StudentField, "guardian": GuardianField}
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .select_extend(Student, Guardian)
+            .join(Student)
+            .switch(StudentGuardian)
+            .join(Guardian)
+            .switch(StudentGuardian)
+        )
+
+    def validate_model(self, model, is_created):
+        students.validate_link(model)
+
+
+class EnrollmentView(StudentsView):
+    joined_models = (Student, ClassGroup, SchoolYear)
+    column_list = ["student", "class_group", "class_group.year", "start_date", "end_date"]
+    column_labels = {
+        "student": "Ученик",
+        "class_group": "Класс",
+        "class_group.year": "Учебный год",
+        "start_date": "Зачислен",
+        "end_date": "Выбыл",
+    }
+    column_descriptions = {"end_date": "Пусто — до конца учебного года класса."}
+    column_sortable_list = [
+        ("student", Student.last_name),
+        ("class_group", ClassGroup.grade),
+        ("class_group.year", SchoolYear.start_date),
+        "start_date",
+        "end_date",
+    ]
+    column_default_sort = [
+        (SchoolYear.start_date, True),
+        (ClassGroup.grade, False),
+        (ClassGroup.letter, False),
+        (Student.last_name, False),
+        (Student.first_name, False),
+    ]
+    column_searchable_list = [Student.last_name, Student.first_name]
+    column_filters = [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        FilterLike(Student.last_name, "Ученик (фамилия)"),
+    ]
+    form_columns = ["student", "class_group", "start_date", "end_date"]
+    form_overrides = {"student": StudentField, "class_group": ClassField}
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .select_extend(Student, ClassGroup, SchoolYear)
+            .join(Student)
+            .switch(Enrollment)
+            .join(ClassGroup)
+            .join(SchoolYear)
+            .switch(Enrollment)
+        )
+
+    def validate_model(self, model, is_created):
+        students.validate_enrollment(model)
+
+    def on_model_delete(self, model):
+        students.check_enrollment_deletable(model)
 
 
 def register(admin) -> None:
     """Register this area's views."""
+    category = "Ученики"
+    admin.add_view(StudentView(Student, name="Ученики", category=category))
+    admin.add_view(GuardianView(Guardian, name="Родители", category=category))
+    admin.add_view(StudentGuardianView(StudentGuardian, name="Связи ученик—родитель", category=category))
+    admin.add_view(EnrollmentView(Enrollment, name="Зачисления", category=category))

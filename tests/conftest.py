@@ -14,7 +14,7 @@ from app import create_app
 from app.config import TestConfig
 from app.db import db, init_db
 from app.models import MODELS, Staff
-from app.services import roles
+from app.services import setup
 from app.services import staff as staff_service
 
 DEFAULT_PASSWORD = "Пароль2026"
@@ -26,7 +26,7 @@ def _migrate(url: str) -> None:
     database = init_db(url)
     with database.connection_context():
         migrate.upgrade()
-        roles.sync_builtin()
+        setup.ensure_defaults()
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +54,7 @@ def _reset_postgres(url: str) -> None:
     with database.connection_context():
         tables = ", ".join(m._meta.table_name for m in MODELS)
         database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        database.execute_sql("INSERT INTO change_counter (id, value) VALUES (1, 0)")
-        roles.sync_builtin()
+        setup.ensure_defaults()
 
 
 @pytest.fixture

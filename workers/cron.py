@@ -5,10 +5,17 @@ Started by `make run` (see Procfile) as exactly one process:
 `rq cron` reads local time (TZ=Europe/Moscow is set by the Procfile), does not catch up
 missed runs and takes no lock, so only small, idempotent jobs are registered here; anything
 that must not be missed reads its due state from the database.
+
+The export planner ticks every minute: it reads the export settings and history, records the
+daily and monthly exports that are due (catching up what was missed) and enqueues them with
+deterministic job ids. A tick left waiting in the queue for over a minute is dropped (`ttl`):
+the next one does the same work.
 """
 
 from rq import cron
 
+from workers.exports import plan_exports
 from workers.maintenance import purge_login_attempts
 
 cron.register(purge_login_attempts, queue_name="default", cron="17 3 * * *", job_timeout=300)
+cron.register(plan_exports, queue_name="default", cron="* * * * *", job_timeout=120, ttl=90)

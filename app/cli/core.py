@@ -14,11 +14,11 @@ def db_upgrade():
     """Apply pending migrations."""
     from app import migrate
 
-    from app.services import roles
+    from app.services import setup
 
     with db.connection_context():
         done = migrate.upgrade()
-        roles.sync_builtin()
+        setup.ensure_defaults()
     click.echo(f"Применено миграций: {len(done)}." + (f" ({', '.join(done)})" if done else ""))
 
 
@@ -64,6 +64,59 @@ def staff_create_admin(login, password, last_name, first_name):
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
     click.echo(f"Создан администратор {staff.login} ({staff.full_name}).")
+
+
+def _staff_by_login(login):
+    """Return the staff member with this login or stop the command with a message."""
+    from app.models import Staff
+
+    staff = Staff.get_or_none(Staff.login == (login or "").strip().lower())
+    if staff is None:
+        raise click.ClickException(f"Сотрудник с логином «{login}» не найден.")
+    return staff
+
+
+@staff_cli.command("reset-password")
+@click.argument("login")
+@click.option("--password", prompt="Новый пароль", hide_input=True, confirmation_prompt="Повторите пароль",
+              help="Новый пароль (без параметра будет запрошен).")
+def staff_reset_password(login, password):
+    """Set a new password for a staff member and end their sessions."""
+    from app.services import staff as staff_service
+    from app.services.errors import DomainError
+
+    with db.connection_context():
+        staff = _staff_by_login(login)
+        try:
+            staff_service.reset_password(staff, password, None, source="cli")
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+    click.echo(f"Пароль сотрудника {staff.login} ({staff.full_name}) изменён; его сеансы завершены.")
+
+
+@staff_cli.command("set-uid")
+@click.argument("login")
+@click.argument("uid", required=False)
+@click.option("--clear", is_flag=True, help="Удалить UID портала у сотрудника.")
+def staff_set_uid(login, uid, clear):
+    """Enter or (with --clear) remove a staff member's portal UID."""
+    from app.services import uids
+    from app.services.errors import DomainError
+
+    if clear == bool(uid):
+        raise click.UsageError("Укажите UID или --clear (одно из двух).")
+    with db.connection_context():
+        staff = _staff_by_login(login)
+        try:
+            changed = uids.set_uid(staff, None if clear else uid, None, source="cli")
+        except DomainError as exc:
+            raise click.ClickException(exc.message) from exc
+    if not changed:
+        click.echo("UID не изменился.")
+    elif staff.portal_uid:
+        click.echo(f"UID портала сотрудника {staff.login} ({staff.full_name}): {staff.portal_uid}.")
+    else:
+        click.echo(f"UID портала сотрудника {staff.login} ({staff.full_name}) удалён.")
 
 
 def register(app):

@@ -3,6 +3,7 @@
 from app.models.applications import APPLICATION_STATUSES, DiaryApplication
 from app.models.audit import AuditEntry
 from app.models.changes import ChangeCounter, ExportedModel, Tombstone
+from app.models.exports import ExportLock, ExportRun, ExportSettings
 from app.models.journal import (
     ABSENCE_REASONS,
     MARK_VALUES,
@@ -64,6 +65,9 @@ MODELS = [
     Absence,
     HomeworkFile,
     DiaryApplication,
+    ExportSettings,
+    ExportLock,
+    ExportRun,
     AuditEntry,
 ]
 
@@ -80,6 +84,9 @@ __all__ = [
     "ClassGroup",
     "DiaryApplication",
     "Enrollment",
+    "ExportLock",
+    "ExportRun",
+    "ExportSettings",
     "ExportedModel",
     "Guardian",
     "Holiday",

@@ -121,6 +121,15 @@ class Lesson(ExportedModel):
 
 MARK_VALUES = ("5", "4", "3", "2", "1", "зч", "нз")
 
+# Why a mark older than SchoolSettings.mark_edit_days was changed or deleted (a closed list).
+MARK_CHANGE_REASONS = (
+    ("typo", "ошибка при вводе"),
+    ("paper", "исправление по бумажному журналу"),
+    ("retake", "пересдача работы"),
+    ("appeal", "решение по обращению родителей (ученика)"),
+    ("check", "по замечанию проверки журнала"),
+)
+
 
 class Mark(ExportedModel):
     """A student's mark for a lesson, with the kind of work and its weight."""
@@ -132,6 +141,7 @@ class Mark(ExportedModel):
     value = CharField(max_length=4)
     work_type = ForeignKeyField(WorkType, backref="marks")
     weight = IntegerField(default=1)
+    # A code of MARK_CHANGE_REASONS, set when a mark older than the edit window is changed.
     change_reason = CharField(max_length=200, null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="+")
     created_at = DateTimeField(default=dt.datetime.now)

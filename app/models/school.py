@@ -32,9 +32,9 @@ class SchoolSettings(BaseModel):
 
     @classmethod
     def load(cls) -> "SchoolSettings":
-        """Return the settings row, creating the default one on first use."""
-        row = cls.get_or_none()
-        return row if row is not None else cls.create()
+        """Return the settings row (made by `flask db upgrade`), or unsaved defaults: reading never writes."""
+        row = cls.select().order_by(cls.id).first()
+        return row if row is not None else cls()
 
 
 class SchoolYear(ExportedModel):

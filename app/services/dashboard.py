@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from app.models import DiaryApplication, Permission, RolePermission, Staff, StaffRole
-from app.services import access
+from app.models import DiaryApplication
+from app.services import access, uids
 
 
 @dataclass
@@ -17,18 +17,8 @@ class Notice:
 
 
 def staff_without_uid():
-    """Active staff who fill the journal but have no portal UID yet (R7.1)."""
-    teachers = (
-        StaffRole.select(StaffRole.staff)
-        .join(RolePermission, on=(RolePermission.role == StaffRole.role))
-        .join(Permission)
-        .where(Permission.code == "journal.edit_own")
-    )
-    return (
-        Staff.select()
-        .where((Staff.active == True) & Staff.portal_uid.is_null() & Staff.id.in_(teachers))  # noqa: E712
-        .order_by(Staff.last_name, Staff.first_name)
-    )
+    """Active staff who fill the journal or lead a class but have no portal UID yet (R7.1)."""
+    return uids.uid_list(without_uid=True)
 
 
 def notices_for(staff) -> list[Notice]:
@@ -37,9 +27,16 @@ def notices_for(staff) -> list[Notice]:
     if access.can(staff, "uids.manage"):
         missing = staff_without_uid().count()
         if missing:
-            notices.append(Notice("Сотрудники без UID портала", missing, "uids.index_view"))
+            notices.append(Notice("Сотрудники без UID портала", missing, "uids.missing"))
     if access.can_any(staff, ("applications.manage", "applications.view")):
         waiting = access.scope(DiaryApplication.waiting(), staff).count()
         if waiting:
             notices.append(Notice("Заявления родителей ждут обработки", waiting, "diaryapplication.index_view", "info"))
+    if access.can(staff, "exports.view"):
+        # Last success and next run of the exports to the portal; a failed or overdue one comes first.
+        from app.services.exports.planner import dashboard_notices
+
+        lines = [Notice(*line) for line in dashboard_notices()]
+        notices[:0] = [n for n in lines if n.level == "danger"]
+        notices.extend(n for n in lines if n.level != "danger")
     return notices

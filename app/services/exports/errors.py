@@ -1,0 +1,13 @@
+"""Why an export stopped: a message for the administrator, or a sign that another exporter took over."""
+
+
+class ExportError(Exception):
+    """The export failed for a reason the administrator should read (Russian message, shown as is)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ClaimLost(Exception):
+    """Another exporter took over this run (our claim lapsed): stop without touching it."""

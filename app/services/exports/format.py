@@ -1,0 +1,282 @@
+"""The package format (docs/export-format.en.md): record types, their fields and scope, line encoding.
+
+A package is gzip'd NDJSON: a header line, one line per record, a trailer line. Every record
+type below says which table it comes from, which fields it carries, and which rows belong to a
+school year's package ("in scope"). The same definitions drive daily and full packages.
+"""
+
+from dataclasses import dataclass, field
+
+import orjson
+from peewee import JOIN
+
+from app.models import (
+    Absence,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    Guardian,
+    HomeworkFile,
+    Lesson,
+    Mark,
+    SchoolYear,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    Term,
+    WorkType,
+)
+
+FORMAT_NAME = "ejournal-portal-export"
+FORMAT_VERSION = 1
+MEDIA_TYPE = "application/x-ndjson"
+FILE_SUFFIX = ".ndjson.gz"
+GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class RecordType:
+    """One record type of the package: its source table, fields and year scope."""
+
+    name: str
+    model: type
+    # (key in the package, column); FKs are sent as the referenced id.
+    fields: tuple
+    # Keys whose values are booleans (SQLite hands them back as 0/1).
+    booleans: tuple = ()
+    # Tables joined for the scope and the fields: (model, join condition).
+    joins: tuple = ()
+    # year_id -> condition that puts a row in the year's package; None: every row is in scope.
+    scope: object = None
+    # Types whose change (or deletion) changes a field of every row of this type, so a daily
+    # package resends the whole type (the staff's access scope is derived from them).
+    derived_from: tuple = field(default=())
+
+    @property
+    def tombstone_type(self) -> str:
+        """Return the record_type its deletions leave in the tombstone table."""
+        return self.model.record_type
+
+    @property
+    def keys(self) -> tuple:
+        return tuple(key for key, _ in self.fields)
+
+    def base_query(self, *columns):
+        """Return a select of the given columns with this type's joins."""
+        query = self.model.select(*columns)
+        for model, on in self.joins:
+            query = query.join_from(on[0], model, JOIN.INNER, on=on[1])
+        return query
+
+    def in_scope(self, year_id):
+        """Return the condition for rows in the year's package, or None for every row."""
+        return None if self.scope is None else self.scope(year_id)
+
+
+def _lesson_class(model):
+    """Joins from a lesson's child (mark, absence, file) to its lesson and the lesson's class."""
+    return (
+        (Lesson, (model, model.lesson == Lesson.id)),
+        (ClassGroup, (Lesson, Lesson.class_group == ClassGroup.id)),
+    )
+
+
+RECORD_TYPES = (
+    RecordType(
+        "school_year",
+        SchoolYear,
+        (("name", SchoolYear.name), ("start_date", SchoolYear.start_date), ("end_date", SchoolYear.end_date)),
+        scope=lambda year: SchoolYear.id == year,
+    ),
+    RecordType(
+        "term",
+        Term,
+        (
+            ("year", Term.year),
+            ("kind", Term.kind),
+            ("number", Term.number),
+            ("start_date", Term.start_date),
+            ("end_date", Term.end_date),
+            ("closed", Term.closed),
+        ),
+        booleans=("closed",),
+        scope=lambda year: Term.year == year,
+    ),
+    RecordType("subject", Subject, (("name", Subject.name), ("short_name", Subject.short_name))),
+    RecordType(
+        "staff",
+        Staff,
+        (
+            ("last_name", Staff.last_name),
+            ("first_name", Staff.first_name),
+            ("middle_name", Staff.middle_name),
+            ("active", Staff.active),
+            ("portal_uid", Staff.portal_uid),
+        ),
+        booleans=("active",),
+        derived_from=("school_year", "class_group", "teaching_assignment"),
+    ),
+    RecordType(
+        "class_group",
+        ClassGroup,
+        (
+            ("year", ClassGroup.year),
+            ("grade", ClassGroup.grade),
+            ("letter", ClassGroup.letter),
+            ("class_teacher", ClassGroup.class_teacher),
+        ),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+    RecordType(
+        "student",
+        Student,
+        (
+            ("last_name", Student.last_name),
+            ("first_name", Student.first_name),
+            ("middle_name", Student.middle_name),
+            ("birth_date", Student.birth_date),
+        ),
+    ),
+    RecordType(
+        "guardian",
+        Guardian,
+        (("last_name", Guardian.last_name), ("first_name", Guardian.first_name), ("middle_name", Guardian.middle_name)),
+    ),
+    RecordType(
+        "student_guardian",
+        StudentGuardian,
+        (("student", StudentGuardian.student), ("guardian", StudentGuardian.guardian), ("relation", StudentGuardian.relation)),
+    ),
+    RecordType(
+        # Diary access granted to a guardian: an application whose status is "granted".
+        "diary_access",
+        DiaryApplication,
+        (
+            ("student", DiaryApplication.student),
+            ("guardian", DiaryApplication.guardian),
+            ("relation", DiaryApplication.relation),
+            ("application_number", DiaryApplication.portal_number),
+            ("submitted_on", DiaryApplication.submitted_on),
+        ),
+        scope=lambda year: DiaryApplication.status == "granted",
+    ),
+    RecordType(
+        "enrollment",
+        Enrollment,
+        (
+            ("student", Enrollment.student),
+            ("class_group", Enrollment.class_group),
+            ("start_date", Enrollment.start_date),
+            ("end_date", Enrollment.end_date),
+        ),
+        joins=((ClassGroup, (Enrollment, Enrollment.class_group == ClassGroup.id)),),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+    RecordType(
+        "teaching_assignment",
+        TeachingAssignment,
+        (
+            ("year", TeachingAssignment.year),
+            ("teacher", TeachingAssignment.teacher),
+            ("class_group", TeachingAssignment.class_group),
+            ("subject", TeachingAssignment.subject),
+        ),
+        scope=lambda year: TeachingAssignment.year == year,
+    ),
+    RecordType(
+        "lesson",
+        Lesson,
+        (
+            ("date", Lesson.date),
+            ("number", Lesson.number),
+            ("class_group", Lesson.class_group),
+            ("subject", Lesson.subject),
+            ("term", Lesson.term),
+            ("planned_teacher", Lesson.planned_teacher),
+            ("teacher", Lesson.teacher),
+            ("replacement_subject", Lesson.replacement_subject),
+            ("topic", Lesson.topic),
+            ("homework", Lesson.homework),
+            ("held", Lesson.held),
+        ),
+        booleans=("held",),
+        joins=((ClassGroup, (Lesson, Lesson.class_group == ClassGroup.id)),),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+    RecordType(
+        "homework_file",
+        HomeworkFile,
+        (
+            ("lesson", HomeworkFile.lesson),
+            ("name", HomeworkFile.original_name),
+            ("size", HomeworkFile.size),
+            ("sha256", HomeworkFile.sha256),
+            ("content_type", HomeworkFile.content_type),
+        ),
+        joins=_lesson_class(HomeworkFile),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+    RecordType(
+        "mark",
+        Mark,
+        (
+            ("lesson", Mark.lesson),
+            ("student", Mark.student),
+            ("value", Mark.value),
+            ("work_type", WorkType.name),
+            ("weight", Mark.weight),
+            ("change_reason", Mark.change_reason),
+        ),
+        joins=_lesson_class(Mark) + ((WorkType, (Mark, Mark.work_type == WorkType.id)),),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+    RecordType(
+        "absence",
+        Absence,
+        (("lesson", Absence.lesson), ("student", Absence.student), ("reason", Absence.reason)),
+        joins=_lesson_class(Absence),
+        scope=lambda year: ClassGroup.year == year,
+    ),
+)
+
+TYPE_NAMES = tuple(rt.name for rt in RECORD_TYPES)
+BY_NAME = {rt.name: rt for rt in RECORD_TYPES}
+
+
+def dumps(obj) -> bytes:
+    """Encode one line of the package (JSON without spaces, a newline at the end)."""
+    return orjson.dumps(obj) + b"\n"
+
+
+def header_line(*, package_id, kind, school_code, school_name, year, change_from, change_to, generated_at) -> bytes:
+    """Encode the header: what the package is, for which school and year, which changes it covers."""
+    return dumps(
+        {
+            "type": "header",
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "package_id": package_id,
+            "kind": kind,
+            "school": {"code": school_code, "name": school_name},
+            "school_year": {
+                "id": year.id,
+                "name": year.name,
+                "start_date": year.start_date.isoformat() if hasattr(year.start_date, "isoformat") else year.start_date,
+                "end_date": year.end_date.isoformat() if hasattr(year.end_date, "isoformat") else year.end_date,
+            },
+            "changes": {"from": change_from, "to": change_to},
+            "generated_at": generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+    )
+
+
+def trailer_line(*, counts: dict, records: int, body_sha256: str) -> bytes:
+    """Encode the trailer: how many records of each type and operation, and the body's checksum."""
+    return dumps({"type": "trailer", "records": records, "counts": counts, "sha256": body_sha256})
+
+
+def empty_counts() -> dict:
+    """Return a zero count for every type and operation, in the package's type order."""
+    return {name: {"delete": 0, "upsert": 0} for name in TYPE_NAMES}

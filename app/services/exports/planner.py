@@ -1,0 +1,210 @@
+"""The schedule (R5.1–R5.2): what is due, the planner's minute tick, and how exports stand.
+
+The tick reads the settings and the history, records each due run under a slot key (one run per
+slot, however often it ticks), and makes sure the oldest pending run has a job. A daily export
+sends everything above the last delivered change number, so one daily run after an outage
+catches up every missed day.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from app.config import Config
+from app.models import ExportRun, ExportSettings, SchoolSettings, SchoolYear
+from app.services.exports import claim, runs
+
+DEFAULT_TIMEZONE = Config.SCHOOL_TIMEZONE
+# A daily export not delivered this long after it fell due is overdue (loud on the dashboard).
+OVERDUE_AFTER = dt.timedelta(hours=2)
+# HTTP packages are kept this long for download, then removed from the spool.
+SPOOL_KEEP_DAYS = 60
+
+
+def _aware_utc(now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def blocked_reason() -> str | None:
+    """Say why scheduled exports cannot run now (no school code, no current year), or None."""
+    school = SchoolSettings.load()
+    if not school.school_code:
+        return "не задан код школы (раздел «Настройки школы»)"
+    if SchoolYear.current() is None:
+        return "не отмечен текущий учебный год"
+    return None
+
+
+def last_daily_moment(settings: ExportSettings, now: dt.datetime, timezone: str) -> dt.datetime:
+    """Return the latest moment at or before `now` when a daily export fell due (aware, school time)."""
+    local = now.astimezone(ZoneInfo(timezone))
+    moment = dt.datetime.combine(local.date(), settings.daily_time, tzinfo=local.tzinfo)
+    if moment > local:
+        moment = dt.datetime.combine(local.date() - dt.timedelta(days=1), settings.daily_time, tzinfo=local.tzinfo)
+    return moment
+
+
+def due_slots(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> list[tuple[str, str]]:
+    """Return (kind, slot) of the scheduled runs due at `now`: the latest daily, this month's full."""
+    if not settings.enabled:
+        return []
+    local = now.astimezone(ZoneInfo(timezone))
+    daily_day = last_daily_moment(settings, now, timezone).date()
+    slots = [("daily", f"daily-{daily_day:%Y%m%d}")]
+    full_due = local.day > settings.full_day or (
+        local.day == settings.full_day and local.time() >= settings.daily_time
+    )
+    if full_due:
+        slots.append(("full", f"full-{local:%Y%m}"))
+    return slots
+
+
+def tick(now: dt.datetime | None = None, *, instance_path, timezone: str = DEFAULT_TIMEZONE,
+         connection=None, config=None) -> list[ExportRun]:
+    """Record the scheduled runs that are due and give the oldest pending run a job; return the new runs."""
+    now = _aware_utc(now)
+    settings = ExportSettings.load()
+    created = []
+    if settings.enabled and blocked_reason() is None:
+        for kind, slot in due_slots(settings, now, timezone):
+            run = runs.create_run(kind, "schedule", None, instance_path=instance_path, slot=slot, source="system")
+            if run is not None:
+                created.append(run)
+    runs.ensure_worker(connection=connection, config=config)
+    remove_old_spool_files(now)
+    return created
+
+
+def remove_old_spool_files(now: dt.datetime | None = None, keep_days: int = SPOOL_KEEP_DAYS) -> int:
+    """Delete HTTP packages of runs finished long ago (the portal has them); return how many."""
+    cutoff = _naive_utc(_aware_utc(now)) - dt.timedelta(days=keep_days)
+    old = (
+        ExportRun.select()
+        .where(
+            (ExportRun.transport == "http")
+            & ExportRun.status.in_(("delivered", "failed"))
+            & (ExportRun.finished_at < cutoff)
+            & (ExportRun.file_path != "")
+        )
+        .order_by(ExportRun.id)
+        .limit(100)
+    )
+    removed = 0
+    for run in old:
+        Path(run.file_path).unlink(missing_ok=True)
+        ExportRun.update(file_path="").where(ExportRun.id == run.id).execute()
+        removed += 1
+    return removed
+
+
+# --- how exports stand (dashboard, panel, CLI) -------------------------------------------------
+
+
+@dataclass
+class ExportOverview:
+    """Last success, next runs and whatever is wrong, for people who watch the exports."""
+
+    enabled: bool
+    blocked: str | None
+    last_success: ExportRun | None
+    last_failure: ExportRun | None
+    next_daily: dt.datetime | None
+    next_full: dt.datetime | None
+    pending: int
+    overdue: bool
+    exporter_busy: bool
+
+    @property
+    def failed(self) -> bool:
+        """The latest finished run failed and nothing has been delivered since."""
+        if self.last_failure is None:
+            return False
+        return self.last_success is None or self.last_failure.id > self.last_success.id
+
+    @property
+    def alert(self) -> str | None:
+        """Return the banner text when something needs attention, else None."""
+        if self.failed:
+            return f"Выгрузка на портал № {self.last_failure.id} не удалась: {self.last_failure.error}"
+        if self.overdue:
+            return "Выгрузка на портал просрочена: ежедневная выгрузка не доставлена вовремя."
+        if self.enabled and self.blocked:
+            return f"Выгрузка на портал не выполняется: {self.blocked}."
+        return None
+
+
+def next_moments(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE):
+    """Return the next scheduled daily and full export moments after `now` (aware, school time)."""
+    if not settings.enabled:
+        return None, None
+    tz = ZoneInfo(timezone)
+    local = now.astimezone(tz)
+    daily = dt.datetime.combine(local.date(), settings.daily_time, tzinfo=tz)
+    if daily <= local or ExportRun.select().where(ExportRun.slot == f"daily-{local:%Y%m%d}").exists():
+        daily = dt.datetime.combine(local.date() + dt.timedelta(days=1), settings.daily_time, tzinfo=tz)
+    year, month = local.year, local.month
+    if ExportRun.select().where(ExportRun.slot == f"full-{local:%Y%m}").exists() or local.day > settings.full_day or (
+        local.day == settings.full_day and local.time() >= settings.daily_time
+    ):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    full = dt.datetime.combine(dt.date(year, month, settings.full_day), settings.daily_time, tzinfo=tz)
+    return daily, full
+
+
+def overview(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> ExportOverview:
+    """Return how exports stand now."""
+    now = _aware_utc(now)
+    settings = ExportSettings.load()
+    blocked = blocked_reason()
+    last_success = ExportRun.select().where(ExportRun.status == "delivered").order_by(ExportRun.id.desc()).first()
+    last_failure = ExportRun.select().where(ExportRun.status == "failed").order_by(ExportRun.id.desc()).first()
+    next_daily, next_full = next_moments(settings, now, timezone)
+    overdue = False
+    if settings.enabled and blocked is None:
+        due = last_daily_moment(settings, now, timezone)
+        delivered_since = last_success is not None and last_success.finished_at >= _naive_utc(due)
+        overdue = not delivered_since and now >= due + OVERDUE_AFTER
+    return ExportOverview(
+        enabled=settings.enabled,
+        blocked=blocked,
+        last_success=last_success,
+        last_failure=last_failure,
+        next_daily=next_daily,
+        next_full=next_full,
+        pending=ExportRun.pending().count(),
+        overdue=overdue,
+        exporter_busy=claim.held_by_someone(_naive_utc(now)),
+    )
+
+
+def _local_text(moment: dt.datetime | None, timezone: str) -> str:
+    if moment is None:
+        return "—"
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+def dashboard_notices(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[tuple]:
+    """Return (title, count, endpoint, level) lines for the home page: the alert first, then the status."""
+    state = overview(now, timezone)
+    lines = []
+    if state.alert:
+        failures = 1 if state.failed else 0
+        lines.append((state.alert, max(failures, 1), "exportrun.index_view", "danger"))
+    last = _local_text(state.last_success.finished_at, timezone) if state.last_success else "ещё не было"
+    if state.enabled:
+        upcoming = f"следующая — {_local_text(state.next_daily, timezone)}"
+    else:
+        upcoming = "по расписанию выключена"
+    lines.append(
+        (f"Выгрузка на портал: последняя успешная — {last}; {upcoming}; в очереди", state.pending,
+         "exportrun.index_view", "info")
+    )
+    return lines

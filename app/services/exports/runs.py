@@ -1,0 +1,344 @@
+"""Export runs: ask for one, hand it to a worker, do it (build, deliver), hand out its package.
+
+A run is committed before its job is enqueued (a job finds it by id and returns quietly when it
+is gone or done). Whoever holds the exporter's claim works through every pending run, oldest
+first, so packages reach the portal in the order their change ranges were taken.
+"""
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from peewee import IntegrityError, fn
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+
+from app import queue as app_queue
+from app.db import db
+from app.models import ExportRun, ExportSettings, SchoolSettings
+from app.models.exports import EXPORT_KINDS, utcnow
+from app.services import access, audit
+from app.services.errors import AccessDenied, DomainError
+from app.services.exports import claim
+from app.services.exports.builder import build_package
+from app.services.exports.errors import ClaimLost, ExportError
+from app.services.exports.transports import DirectoryTransport, HttpTransport, package_name, temporary_name
+
+JOB_FUNC = "workers.exports.run_export"
+QUEUE_NAME = "exports"
+JOB_TIMEOUT = 3 * 3600
+# A run whose worker died this many times is given up (the next run covers its changes).
+MAX_ATTEMPTS = 3
+OUTBOX_DIRNAME = "exports"
+SPOOL_DIRNAME = "export-spool"
+_FINISHED_JOB = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+log = logging.getLogger(__name__)
+
+
+# --- asking for a run ----------------------------------------------------------------------
+
+
+def _package_dir(settings: ExportSettings, instance_path) -> Path:
+    if settings.transport == "http":
+        return Path(instance_path) / SPOOL_DIRNAME
+    return Path(settings.directory) if settings.directory else Path(instance_path) / OUTBOX_DIRNAME
+
+
+def create_run(kind: str, trigger: str, actor, *, instance_path, slot: str | None = None,
+               source: str = "panel") -> ExportRun | None:
+    """Record a run in the history (committed, audited); None when its slot is taken already."""
+    if kind not in dict(EXPORT_KINDS):
+        raise DomainError("Вид выгрузки: ежедневная или полная.", "kind")
+    settings = ExportSettings.load()
+    if settings.transport == "http" and not settings.portal_url:
+        raise DomainError("Не указан адрес портала: заполните его в настройках выгрузки.", "portal_url")
+    school = SchoolSettings.load()
+    if slot is not None and ExportRun.select().where(ExportRun.slot == slot).exists():
+        return None
+    try:
+        with db.atomic():
+            run = ExportRun.create(
+                kind=kind,
+                trigger=trigger,
+                slot=slot,
+                requested_by=actor.id if actor is not None else None,
+                requested_by_name=actor.full_name if actor is not None else ("командная строка" if source == "cli" else "система"),
+                school_code=school.school_code,
+                transport=settings.transport,
+                target=settings.portal_url if settings.transport == "http" else str(_package_dir(settings, instance_path)),
+                package_dir=str(_package_dir(settings, instance_path)),
+            )
+            audit.record(actor, "create", run, after=run.snapshot(), source=source)
+    except IntegrityError:
+        # Another planner tick took the same slot a moment ago.
+        return None
+    return run
+
+
+def request_export(kind: str, actor, *, instance_path, trigger: str = "manual", source: str = "panel",
+                   config=None) -> ExportRun:
+    """Ask for a daily or full export now (R5.2): record it, then hand it to a worker."""
+    if actor is not None and not access.can(actor, "exports.run"):
+        raise AccessDenied()
+    waiting = ExportRun.pending().where(ExportRun.kind == kind).first()
+    if waiting is not None:
+        raise DomainError(
+            f"{waiting} уже ждёт своей очереди ({waiting.status_label}); дождитесь её окончания."
+        )
+    run = create_run(kind, trigger, actor, instance_path=instance_path, source=source)
+    enqueue_run(run, config=config)
+    return run
+
+
+def request_full_export(trigger: str = "year_transition", actor=None, *, instance_path, source: str = "system",
+                        year_id: int | None = None, config=None) -> ExportRun:
+    """Ask for a full export of the current school year, e.g. after the transfer to a new year (R5.3).
+
+    Called more than once for the same year transition, it asks once (the slot "year-<id>").
+    Inside an open transaction the job is not enqueued (it could run before the commit): the
+    planner's next tick, within a minute, hands the run to a worker.
+    """
+    slot = f"year-{year_id}" if trigger == "year_transition" and year_id is not None else None
+    run = create_run("full", trigger, actor, instance_path=instance_path, slot=slot, source=source)
+    if run is None:
+        return ExportRun.get(ExportRun.slot == slot)
+    enqueue_run(run, config=config)
+    return run
+
+
+# --- handing a run to a worker ----------------------------------------------------------------
+
+
+def _exports_queue(connection=None, config=None) -> Queue:
+    if connection is not None:
+        return Queue(QUEUE_NAME, connection=connection)
+    return app_queue.queue(QUEUE_NAME, config)
+
+
+def job_id_for(run: ExportRun) -> str:
+    """Return the job id of a run's next attempt: letters, digits, '-' only, the same on every tick."""
+    return f"export-run-{run.id}-{run.attempts}"
+
+
+def enqueue_run(run: ExportRun, *, connection=None, config=None, lease_seconds: float | None = None) -> str | None:
+    """Enqueue the job of a run's next attempt (once); return its id, or None when it must wait for the planner."""
+    if db.in_transaction():
+        return None
+    job_id = job_id_for(run)
+    kwargs = {"lease_seconds": lease_seconds} if lease_seconds is not None else {}
+    try:
+        queue = _exports_queue(connection, config)
+        try:
+            queue.enqueue(JOB_FUNC, args=(run.id,), kwargs=kwargs, job_id=job_id, job_timeout=JOB_TIMEOUT, unique=True)
+        except DuplicateJobError:
+            try:
+                job = Job.fetch(job_id, connection=queue.connection)
+            except NoSuchJobError:
+                job = None
+            # A finished job with the run still pending: its worker lost the race for the claim.
+            if job is not None and job.get_status() not in _FINISHED_JOB:
+                return job_id
+            if job is not None:
+                job.delete()
+            queue.enqueue(JOB_FUNC, args=(run.id,), kwargs=kwargs, job_id=job_id, job_timeout=JOB_TIMEOUT, unique=True)
+    except (RedisError, OSError, DuplicateJobError) as exc:
+        # Redis is down or restarting: the run stays queued and the planner's tick enqueues it.
+        log.warning("Export run %s not enqueued: %s", run.id, exc)
+        return None
+    ExportRun.update(job_id=job_id).where(ExportRun.id == run.id).execute()
+    return job_id
+
+
+def ensure_worker(*, connection=None, config=None) -> str | None:
+    """Give the oldest pending run a job unless a live exporter holds the claim (recovers lost jobs)."""
+    run = ExportRun.pending().first()
+    if run is None or claim.held_by_someone():
+        return None
+    return enqueue_run(run, connection=connection, config=config)
+
+
+# --- doing a run ----------------------------------------------------------------------------
+
+
+def _transport(run: ExportRun, settings: ExportSettings, beat: claim.Heartbeat):
+    if run.transport == "http":
+
+        def check_claim(attempt):
+            if beat.lost:
+                raise ClaimLost()
+
+        return HttpTransport(
+            run.target,
+            settings.token,
+            timeout=settings.http_timeout,
+            retries=settings.http_retries,
+            retry_delay=settings.http_retry_delay,
+            on_attempt=check_claim,
+        )
+    return DirectoryTransport(Path(run.package_dir))
+
+
+def _update_claimed(run: ExportRun, owner: str, **values) -> None:
+    """Write to a run only while it is still ours."""
+    if ExportRun.update(**values).where((ExportRun.id == run.id) & (ExportRun.claimed_by == owner)).execute() != 1:
+        raise ClaimLost()
+    for name, value in values.items():
+        setattr(run, name, value)
+
+
+def _build(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+    directory = Path(run.package_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / temporary_name(run.package_id, owner)
+
+    def progress(done, total):
+        if beat.lost:
+            raise ClaimLost()
+        beat.progress = (done, total)
+        if on_progress:
+            on_progress(run, done, total)
+
+    try:
+        with open(path, "wb") as out:
+            result = build_package(
+                out,
+                kind=run.kind,
+                package_id=run.package_id,
+                generated_at=run.created_at,
+                school_code=run.school_code,
+                on_progress=progress,
+            )
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if run.transport == "http":
+        # The spool is ours alone: give the file its plain name for downloads.
+        final = directory / package_name(run.package_id)
+    else:
+        final = path
+    try:
+        _update_claimed(
+            run,
+            owner,
+            year=result.year_id,
+            year_name=result.year_name,
+            change_from=result.change_from,
+            change_to=result.change_to,
+            counts=json.dumps(result.counts),
+            records=result.records,
+            bytes=result.bytes,
+            sha256=result.sha256,
+            file_path=str(path),
+            progress=result.records,
+            total=result.records,
+        )
+    except ClaimLost:
+        path.unlink(missing_ok=True)
+        raise
+    if final != path:
+        os.replace(path, final)
+        _update_claimed(run, owner, file_path=str(final))
+
+
+def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+    started = utcnow()
+    taken = (
+        ExportRun.update(
+            status="running",
+            attempts=ExportRun.attempts + 1,
+            started_at=fn.COALESCE(ExportRun.started_at, started),
+            claimed_by=owner,
+            error=None,
+        )
+        .where((ExportRun.id == run.id) & ExportRun.status.in_(("queued", "running")))
+        .execute()
+    )
+    if not taken:
+        return
+    run = ExportRun.get_by_id(run.id)
+    beat.run_id, beat.progress = run.id, None
+    claim.renew(owner, beat.lease_seconds, run.id)
+    if run.attempts > MAX_ATTEMPTS:
+        _update_claimed(
+            run, owner, status="failed", finished_at=utcnow(),
+            error=f"Выгрузка прерывалась {run.attempts - 1} раза (работник остановлен или перезапущен). "
+                  "Изменения не потеряны: они уйдут со следующей выгрузкой.",
+        )
+        return
+    settings = ExportSettings.load()
+    try:
+        if run.sha256 is None:
+            _build(run, owner, beat, on_progress)
+        _transport(run, settings, beat).deliver(Path(run.file_path), run.package_id)
+        if run.transport == "directory":
+            run.file_path = str(DirectoryTransport(Path(run.package_dir)).final_path(run.package_id))
+        _update_claimed(run, owner, status="delivered", finished_at=utcnow(), file_path=run.file_path, error=None)
+    except ClaimLost:
+        raise
+    except ExportError as exc:
+        _update_claimed(run, owner, status="failed", finished_at=utcnow(), error=exc.message)
+    except Exception as exc:
+        log.exception("Export run %s failed", run.id)
+        _update_claimed(run, owner, status="failed", finished_at=utcnow(),
+                        error=f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}")
+
+
+def process(run_id: int, *, lease_seconds: float = claim.LEASE_SECONDS,
+            on_progress: Callable[[ExportRun, int, int], None] | None = None) -> str:
+    """Do a run (and every older pending one first) under the exporter's claim; return its status.
+
+    Returns "gone" when the run no longer exists and "busy" when another exporter holds the
+    claim: that one works through every pending run, this one included.
+    """
+    run = ExportRun.get_or_none(ExportRun.id == run_id)
+    if run is None:
+        return "gone"
+    if not run.is_pending:
+        return run.status
+    owner = claim.new_owner()
+    while True:
+        if not claim.acquire(owner, lease_seconds):
+            return "busy"
+        try:
+            with claim.Heartbeat(owner, lease_seconds) as beat:
+                while (pending := ExportRun.pending().first()) is not None:
+                    _process_one(pending, owner, beat, on_progress)
+        except ClaimLost:
+            log.warning("Export claim lost by %s; another exporter carries on", owner)
+            return "busy"
+        finally:
+            claim.release(owner)
+        # A run may have arrived after our last look but before the release: look again.
+        if not ExportRun.pending().exists():
+            break
+    run = ExportRun.get_or_none(ExportRun.id == run_id)
+    return run.status if run else "gone"
+
+
+# --- the package of a run -----------------------------------------------------------------
+
+
+def package_for_download(run_id: int, actor) -> tuple[Path, str]:
+    """Return a run's package file and its download name for someone allowed to run exports (audited)."""
+    if not access.can(actor, "exports.run"):
+        raise AccessDenied()
+    run = ExportRun.get_or_none(ExportRun.id == run_id)
+    if run is None:
+        raise DomainError("Такой выгрузки нет.")
+    path = Path(run.file_path) if run.file_path else None
+    if run.sha256 is None or path is None or not path.is_file():
+        raise DomainError(f"Файла пакета выгрузки № {run.id} нет: он не собран, удалён или уже забран порталом из каталога.")
+    audit.record(actor, "download", run, after={"package_id": run.package_id, "sha256": run.sha256})
+    return path, package_name(run.package_id)
+
+
+def counts_of(run: ExportRun) -> dict:
+    """Return a run's per-type counts ({} before it is built)."""
+    return json.loads(run.counts) if run.counts else {}

@@ -1,0 +1,501 @@
+"""The class journal: who may edit a lesson, the lesson panel, substitutions and a teacher's day (R3.2).
+
+Marks and absences live in journal_marks, homework files in journal_files, planning lessons
+from the timetable in journal_planning.
+"""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass, field
+
+from flask import current_app, has_app_context
+from peewee import JOIN, fn
+
+from app.db import db
+from app.models import (
+    Absence,
+    AuditEntry,
+    ClassGroup,
+    HomeworkFile,
+    Lesson,
+    Mark,
+    Permission,
+    RolePermission,
+    SchoolYear,
+    Staff,
+    StaffRole,
+    Subject,
+    TeachingAssignment,
+    Term,
+)
+from app.services import access, audit
+from app.services.errors import AccessDenied, DomainError
+
+DEFAULT_TIMEZONE = "Europe/Moscow"
+TOPIC_MAX = 500
+HOMEWORK_MAX = 4000
+
+EDIT_PERMISSION = "journal.edit_own"
+CHECK_PERMISSION = "journal.check"
+SCHEDULE_PERMISSION = "school.manage"
+
+# How a lesson field is named in messages, and in what order changes are listed.
+LESSON_FIELD_LABELS = {
+    "topic": "тема",
+    "homework": "домашнее задание",
+    "held": "урок проведён",
+    "teacher_id": "учитель",
+    "replacement_subject_id": "предмет замены",
+}
+
+
+class NotFound(DomainError):
+    """The record asked for does not exist."""
+
+    def __init__(self, message: str = "Запись не найдена."):
+        super().__init__(message)
+
+
+class EditConflict(DomainError):
+    """Someone else changed the record after it was opened; nothing was written."""
+
+    def __init__(self, message: str, current: dict | None = None):
+        super().__init__(message)
+        self.current = current or {}
+
+
+def school_today() -> dt.date:
+    """Return today's date in the school's time zone."""
+    name = DEFAULT_TIMEZONE
+    if has_app_context():
+        name = current_app.config.get("SCHOOL_TIMEZONE") or DEFAULT_TIMEZONE
+    return dt.datetime.now(zoneinfo.ZoneInfo(name)).date()
+
+
+def format_date(day: dt.date) -> str:
+    """Return a date the Russian way: 05.09.2026."""
+    return day.strftime("%d.%m.%Y")
+
+
+def staff_name(staff_id) -> str:
+    """Return a staff member's short name by id (empty when unknown)."""
+    if not staff_id:
+        return ""
+    staff = Staff.get_or_none(Staff.id == staff_id)
+    return staff.short_name if staff else ""
+
+
+# --- who may do what with a lesson ------------------------------------------------------------
+
+
+def term_closed(term) -> bool:
+    """Tell whether a lesson's term is closed (a missing term is open)."""
+    return bool(term is not None and term.closed)
+
+
+def may_edit(staff, lesson, term=None) -> bool:
+    """Answer whether the staff member may fill this lesson (closed terms only for the deputy)."""
+    if term is None and lesson.term_id:
+        term = lesson.term
+    if term_closed(term) and not access.can(staff, CHECK_PERMISSION):
+        return False
+    return access.can_edit_lesson(staff, lesson)
+
+
+def may_substitute(staff, lesson, term=None) -> bool:
+    """Answer whether the staff member may give this lesson to another teacher (the deputy, the timetable's keeper)."""
+    if term is None and lesson.term_id:
+        term = lesson.term
+    if access.can(staff, CHECK_PERMISSION):
+        return True
+    return access.can(staff, SCHEDULE_PERMISSION) and not term_closed(term)
+
+
+def get_lesson(lesson_id) -> Lesson:
+    """Return a lesson with its class, subject and teachers, or refuse with NotFound."""
+    try:
+        lesson_id = int(lesson_id)
+    except (TypeError, ValueError):
+        raise NotFound("Урок не найден.") from None
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    if lesson is None:
+        raise NotFound("Урок не найден.")
+    return lesson
+
+
+def ensure_can_see(staff, lesson) -> None:
+    """Refuse with AccessDenied unless the lesson lies inside the staff member's scope."""
+    if not access.can_see(staff, lesson):
+        raise AccessDenied("Этот урок вам недоступен.")
+
+
+def ensure_can_edit(staff, lesson, term=None) -> None:
+    """Refuse unless the staff member may fill this lesson, saying why."""
+    ensure_can_see(staff, lesson)
+    if term is None and lesson.term_id:
+        term = lesson.term
+    if term_closed(term) and not access.can(staff, CHECK_PERMISSION):
+        raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
+    if not access.can_edit_lesson(staff, lesson):
+        raise AccessDenied("Заполнять этот урок может только учитель, который его ведёт, или заместитель директора.")
+
+
+def ensure_not_future(lesson, today: dt.date, what: str) -> None:
+    """Refuse an action that only makes sense for a lesson that has begun."""
+    if lesson.date > today:
+        raise DomainError(f"Урок {format_date(lesson.date)} ещё не наступил: {what}.")
+
+
+# --- the lesson panel -------------------------------------------------------------------------
+
+
+def lesson_values(lesson) -> dict:
+    """Return the lesson's editable values as plain data (the panel's fields)."""
+    return {
+        "topic": lesson.topic or None,
+        "homework": lesson.homework or None,
+        "held": bool(lesson.held),
+        "teacher_id": lesson.teacher_id,
+        "replacement_subject_id": lesson.replacement_subject_id,
+    }
+
+
+def describe_value(field_name: str, value) -> str:
+    """Return a lesson field's value as shown in messages and the lesson history."""
+    if field_name == "held":
+        return "да" if value else "нет"
+    if field_name == "teacher_id":
+        return staff_name(value) or "—"
+    if field_name == "replacement_subject_id":
+        subject = Subject.get_or_none(Subject.id == value) if value else None
+        return subject.name if subject else "нет"
+    text = (value or "").strip()
+    if not text:
+        return "пусто"
+    return f"«{text[:80]}{'…' if len(text) > 80 else ''}»"
+
+
+def changes_since(lesson, version: int) -> list[dict]:
+    """Return who changed which lesson fields after `version`, from the audit trail, oldest first."""
+    entries = (
+        AuditEntry.select()
+        .where((AuditEntry.model == "Lesson") & (AuditEntry.object_id == str(lesson.id)))
+        .order_by(AuditEntry.id)
+    )
+    found = []
+    for entry in entries:
+        after = entry.after_data
+        if not isinstance(after.get("version"), int) or after["version"] <= version:
+            continue
+        before = entry.before_data
+        fields = [
+            (name, after.get(name))
+            for name in LESSON_FIELD_LABELS
+            if name in after and before.get(name) != after.get(name)
+        ]
+        found.append({"who": entry.actor_name, "at": entry.at, "fields": fields})
+    return found
+
+
+def conflict_message(lesson, version: int) -> str:
+    """Explain in Russian what others changed in the lesson after the version the user had opened."""
+    parts = []
+    for change in changes_since(lesson, version):
+        what = "; ".join(
+            f"{LESSON_FIELD_LABELS[name]} — {describe_value(name, value)}" for name, value in change["fields"]
+        )
+        parts.append(f"{change['who']} в {change['at']:%H:%M} ({what or 'без видимых изменений'})")
+    who = "; ".join(parts) if parts else "другой пользователь"
+    return (
+        f"Урок уже изменил(а) {who}. Ваши изменения не сохранены, чтобы не затереть чужие. "
+        "Сверьте данные ниже и сохраните ещё раз."
+    )
+
+
+def _clean_text(value, limit: int, label: str) -> str | None:
+    text = (value or "").replace("\r\n", "\n").strip()
+    if len(text) > limit:
+        raise DomainError(f"{label}: не больше {limit} символов (сейчас {len(text)}).", label)
+    return text or None
+
+
+def save_lesson(actor, lesson_id, version, changes: dict, *, today: dt.date | None = None) -> Lesson:
+    """Save the lesson panel (topic, homework, held; teacher and replacement subject), refusing stale versions.
+
+    `changes` holds only the fields the form showed: topic, homework, held, teacher_id,
+    replacement_subject_id. A version other than the lesson's current one means someone saved
+    in between: EditConflict says what they changed, and nothing is written.
+    """
+    today = today or school_today()
+    lesson = get_lesson(lesson_id)
+    ensure_can_see(actor, lesson)
+    term = lesson.term if lesson.term_id else None
+    content = {k for k in ("topic", "homework", "held") if k in changes}
+    staffing = {k for k in ("teacher_id", "replacement_subject_id") if k in changes}
+    if content:
+        ensure_can_edit(actor, lesson, term)
+    if staffing and not may_substitute(actor, lesson, term):
+        if term_closed(term):
+            raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
+        raise AccessDenied("Назначать замену может заместитель директора или администратор расписания.")
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        raise DomainError("Не указана версия урока: обновите страницу.") from None
+    if version != lesson.version:
+        raise EditConflict(conflict_message(lesson, version), lesson_values(lesson))
+
+    new = lesson_values(lesson)
+    if "topic" in changes:
+        new["topic"] = _clean_text(changes["topic"], TOPIC_MAX, "Тема урока")
+    if "homework" in changes:
+        new["homework"] = _clean_text(changes["homework"], HOMEWORK_MAX, "Домашнее задание")
+    if "held" in changes:
+        new["held"] = bool(changes["held"])
+        if new["held"] and not lesson.held:
+            ensure_not_future(lesson, today, "его нельзя отметить проведённым")
+    if "teacher_id" in changes:
+        new["teacher_id"] = _check_teacher(changes["teacher_id"])
+    if "replacement_subject_id" in changes:
+        new["replacement_subject_id"] = _check_replacement(lesson, changes["replacement_subject_id"])
+
+    if new == lesson_values(lesson):
+        return lesson
+    before = lesson.snapshot()
+    with db.atomic():
+        # Compare-and-set: of two saves of the same version only the first one matches.
+        taken = (
+            Lesson.update(version=Lesson.version + 1)
+            .where((Lesson.id == lesson.id) & (Lesson.version == version))
+            .execute()
+        )
+        if taken != 1:
+            raise EditConflict(conflict_message(lesson, version), lesson_values(Lesson.get_by_id(lesson.id)))
+        lesson.topic = new["topic"]
+        lesson.homework = new["homework"]
+        lesson.held = new["held"]
+        lesson.teacher = new["teacher_id"]
+        lesson.replacement_subject = new["replacement_subject_id"]
+        lesson.version = version + 1
+        lesson.updated_at = dt.datetime.now()
+        lesson.updated_by = actor.id
+        lesson.save()
+        audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
+    return lesson
+
+
+def _check_teacher(teacher_id) -> int:
+    try:
+        teacher = Staff.get_or_none(Staff.id == int(teacher_id))
+    except (TypeError, ValueError):
+        teacher = None
+    if teacher is None or not teacher.active:
+        raise DomainError("Выберите учителя, который провёл урок.", "teacher_id")
+    if not access.can(teacher, EDIT_PERMISSION):
+        raise DomainError(
+            f"{teacher.short_name} не может вести журнал: у сотрудника нет права «Заполнение журнала по своим урокам».",
+            "teacher_id",
+        )
+    return teacher.id
+
+
+def _check_replacement(lesson, subject_id) -> int | None:
+    if subject_id in (None, "", 0, "0"):
+        subject_id = None
+    else:
+        try:
+            subject = Subject.get_or_none(Subject.id == int(subject_id))
+        except (TypeError, ValueError):
+            subject = None
+        if subject is None:
+            raise DomainError("Такого предмета нет.", "replacement_subject_id")
+        subject_id = None if subject.id == lesson.subject_id else subject.id
+    if subject_id != lesson.replacement_subject_id and Mark.select().where(Mark.lesson == lesson.id).exists():
+        raise DomainError(
+            "Нельзя сменить предмет урока: по уроку уже выставлены отметки. Сначала перенесите или удалите их.",
+            "replacement_subject_id",
+        )
+    return subject_id
+
+
+def substitute_candidates():
+    """Return active staff who may fill the journal: those a lesson can be given to."""
+    holders = (
+        StaffRole.select(StaffRole.staff)
+        .join(RolePermission, on=(RolePermission.role == StaffRole.role))
+        .join(Permission, on=(Permission.id == RolePermission.permission))
+        .where(Permission.code == EDIT_PERMISSION)
+    )
+    return Staff.active_staff().where(Staff.id.in_(holders))
+
+
+# --- what a teacher sees: today's lessons and their journals ---------------------------------
+
+
+@dataclass
+class LessonStatus:
+    """A lesson of the day with what it still lacks."""
+
+    lesson: Lesson
+    missing: list[str]
+    marks: int
+    absences: int
+    files: int
+    editable: bool
+    # The lesson was planned for this teacher but given to someone else.
+    given_away: bool = False
+
+
+def missing_items(lesson, today: dt.date) -> list[str]:
+    """Return what a lesson still lacks in Russian (topic, the held mark), nothing for a future lesson."""
+    if lesson.date > today:
+        return []
+    missing = []
+    if not (lesson.topic or "").strip():
+        missing.append("тема урока")
+    if not lesson.held:
+        missing.append("отметка о проведении")
+    return missing
+
+
+def lessons_with_people(query):
+    """Join a lesson query with its class, subject, teacher and replacement subject in one go."""
+    planned = Staff.alias("planned")
+    replacement = Subject.alias("replacement")
+    return (
+        query.select_extend(ClassGroup, Subject, Staff, planned, replacement)
+        .join_from(Lesson, ClassGroup, on=(Lesson.class_group == ClassGroup.id), attr="class_group")
+        .join_from(Lesson, Subject, on=(Lesson.subject == Subject.id), attr="subject")
+        .join_from(Lesson, Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
+        .join_from(Lesson, planned, on=(Lesson.planned_teacher == planned.id), attr="planned_teacher")
+        .join_from(
+            Lesson,
+            replacement,
+            JOIN.LEFT_OUTER,
+            on=(Lesson.replacement_subject == replacement.id),
+            attr="replacement_subject",
+        )
+    )
+
+
+def lessons_of_day(day: dt.date):
+    """Return every lesson of a day with its class, subject and teachers, by class and lesson number."""
+    return (
+        lessons_with_people(Lesson.select())
+        .where(Lesson.date == day)
+        .order_by(ClassGroup.grade, ClassGroup.letter, Lesson.number, Subject.name)
+    )
+
+
+def _counts(model, lesson_ids) -> dict[int, int]:
+    if not lesson_ids:
+        return {}
+    rows = (
+        model.select(model.lesson, fn.COUNT(model.id).alias("n"))
+        .where(model.lesson.in_(lesson_ids))
+        .group_by(model.lesson)
+        .tuples()
+    )
+    return dict(rows)
+
+
+def day_lessons(staff, day: dt.date, *, today: dt.date | None = None) -> list[LessonStatus]:
+    """Return the staff member's lessons of a day (their own and substitutions given to them) with what is missing."""
+    today = today or school_today()
+    query = lessons_with_people(Lesson.select()).where(
+        (Lesson.date == day) & ((Lesson.teacher == staff.id) | (Lesson.planned_teacher == staff.id))
+    )
+    lessons = list(query.order_by(Lesson.number, ClassGroup.grade, ClassGroup.letter))
+    ids = [lesson.id for lesson in lessons]
+    marks, absences, files = _counts(Mark, ids), _counts(Absence, ids), _counts(HomeworkFile, ids)
+    term_ids = sorted({x.term_id for x in lessons if x.term_id})
+    terms = {t.id: t for t in Term.select().where(Term.id.in_(term_ids))} if term_ids else {}
+    result = []
+    for lesson in lessons:
+        term = terms.get(lesson.term_id)
+        given_away = lesson.teacher_id != staff.id
+        result.append(
+            LessonStatus(
+                lesson=lesson,
+                missing=[] if given_away else missing_items(lesson, today),
+                marks=marks.get(lesson.id, 0),
+                absences=absences.get(lesson.id, 0),
+                files=files.get(lesson.id, 0),
+                editable=may_edit(staff, lesson, term),
+                given_away=given_away,
+            )
+        )
+    return result
+
+
+@dataclass
+class JournalEntry:
+    """One journal (class + subject) a staff member may open, with its teachers."""
+
+    class_group: ClassGroup
+    subject: Subject
+    teachers: list[str] = field(default_factory=list)
+    own: bool = False
+
+
+def journals_for(staff, year) -> list[JournalEntry]:
+    """Return the journals of a school year the staff member may open, by class and subject."""
+    if year is None:
+        return []
+    leader = Staff.alias("leader")
+    query = (
+        TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject, Staff, leader)
+        .join_from(TeachingAssignment, ClassGroup)
+        .join_from(
+            ClassGroup, leader, JOIN.LEFT_OUTER, on=(ClassGroup.class_teacher == leader.id), attr="class_teacher"
+        )
+        .join_from(TeachingAssignment, Subject)
+        .join_from(TeachingAssignment, Staff, on=(TeachingAssignment.teacher == Staff.id), attr="teacher")
+        .where(TeachingAssignment.year == year.id)
+        .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name, Staff.last_name)
+    )
+    query = access.scope(query, staff, TeachingAssignment)
+    entries: dict[tuple[int, int], JournalEntry] = {}
+    for assignment in query:
+        key = (assignment.class_group_id, assignment.subject_id)
+        entry = entries.setdefault(key, JournalEntry(assignment.class_group, assignment.subject))
+        entry.teachers.append(assignment.teacher.short_name)
+        entry.own = entry.own or assignment.teacher_id == staff.id
+    return list(entries.values())
+
+
+def ensure_may_open_journal(staff, class_group, subject) -> None:
+    """Refuse with AccessDenied unless the staff member may open this class's journal of this subject.
+
+    Deputy and head see every journal; a class teacher every subject of their class; a
+    teacher the subjects they are assigned to teach in that class.
+    """
+    if access.sees_everything(staff):
+        return
+    if class_group.class_teacher_id == staff.id:
+        return
+    assigned = TeachingAssignment.select().where(
+        (TeachingAssignment.teacher == staff.id)
+        & (TeachingAssignment.class_group == class_group.id)
+        & (TeachingAssignment.subject == subject.id)
+    )
+    if not assigned.exists():
+        raise AccessDenied("Этот журнал вам недоступен: вы не ведёте этот предмет в этом классе.")
+
+
+def current_year():
+    """Return the current school year, or None when none is marked current."""
+    return SchoolYear.current()
+
+
+def default_term(year, today: dt.date | None = None):
+    """Return the term containing today, else the nearest earlier one, else the first one of the year."""
+    today = today or school_today()
+    terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
+    if not terms:
+        return None
+    for term in terms:
+        if term.start_date <= today <= term.end_date:
+            return term
+    earlier = [t for t in terms if t.start_date <= today]
+    return earlier[-1] if earlier else terms[0]

@@ -1,0 +1,632 @@
+"""Marks and absences: the journal grid (students × lessons), cell edits and term averages (R3.2)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from markupsafe import Markup, escape
+from peewee import IntegrityError
+
+from app.db import db
+from app.models import (
+    ABSENCE_REASONS,
+    MARK_VALUES,
+    Absence,
+    AuditEntry,
+    Enrollment,
+    Lesson,
+    Mark,
+    SchoolSettings,
+    Staff,
+    Student,
+    Term,
+    WorkType,
+)
+from app.models.journal import MARK_CHANGE_REASONS
+from app.services import access, audit
+from app.services.errors import DomainError
+from app.services.journal import (
+    EditConflict,
+    NotFound,
+    ensure_can_edit,
+    ensure_can_see,
+    ensure_not_future,
+    format_date,
+    get_lesson,
+    may_edit,
+    school_today,
+)
+
+# How each absence reason is written in a grid cell, as in the paper journal.
+ABSENCE_CODES = {"illness": "б", "excused": "уп", "unexcused": "н", "late": "оп"}
+ABSENCE_LABELS = dict(ABSENCE_REASONS)
+CHANGE_REASON_LABELS = dict(MARK_CHANGE_REASONS)
+NUMERIC_MARKS = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
+# Words a teacher may type for the credit marks.
+MARK_SYNONYMS = {"зачёт": "зч", "зачет": "зч", "незачёт": "нз", "незачет": "нз"}
+WEIGHT_MIN, WEIGHT_MAX = 1, 10
+MONTHS = (
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+)
+
+
+def subject_condition(subject_id):
+    """Match the lessons that count for a subject: its own, unless replaced, and replacements by it."""
+    return ((Lesson.subject == subject_id) & Lesson.replacement_subject.is_null()) | (
+        Lesson.replacement_subject == subject_id
+    )
+
+
+def effective_subject_id(lesson) -> int:
+    """Return the subject a lesson counts for (the replacement subject when one was given)."""
+    return lesson.replacement_subject_id or lesson.subject_id
+
+
+def is_enrolled(student_id, class_group_id, day: dt.date) -> bool:
+    """Answer whether a student belongs to the class on that date."""
+    return (
+        Enrollment.active_on(day)
+        .where((Enrollment.student == student_id) & (Enrollment.class_group == class_group_id))
+        .exists()
+    )
+
+
+def averages(marks) -> tuple[float | None, float | None]:
+    """Return the plain and the weighted average of the numeric marks (credit marks do not count)."""
+    total = count = weighted = weights = 0
+    for mark in marks:
+        value = NUMERIC_MARKS.get(mark.value)
+        if value is None:
+            continue
+        total += value
+        count += 1
+        weighted += value * mark.weight
+        weights += mark.weight
+    if not count:
+        return None, None
+    return round(total / count, 2), round(weighted / weights, 2)
+
+
+def format_average(value: float | None) -> str:
+    """Write an average the Russian way (4,33), or an empty string when there is none."""
+    return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def needs_reason(mark, edit_days: int, today: dt.date) -> bool:
+    """Tell whether changing or deleting this mark asks for a reason (it is older than the edit window)."""
+    created = mark.created_at.date() if isinstance(mark.created_at, dt.datetime) else mark.created_at
+    return (today - created).days > edit_days
+
+
+class MarkRow(NamedTuple):
+    """A mark as the grid needs it: read as a plain row, not a model (hundreds per page)."""
+
+    id: int
+    lesson_id: int
+    student_id: int
+    value: str
+    work_type_id: int
+    work_type_name: str
+    weight: int
+    change_no: int
+    created_at: dt.datetime
+
+
+def mark_rows(condition) -> list[MarkRow]:
+    """Return the marks matching a condition with their work type names, oldest first, in one query."""
+    query = (
+        Mark.select(
+            Mark.id,
+            Mark.lesson,
+            Mark.student,
+            Mark.value,
+            Mark.work_type,
+            WorkType.name,
+            Mark.weight,
+            Mark.change_no,
+            Mark.created_at,
+        )
+        .join(WorkType)
+        .where(condition)
+        .order_by(Mark.created_at, Mark.id)
+        .tuples()
+    )
+    return [MarkRow(*row) for row in query]
+
+
+# --- the grid -----------------------------------------------------------------------------
+
+
+@dataclass
+class GridStudent:
+    """A row of the grid: a student and the dates they belong to the class."""
+
+    student: Student
+    number: int
+    spans: list[tuple[dt.date, dt.date | None]] = field(default_factory=list)
+    average: float | None = None
+    weighted: float | None = None
+
+    def enrolled_on(self, day: dt.date) -> bool:
+        return any(start <= day and (end is None or day <= end) for start, end in self.spans)
+
+
+@dataclass
+class GridLesson:
+    """A column of the grid: a lesson and whether this staff member may fill it."""
+
+    lesson: Lesson
+    editable: bool
+    future: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.lesson.date:%d.%m}, {self.lesson.number}-й урок"
+
+
+@dataclass
+class Cell:
+    """What one student has for one lesson."""
+
+    marks: list = field(default_factory=list)
+    absence: Absence | None = None
+
+
+@dataclass
+class Grid:
+    """Students × lessons of a class and subject between two dates, like a page of the paper journal."""
+
+    class_group: object
+    subject: object
+    start: dt.date
+    end: dt.date
+    students: list[GridStudent]
+    lessons: list[GridLesson]
+    cells: dict[tuple[int, int], Cell]
+    edit_days: int
+    today: dt.date
+
+    def cell(self, student_id: int, lesson_id: int) -> Cell:
+        return self.cells.get((student_id, lesson_id)) or Cell()
+
+    def months(self) -> list[tuple[str, int]]:
+        """Return (month name, number of lessons) for the header row above the dates."""
+        spans: list[list] = []
+        for column in self.lessons:
+            label = f"{MONTHS[column.lesson.date.month - 1]} {column.lesson.date.year}"
+            if spans and spans[-1][0] == label:
+                spans[-1][1] += 1
+            else:
+                spans.append([label, 1])
+        return [(label, count) for label, count in spans]
+
+    def table(self):
+        """Yield (row, [(column, why, cell html)]): why a cell cannot be filled ('' if it can), computed once."""
+        for row in self.students:
+            line = []
+            for column in self.lessons:
+                lesson = column.lesson
+                cell = self.cells.get((row.student.id, lesson.id))
+                if not row.enrolled_on(lesson.date):
+                    why = "out"
+                elif not column.editable:
+                    why = "ro"
+                elif column.future:
+                    why = "future"
+                else:
+                    why = ""
+                line.append((column, why, cell_html(cell.marks, cell.absence) if cell else ""))
+            yield row, line
+
+    def cells_data(self) -> dict[str, dict]:
+        """Return every filled cell as plain data for the page's script, keyed "student:lesson"."""
+        return {
+            f"{sid}:{lid}": cell_payload(cell.marks, cell.absence, self.edit_days, self.today)
+            for (sid, lid), cell in self.cells.items()
+        }
+
+
+def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, today=None) -> Grid:
+    """Build the journal grid in a fixed number of queries, whatever the size of the class or the term."""
+    today = today or school_today()
+    lesson_query = (
+        Lesson.select(Lesson, Staff)
+        .join(Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
+        .where(
+            (Lesson.class_group == class_group.id)
+            & subject_condition(subject.id)
+            & (Lesson.date >= start)
+            & (Lesson.date <= end)
+        )
+        .order_by(Lesson.date, Lesson.number, Lesson.id)
+    )
+    lessons = list(access.scope(lesson_query, staff, Lesson))
+    term_ids = sorted({lesson.term_id for lesson in lessons if lesson.term_id})
+    terms = {t.id: t for t in Term.select().where(Term.id.in_(term_ids))} if term_ids else {}
+    columns = [
+        GridLesson(lesson, may_edit(staff, lesson, terms.get(lesson.term_id)), lesson.date > today)
+        for lesson in lessons
+    ]
+
+    enrollments = (
+        Enrollment.select(Enrollment, Student)
+        .join(Student)
+        .where(
+            (Enrollment.class_group == class_group.id)
+            & (Enrollment.start_date <= end)
+            & (Enrollment.end_date.is_null() | (Enrollment.end_date >= start))
+        )
+        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id, Enrollment.start_date)
+    )
+    rows: dict[int, GridStudent] = {}
+    for enrollment in enrollments:
+        row = rows.get(enrollment.student_id)
+        if row is None:
+            row = rows[enrollment.student_id] = GridStudent(enrollment.student, len(rows) + 1)
+        row.spans.append((enrollment.start_date, enrollment.end_date))
+
+    cells: dict[tuple[int, int], Cell] = {}
+    ids = [lesson.id for lesson in lessons]
+    if ids:
+        for mark in mark_rows(Mark.lesson.in_(ids)):
+            cells.setdefault((mark.student_id, mark.lesson_id), Cell()).marks.append(mark)
+        for absence in Absence.select().where(Absence.lesson.in_(ids)):
+            cells.setdefault((absence.student_id, absence.lesson_id), Cell()).absence = absence
+    by_student: dict[int, list] = {}
+    for (student_id, _), cell in cells.items():
+        by_student.setdefault(student_id, []).extend(cell.marks)
+    for row in rows.values():
+        row.average, row.weighted = averages(by_student.get(row.student.id, []))
+
+    return Grid(
+        class_group=class_group,
+        subject=subject,
+        start=start,
+        end=end,
+        students=list(rows.values()),
+        lessons=columns,
+        cells=cells,
+        edit_days=SchoolSettings.load().mark_edit_days,
+        today=today,
+    )
+
+
+# --- one cell as data: what the page's script shows and edits -----------------------------
+
+
+def mark_payload(mark, edit_days: int, today: dt.date) -> dict:
+    """Return one mark as plain data for the page's script."""
+    return {
+        "id": mark.id,
+        "value": mark.value,
+        "work_type": mark.work_type_id,
+        "work_type_name": mark.work_type_name,
+        "weight": mark.weight,
+        "change_no": mark.change_no,
+        "needs_reason": needs_reason(mark, edit_days, today),
+        "created": f"{mark.created_at:%d.%m.%Y}",
+    }
+
+
+def cell_payload(marks, absence, edit_days: int, today: dt.date) -> dict:
+    """Return one cell (its marks and absence) as plain data for the page's script."""
+    return {
+        "marks": [mark_payload(m, edit_days, today) for m in marks],
+        "absence": None
+        if absence is None
+        else {
+            "reason": absence.reason,
+            "label": ABSENCE_LABELS.get(absence.reason, absence.reason),
+            "code": ABSENCE_CODES.get(absence.reason, "н"),
+        },
+    }
+
+
+def cell_html(marks, absence) -> Markup:
+    """Render a cell's absence and marks the way the page's script does (journal.js renderCell)."""
+    parts = []
+    if absence is not None:
+        label = ABSENCE_LABELS.get(absence.reason, absence.reason)
+        code = ABSENCE_CODES.get(absence.reason, "н")
+        parts.append(
+            f'<span class="jab jab-{escape(absence.reason)}" title="Пропуск: {escape(label)}">{escape(code)}</span>'
+        )
+    for mark in marks:
+        heavy = " jm-heavy" if mark.weight > 1 else ""
+        title = f"{mark.work_type_name}, вес {mark.weight}"
+        parts.append(f'<span class="jm{heavy}" title="{escape(title)}">{escape(mark.value)}</span>')
+    return Markup("".join(parts))
+
+
+def cell_state(staff, lesson, student_id, *, today=None) -> dict:
+    """Return a cell's current marks and absence, and the student's averages over the lesson's term."""
+    today = today or school_today()
+    edit_days = SchoolSettings.load().mark_edit_days
+    marks = mark_rows((Mark.lesson == lesson.id) & (Mark.student == student_id))
+    absence = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student_id))
+    data = cell_payload(marks, absence, edit_days, today)
+    data.update({"lesson": lesson.id, "student": student_id})
+    term = lesson.term if lesson.term_id else None
+    start, end = (term.start_date, term.end_date) if term else (lesson.date, lesson.date)
+    term_marks = (
+        Mark.select(Mark.value, Mark.weight)
+        .join(Lesson)
+        .where(
+            (Mark.student == student_id)
+            & (Lesson.class_group == lesson.class_group_id)
+            & subject_condition(effective_subject_id(lesson))
+            & (Lesson.date >= start)
+            & (Lesson.date <= end)
+        )
+    )
+    average, weighted = averages(access.scope(term_marks, staff, Mark))
+    data["average"], data["weighted"] = format_average(average), format_average(weighted)
+    return data
+
+
+# --- edits ----------------------------------------------------------------------------------
+
+
+def _student(student_id) -> Student:
+    try:
+        student = Student.get_or_none(Student.id == int(student_id))
+    except (TypeError, ValueError):
+        student = None
+    if student is None:
+        raise NotFound("Ученик не найден.")
+    return student
+
+
+def _ensure_enrolled(student, lesson) -> None:
+    if not is_enrolled(student.id, lesson.class_group_id, lesson.date):
+        raise DomainError(
+            f"{student.full_name} не числится в классе {lesson.class_group} на {format_date(lesson.date)}: "
+            "отметки и пропуски ставятся только ученикам класса."
+        )
+
+
+def _value(value) -> str:
+    text = (value or "").strip().lower()
+    text = MARK_SYNONYMS.get(text, text)
+    if text not in MARK_VALUES:
+        raise DomainError(f"Такой отметки нет в шкале. Допустимы: {', '.join(MARK_VALUES)}.", "value")
+    return text
+
+
+def _work_type(work_type_id) -> WorkType:
+    try:
+        work_type = WorkType.get_or_none(WorkType.id == int(work_type_id))
+    except (TypeError, ValueError):
+        work_type = None
+    if work_type is None or not work_type.active:
+        raise DomainError("Выберите вид работы из списка.", "work_type")
+    return work_type
+
+
+def _weight(weight, work_type) -> int:
+    if weight in (None, ""):
+        return work_type.default_weight
+    try:
+        weight = int(weight)
+    except (TypeError, ValueError):
+        raise DomainError(f"Вес отметки — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "weight") from None
+    if not WEIGHT_MIN <= weight <= WEIGHT_MAX:
+        raise DomainError(f"Вес отметки — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "weight")
+    return weight
+
+
+def _last_change(model: str, object_id) -> str:
+    entry = (
+        AuditEntry.select()
+        .where((AuditEntry.model == model) & (AuditEntry.object_id == str(object_id)))
+        .order_by(AuditEntry.id.desc())
+        .first()
+    )
+    return f"{entry.actor_name} в {entry.at:%H:%M}" if entry else "другой пользователь"
+
+
+def get_mark(mark_id) -> Mark:
+    """Return a mark by id, or refuse with NotFound."""
+    try:
+        mark = Mark.get_or_none(Mark.id == int(mark_id))
+    except (TypeError, ValueError):
+        mark = None
+    if mark is None:
+        raise NotFound("Отметка не найдена: возможно, её уже удалили. Обновите страницу.")
+    return mark
+
+
+def _ensure_same_mark(mark, change_no) -> None:
+    try:
+        change_no = int(change_no)
+    except (TypeError, ValueError):
+        raise DomainError("Не указана версия отметки: обновите страницу.") from None
+    if change_no != mark.change_no:
+        raise EditConflict(
+            f"Эту отметку уже изменил(а) {_last_change('Mark', mark.id)}: сейчас «{mark.value}», "
+            f"{mark.work_type.name.lower()}, вес {mark.weight}. Ваше изменение не сохранено."
+        )
+
+
+def _lock_unchanged(mark) -> None:
+    # Lock the row if it still holds the version we checked: a concurrent edit either waits
+    # here and then finds a new change number, or has already changed it.
+    taken = (
+        Mark.update(change_no=Mark.change_no).where((Mark.id == mark.id) & (Mark.change_no == mark.change_no)).execute()
+    )
+    if taken != 1:
+        raise EditConflict(
+            "Эту отметку только что изменил или удалил другой пользователь. Ваше изменение не сохранено."
+        )
+
+
+def _reason(mark, reason, today: dt.date) -> str | None:
+    reason = (reason or "").strip() or None
+    if reason is not None and reason not in CHANGE_REASON_LABELS:
+        raise DomainError("Выберите причину исправления из списка.", "reason")
+    edit_days = SchoolSettings.load().mark_edit_days
+    if reason is None and needs_reason(mark, edit_days, today):
+        raise DomainError(
+            f"Отметка поставлена {mark.created_at:%d.%m.%Y}, больше {edit_days} дн. назад: "
+            "чтобы исправить или удалить её, выберите причину.",
+            "reason",
+        )
+    return reason
+
+
+def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, today=None) -> Mark:
+    """Give a student a mark for a lesson (several marks per lesson are allowed), audited."""
+    today = today or school_today()
+    lesson = get_lesson(lesson_id)
+    ensure_can_edit(actor, lesson)
+    ensure_not_future(lesson, today, "отметки за него ставить нельзя")
+    student = _student(student_id)
+    _ensure_enrolled(student, lesson)
+    value = _value(value)
+    work_type = _work_type(work_type_id)
+    weight = _weight(weight, work_type)
+    with db.atomic():
+        mark = Mark(
+            lesson=lesson.id,
+            student=student.id,
+            value=value,
+            work_type=work_type.id,
+            weight=weight,
+            created_by=actor.id,
+            created_at=dt.datetime.now(),
+        )
+        mark.save(force_insert=True)
+        audit.record(
+            actor, "create", mark, after=mark.snapshot(), object_repr=f"{student.full_name}: {value}, {lesson}"
+        )
+    return mark
+
+
+def change_mark(actor, mark_id, change_no, value, work_type_id, weight=None, reason=None, *, today=None) -> Mark:
+    """Change a mark's value, work type or weight; an old mark needs a reason; a stale edit is refused."""
+    today = today or school_today()
+    mark = get_mark(mark_id)
+    lesson = get_lesson(mark.lesson_id)
+    ensure_can_edit(actor, lesson)
+    _ensure_same_mark(mark, change_no)
+    value = _value(value)
+    work_type = _work_type(work_type_id)
+    weight = _weight(weight, work_type)
+    reason = _reason(mark, reason, today)
+    before = mark.snapshot()
+    with db.atomic():
+        _lock_unchanged(mark)
+        mark.value, mark.work_type, mark.weight, mark.change_reason = value, work_type.id, weight, reason
+        mark.save()
+        audit.record(actor, "update", mark, before=before, after=mark.snapshot())
+    return mark
+
+
+def delete_mark(actor, mark_id, change_no, reason=None, *, today=None) -> Lesson:
+    """Delete a mark (a tombstone remains); an old mark needs a reason; a stale delete is refused."""
+    today = today or school_today()
+    mark = get_mark(mark_id)
+    lesson = get_lesson(mark.lesson_id)
+    ensure_can_edit(actor, lesson)
+    _ensure_same_mark(mark, change_no)
+    reason = _reason(mark, reason, today)
+    before = mark.snapshot()
+    with db.atomic():
+        _lock_unchanged(mark)
+        mark.delete_instance()
+        audit.record(actor, "delete", mark, before=before, after={"change_reason": reason} if reason else None)
+    return lesson
+
+
+def set_absence(actor, lesson_id, student_id, reason, expected=None, *, today=None) -> Absence | None:
+    """Mark a student absent with a reason, change the reason, or clear the absence ('' as reason).
+
+    `expected` is the reason the user saw ('' for none); when the absence changed meanwhile,
+    the save is refused with what it is now.
+    """
+    today = today or school_today()
+    lesson = get_lesson(lesson_id)
+    ensure_can_edit(actor, lesson)
+    student = _student(student_id)
+    reason = (reason or "").strip()
+    if reason and reason not in ABSENCE_LABELS:
+        raise DomainError("Выберите причину пропуска из списка.", "reason")
+    current = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student.id))
+    if expected is not None and (expected or "") != (current.reason if current else ""):
+        now = ABSENCE_LABELS[current.reason] if current else "пропуска нет"
+        who = _last_change("Absence", current.id) if current else "другой пользователь"
+        raise EditConflict(f"Пропуск уже изменил(а) {who}: сейчас — {now}. Ваше изменение не сохранено.")
+    if reason:
+        ensure_not_future(lesson, today, "пропуски за него отмечать нельзя")
+        _ensure_enrolled(student, lesson)
+    label = f"{student.full_name}, {lesson}"
+    try:
+        with db.atomic():
+            if current is None and reason:
+                current = Absence(lesson=lesson.id, student=student.id, reason=reason)
+                current.save(force_insert=True)
+                audit.record(actor, "create", current, after=current.snapshot(), object_repr=label)
+            elif current is not None and not reason:
+                before = current.snapshot()
+                current.delete_instance()
+                audit.record(actor, "delete", current, before=before, object_repr=label)
+                current = None
+            elif current is not None and current.reason != reason:
+                before = current.snapshot()
+                current.reason = reason
+                current.save()
+                audit.record(actor, "update", current, before=before, after=current.snapshot(), object_repr=label)
+    except IntegrityError:
+        # Another save created the absence between our read and our insert.
+        raise EditConflict("Пропуск этого ученика только что отметил другой пользователь. Обновите ячейку.") from None
+    return current
+
+
+def ensure_cell_visible(staff, lesson_id, student_id):
+    """Return the lesson and student of a cell the staff member may see, refusing otherwise."""
+    lesson = get_lesson(lesson_id)
+    ensure_can_see(staff, lesson)
+    student = _student(student_id)
+    return lesson, student
+
+
+def lesson_students(lesson) -> list[Student]:
+    """Return the students of the lesson's class on the lesson's date, by surname."""
+    enrolled = (
+        Enrollment.active_on(lesson.date)
+        .select(Enrollment.student)
+        .where(Enrollment.class_group == lesson.class_group_id)
+    )
+    return list(
+        Student.select()
+        .where(Student.id.in_(enrolled))
+        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)
+    )
+
+
+def lesson_sheet(lesson, *, today=None) -> tuple[list[Student], dict[str, dict], dict[int, Markup]]:
+    """Return the lesson's students, every filled cell as plain data keyed "student:lesson", and as HTML by student."""
+    today = today or school_today()
+    students = lesson_students(lesson)
+    cells: dict[int, Cell] = {}
+    for mark in mark_rows(Mark.lesson == lesson.id):
+        cells.setdefault(mark.student_id, Cell()).marks.append(mark)
+    for absence in Absence.select().where(Absence.lesson == lesson.id):
+        cells.setdefault(absence.student_id, Cell()).absence = absence
+    edit_days = SchoolSettings.load().mark_edit_days
+    data = {
+        f"{sid}:{lesson.id}": cell_payload(cell.marks, cell.absence, edit_days, today) for sid, cell in cells.items()
+    }
+    html = {sid: cell_html(cell.marks, cell.absence) for sid, cell in cells.items()}
+    return students, data, html

@@ -1,0 +1,264 @@
+"""Planning lessons from the timetable for the school year's working days, idempotently (R3.2, DESIGN 2).
+
+Re-planning after a timetable change adds the lessons the timetable now asks for and retires
+those it no longer has. A lesson that holds anything (topic, homework, the held mark, a
+substitution, marks, absences, files) is never deleted: it is kept and flagged `orphaned`
+for the deputy to look at.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from app.db import db
+from app.models import (
+    Absence,
+    ClassGroup,
+    Holiday,
+    HomeworkFile,
+    Lesson,
+    Mark,
+    Subject,
+    Term,
+    TimetableSlot,
+)
+from app.services import access, audit, journal_files
+from app.services.errors import AccessDenied, DomainError
+from app.services.journal import CHECK_PERMISSION, SCHEDULE_PERMISSION, format_date, get_lesson, lessons_with_people
+
+SUNDAY = 7
+
+
+@dataclass
+class PlanResult:
+    """What one planning run did."""
+
+    created: int = 0
+    kept: int = 0
+    updated: int = 0
+    removed: int = 0
+    orphaned: int = 0
+    restored: int = 0
+    clashes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "created": self.created,
+            "kept": self.kept,
+            "updated": self.updated,
+            "removed": self.removed,
+            "orphaned": self.orphaned,
+            "restored": self.restored,
+            "clashes": len(self.clashes),
+        }
+
+
+def may_plan(staff) -> bool:
+    """Answer whether the staff member may plan lessons (the timetable's keeper or the deputy)."""
+    return access.can_any(staff, (SCHEDULE_PERMISSION, CHECK_PERMISSION))
+
+
+def working_days(start: dt.date, end: dt.date, holidays, terms):
+    """Yield the school days between two dates: Monday to Saturday, inside a term, not a holiday."""
+    day = start
+    while day <= end:
+        if (
+            day.isoweekday() != SUNDAY
+            and not any(h.start_date <= day <= h.end_date for h in holidays)
+            and (not terms or any(t.start_date <= day <= t.end_date for t in terms))
+        ):
+            yield day
+        day += dt.timedelta(days=1)
+
+
+def _term_of(day, terms):
+    for term in terms:
+        if term.start_date <= day <= term.end_date:
+            return term.id
+    return None
+
+
+def desired_lessons(year, class_ids, start, end, result: PlanResult) -> dict[tuple, tuple[int, int | None]]:
+    """Return the lessons the timetable asks for: (class, date, number, subject) → (teacher, term)."""
+    holidays = list(Holiday.select().where(Holiday.year == year.id))
+    terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
+    slots = list(
+        TimetableSlot.select(TimetableSlot, ClassGroup, Subject)
+        .join_from(TimetableSlot, ClassGroup)
+        .join_from(TimetableSlot, Subject)
+        .where(TimetableSlot.class_group.in_(class_ids))
+        .order_by(TimetableSlot.id)
+    )
+    by_weekday: dict[int, list] = {}
+    for slot in slots:
+        by_weekday.setdefault(slot.weekday, []).append(slot)
+    wanted: dict[tuple, tuple[int, int | None]] = {}
+    clashes = set()
+    for day in working_days(start, end, holidays, terms):
+        for slot in by_weekday.get(day.isoweekday(), ()):
+            if not slot.valid_from <= day <= slot.valid_to:
+                continue
+            key = (slot.class_group_id, day, slot.lesson_number, slot.subject_id)
+            if key in wanted:
+                clashes.add(
+                    f"{slot.class_group}, {slot.lesson_number} урок, {slot.subject}: "
+                    f"в расписании несколько учителей на один урок ({format_date(day)} и далее) — взят первый."
+                )
+                continue
+            wanted[key] = (slot.teacher_id, _term_of(day, terms))
+    result.clashes = sorted(clashes)
+    return wanted
+
+
+def lessons_with_data(lesson_filter) -> set[int]:
+    """Return the ids of lessons (among those matching the filter) that have marks, absences or files."""
+    ids = set()
+    for model in (Mark, Absence, HomeworkFile):
+        rows = model.select(model.lesson).join(Lesson).where(lesson_filter).distinct().tuples()
+        ids.update(row[0] for row in rows)
+    return ids
+
+
+def holds_data(lesson, with_rows: set[int]) -> bool:
+    """Tell whether a lesson carries anything a person entered."""
+    return bool(
+        lesson.id in with_rows
+        or (lesson.topic or "").strip()
+        or (lesson.homework or "").strip()
+        or lesson.held
+        or lesson.teacher_id != lesson.planned_teacher_id
+        or lesson.replacement_subject_id
+    )
+
+
+def plan_lessons(actor, year, *, class_group=None, start=None, end=None, source="panel") -> PlanResult:
+    """Bring the planned lessons of a school year (or one class, or a date range) in line with the timetable."""
+    if actor is not None and not may_plan(actor):
+        raise AccessDenied("Планировать уроки может администратор расписания или заместитель директора.")
+    start = max(start or year.start_date, year.start_date)
+    end = min(end or year.end_date, year.end_date)
+    if start > end:
+        raise DomainError("Начало периода позже его конца.", "start")
+    if class_group is not None:
+        if class_group.year_id != year.id:
+            raise DomainError(f"Класс {class_group} относится к другому учебному году.", "class_group")
+        class_ids = [class_group.id]
+    else:
+        class_ids = [c.id for c in ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)]
+    result = PlanResult()
+    if not class_ids:
+        return result
+
+    wanted = desired_lessons(year, class_ids, start, end, result)
+    in_range = Lesson.class_group.in_(class_ids) & (Lesson.date >= start) & (Lesson.date <= end)
+    with db.atomic():
+        with_rows = lessons_with_data(in_range)
+        for lesson in Lesson.select().where(in_range).order_by(Lesson.id):
+            key = (lesson.class_group_id, lesson.date, lesson.number, lesson.subject_id)
+            plan = wanted.pop(key, None)
+            if plan is None:
+                _retire(actor, lesson, holds_data(lesson, with_rows), result, source)
+            else:
+                _keep(actor, lesson, plan, holds_data(lesson, with_rows), result, source)
+        for (class_id, day, number, subject_id), (teacher_id, term_id) in sorted(wanted.items(), key=_order):
+            Lesson(
+                class_group=class_id,
+                subject=subject_id,
+                term=term_id,
+                date=day,
+                number=number,
+                planned_teacher=teacher_id,
+                teacher=teacher_id,
+            ).save(force_insert=True)
+            result.created += 1
+        if result.created or result.removed or result.orphaned or result.restored or result.updated:
+            scope_label = str(class_group) if class_group is not None else "все классы"
+            audit.record(
+                actor,
+                "create",
+                None,
+                model="Lesson",
+                source=source,
+                object_repr=(
+                    f"Планирование уроков по расписанию: {scope_label}, {format_date(start)}–{format_date(end)}"
+                ),
+                after=result.as_dict(),
+            )
+    return result
+
+
+def _order(item):
+    (class_id, day, number, subject_id), _ = item
+    return (day, class_id, number, subject_id)
+
+
+def _keep(actor, lesson, plan, has_data: bool, result: PlanResult, source: str) -> None:
+    teacher_id, term_id = plan
+    before = lesson.snapshot()
+    changed = False
+    if lesson.orphaned:
+        lesson.orphaned = False
+        result.restored += 1
+        changed = True
+    if lesson.term_id != term_id:
+        lesson.term = term_id
+        changed = True
+    # A filled lesson keeps the teacher who gave it; only an empty one follows the new timetable.
+    if not has_data and lesson.planned_teacher_id != teacher_id:
+        lesson.planned_teacher = teacher_id
+        lesson.teacher = teacher_id
+        changed = True
+    if changed:
+        lesson.save()
+        audit.record(actor, "update", lesson, before=before, after=lesson.snapshot(), source=source)
+        result.updated += 1
+    else:
+        result.kept += 1
+
+
+def _retire(actor, lesson, has_data: bool, result: PlanResult, source: str) -> None:
+    if has_data:
+        if not lesson.orphaned:
+            before = lesson.snapshot()
+            lesson.orphaned = True
+            lesson.save()
+            audit.record(actor, "update", lesson, before=before, after=lesson.snapshot(), source=source)
+            result.orphaned += 1
+        else:
+            result.kept += 1
+        return
+    before = lesson.snapshot()
+    lesson.delete_instance()
+    audit.record(actor, "delete", lesson, before=before, source=source)
+    result.removed += 1
+
+
+def orphaned_lessons(staff, year):
+    """Return the lessons of a year that lost their timetable slot but hold data, for the deputy."""
+    query = lessons_with_people(Lesson.select()).where(
+        (Lesson.orphaned == True) & (ClassGroup.year == year.id)  # noqa: E712
+    )
+    return access.scope(query, staff, Lesson).order_by(Lesson.date, ClassGroup.grade, ClassGroup.letter, Lesson.number)
+
+
+def delete_orphaned_lesson(actor, lesson_id, root) -> None:
+    """Delete an orphaned lesson with its marks, absences and files, at the deputy's explicit request, audited."""
+    if not access.can(actor, CHECK_PERMISSION):
+        raise AccessDenied("Удалять уроки вне расписания может заместитель директора.")
+    lesson = get_lesson(lesson_id)
+    if not lesson.orphaned:
+        raise DomainError("Урок стоит в расписании: удалить можно только урок вне расписания.")
+    label = str(lesson)
+    stored = []
+    with db.atomic():
+        for model in (Mark, Absence, HomeworkFile):
+            for row in model.select().where(model.lesson == lesson.id):
+                before = row.snapshot()
+                row.delete_instance()
+                audit.record(actor, "delete", row, before=before, object_repr=f"{row} — {label}")
+                if model is HomeworkFile:
+                    stored.append(row.stored_name)
+        before = lesson.snapshot()
+        lesson.delete_instance()
+        audit.record(actor, "delete", lesson, before=before, object_repr=label)
+    for name in stored:
+        journal_files.stored_path(root, name).unlink(missing_ok=True)

@@ -1,0 +1,454 @@
+"""Rules of the school's structure: settings, years, terms, holidays, classes, subjects, teaching load, timetable.
+
+Each `validate_*` function checks one record before it is saved and raises DomainError with a
+Russian message (and the offending field) to refuse it; it writes nothing. The only write here
+is `release_other_current_years`, which the school administrator expects when they mark a new
+year as current: the previous current year loses the mark in the same transaction.
+"""
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from app.db import db
+from app.models import (
+    WEEKDAYS,
+    ClassGroup,
+    Enrollment,
+    Holiday,
+    Lesson,
+    SchoolSettings,
+    SchoolYear,
+    Staff,
+    Subject,
+    TeachingAssignment,
+    Term,
+    TimetableSlot,
+)
+from app.models.school import TERM_KINDS
+from app.services import audit
+from app.services.errors import DomainError
+
+YEAR_NAME_RE = re.compile(r"^(\d{4})/(\d{4})$")
+CLASS_LETTER_RE = re.compile(r"^[А-ЯЁ]$")
+SCHOOL_CODE_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_-]{0,32}$")
+GRADES = (1, 11)
+LESSON_NUMBERS = (1, 10)
+MARK_EDIT_DAYS = (0, 365)
+# The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
+UPLOAD_MAX_MB = (1, 30)
+TERM_COUNTS = {"quarter": 4, "trimester": 3, "half": 2}
+
+
+# --- small helpers shared with app.services.students ----------------------------------------
+
+
+def format_date(day: dt.date) -> str:
+    """Return a date the way Russian school papers write it: 01.09.2026."""
+    return day.strftime("%d.%m.%Y")
+
+
+def format_span(start: dt.date, end: dt.date | None) -> str:
+    """Return a date range as 01.09.2026–31.05.2027 (an open end as an ellipsis)."""
+    return f"{format_date(start)}–{format_date(end) if end else '…'}"
+
+
+def today(timezone: str = "Europe/Moscow") -> dt.date:
+    """Return today's date in the school's time zone."""
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def not_self(model, obj):
+    """Return a condition excluding the row itself (a new row has no id and excludes nothing)."""
+    pk = model._meta.primary_key
+    return pk.is_null(False) if obj.get_id() is None else pk != obj.get_id()
+
+
+def require(value, message: str, field: str):
+    """Refuse a missing value with a message about the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise DomainError(message, field)
+    return value
+
+
+def check_range(value, bounds: tuple[int, int], message: str, field: str) -> None:
+    """Refuse a number outside the inclusive bounds."""
+    low, high = bounds
+    if value is None or not low <= value <= high:
+        raise DomainError(message, field)
+
+
+def _require_span(start, end, *, allow_same_day: bool, what: str, end_message: str) -> None:
+    require(start, f"Укажите дату начала {what}.", "start_date")
+    require(end, f"Укажите дату окончания {what}.", "end_date")
+    if end < start or (end == start and not allow_same_day):
+        raise DomainError(end_message, "end_date")
+
+
+def _inside_year(year: SchoolYear, start: dt.date, end: dt.date, what: str, field: str = "start_date") -> None:
+    if not (year.contains(start) and year.contains(end)):
+        raise DomainError(
+            f"{what} должен лежать внутри учебного года {year} ({format_span(year.start_date, year.end_date)}).",
+            field,
+        )
+
+
+def staff_label(staff: Staff) -> str:
+    """Return a staff member as schedules name them: surname and initials."""
+    return staff.short_name
+
+
+def slot_label(slot: TimetableSlot) -> str:
+    """Describe a timetable slot for a message: class, weekday, lesson, subject, teacher, dates."""
+    day = dict(WEEKDAYS).get(slot.weekday, slot.weekday)
+    return (
+        f"{slot.class_group}, {day}, {slot.lesson_number} урок — {slot.subject} "
+        f"({staff_label(slot.teacher)}), {format_span(slot.valid_from, slot.valid_to)}"
+    )
+
+
+# --- school settings --------------------------------------------------------------------------
+
+
+def validate_settings(settings: SchoolSettings, is_created: bool = False) -> None:
+    """Check the school's settings row: one row only, a name, a plain code and sane limits."""
+    if is_created and SchoolSettings.select().exists():
+        raise DomainError("Настройки школы уже заведены: измените существующую запись.")
+    settings.name = require(settings.name, "Укажите название школы.", "name").strip()
+    settings.school_code = (settings.school_code or "").strip()
+    if not SCHOOL_CODE_RE.match(settings.school_code):
+        raise DomainError("Код школы: до 32 букв или цифр, без пробелов.", "school_code")
+    check_range(
+        settings.mark_edit_days, MARK_EDIT_DAYS,
+        "Срок правки отметок без указания причины — от 0 до 365 дней.", "mark_edit_days",
+    )
+    check_range(
+        settings.upload_max_mb, UPLOAD_MAX_MB,
+        "Предельный размер файла домашнего задания — от 1 до 30 МБ.", "upload_max_mb",
+    )
+
+
+# --- school years -----------------------------------------------------------------------------
+
+
+def validate_school_year(year: SchoolYear) -> None:
+    """Check a school year: a name like 2026/2027, dates in order, no overlap, its contents still inside."""
+    name = (year.name or "").strip()
+    match = YEAR_NAME_RE.match(name)
+    if not match or int(match[2]) != int(match[1]) + 1:
+        raise DomainError("Название учебного года — два года подряд через косую черту, например 2026/2027.", "name")
+    year.name = name
+    _require_span(
+        year.start_date, year.end_date, allow_same_day=False, what="учебного года",
+        end_message="Конец учебного года должен быть позже его начала.",
+    )
+    if year.start_date.year != int(match[1]):
+        raise DomainError(f"Учебный год {name} должен начинаться в {match[1]} году.", "start_date")
+    if (year.end_date - year.start_date).days > 366:
+        raise DomainError("Учебный год не может длиться больше года.", "end_date")
+    if SchoolYear.select().where((SchoolYear.name == name) & not_self(SchoolYear, year)).exists():
+        raise DomainError(f"Учебный год {name} уже есть.", "name")
+    other = (
+        SchoolYear.select()
+        .where(
+            not_self(SchoolYear, year)
+            & (SchoolYear.start_date <= year.end_date)
+            & (SchoolYear.end_date >= year.start_date)
+        )
+        .first()
+    )
+    if other is not None:
+        raise DomainError(
+            f"Даты пересекаются с учебным годом {other} ({format_span(other.start_date, other.end_date)}).",
+            "start_date",
+        )
+    if year.get_id() is not None:
+        _check_year_contents(year)
+
+
+def _check_year_contents(year: SchoolYear) -> None:
+    """Refuse new dates of an existing year that would leave its terms, holidays, timetable or lessons outside."""
+    start, end = year.start_date, year.end_date
+    span = format_span(start, end)
+    term = Term.select().where((Term.year == year.id) & ((Term.start_date < start) | (Term.end_date > end))).first()
+    if term is not None:
+        raise DomainError(
+            f"Учебный период «{term}» ({format_span(term.start_date, term.end_date)}) оказался бы вне дат года {span}. "
+            "Сначала измените даты периода.",
+            "start_date",
+        )
+    holiday = (
+        Holiday.select()
+        .where((Holiday.year == year.id) & ((Holiday.start_date < start) | (Holiday.end_date > end)))
+        .first()
+    )
+    if holiday is not None:
+        raise DomainError(
+            f"Каникулы «{holiday}» оказались бы вне дат года {span}. Сначала измените их даты.", "start_date"
+        )
+    classes = ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)
+    slot = (
+        TimetableSlot.select()
+        .where(
+            TimetableSlot.class_group.in_(classes)
+            & ((TimetableSlot.valid_from < start) | (TimetableSlot.valid_to > end))
+        )
+        .first()
+    )
+    if slot is not None:
+        raise DomainError(f"Урок расписания «{slot_label(slot)}» оказался бы вне дат года {span}.", "start_date")
+    enrollment = (
+        Enrollment.select()
+        .where(
+            Enrollment.class_group.in_(classes)
+            & ((Enrollment.start_date < start) | (Enrollment.end_date > end))
+        )
+        .first()
+    )
+    if enrollment is not None:
+        raise DomainError(f"Зачисление «{enrollment}» оказалось бы вне дат года {span}.", "start_date")
+    lesson = (
+        Lesson.select()
+        .where(Lesson.class_group.in_(classes) & ((Lesson.date < start) | (Lesson.date > end)))
+        .first()
+    )
+    if lesson is not None:
+        raise DomainError(f"Урок «{lesson}» оказался бы вне дат года {span}.", "start_date")
+
+
+def release_other_current_years(year: SchoolYear, actor, *, source: str = "panel") -> list[SchoolYear]:
+    """Take the "current" mark off every other year when `year` is marked current; audited.
+
+    Runs inside the caller's transaction, so the switch and the year's own save succeed or fail together.
+    """
+    if not year.is_current:
+        return []
+    others = (SchoolYear.is_current == True) & not_self(SchoolYear, year)  # noqa: E712
+    released = list(SchoolYear.select().where(others))
+    with db.atomic():
+        for other in released:
+            before = other.snapshot()
+            other.is_current = False
+            other.save()
+            audit.record(actor, "update", other, before=before, after=other.snapshot(), source=source)
+    return released
+
+
+def year_containing(day: dt.date) -> SchoolYear | None:
+    """Return the school year whose dates contain the day, if any."""
+    return SchoolYear.get_or_none((SchoolYear.start_date <= day) & (SchoolYear.end_date >= day))
+
+
+# --- terms and holidays -----------------------------------------------------------------------
+
+
+def validate_term(term: Term) -> None:
+    """Check a term: a known kind and number, dates in order, inside its year, not overlapping its kind."""
+    kinds = dict(TERM_KINDS)
+    if term.kind not in kinds:
+        raise DomainError("Выберите вид учебного периода: четверть, триместр или полугодие.", "kind")
+    limit = TERM_COUNTS[term.kind]
+    check_range(term.number, (1, limit), f"Номер периода вида «{kinds[term.kind]}» — от 1 до {limit}.", "number")
+    require(term.year_id, "Выберите учебный год.", "year")
+    _require_span(
+        term.start_date, term.end_date, allow_same_day=False, what="учебного периода",
+        end_message="Конец учебного периода должен быть позже его начала.",
+    )
+    year = term.year
+    _inside_year(year, term.start_date, term.end_date, "Учебный период")
+    same_kind = (Term.year == year.id) & (Term.kind == term.kind) & not_self(Term, term)
+    if Term.select().where(same_kind & (Term.number == term.number)).exists():
+        raise DomainError(f"В учебном году {year} уже есть {term}.", "number")
+    other = (
+        Term.select()
+        .where(same_kind & (Term.start_date <= term.end_date) & (Term.end_date >= term.start_date))
+        .first()
+    )
+    if other is not None:
+        raise DomainError(
+            f"Даты пересекаются с периодом «{other}» ({format_span(other.start_date, other.end_date)}) "
+            f"того же учебного года.",
+            "start_date",
+        )
+
+
+def validate_holiday(holiday: Holiday) -> None:
+    """Check a holiday: a name, dates in order, inside its school year."""
+    holiday.name = require(holiday.name, "Укажите название каникул или праздника.", "name").strip()
+    require(holiday.year_id, "Выберите учебный год.", "year")
+    _require_span(
+        holiday.start_date, holiday.end_date, allow_same_day=True, what="каникул",
+        end_message="Конец каникул не может быть раньше их начала.",
+    )
+    _inside_year(holiday.year, holiday.start_date, holiday.end_date, "Период каникул")
+
+
+# --- classes and subjects ----------------------------------------------------------
+
+
+def validate_class_group(group: ClassGroup) -> None:
+    """Check a class: grade 1–11, one Cyrillic capital letter, unique in its year, an active class teacher."""
+    check_range(group.grade, GRADES, "Параллель — число от 1 до 11.", "grade")
+    group.letter = (group.letter or "").strip().upper()
+    if not CLASS_LETTER_RE.match(group.letter):
+        raise DomainError("Буква класса — одна заглавная русская буква, например А.", "letter")
+    require(group.year_id, "Выберите учебный год.", "year")
+    taken = ClassGroup.select().where(
+        (ClassGroup.year == group.year_id)
+        & (ClassGroup.grade == group.grade)
+        & (ClassGroup.letter == group.letter)
+        & not_self(ClassGroup, group)
+    )
+    if taken.exists():
+        raise DomainError(f"Класс {group} в учебном году {group.year} уже есть.", "letter")
+    if group.class_teacher_id is not None:
+        teacher = Staff.get_by_id(group.class_teacher_id)
+        if not teacher.active:
+            raise DomainError(
+                f"Классным руководителем может быть только действующий сотрудник, а «{teacher}» заблокирован(а).",
+                "class_teacher",
+            )
+    if group.get_id() is not None:
+        old_year = ClassGroup.select(ClassGroup.year).where(ClassGroup.id == group.id).scalar()
+        if old_year != group.year_id and _class_has_contents(group):
+            raise DomainError(
+                f"Нельзя перенести класс {group} в другой учебный год: у него уже есть ученики, "
+                "учебная нагрузка, расписание или уроки. Заведите новый класс в нужном году.",
+                "year",
+            )
+
+
+def _class_has_contents(group: ClassGroup) -> bool:
+    return any(
+        model.select().where(model.class_group == group.id).exists()
+        for model in (Enrollment, TeachingAssignment, TimetableSlot, Lesson)
+    )
+
+
+def validate_subject(subject: Subject) -> None:
+    """Check a subject: a name not used by another subject (ignoring case)."""
+    subject.name = require(subject.name, "Укажите название предмета.", "name").strip()
+    subject.short_name = (subject.short_name or "").strip() or None
+    # Compared in Python: SQLite's lower() folds only Latin letters, and a school has few subjects.
+    wanted = subject.name.casefold()
+    for other in Subject.select(Subject.id, Subject.name).where(not_self(Subject, subject)):
+        if other.name.casefold() == wanted:
+            raise DomainError(f"Предмет «{other.name}» уже есть.", "name")
+
+
+# --- teaching assignments ---------------------------------------------------------------------
+
+
+def _slots_of_assignment(teacher_id, class_id, subject_id):
+    return TimetableSlot.select().where(
+        (TimetableSlot.teacher == teacher_id)
+        & (TimetableSlot.class_group == class_id)
+        & (TimetableSlot.subject == subject_id)
+    )
+
+
+def validate_assignment(assignment: TeachingAssignment) -> None:
+    """Check a teaching assignment: the class is of the assignment's year, an active teacher, no duplicate."""
+    require(assignment.year_id, "Выберите учебный год.", "year")
+    require(assignment.class_group_id, "Выберите класс.", "class_group")
+    require(assignment.subject_id, "Выберите предмет.", "subject")
+    require(assignment.teacher_id, "Выберите учителя.", "teacher")
+    group = assignment.class_group
+    if group.year_id != assignment.year_id:
+        raise DomainError(
+            f"Класс {group} относится к учебному году {group.year}, а нагрузка — к {assignment.year}. "
+            "Выберите класс этого учебного года.",
+            "class_group",
+        )
+    old = TeachingAssignment.get_or_none(TeachingAssignment.id == assignment.get_id()) if assignment.get_id() else None
+    teacher = assignment.teacher
+    if not teacher.active and (old is None or old.teacher_id != teacher.id):
+        raise DomainError(
+            f"Учебную нагрузку можно дать только действующему сотруднику, а «{teacher}» заблокирован(а).", "teacher"
+        )
+    duplicate = TeachingAssignment.select().where(
+        (TeachingAssignment.teacher == assignment.teacher_id)
+        & (TeachingAssignment.class_group == assignment.class_group_id)
+        & (TeachingAssignment.subject == assignment.subject_id)
+        & not_self(TeachingAssignment, assignment)
+    )
+    if duplicate.exists():
+        raise DomainError(
+            f"Такая нагрузка уже есть: {staff_label(teacher)} ведёт «{assignment.subject}» в классе {group}.",
+            "subject",
+        )
+    if old is not None:
+        triple = (assignment.teacher_id, assignment.class_group_id, assignment.subject_id)
+        if (old.teacher_id, old.class_group_id, old.subject_id) != triple:
+            _refuse_if_scheduled(old, "Нельзя изменить учителя, класс или предмет нагрузки")
+
+
+def _refuse_if_scheduled(assignment: TeachingAssignment, opening: str) -> None:
+    slots = _slots_of_assignment(assignment.teacher_id, assignment.class_group_id, assignment.subject_id)
+    count = slots.count()
+    if count:
+        raise DomainError(
+            f"{opening} «{assignment}»: по ней составлено расписание — уроков в неделю: {count}. "
+            "Сначала измените или удалите эти уроки в разделе «Расписание»."
+        )
+
+
+def check_assignment_deletable(assignment: TeachingAssignment) -> None:
+    """Refuse to delete a teaching assignment that the timetable still uses."""
+    _refuse_if_scheduled(assignment, "Нельзя удалить нагрузку")
+
+
+# --- timetable ----------------------------------------------------------------------------------
+
+
+def validate_slot(slot: TimetableSlot) -> None:
+    """Check a timetable slot: ranges, dates inside the class's year, a teaching assignment, no clashes."""
+    require(slot.class_group_id, "Выберите класс.", "class_group")
+    require(slot.subject_id, "Выберите предмет.", "subject")
+    require(slot.teacher_id, "Выберите учителя.", "teacher")
+    if slot.weekday not in dict(WEEKDAYS):
+        raise DomainError("День недели — от понедельника до субботы.", "weekday")
+    check_range(slot.lesson_number, LESSON_NUMBERS, "Номер урока — от 1 до 10.", "lesson_number")
+    require(slot.valid_from, "Укажите, с какого дня действует урок расписания.", "valid_from")
+    require(slot.valid_to, "Укажите, по какой день действует урок расписания.", "valid_to")
+    if slot.valid_to < slot.valid_from:
+        raise DomainError("Дата окончания действия не может быть раньше даты начала.", "valid_to")
+    group = slot.class_group
+    year = group.year
+    if not (year.contains(slot.valid_from) and year.contains(slot.valid_to)):
+        raise DomainError(
+            f"Даты действия урока должны лежать внутри учебного года {year} класса {group} "
+            f"({format_span(year.start_date, year.end_date)}).",
+            "valid_from",
+        )
+    teacher = slot.teacher
+    if not teacher.active:
+        raise DomainError(f"Сотрудник «{teacher}» заблокирован(а): выберите действующего учителя.", "teacher")
+    assigned = TeachingAssignment.select().where(
+        (TeachingAssignment.teacher == slot.teacher_id)
+        & (TeachingAssignment.class_group == slot.class_group_id)
+        & (TeachingAssignment.subject == slot.subject_id)
+    )
+    if not assigned.exists():
+        raise DomainError(
+            f"У учителя {staff_label(teacher)} нет учебной нагрузки по предмету «{slot.subject}» в классе {group}. "
+            "Сначала добавьте её в разделе «Учебная нагрузка».",
+            "teacher",
+        )
+    same_time = (
+        (TimetableSlot.weekday == slot.weekday)
+        & (TimetableSlot.lesson_number == slot.lesson_number)
+        & (TimetableSlot.valid_from <= slot.valid_to)
+        & (TimetableSlot.valid_to >= slot.valid_from)
+        & not_self(TimetableSlot, slot)
+    )
+    clash = TimetableSlot.select().where(same_time & (TimetableSlot.class_group == slot.class_group_id)).first()
+    if clash is not None:
+        raise DomainError(f"У класса {group} в это время уже есть урок: {slot_label(clash)}.", "lesson_number")
+    busy = TimetableSlot.select().where(same_time & (TimetableSlot.teacher == slot.teacher_id)).first()
+    if busy is not None:
+        raise DomainError(
+            f"Учитель {staff_label(teacher)} в это время уже ведёт урок в классе {busy.class_group}: "
+            f"{slot_label(busy)}.",
+            "teacher",
+        )

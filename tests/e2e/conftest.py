@@ -1,0 +1,88 @@
+"""Browser tests: the real app on a live local server, driven by Playwright in Debian's chromium.
+
+`playwright install` cannot download browsers here, so the tests use /usr/bin/chromium.
+Without it they are skipped with a loud notice; with EJOURNAL_REQUIRE_BROWSER=1 (set by
+.ci/run) a missing browser fails the run instead.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path(os.environ.get("EJOURNAL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless=new",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MISSING = (
+    f"browser tests need Debian's chromium at {CHROMIUM}, which is missing: "
+    "`apt-get install chromium` enables them"
+)
+_skipped_for_browser = []
+
+
+def _browser_required() -> bool:
+    return os.environ.get("EJOURNAL_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the session (skipped, or failed when required, without it)."""
+    if not CHROMIUM.exists():
+        if _browser_required():
+            pytest.fail(f"EJOURNAL_REQUIRE_BROWSER=1 but {MISSING}.", pytrace=False)
+        _skipped_for_browser.append(True)
+        pytest.skip(MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # headless=False: Playwright would add its own --headless; ours asks for the new mode.
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=False)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_server(app):
+    """Serve this test's app (its own fresh database) on a free local port, CSRF on as in production."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+    thread.join(10)
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context (no cookies) with a page whose relative URLs go to the live server."""
+    context = browser.new_context(base_url=live_server, locale="ru-RU", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/e2e as a browser test, so `pytest -m e2e` finds them all."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly, at the end of the run, that browser tests did not run."""
+    if _skipped_for_browser:
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED", red=True, bold=True)
+        terminalreporter.write_line(MISSING + " (EJOURNAL_REQUIRE_BROWSER=1 turns this into a failure).", red=True)

@@ -1,0 +1,266 @@
+"""The reference receiver: a small real HTTP server that plays the portal.
+
+It checks every package against docs/export-package.schema.json and the format's rules
+(header first, trailer last, counts and checksum), drops a package it has applied already
+(by package id), applies deletes and upserts to its own store — a full package replaces
+everything it holds for that school and year — and tells what it holds (GET /state).
+Switches for faults: down (connection refused), slow, 500, 4xx, and "apply, then drop the
+connection" (the client never hears that the package arrived).
+"""
+
+import gzip
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jsonschema
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "export-package.schema.json"
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+class PackageInvalid(Exception):
+    """The package breaks the schema or the format's rules."""
+
+
+def read_lines(raw: bytes) -> list[dict]:
+    """Decompress a package, check every line against the schema and the format's rules; return the lines."""
+    try:
+        text = gzip.decompress(raw)
+    except OSError as exc:
+        raise PackageInvalid(f"not gzip: {exc}") from exc
+    if not text.endswith(b"\n"):
+        raise PackageInvalid("the last line has no newline")
+    raw_lines = text.split(b"\n")[:-1]
+    lines = []
+    for number, raw_line in enumerate(raw_lines, 1):
+        try:
+            line = json.loads(raw_line)
+        except ValueError as exc:
+            raise PackageInvalid(f"line {number}: not JSON: {exc}") from exc
+        errors = sorted(VALIDATOR.iter_errors(line), key=lambda e: e.path)
+        if errors:
+            raise PackageInvalid(f"line {number}: {errors[0].message}")
+        lines.append(line)
+    if len(lines) < 2 or lines[0]["type"] != "header" or lines[-1]["type"] != "trailer":
+        raise PackageInvalid("a package is a header, records, a trailer")
+    if any(line["type"] in ("header", "trailer") for line in lines[1:-1]):
+        raise PackageInvalid("one header and one trailer only")
+    header, trailer, records = lines[0], lines[-1], lines[1:-1]
+    body = b"".join(line + b"\n" for line in raw_lines[:-1])
+    if hashlib.sha256(body).hexdigest() != trailer["sha256"]:
+        raise PackageInvalid("the trailer's checksum does not match the body")
+    if trailer["records"] != len(records):
+        raise PackageInvalid("the trailer's record count is wrong")
+    counted = Counter((r["type"], r["op"]) for r in records)
+    for type_name, ops in trailer["counts"].items():
+        for op, count in ops.items():
+            if counted[(type_name, op)] != count:
+                raise PackageInvalid(f"the trailer counts {count} {op} of {type_name}, the body {counted[(type_name, op)]}")
+    type_order = list(trailer["counts"])
+    # Deletes come first (children first), then upserts (parents first), each type by id.
+    seen_upsert = False
+    previous = None
+    for record in records:
+        if record["op"] == "upsert":
+            seen_upsert = True
+        elif seen_upsert:
+            raise PackageInvalid("a delete after an upsert")
+        rank = type_order.index(record["type"])
+        key = (record["op"], -rank if record["op"] == "delete" else rank, record["id"])
+        if previous is not None and previous[0] == key[0] and key[1:] <= previous[1:]:
+            raise PackageInvalid(f"records out of order at {record['type']} #{record['id']}")
+        previous = key
+    if header["kind"] == "full" and any(r["op"] == "delete" for r in records):
+        raise PackageInvalid("a full package holds no deletes")
+    return lines
+
+
+class ReferenceReceiver:
+    """The portal's side of exports, for tests: a real HTTP server with its own store."""
+
+    def __init__(self, token: str = "portal-token-123"):
+        self.token = token
+        self.mode = "ok"
+        self.slow_seconds = 2.0
+        self.fail_next = 0
+        self.reject_status = 422
+        self.state: dict[tuple[str, int], dict[tuple[str, int], dict]] = {}
+        self.applied: list[str] = []
+        self.apply_counts: Counter = Counter()
+        self.duplicates = 0
+        self.requests: list[dict] = []
+        self.anomalies: list[str] = []
+        self.invalid: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._server = None
+        self._thread = None
+        self.port = 0
+
+    # --- the server ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/packages"
+
+    def start(self):
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path == "/state":
+                    receiver._answer(self, 200, receiver.state_json())
+                else:
+                    receiver._answer(self, 404, {"error": "not found"})
+
+            def do_POST(self):
+                receiver._handle_post(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        # A short poll keeps down() quick.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def down(self):
+        """Stop listening: the client's connection is refused (the same port comes back with up())."""
+        self.stop()
+
+    def up(self):
+        if self._server is None:
+            self.start()
+
+    def set_fault(self, mode: str) -> None:
+        """Switch a fault on: "down", "slow", "error500", "reject" (4xx) or "drop_after_apply"."""
+        if mode == "down":
+            self.down()
+        else:
+            self.mode = mode
+
+    def clear_fault(self) -> None:
+        """Back to normal service."""
+        self.mode = "ok"
+        self.up()
+
+    @staticmethod
+    def _answer(handler, status, payload):
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _handle_post(self, handler):
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        raw = handler.rfile.read(int(headers.get("content-length", "0")))
+        with self._lock:
+            self.requests.append({"headers": headers, "size": len(raw)})
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            mode = self.mode
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                mode = "error500"
+        try:
+            return self._respond(handler, headers, raw, mode)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _respond(self, handler, headers, raw, mode):
+        if mode == "slow":
+            time.sleep(self.slow_seconds)
+        if mode == "error500":
+            return self._answer(handler, 500, {"error": "временная ошибка портала"})
+        if mode == "reject":
+            return self._answer(handler, self.reject_status, {"error": "Неизвестный код школы"})
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return self._answer(handler, 401, {"error": "нужен верный токен"})
+        if headers.get("content-encoding") != "gzip":
+            return self._answer(handler, 415, {"error": "ожидается Content-Encoding: gzip"})
+        status, payload = self.receive(raw, headers.get("idempotency-key"))
+        if mode == "drop_after_apply":
+            # The package is in; the answer never reaches the sender.
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return None
+        return self._answer(handler, status, payload)
+
+    # --- the store -------------------------------------------------------------------------
+
+    def receive(self, raw: bytes, idempotency_key: str | None = None) -> tuple[int, dict]:
+        """Check and apply one package; return an HTTP status and answer."""
+        try:
+            lines = read_lines(raw)
+        except PackageInvalid as exc:
+            with self._lock:
+                self.invalid.append(str(exc))
+            return 400, {"error": f"пакет отклонён: {exc}"}
+        header = lines[0]
+        if idempotency_key is not None and idempotency_key != header["package_id"]:
+            return 400, {"error": "Idempotency-Key не совпадает с package_id"}
+        with self._lock:
+            if header["package_id"] in self.apply_counts:
+                self.duplicates += 1
+                return 200, {"status": "duplicate", "package_id": header["package_id"]}
+            self._apply(header, lines[1:-1])
+            self.applied.append(header["package_id"])
+            self.apply_counts[header["package_id"]] += 1
+        return 200, {"status": "applied", "package_id": header["package_id"], "records": len(lines) - 2}
+
+    def receive_file(self, path: Path) -> tuple[int, dict]:
+        """Apply a package found in the directory transport's outbox."""
+        return self.receive(Path(path).read_bytes())
+
+    def _apply(self, header, records):
+        key = (header["school"]["code"], header["school_year"]["id"])
+        if header["kind"] == "full":
+            # A full package is everything of the school year: it replaces what we held.
+            store = {}
+            self.state[key] = store
+        else:
+            store = self.state.setdefault(key, {})
+        for record in records:
+            ident = (record["type"], record["id"])
+            held = store.get(ident)
+            if held is not None and record["change"] < held["change"]:
+                self.anomalies.append(
+                    f"{header['package_id']}: {record['op']} of {ident} at change {record['change']} "
+                    f"older than the held {held['change']}"
+                )
+            if record["op"] == "delete":
+                store.pop(ident, None)
+            else:
+                store[ident] = {"change": record["change"], "fields": record["fields"]}
+
+    def holding(self, school_code: str, year_id: int) -> dict:
+        """Return {(type, id): fields} held for a school year."""
+        with self._lock:
+            store = self.state.get((school_code, year_id), {})
+            return {ident: value["fields"] for ident, value in store.items()}
+
+    def state_json(self) -> dict:
+        with self._lock:
+            return {
+                f"{code}/{year}": {f"{t}/{i}": v["fields"] for (t, i), v in store.items()}
+                for (code, year), store in self.state.items()
+            }

@@ -1,0 +1,354 @@
+"""Fidelity: whatever happens between the journal and the portal, the portal ends up holding the journal.
+
+Hypothesis drives sequences of journal edits (lessons, marks, absences, homework files, UIDs,
+teaching assignments, class teachers, applications granted and revoked, last year's marks)
+interleaved with planner ticks (sometimes twice), manual exports, days without any tick, and
+faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its jobs lost).
+Every export goes through real Redis, a real RQ worker and real HTTP to the reference
+receiver. Whenever the newest export was delivered, and at the end once the faults are over,
+the receiver's store must equal the journal: nothing missing, nothing extra, no package
+applied twice, no record older than what it replaced. The real process kills (a worker killed
+mid-export, Redis restarted) are in test_recovery.py.
+"""
+
+import datetime as dt
+import os
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+
+from app.db import db
+from app.models import (
+    Absence,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    ExportLock,
+    ExportRun,
+    Guardian,
+    HomeworkFile,
+    Lesson,
+    Mark,
+    SchoolYear,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    Term,
+    Tombstone,
+    WorkType,
+)
+from app.models.journal import ABSENCE_REASONS, MARK_VALUES
+from app.services import exports
+from app.services.exports import planner
+from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
+from tests.exports.journal_state import differences, journal_state
+from tests.exports.receiver import ReferenceReceiver
+
+EXAMPLES = int(os.environ.get("EXPORTS_FIDELITY_EXAMPLES", "20"))
+STEPS = int(os.environ.get("EXPORTS_FIDELITY_STEPS", "30"))
+START = dt.datetime(2026, 9, 14, 16, 0, tzinfo=dt.UTC)  # 19:00 in Moscow
+FAULTS = ("down", "error500", "reject", "drop_after_apply")
+pick = st.integers(min_value=0, max_value=10**6)
+
+
+def _wipe_journal():
+    """Empty every table the machine plays with (plain deletes: no tombstones, a fresh start)."""
+    for model in (Mark, Absence, HomeworkFile, Lesson, DiaryApplication, StudentGuardian, Enrollment,
+                  TeachingAssignment, ClassGroup, Term, SchoolYear, Guardian, Student, Subject, WorkType,
+                  Tombstone, ExportRun):
+        model.delete().execute()
+    ExportLock.update(owner=None, until=None, run_id=None).execute()
+
+
+def make_machine(app, redis_conn, work, staff):
+    instance_path = app.config["INSTANCE_PATH"]
+
+    class ExportFidelity(RuleBasedStateMachine):
+        """One school, one portal, a clock; edits, exports and faults in any order."""
+
+        @initialize()
+        def start(self):
+            redis_conn.flushdb()
+            _wipe_journal()
+            self.receiver = ReferenceReceiver(token="portal-token-123").start()
+            use_portal(self.receiver.url, retries=1, retry_delay=0.01, timeout=2)
+            self.clock = START
+            self.fault_left = 0
+            past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
+            self.year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1),
+                                          end_date=dt.date(2027, 5, 31), is_current=True)
+            self.term = Term.create(year=self.year, number=1, start_date=dt.date(2026, 9, 1),
+                                    end_date=dt.date(2026, 10, 25))
+            self.subjects = [Subject.create(name=name) for name in ("Математика", "Русский язык", "История")]
+            self.classes = [ClassGroup.create(year=self.year, grade=5, letter=letter) for letter in "АБ"]
+            self.old_class = ClassGroup.create(year=past, grade=4, letter="А")
+            self.work_types = [WorkType.create(name="Ответ"), WorkType.create(name="Контрольная", default_weight=2)]
+            self.students = []
+            for n in range(4):
+                student = Student.create(last_name=f"Ученик{n}", first_name="Имя", birth_date=dt.date(2015, 1, n + 1))
+                Enrollment.create(student=student, class_group=self.classes[n % 2], start_date=dt.date(2026, 9, 1))
+                self.students.append(student)
+            self.guardians = [Guardian.create(last_name=f"Родитель{n}", first_name="Имя") for n in range(2)]
+            for n, guardian in enumerate(self.guardians):
+                StudentGuardian.create(student=self.students[n], guardian=guardian, relation="mother")
+            old_lesson = Lesson.create(class_group=self.old_class, subject=self.subjects[0], date=dt.date(2026, 3, 2),
+                                       number=1, planned_teacher=staff[0], teacher=staff[0])
+            Mark.create(lesson=old_lesson, student=self.students[0], value="4", work_type=self.work_types[0])
+            for person in staff:
+                person.portal_uid = None
+                person.save()
+
+        def teardown(self):
+            receiver = getattr(self, "receiver", None)
+            if receiver is None:
+                return
+            try:
+                # The faults are over: one more scheduled day brings the portal level with the journal.
+                receiver.clear_fault()
+                self.fault_left = 0
+                self._tick(hours=24)
+                self._assert_level()
+            finally:
+                receiver.stop()
+
+        # --- helpers ---------------------------------------------------------------------------
+
+        def _choose(self, query, seed):
+            rows = list(query.order_by(query.model.id))
+            return rows[seed % len(rows)] if rows else None
+
+        def _year_lessons(self):
+            return Lesson.select().where(Lesson.class_group.in_([c.id for c in self.classes]))
+
+        def _after_export(self, newest_before):
+            if self.fault_left:
+                self.fault_left -= 1
+                if not self.fault_left:
+                    self.receiver.clear_fault()
+            newest = ExportRun.select().order_by(ExportRun.id.desc()).first()
+            assert not ExportRun.pending().exists(), "every run ends, delivered or failed"
+            if newest is not None and newest.id > newest_before and newest.status == "delivered":
+                self._assert_level()
+
+        def _newest_id(self):
+            return ExportRun.select(ExportRun.id).order_by(ExportRun.id.desc()).scalar() or 0
+
+        def _tick(self, hours, twice=False):
+            before = self._newest_id()
+            self.clock += dt.timedelta(hours=hours)
+            planner.tick(self.clock, instance_path=instance_path, config=app.config)
+            if twice:
+                planner.tick(self.clock, instance_path=instance_path, config=app.config)
+            work()
+            self._after_export(before)
+
+        def _assert_level(self):
+            held = self.receiver.holding(SCHOOL_CODE, self.year.id)
+            history = [(r.id, r.kind, r.status, r.change_from, r.change_to, r.error) for r in ExportRun.select()]
+            assert differences(journal_state(self.year), held) == {}, history
+            assert all(count == 1 for count in self.receiver.apply_counts.values()), "a package applied twice"
+            assert self.receiver.anomalies == [] and self.receiver.invalid == []
+
+        # --- the journal -------------------------------------------------------------------------
+
+        @rule(seed=pick, number=st.integers(1, 7), day=st.integers(1, 30))
+        def add_lesson(self, seed, number, day):
+            group = self.classes[seed % 2]
+            subject = self.subjects[seed % 3]
+            date = dt.date(2026, 9, day)
+            if Lesson.select().where((Lesson.class_group == group) & (Lesson.date == date) & (Lesson.number == number)
+                                     & (Lesson.subject == subject)).exists():
+                return
+            teacher = staff[seed % len(staff)]
+            Lesson.create(class_group=group, subject=subject, date=date, number=number, term=self.term,
+                          planned_teacher=teacher, teacher=teacher)
+
+        @rule(seed=pick, topic=st.text(min_size=0, max_size=12), held=st.booleans(), substitute=st.booleans())
+        def fill_lesson(self, seed, topic, held, substitute):
+            lesson = self._choose(self._year_lessons(), seed)
+            if lesson is None:
+                return
+            lesson.topic = topic or None
+            lesson.homework = f"№ {seed % 100}" if seed % 3 else None
+            lesson.held = held
+            if substitute:
+                lesson.teacher = staff[(seed + 1) % len(staff)]
+                lesson.replacement_subject = self.subjects[(seed + 1) % 3] if seed % 2 else None
+            lesson.save()
+
+        @rule(seed=pick)
+        def delete_lesson(self, seed):
+            lesson = self._choose(self._year_lessons(), seed)
+            if lesson is None:
+                return
+            with db.atomic():
+                for child in (*lesson.marks, *lesson.absences, *lesson.files):
+                    child.delete_instance()
+                lesson.delete_instance()
+
+        @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
+        def add_mark(self, seed, value):
+            lesson = self._choose(self._year_lessons(), seed)
+            if lesson is not None:
+                Mark.create(lesson=lesson, student=self.students[seed % 4], value=value,
+                            work_type=self.work_types[seed % 2], weight=1 + seed % 2)
+
+        @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
+        def change_mark(self, seed, value):
+            mark = self._choose(Mark.select(), seed)
+            if mark is not None:
+                mark.value = value
+                mark.change_reason = "typo" if seed % 2 else None
+                mark.save()
+
+        @rule(seed=pick)
+        def delete_mark(self, seed):
+            mark = self._choose(Mark.select(), seed)
+            if mark is not None:
+                mark.delete_instance()
+
+        @rule(seed=pick, reason=st.sampled_from([r for r, _ in ABSENCE_REASONS]))
+        def set_absence(self, seed, reason):
+            lesson = self._choose(self._year_lessons(), seed)
+            if lesson is None:
+                return
+            student = self.students[seed % 4]
+            absence = Absence.get_or_none((Absence.lesson == lesson) & (Absence.student == student))
+            if absence is None:
+                Absence.create(lesson=lesson, student=student, reason=reason)
+            elif seed % 3 == 0:
+                absence.delete_instance()
+            else:
+                absence.reason = reason
+                absence.save()
+
+        @rule(seed=pick)
+        def attach_file(self, seed):
+            lesson = self._choose(self._year_lessons(), seed)
+            if lesson is None:
+                return
+            existing = list(lesson.files)
+            if existing and seed % 2:
+                existing[0].delete_instance()
+            else:
+                HomeworkFile.create(lesson=lesson, original_name=f"файл{seed}.pdf", stored_name=f"{seed:032d}"[-32:]
+                                    + f"{len(existing)}{HomeworkFile.select().count()}",
+                                    content_type="application/pdf", size=seed, sha256=f"{seed:064x}"[-64:])
+
+        @rule(seed=pick, clear=st.booleans())
+        def change_uid(self, seed, clear):
+            person = staff[seed % len(staff)]
+            uid = None if clear else str(1000000 + seed)
+            if uid is not None and Staff.select().where((Staff.portal_uid == uid) & (Staff.id != person.id)).exists():
+                return
+            person.portal_uid = uid
+            person.save()
+
+        @rule(seed=pick)
+        def change_assignments(self, seed):
+            teacher, group, subject = staff[seed % len(staff)], self.classes[seed % 2], self.subjects[seed % 3]
+            found = TeachingAssignment.get_or_none((TeachingAssignment.teacher == teacher)
+                                                   & (TeachingAssignment.class_group == group)
+                                                   & (TeachingAssignment.subject == subject))
+            if found is None:
+                TeachingAssignment.create(year=self.year, teacher=teacher, class_group=group, subject=subject)
+            else:
+                found.delete_instance()
+
+        @rule(seed=pick)
+        def change_class_teacher(self, seed):
+            group = ClassGroup.get_by_id(self.classes[seed % 2].id)
+            group.class_teacher = None if seed % 3 == 0 else staff[seed % len(staff)]
+            group.save()
+
+        @rule(seed=pick, status=st.sampled_from(["granted", "rejected", "entered"]))
+        def application(self, seed, status):
+            found = self._choose(DiaryApplication.select(), seed)
+            if found is None or seed % 4 == 0:
+                student, guardian = self.students[seed % 4], self.guardians[seed % 2]
+                DiaryApplication.create(
+                    received_by=staff[0], student=student, guardian=guardian, student_last_name=student.last_name,
+                    student_first_name=student.first_name, guardian_last_name=guardian.last_name,
+                    guardian_first_name=guardian.first_name, relation="mother", status=status,
+                )
+            elif seed % 5 == 0:
+                found.delete_instance()
+            else:
+                found.status = status
+                found.save()
+
+        @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
+        def edit_last_year(self, seed, value):
+            lesson = Lesson.get(Lesson.class_group == self.old_class)
+            mark = Mark.get_or_none(Mark.lesson == lesson)
+            if mark is None:
+                Mark.create(lesson=lesson, student=self.students[seed % 4], value=value, work_type=self.work_types[0])
+            else:
+                mark.value = value
+                mark.save()
+
+        # --- exports and faults ----------------------------------------------------------------
+
+        @rule(hours=st.integers(1, 36), twice=st.booleans())
+        def scheduled_tick(self, hours, twice):
+            self._tick(hours, twice)
+
+        @rule(days=st.integers(1, 3))
+        def machine_off(self, days):
+            # Nobody ticks: the due exports wait for the next tick (one daily catches the days up).
+            self.clock += dt.timedelta(days=days)
+
+        @rule(kind=st.sampled_from(["daily", "full"]))
+        def manual_export(self, kind):
+            before = self._newest_id()
+            try:
+                exports.request_export(kind, None, instance_path=instance_path, config=app.config)
+            except exports.ExportError:
+                return
+            except Exception as exc:  # a run of the same kind is waiting: refused, nothing added
+                assert "уже ждёт" in str(exc)
+                return
+            work()
+            self._after_export(before)
+
+        @rule()
+        def redis_loses_its_jobs(self):
+            before = self._newest_id()
+            try:
+                exports.request_export("daily", None, instance_path=instance_path, config=app.config)
+            except Exception:
+                return
+            redis_conn.flushdb()
+            work()
+            assert ExportRun.pending().exists(), "the job is gone, the run waits"
+            planner.tick(self.clock, instance_path=instance_path, config=app.config)
+            work()
+            self._after_export(before)
+
+        @precondition(lambda self: self.fault_left == 0)
+        @rule(mode=st.sampled_from(FAULTS), exports_affected=st.integers(1, 3))
+        def portal_fault(self, mode, exports_affected):
+            self.receiver.set_fault(mode)
+            self.fault_left = exports_affected
+
+    return ExportFidelity
+
+
+def test_the_portal_ends_up_holding_the_journal(app, redis_conn, work, make_staff):
+    set_school("Школа")
+    staff = [make_staff(f"teacher{n}", roles=["teacher"], last_name=f"Учитель{n}") for n in range(3)]
+    machine = make_machine(app, redis_conn, work, staff)
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=STEPS,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                   HealthCheck.filter_too_much],
+            database=None,
+        ),
+    )

@@ -1,0 +1,178 @@
+"""The package: schema and format rules, what a full and a daily package hold, order, determinism."""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+from app.models import (
+    Absence,
+    ChangeCounter,
+    DiaryApplication,
+    ExportRun,
+    Mark,
+    SchoolSettings,
+    SchoolYear,
+    TeachingAssignment,
+)
+from app.services import access
+from app.services.exports import format as fmt
+from app.services.exports import runs
+from app.services.exports.builder import build_package
+from tests.exports.helpers import SCHOOL_CODE, decompress, make_lesson, package_lines, records_of
+from tests.exports.journal_state import differences, journal_state
+from tests.exports.receiver import ReferenceReceiver
+
+
+def export_now(kind, instance_path) -> ExportRun:
+    """Ask for an export and do it right here (the job function's work, without the queue)."""
+    run = runs.create_run(kind, "manual", None, instance_path=instance_path)
+    runs.process(run.id)
+    return ExportRun.get_by_id(run.id)
+
+
+def test_full_package_holds_the_current_year_and_follows_the_schema(school, outbox, instance_path):
+    run = export_now("full", instance_path)
+    assert run.status == "delivered", run.error
+    path = Path(run.file_path)
+    assert path == outbox / f"{run.package_id}.ndjson.gz" and path.is_file()
+    lines = package_lines(path)  # schema, header/trailer, counts, checksum, order
+    header = lines[0]
+    assert header["kind"] == "full" and header["package_id"] == run.package_id
+    assert header["school"] == {"code": SCHOOL_CODE, "name": "ГБОУ школа № 42"}
+    assert header["school_year"]["id"] == school.year.id
+    assert header["changes"] == {"from": None, "to": ChangeCounter.current()}
+    assert header["generated_at"] == run.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    kinds = {(t, op) for t, op, _ in records_of(lines)}
+    assert kinds == {(name, "upsert") for name in fmt.TYPE_NAMES}, "one of every record type, no deletes"
+    held = {(t, i) for t, _, i in records_of(lines)}
+    assert ("class_group", school.old_group.id) not in held and ("lesson", school.old_lesson.id) not in held
+    assert ("diary_access", school.granted.id) in held and ("diary_access", school.waiting.id) not in held
+    receiver = ReferenceReceiver()
+    assert receiver.receive_file(path)[0] == 200
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
+    # The history knows what went out.
+    assert run.records == len(lines) - 2 and run.bytes == path.stat().st_size
+    assert run.change_to == header["changes"]["to"] and run.year_id == school.year.id
+    assert runs.counts_of(run)["mark"] == {"delete": 0, "upsert": 2}
+
+
+def test_the_same_run_gives_a_byte_identical_package(school, outbox, instance_path):
+    run = export_now("full", instance_path)
+    delivered = Path(run.file_path).read_bytes()
+    copies = []
+    for _ in range(2):
+        out = io.BytesIO()
+        build_package(out, kind="full", package_id=run.package_id, generated_at=run.created_at, school_code=run.school_code)
+        copies.append(out.getvalue())
+    assert copies[0] == copies[1] == delivered
+    assert delivered[4:8] == b"\x00\x00\x00\x00", "gzip mtime is zero"
+
+
+def test_daily_sends_only_what_changed_after_the_last_delivery(school, outbox, instance_path):
+    full = export_now("full", instance_path)
+    mark = Mark.get(Mark.lesson == school.lesson, Mark.student == school.students[0])
+    mark.value = "4"
+    mark.change_reason = "typo"
+    mark.save()
+    absence = Absence.get(Absence.lesson == school.lesson)
+    absence.delete_instance()
+    new_lesson = make_lesson(school.other, school.russian, school.leader, dt.date(2026, 9, 4), 3)
+    daily = export_now("daily", instance_path)
+    lines = package_lines(daily.file_path)
+    assert lines[0]["changes"] == {"from": full.change_to, "to": ChangeCounter.current()}
+    assert records_of(lines) == [
+        ("absence", "delete", absence.id),
+        ("lesson", "upsert", new_lesson.id),
+        ("mark", "upsert", mark.id),
+    ]
+    assert lines[3]["fields"]["value"] == "4" and lines[3]["fields"]["change_reason"] == "typo"
+    # Nothing changed since: the next daily is empty but still a valid package.
+    empty = export_now("daily", instance_path)
+    assert records_of(package_lines(empty.file_path)) == []
+    assert empty.change_from == empty.change_to == daily.change_to
+
+
+def test_deletes_come_first_and_a_reused_id_is_deleted_then_upserted(school, outbox, instance_path):
+    export_now("full", instance_path)
+    old = Mark.get(Mark.lesson == school.lesson, Mark.student == school.students[1])
+    old_id = old.id
+    old.delete_instance()
+    # SQLite hands a deleted max id out again; force the same on PostgreSQL.
+    reborn = Mark.create(id=old_id, lesson=school.lesson, student=school.students[1], value="2", work_type=school.answer)
+    lesson = make_lesson(school.group, school.math, school.teacher, dt.date(2026, 9, 7), 1)
+    lesson.delete_instance()
+    daily = export_now("daily", instance_path)
+    assert records_of(package_lines(daily.file_path)) == [
+        ("mark", "delete", old_id),
+        ("lesson", "delete", lesson.id),
+        ("mark", "upsert", reborn.id),
+    ]
+    receiver = ReferenceReceiver()
+    receiver.receive_file(Path(ExportRun.get(ExportRun.kind == "full").file_path))
+    receiver.receive_file(Path(daily.file_path))
+    assert receiver.anomalies == []
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
+
+
+def test_rows_leaving_the_scope_go_out_as_deletes(school, outbox, instance_path):
+    export_now("full", instance_path)
+    application = DiaryApplication.get_by_id(school.granted.id)
+    application.status = "rejected"  # access withdrawn
+    application.save()
+    revoked = export_now("daily", instance_path)
+    assert records_of(package_lines(revoked.file_path)) == [("diary_access", "delete", application.id)]
+    application.status = "granted"
+    application.save()
+    regranted = export_now("daily", instance_path)
+    assert records_of(package_lines(regranted.file_path)) == [("diary_access", "upsert", application.id)]
+
+
+def test_staff_carry_their_portal_uid_and_scope(school, outbox, instance_path):
+    export_now("full", instance_path)
+    TeachingAssignment.create(year=school.year, teacher=school.teacher, class_group=school.other, subject=school.math)
+    school.clerk.portal_uid = "5550001"
+    school.clerk.save()
+    daily = export_now("daily", instance_path)
+    lines = package_lines(daily.file_path)
+    staff_lines = {line["id"]: line["fields"] for line in lines[1:-1] if line["type"] == "staff"}
+    # An assignment changes a scope without touching the staff rows: every staff member is sent again.
+    assert set(staff_lines) == {school.teacher.id, school.leader.id, school.clerk.id}
+    assert staff_lines[school.clerk.id]["portal_uid"] == "5550001"
+    for staff in (school.teacher, school.leader):
+        found = access.uid_scope(staff)
+        expected_pairs = sorted((c.id, s.id) for c, s in found["subjects"] if c.year_id == school.year.id)
+        scope = staff_lines[staff.id]["scope"]
+        assert [(p["class_group"], p["subject"]) for p in scope["subjects"]] == expected_pairs
+        assert scope["classes"] == sorted(c.id for c in found["classes"] if c.year_id == school.year.id)
+    assert staff_lines[school.leader.id]["scope"]["classes"] == [school.group.id]
+    # A plain UID change sends that staff member alone.
+    school.teacher.portal_uid = None
+    school.teacher.save()
+    only = export_now("daily", instance_path)
+    assert records_of(package_lines(only.file_path)) == [("staff", "upsert", school.teacher.id)]
+
+
+def test_a_full_package_replaces_what_the_receiver_held(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.state[(SCHOOL_CODE, school.year.id)] = {("mark", 999): {"change": 1, "fields": {}}}
+    receiver.receive_file(Path(export_now("full", instance_path).file_path))
+    assert ("mark", 999) not in receiver.holding(SCHOOL_CODE, school.year.id)
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
+
+
+def test_without_a_current_year_or_a_school_code_the_run_fails_loudly(school, outbox, instance_path):
+    SchoolYear.update(is_current=False).execute()
+    run = export_now("daily", instance_path)
+    assert run.status == "failed" and "текущий учебный год" in run.error
+    assert not any(outbox.glob("*")), "no package, not even a half-written one"
+    SchoolYear.update(is_current=True).where(SchoolYear.id == school.year.id).execute()
+    SchoolSettings.update(school_code="").execute()
+    run = export_now("daily", instance_path)
+    assert run.status == "failed" and "код школы" in run.error
+
+
+def test_a_package_is_plain_ndjson_inside_gzip(school, outbox, instance_path):
+    run = export_now("full", instance_path)
+    text = decompress(run.file_path)
+    assert text.endswith(b"\n") and b"\r" not in text
+    assert text.count(b"\n") == run.records + 2

@@ -1,0 +1,172 @@
+"""A small school for the journal tests: two classes, three subjects, teachers, a deputy, lessons around today."""
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+from app.db import db
+from app.models import (
+    ClassGroup,
+    Enrollment,
+    Lesson,
+    SchoolSettings,
+    SchoolYear,
+    Student,
+    Subject,
+    TeachingAssignment,
+    Term,
+    WorkType,
+)
+from app.services.journal import school_today
+from tests.conftest import login
+
+
+def make_lesson(class_group, subject, teacher, day, number=1, term=None, **values) -> Lesson:
+    """Create a planned lesson the way planning does (through save, so it takes a change number)."""
+    lesson = Lesson(
+        class_group=class_group,
+        subject=subject,
+        term=term,
+        date=day,
+        number=number,
+        planned_teacher=teacher,
+        teacher=teacher,
+        **values,
+    )
+    lesson.save(force_insert=True)
+    return lesson
+
+
+class QueryCounter:
+    """Count the SQL statements the database runs while active."""
+
+    def __init__(self):
+        self.count = 0
+        self.statements = []
+
+    def __enter__(self):
+        database = db.obj
+        self._original = database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.count += 1
+            self.statements.append(sql)
+            return self._original(sql, params, *args, **kwargs)
+
+        database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        db.obj.execute_sql = self._original
+        return False
+
+
+@pytest.fixture
+def school(app, make_staff):
+    """Build the school; every person logs in with the default password."""
+    today = school_today()
+    year = SchoolYear.create(
+        name="2025/2026",
+        start_date=today - dt.timedelta(days=150),
+        end_date=today + dt.timedelta(days=150),
+        is_current=True,
+    )
+    past_term = Term.create(year=year, number=1, start_date=year.start_date, end_date=today - dt.timedelta(days=41))
+    term = Term.create(
+        year=year, number=2, start_date=today - dt.timedelta(days=40), end_date=today + dt.timedelta(days=40)
+    )
+
+    teacher = make_staff("teacher", roles=["teacher"], last_name="Смирнова", first_name="Анна", middle_name="Игоревна")
+    other = make_staff("other", roles=["teacher"], last_name="Кузнецов", first_name="Олег", middle_name="Петрович")
+    leader = make_staff("leader", roles=["teacher"], last_name="Волкова", first_name="Елена", middle_name="Сергеевна")
+    deputy = make_staff("deputy", roles=["deputy"], last_name="Орлова", first_name="Наталья", middle_name="Ивановна")
+    head = make_staff("head", roles=["head"], last_name="Соколов", first_name="Игорь", middle_name="Андреевич")
+    admin = make_staff("admin", roles=["admin"], last_name="Лебедев", first_name="Павел", middle_name=None)
+
+    math = Subject.create(name="Математика")
+    russian = Subject.create(name="Русский язык")
+    history = Subject.create(name="История")
+    c5a = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=leader)
+    c6b = ClassGroup.create(year=year, grade=6, letter="Б")
+    for t, c, s in ((teacher, c5a, math), (other, c5a, russian), (other, c6b, math), (leader, c6b, history)):
+        TeachingAssignment.create(year=year, teacher=t, class_group=c, subject=s)
+
+    names = [
+        ("Алексеев", "Артём"),
+        ("Борисова", "Вера"),
+        ("Григорьев", "Денис"),
+        ("Егорова", "Жанна"),
+        ("Зайцев", "Илья"),
+    ]
+    students = []
+    for last, first in names:
+        student = Student.create(last_name=last, first_name=first)
+        Enrollment.create(student=student, class_group=c5a, start_date=year.start_date)
+        students.append(student)
+    leaver = Student.create(last_name="Ушедший", first_name="Юрий")
+    Enrollment.create(
+        student=leaver, class_group=c5a, start_date=year.start_date, end_date=today - dt.timedelta(days=10)
+    )
+    newcomer = Student.create(last_name="Новенькая", first_name="Яна")
+    Enrollment.create(student=newcomer, class_group=c5a, start_date=today - dt.timedelta(days=5))
+    stranger = Student.create(last_name="Чужой", first_name="Пётр")
+    Enrollment.create(student=stranger, class_group=c6b, start_date=year.start_date)
+
+    answer, _ = WorkType.get_or_create(name="Ответ на уроке", defaults={"default_weight": 1})
+    test, _ = WorkType.get_or_create(name="Контрольная работа", defaults={"default_weight": 3})
+    retired, _ = WorkType.get_or_create(name="Устаревший вид", defaults={"default_weight": 1, "active": False})
+    settings = SchoolSettings.load()
+    settings.mark_edit_days = 7
+    settings.save()
+
+    lesson = make_lesson(c5a, math, teacher, today, 2, term)
+    earlier = make_lesson(c5a, math, teacher, today - dt.timedelta(days=20), 2, term)
+    future = make_lesson(c5a, math, teacher, today + dt.timedelta(days=3), 2, term)
+    closed = make_lesson(c5a, math, teacher, past_term.start_date + dt.timedelta(days=3), 2, past_term)
+    russian_lesson = make_lesson(c5a, russian, other, today, 3, term)
+    other_lesson = make_lesson(c6b, math, other, today, 1, term)
+    return SimpleNamespace(
+        today=today,
+        year=year,
+        term=term,
+        past_term=past_term,
+        teacher=teacher,
+        other=other,
+        leader=leader,
+        deputy=deputy,
+        head=head,
+        admin=admin,
+        math=math,
+        russian=russian,
+        history=history,
+        c5a=c5a,
+        c6b=c6b,
+        students=students,
+        leaver=leaver,
+        newcomer=newcomer,
+        stranger=stranger,
+        answer=answer,
+        test=test,
+        retired=retired,
+        settings=settings,
+        lesson=lesson,
+        earlier=earlier,
+        future=future,
+        closed=closed,
+        russian_lesson=russian_lesson,
+        other_lesson=other_lesson,
+    )
+
+
+@pytest.fixture
+def as_user(app):
+    """Return a fresh client logged in as the given staff member."""
+
+    def _as(staff):
+        client = app.test_client()
+        response = login(client, staff.login)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _as

@@ -1,0 +1,357 @@
+"""The demo school: `flask seed-demo` builds a consistent school, once, with working demo logins."""
+
+import datetime as dt
+
+import pytest
+from peewee import JOIN, fn
+
+from app.models import (
+    MODELS,
+    Absence,
+    AuditEntry,
+    ChangeCounter,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    Guardian,
+    Holiday,
+    Lesson,
+    Mark,
+    SchoolYear,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    Term,
+    TimetableSlot,
+    WorkType,
+)
+from app.models.changes import ExportedModel
+from app.services import demo
+from app.services.errors import DomainError
+from app.services.uids import normalize_uid
+from tests.conftest import login
+
+TODAY = dt.date(2026, 11, 29)  # a Sunday in the second quarter of 2026/2027
+
+
+@pytest.fixture
+def small(app):
+    """The small demo school as of TODAY."""
+    return demo.seed("small", today=TODAY)
+
+
+# --- helpers: rules every seeded school must keep -------------------------------------------------
+
+def timetable_clashes() -> list:
+    """Return (kind, key) for every class or teacher booked twice at one weekday and lesson number."""
+    clashes = []
+    for kind, column in (("class", TimetableSlot.class_group), ("teacher", TimetableSlot.teacher)):
+        rows = (
+            TimetableSlot.select(column, TimetableSlot.weekday, TimetableSlot.lesson_number)
+            .group_by(column, TimetableSlot.weekday, TimetableSlot.lesson_number)
+            .having(fn.COUNT(TimetableSlot.id) > 1)
+            .tuples()
+        )
+        clashes += [(kind, row) for row in rows]
+    return clashes
+
+
+def lesson_clashes() -> list:
+    """Return (kind, key) for every class or teacher with two lessons at one date and number."""
+    clashes = []
+    for kind, column in (("class", Lesson.class_group), ("teacher", Lesson.teacher)):
+        rows = (
+            Lesson.select(column, Lesson.date, Lesson.number)
+            .group_by(column, Lesson.date, Lesson.number)
+            .having(fn.COUNT(Lesson.id) > 1)
+            .tuples()
+        )
+        clashes += [(kind, row) for row in rows]
+    return clashes
+
+
+def strays(model) -> int:
+    """Count marks or absences whose student was not enrolled in the lesson's class on its date."""
+    query = (
+        model.select(model.id)
+        .join(Lesson)
+        .join(
+            Enrollment,
+            JOIN.LEFT_OUTER,
+            on=(
+                (Enrollment.student == model.student)
+                & (Enrollment.class_group == Lesson.class_group)
+                & (Enrollment.start_date <= Lesson.date)
+                & (Enrollment.end_date.is_null() | (Enrollment.end_date >= Lesson.date))
+            ),
+        )
+        .where(Enrollment.id.is_null())
+    )
+    return query.count()
+
+
+def lessons_on_days_off() -> int:
+    """Count lessons on a Sunday or inside a holiday."""
+    on_holiday = Lesson.select(Lesson.id).join(
+        Holiday, on=((Lesson.date >= Holiday.start_date) & (Lesson.date <= Holiday.end_date))
+    )
+    sundays = [lesson.date for lesson in Lesson.select(Lesson.date).distinct() if lesson.date.isoweekday() == 7]
+    return on_holiday.count() + len(sundays)
+
+
+def assert_consistent() -> None:
+    assert timetable_clashes() == []
+    assert lesson_clashes() == []
+    assert strays(Mark) == 0
+    assert strays(Absence) == 0
+    assert lessons_on_days_off() == 0
+    # An absent student gets no mark in that lesson.
+    marked_absent = Mark.select().join(
+        Absence, on=((Absence.lesson == Mark.lesson) & (Absence.student == Mark.student))
+    )
+    assert marked_absent.count() == 0
+    # Every exported row carries its own change number, none above the counter.
+    numbers, total = [], 0
+    for model in MODELS:
+        if issubclass(model, ExportedModel):
+            numbers += [n for (n,) in model.select(model.change_no).tuples()]
+            total += model.select().count()
+    assert len(numbers) == total == len(set(numbers))
+    assert 0 not in numbers and max(numbers) <= ChangeCounter.current()
+
+
+# --- the small school ---------------------------------------------------------------------------------
+
+def test_small_school_counts_are_plausible(small):
+    assert small.year == "2026/2027" and small.today == TODAY
+    year = SchoolYear.get()
+    assert (year.name, year.start_date, year.end_date, year.is_current) == (
+        "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), True)
+    assert sorted(str(c) for c in ClassGroup.select()) == ["5А", "5Б", "6А", "6Б", "7А", "7Б"]
+    assert all(c.class_teacher_id for c in ClassGroup.select())
+    assert Staff.select().count() == 15
+    assert Term.select().count() == 4
+    assert Term.select().where(Term.closed == True).count() == 1  # noqa: E712  (the first quarter is over)
+    assert {h.name for h in Holiday.select()} >= {"Осенние каникулы", "Зимние каникулы", "Весенние каникулы"}
+    for cls in ClassGroup.select():
+        on_roll = Enrollment.active_on(TODAY).where(Enrollment.class_group == cls).count()
+        assert 22 <= on_roll <= 28, (str(cls), on_roll)
+    # Every student has a mother on record, most a father too; names are Russian.
+    assert StudentGuardian.select().where(StudentGuardian.relation == "mother").count() == Student.select().count()
+    assert StudentGuardian.select().where(StudentGuardian.relation == "father").count() > Student.select().count() / 2
+    assert all(s.middle_name.endswith(("вич", "вна", "ич", "чна")) for s in Student.select())
+    assert Guardian.select().where(Guardian.first_name.in_(demo.WOMEN)).count() > 0
+    # The report tells the truth.
+    assert small.counts["students"] == Student.select().count()
+    assert small.counts["lessons"] == Lesson.select().count()
+    assert small.counts["marks"] == Mark.select().count()
+    assert small.counts["absences"] == Absence.select().count()
+    # Work types are the school's closed list; every one of them is used somewhere except зачёт
+    # (no physical-education control work falls into the filled weeks for every class).
+    assert {w.name for w in WorkType.select()} == {name for name, _ in demo.WORK_TYPES}
+    used = {m.work_type.name for m in Mark.select(Mark, WorkType).join(WorkType)}
+    assert {"ответ на уроке", "контрольная работа", "самостоятельная работа", "диктант"} <= used
+    assert {a.reason for a in Absence.select()} == {"illness", "excused", "unexcused", "late"}
+    assert {a.status for a in DiaryApplication.select()} == {"accepted", "entered", "granted", "rejected"}
+    rejected = DiaryApplication.get(DiaryApplication.status == "rejected")
+    assert rejected.reject_reason and rejected.student_last_name != rejected.student.last_name
+    # Some teachers have handed in a well-formed portal UID, some have not.
+    with_uid = [s.portal_uid for s in Staff.select().where(Staff.portal_uid.is_null(False))]
+    assert with_uid and all(normalize_uid(uid) == uid for uid in with_uid)
+    assert Staff.select().where(Staff.portal_uid.is_null()).count() > 0
+    # One audit entry for the whole seeding, not one per row (the others record the built-in roles).
+    assert AuditEntry.select().where(AuditEntry.action != "permissions").count() == 1
+    entry = AuditEntry.get(AuditEntry.action == "seed-demo")
+    assert (entry.action, entry.actor_id, entry.after_data["students"]) == ("seed-demo", None, small.counts["students"])
+
+
+def test_journal_is_planned_to_today_and_filled_for_recent_weeks(small):
+    lessons = Lesson.select()
+    assert max(lesson.date for lesson in lessons) < TODAY  # TODAY is a Sunday
+    assert min(lesson.date for lesson in lessons) == dt.date(2026, 9, 1)
+    fill_from = TODAY - dt.timedelta(weeks=4)
+    held = Lesson.select().where(Lesson.held == True)  # noqa: E712
+    assert held.count() > 0
+    assert all(fill_from <= lesson.date < TODAY and lesson.topic for lesson in held)
+    assert Lesson.select().where((Lesson.held == False) & (Lesson.date >= fill_from)).count() == 0  # noqa: E712
+    assert Mark.select().join(Lesson).where(Lesson.held == False).count() == 0  # noqa: E712
+    assert 6 <= Mark.select().count() / held.count() <= 14
+    assert 1 <= Absence.select().count() / held.count() <= 6
+    assert Lesson.select().where(Lesson.teacher != Lesson.planned_teacher).count() >= 1  # substitutions
+    # Each class has, on every school day, exactly the lessons its timetable gives that weekday.
+    slots = {}
+    for slot in TimetableSlot.select():
+        slots.setdefault((slot.class_group_id, slot.weekday), set()).add((slot.lesson_number, slot.subject_id))
+    planned = {}
+    for lesson in Lesson.select():
+        planned.setdefault((lesson.class_group_id, lesson.date), set()).add((lesson.number, lesson.subject_id))
+        assert lesson.term_id is not None
+    holidays = demo.holidays_for(2026)
+    days = demo.school_days(dt.date(2026, 9, 1), TODAY - dt.timedelta(days=1), holidays)
+    for cls in ClassGroup.select():
+        for day in days:
+            assert planned.get((cls.id, day), set()) == slots.get((cls.id, day.isoweekday()), set()), (str(cls), day)
+
+
+def test_school_is_consistent(small):
+    assert_consistent()
+    # Teachers teach what they are assigned: every timetable slot has its teaching assignment.
+    assigned = set(TeachingAssignment.select(TeachingAssignment.class_group, TeachingAssignment.subject,
+                                             TeachingAssignment.teacher).tuples())
+    slots = set(TimetableSlot.select(TimetableSlot.class_group, TimetableSlot.subject,
+                                     TimetableSlot.teacher).tuples())
+    assert slots == assigned
+    # Transfers: somebody left a class and somebody joined one mid-year, never in two classes at once.
+    assert Enrollment.select().where(Enrollment.end_date.is_null(False)).count() >= 1
+    assert Enrollment.select().where(Enrollment.start_date > dt.date(2026, 9, 1)).count() >= 1
+    for enrollment in Enrollment.select().where(Enrollment.start_date > dt.date(2026, 9, 1)):
+        overlapping = Enrollment.select().where(
+            (Enrollment.student == enrollment.student_id) & (Enrollment.id != enrollment.id)
+            & (Enrollment.end_date.is_null() | (Enrollment.end_date >= enrollment.start_date))
+        )
+        assert overlapping.count() == 0
+
+
+def test_demo_logins_log_in_with_demo(app, small):
+    for name in demo.DEMO_LOGINS:
+        client = app.test_client()
+        response = login(client, name, "demo")
+        assert response.status_code == 302, name
+        assert client.get("/").status_code == 200
+        assert login(app.test_client(), name, "wrong-password").status_code == 401
+    teacher = Staff.get(Staff.login == "teacher")
+    classteacher = Staff.get(Staff.login == "classteacher")
+    taught = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == teacher)
+    assert len({a.class_group_id for a in taught}) >= 2
+    assert ClassGroup.select().where(ClassGroup.class_teacher == teacher).count() == 0
+    assert ClassGroup.select().where(ClassGroup.class_teacher == classteacher).count() == 1
+    roles = {s.login: {r.role.code for r in s.staff_roles} for s in Staff.select()}
+    assert roles["admin"] == {"admin"} and roles["deputy"] == {"deputy"} and roles["head"] == {"head"}
+    assert roles["teacher"] == roles["classteacher"] == {"teacher"}
+    # Only the demo logins can log in; the other teachers have no password yet.
+    assert Staff.select().where(Staff.password_hash != "").count() == len(demo.DEMO_LOGINS)
+
+
+# --- the command: --if-empty and refusing a second run --------------------------------------------
+
+def test_command_seeds_an_empty_database(runner):
+    result = runner.invoke(args=["seed-demo", "--if-empty", "--today", "2026-11-29"])
+    assert result.exit_code == 0, result.output
+    assert "Демо-школа (small)" in result.output and "classteacher" in result.output
+    assert Staff.select(Staff.login).where(Staff.login.in_(list(demo.DEMO_LOGINS))).count() == 5
+    assert AuditEntry.get(AuditEntry.action == "seed-demo").source == "cli"
+
+
+@pytest.mark.parametrize("existing", ["staff", "subject"])
+def test_if_empty_does_nothing_on_a_database_with_data(runner, make_staff, existing):
+    if existing == "staff":
+        make_staff("director", roles=["admin"])
+    else:
+        Subject.create(name="Астрономия")
+    before = {m.__name__: m.select().count() for m in MODELS}
+    counter = ChangeCounter.current()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "демо-школа не создаётся" in result.output
+    assert {m.__name__: m.select().count() for m in MODELS} == before
+    assert ChangeCounter.current() == counter
+    # Without --if-empty the same database is refused, naming what it holds.
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert ("сотрудники: 1" if existing == "staff" else "предметы: 1") in result.output
+    assert {m.__name__: m.select().count() for m in MODELS} == before
+
+
+def test_second_run_refuses_and_writes_nothing(runner, small):
+    before = {m.__name__: m.select().count() for m in MODELS}
+    counter = ChangeCounter.current()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "База данных не пуста" in result.output and "--if-empty" in result.output
+    assert {m.__name__: m.select().count() for m in MODELS} == before
+    assert ChangeCounter.current() == counter
+    # --if-empty on the seeded database is a quiet no-op.
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0 and "не создаётся" in result.output
+    assert {m.__name__: m.select().count() for m in MODELS} == before
+
+
+def test_unknown_size_and_scale_are_refused(app):
+    with pytest.raises(DomainError, match="размер"):
+        demo.seed("huge", today=TODAY)
+    with pytest.raises(DomainError, match="Масштаб"):
+        demo.seed("large", today=TODAY, scale=1.5)
+    assert Staff.select().count() == 0
+    assert AuditEntry.select().where(AuditEntry.action == "seed-demo").count() == 0
+
+
+# --- the calendar ---------------------------------------------------------------------------------
+
+def test_calendar_of_2026_2027():
+    holidays = demo.holidays_for(2026)
+    by_name = {name: (first, last) for name, first, last in holidays}
+    assert by_name["Осенние каникулы"] == (dt.date(2026, 10, 26), dt.date(2026, 11, 3))
+    assert by_name["Зимние каникулы"] == (dt.date(2026, 12, 29), dt.date(2027, 1, 11))
+    assert by_name["Весенние каникулы"] == (dt.date(2027, 3, 22), dt.date(2027, 3, 30))
+    assert by_name["День народного единства"] == (dt.date(2026, 11, 4),) * 2
+    # 9 May 2027 is a Sunday: the day off moves to Monday.
+    assert by_name["День Победы (перенос выходного дня)"] == (dt.date(2027, 5, 10),) * 2
+    quarters = demo.quarters(dt.date(2026, 9, 1), dt.date(2027, 5, 31), holidays)
+    assert quarters == [
+        (dt.date(2026, 9, 1), dt.date(2026, 10, 25)),
+        (dt.date(2026, 11, 4), dt.date(2026, 12, 28)),
+        (dt.date(2027, 1, 12), dt.date(2027, 3, 21)),
+        (dt.date(2027, 3, 31), dt.date(2027, 5, 31)),
+    ]
+    days = demo.school_days(dt.date(2026, 10, 24), dt.date(2026, 11, 9), holidays)
+    assert days == [dt.date(2026, 10, 24), dt.date(2026, 11, 5), dt.date(2026, 11, 6),
+                    dt.date(2026, 11, 7), dt.date(2026, 11, 9)]
+    assert demo.school_year_start(dt.date(2027, 7, 15)) == 2026
+    assert demo.school_year_start(dt.date(2026, 9, 1)) == 2026
+
+
+def test_summer_today_is_clamped_to_the_last_day(app):
+    report = demo.seed("small", today=dt.date(2027, 7, 20))
+    assert report.year == "2026/2027" and report.today == dt.date(2027, 5, 31)
+    # Lessons are planned up to the clamped "today" (Monday 31 May), filled up to the day before.
+    assert Lesson.select(fn.MAX(Lesson.date)).scalar() == dt.date(2027, 5, 31)
+    held = Lesson.select(fn.MAX(Lesson.date)).where(Lesson.held == True)  # noqa: E712
+    assert held.scalar() == dt.date(2027, 5, 29)  # Saturday: grade 7 studies six days a week
+    assert Term.select().where(Term.closed == True).count() == 3  # noqa: E712
+    assert_consistent()
+
+
+# --- the large school, scaled down --------------------------------------------------------------------
+
+def test_large_school_scaled_down_is_a_full_filled_year(app):
+    report = demo.seed("large", today=TODAY, scale=0.05)
+    assert ClassGroup.select().count() == 3
+    grades = sorted(c.grade for c in ClassGroup.select())
+    assert grades[0] <= 4 and grades[-1] >= 9  # spread over the school, primary to senior
+    # The whole year is planned and held, to its last school day.
+    assert Lesson.select().count() == Lesson.select().where(Lesson.held == True).count() > 0  # noqa: E712
+    assert Lesson.select(fn.MAX(Lesson.date)).scalar() == dt.date(2027, 5, 31)
+    held = report.counts["held"]
+    assert 7 <= report.counts["marks"] / held <= 13
+    assert 2 <= report.counts["absences"] / held <= 5
+    # First-graders get no marks; a primary class is led by its own teacher.
+    first = ClassGroup.select().where(ClassGroup.grade == 1).first()
+    if first is not None:
+        assert Mark.select().join(Lesson).where(Lesson.class_group == first).count() == 0
+    primary = ClassGroup.select().where(ClassGroup.grade <= 4).first()
+    primary_subjects = TeachingAssignment.select().where(
+        (TeachingAssignment.class_group == primary) & (TeachingAssignment.teacher == primary.class_teacher_id))
+    assert primary_subjects.count() >= 4
+    assert_consistent()
+
+
+def test_change_counter_reserves_a_block(app):
+    start = ChangeCounter.current()
+    first = ChangeCounter.reserve(100)
+    assert first == start + 1
+    assert ChangeCounter.current() == start + 100
+    assert ChangeCounter.next_value() == start + 101
+    with pytest.raises(ValueError):
+        ChangeCounter.reserve(0)
