@@ -15,7 +15,7 @@ RUN_REDIS_URL := $(REDIS_URL)
 PROCESSES := web worker cron
 endif
 
-.PHONY: run test test-e2e bench lint setup clean-instance
+.PHONY: run test test-e2e bench lint setup
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'

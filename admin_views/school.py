@@ -38,6 +38,15 @@ def school_today():
     return school.today(current_app.config["SCHOOL_TIMEZONE"])
 
 
+def class_filters() -> list:
+    """Return list filters by school year and class, for views whose query joins ClassGroup and SchoolYear."""
+    return [
+        FilterEqual(SchoolYear.name, "Учебный год"),
+        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
+        FilterEqual(ClassGroup.letter, "Класс: буква"),
+    ]
+
+
 def year_choices():
     """Return the school years, newest first."""
     return SchoolYear.select().order_by(SchoolYear.start_date.desc())
@@ -274,9 +283,7 @@ class TeachingAssignmentView(SchoolView):
     ]
     column_searchable_list = [Subject.name, Staff.last_name]
     column_filters = [
-        FilterEqual(SchoolYear.name, "Учебный год"),
-        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
-        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        *class_filters(),
         FilterLike(Subject.name, "Предмет"),
         FilterLike(Staff.last_name, "Учитель (фамилия)"),
     ]
@@ -336,9 +343,7 @@ class TimetableSlotView(SchoolView):
     ]
     column_searchable_list = [Subject.name, Staff.last_name]
     column_filters = [
-        FilterEqual(SchoolYear.name, "Учебный год"),
-        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
-        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        *class_filters(),
         IntEqualFilter(TimetableSlot.weekday, "День недели", options=WEEKDAY_OPTIONS),
         FilterLike(Subject.name, "Предмет"),
         FilterLike(Staff.last_name, "Учитель (фамилия)"),

@@ -15,7 +15,7 @@ from wtforms.validators import InputRequired
 
 from admin_views.base import SecureModelView
 from admin_views.forms import SelectWidget, choice_field
-from admin_views.school import GRADE_OPTIONS, ClassField, school_today
+from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
 from app.models import (
     RELATIONS,
     ClassGroup,
@@ -247,9 +247,7 @@ class EnrollmentView(StudentsView):
     ]
     column_searchable_list = [Student.last_name, Student.first_name]
     column_filters = [
-        FilterEqual(SchoolYear.name, "Учебный год"),
-        IntEqualFilter(ClassGroup.grade, "Класс: параллель", options=GRADE_OPTIONS),
-        FilterEqual(ClassGroup.letter, "Класс: буква"),
+        *class_filters(),
         FilterLike(Student.last_name, "Ученик (фамилия)"),
     ]
     form_columns = ["student", "class_group", "start_date", "end_date"]
