@@ -28,13 +28,7 @@ class ChangeCounter(BaseModel):
         PostgreSQL alike: an export that reads the counter never skips a row that
         commits later with a smaller number.
         """
-        cursor = db.execute_sql(
-            "UPDATE change_counter SET value = value + 1 WHERE id = 1 RETURNING value"
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise RuntimeError("The change counter row is missing: run `flask db upgrade`.")
-        return row[0]
+        return cls.reserve(1)
 
     @classmethod
     def reserve(cls, count: int) -> int:
@@ -46,7 +40,9 @@ class ChangeCounter(BaseModel):
         if count < 1:
             raise ValueError("Reserve at least one change number.")
         cursor = db.execute_sql(
-            "UPDATE change_counter SET value = value + %d WHERE id = 1 RETURNING value" % int(count)
+            "UPDATE change_counter SET value = value + %s WHERE id = 1 RETURNING value"
+            % db.param,
+            (int(count),),
         )
         row = cursor.fetchone()
         if row is None:
