@@ -8,25 +8,12 @@ from playwright.sync_api import expect
 from app.models import Absence, ClassGroup, HomeworkFile, Lesson, Mark, Staff, TeachingAssignment, Term
 from app.services import access, demo, journal
 from app.services.auth import hash_password
+from tests.e2e.browser import log_in, log_out, open_menu_item
 
 pytestmark = pytest.mark.e2e
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 OTHER_PASSWORD = "Проверка2026"
-
-
-def log_in(page, login: str, password: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Логин").fill(login)
-    page.get_by_label("Пароль").fill(password)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_text("Здравствуйте")).to_be_visible()
-
-
-def log_out(page) -> None:
-    page.locator("#user-menu").click()
-    page.get_by_role("button", name="Выйти").click()
-    expect(page).to_have_url(re.compile(r"/login"))
 
 
 def todays_lesson(teacher, today) -> Lesson:
@@ -78,12 +65,10 @@ def test_teacher_fills_todays_lesson_and_a_colleague_gets_403(page, tmp_path):
     demo.seed("small", today=today)
     teacher = Staff.get(Staff.login == "teacher")
     lesson = todays_lesson(teacher, today)
-    navbar = page.locator("nav.navbar")
 
     # The teacher opens «Сегодня» from the menu and the lesson from there.
     log_in(page, "teacher", demo.DEMO_PASSWORD)
-    navbar.get_by_role("link", name="Журнал", exact=True).click()
-    navbar.get_by_role("link", name="Сегодня", exact=True).click()
+    open_menu_item(page, "Журнал", "Сегодня")
     expect(page.get_by_role("heading", name=re.compile(r"Сегодня"))).to_be_visible()
     expect(page.locator(f"#lesson-row-{lesson.id}")).to_contain_text("тема урока")
     page.screenshot(path="/tmp/e2e-journal-today.png", full_page=True)

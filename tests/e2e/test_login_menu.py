@@ -7,30 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from app.services import demo
+from tests.e2e.browser import log_in, log_out, open_menu_item
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, login: str, password: str) -> None:
-    """Open the site, get sent to the login page, fill it in and submit it."""
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/login"))
-    expect(page.get_by_role("heading", name="Электронный журнал")).to_be_visible()
-    page.get_by_label("Логин").fill(login)
-    page.get_by_label("Пароль").fill(password)
-    page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_text("Здравствуйте")).to_be_visible()
-    # The menu's dropdowns work once Bootstrap's script has run: wait for the page's load event.
-    page.wait_for_load_state("load")
-
-
-def log_out(page) -> None:
-    """Log out through the user menu (a POST form carrying its CSRF token)."""
-    page.wait_for_load_state("load")
-    page.locator("#user-menu").click()
-    page.get_by_role("button", name="Выйти").click()
-    expect(page).to_have_url(re.compile(r"/login"))
-    expect(page.get_by_text("Вы вышли из системы")).to_be_visible()
 
 
 def test_menu_differs_by_role_and_admin_urls_are_forbidden_to_a_teacher(page):
@@ -46,10 +25,8 @@ def test_menu_differs_by_role_and_admin_urls_are_forbidden_to_a_teacher(page):
 
     # The administrator sees the administration menu and opens the staff list through it.
     log_in(page, "admin", demo.DEMO_PASSWORD)
-    admin_menu = navbar.get_by_role("link", name="Администрирование")
-    expect(admin_menu).to_be_visible()
-    admin_menu.click()
-    navbar.get_by_role("link", name="Сотрудники", exact=True).click()
+    expect(navbar.get_by_role("link", name="Администрирование")).to_be_visible()
+    open_menu_item(page, "Администрирование", "Сотрудники")
     expect(page).to_have_url(re.compile(r"/staff/"))
     expect(page.get_by_role("cell", name="Соколова Ирина Владимировна")).to_be_visible()
     page.screenshot(path="/tmp/e2e-admin-staff.png", full_page=True)
