@@ -58,22 +58,26 @@ def _duration(run: ExportRun) -> str:
     if span is None:
         return ""
     seconds = span.total_seconds()
+    if seconds < 1:
+        return "< 1 с"
     return f"{seconds:.0f} с" if seconds < 120 else f"{seconds // 60:.0f} мин {seconds % 60:.0f} с"
 
 
-def _status(view, context, run, name):
-    return Markup(f'<span class="badge badge-{STATUS_STYLE.get(run.status, "secondary")}">{escape(run.status_label)}</span>')
-
-
-def _progress(view, context, run, name):
-    if run.status != "running":
-        return ""
+def _progress(run) -> Markup:
     total = max(run.total or 0, 1)
     percent = min(100, round(100 * (run.progress or 0) / total))
     return Markup(
-        f'<div class="progress" style="min-width:8em" title="{run.progress} из {run.total}">'
+        f'<div class="progress mt-1" style="min-width:8em" title="{run.progress} из {run.total}">'
         f'<div class="progress-bar" role="progressbar" style="width:{percent}%">{percent}%</div></div>'
     )
+
+
+def _status(view, context, run, name):
+    badge = Markup(
+        f'<span class="badge badge-{STATUS_STYLE.get(run.status, "secondary")}">{escape(run.status_label)}</span>'
+    )
+    # While it runs, the progress shows under the status (the list reloads itself meanwhile).
+    return badge + _progress(run) if run.status == "running" else badge
 
 
 def _change_range(view, context, run, name):
@@ -83,20 +87,43 @@ def _change_range(view, context, run, name):
     return f"{start} … {run.change_to}"
 
 
+TYPE_LABELS = {
+    "school_year": "учебный год",
+    "term": "учебные периоды",
+    "subject": "предметы",
+    "staff": "сотрудники",
+    "class_group": "классы",
+    "student": "ученики",
+    "guardian": "родители",
+    "student_guardian": "связи ученик — родитель",
+    "diary_access": "доступ к дневнику",
+    "enrollment": "зачисления",
+    "teaching_assignment": "учебная нагрузка",
+    "lesson": "уроки",
+    "homework_file": "файлы домашних заданий",
+    "mark": "отметки",
+    "absence": "пропуски",
+}
+
+
 def _counts(view, context, run, name):
-    counts = runs.counts_of(run)
     parts = []
-    for type_name, ops in counts.items():
+    for type_name, ops in runs.counts_of(run).items():
         if ops.get("upsert") or ops.get("delete"):
-            parts.append(f"{escape(type_name)}: {ops.get('upsert', 0)}" + (f" (−{ops['delete']})" if ops.get("delete") else ""))
+            text = f"{TYPE_LABELS.get(type_name, type_name)}: {ops.get('upsert', 0)}"
+            if ops.get("delete"):
+                text += f", удалений: {ops['delete']}"
+            parts.append(escape(text))
     return Markup("<br>".join(parts)) if parts else ""
 
 
 def _package(view, context, run, name):
+    """The package id (details) or a download icon (list), as a download link for those allowed."""
+    text = run.package_id if name == "package_id" else ""
     if run.sha256 is None or not run.file_path or not access.can(current_user, "exports.run"):
-        return run.package_id if name == "package_id" else ""
+        return text
     url = url_for(".download_view", run_id=run.id)
-    return Markup(f'<a href="{url}" title="Скачать пакет"><i class="fa fa-download"></i> {escape(run.package_id)}</a>')
+    return Markup(f'<a href="{url}" title="Скачать пакет"><i class="fa fa-download"></i> {escape(text)}</a>')
 
 
 class ExportRunView(SecureModelView):
@@ -108,8 +135,8 @@ class ExportRunView(SecureModelView):
     details_template = "exports/details.html"
     page_size_options = (25, 50, 100)
     column_list = (
-        "id", "created_at", "kind", "trigger", "requested_by_name", "status", "progress",
-        "records", "bytes", "duration", "change_range", "attempts", "error",
+        "id", "created_at", "kind", "trigger", "requested_by_name", "status", "records", "bytes", "attempts",
+        "error", "download",
     )
     column_details_list = (
         "id", "package_id", "kind", "trigger", "requested_by_name", "status", "created_at", "started_at",
@@ -123,7 +150,7 @@ class ExportRunView(SecureModelView):
         "trigger": "Повод",
         "requested_by_name": "Кто",
         "status": "Состояние",
-        "progress": "Ход",
+        "download": "Пакет",
         "created_at": "Создана",
         "started_at": "Начата",
         "finished_at": "Завершена",
@@ -151,7 +178,7 @@ class ExportRunView(SecureModelView):
         "started_at": lambda v, c, m, n: _when(m.started_at),
         "finished_at": lambda v, c, m, n: _when(m.finished_at),
         "status": _status,
-        "progress": _progress,
+        "download": _package,
         "bytes": lambda v, c, m, n: _size(m.bytes),
         "duration": lambda v, c, m, n: _duration(m),
         "change_range": _change_range,
@@ -217,7 +244,8 @@ class ExportRunView(SecureModelView):
 
 class ExportSettingsForm(FlaskForm):
     enabled = BooleanField("Выгрузка по расписанию включена",
-                           description="Ежедневная выгрузка изменений и полная выгрузка раз в месяц (п. 5.1, 5.2 регламента).")
+                           description="Ежедневная выгрузка изменений и полная выгрузка раз в месяц "
+                                       "(п. 5.1, 5.2 регламента).")
     daily_time = TimeField("Время ежедневной выгрузки", format="%H:%M",
                            validators=[InputRequired("Укажите время, например 20:00.")],
                            description="Школьное время (Москва). В это же время в день полной выгрузки уходит полная.")

@@ -142,7 +142,14 @@ def bench_journal(ctx: Context) -> list[Result]:
     return journal_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal]
+def bench_exports(ctx: Context) -> list[Result]:
+    """Full and daily exports against a raw sqlite3 + orjson + gzip baseline, at 1× and 2× data (bench/bench_exports.py)."""
+    from bench import bench_exports as exports_bench
+
+    return exports_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports]
 
 
 def _name(fn) -> str:

@@ -16,6 +16,13 @@ def _when(moment) -> str:
     return format_datetime(moment, "dd.MM.yyyy HH:mm") if moment else "—"
 
 
+def _range(run) -> str:
+    def number(value):
+        return "—" if value is None else str(value)
+
+    return f"{number(run.change_from)}…{number(run.change_to)}"
+
+
 class _Progress:
     """A progress bar on a terminal; in a log, a line at every tenth of the way."""
 
@@ -59,7 +66,7 @@ def export_run(kind, foreground):
         try:
             if not foreground:
                 run = exports.request_export(kind, None, instance_path=current_app.config["INSTANCE_PATH"],
-                                             source="cli")
+                                             source="cli", config=current_app.config)
                 run = ExportRun.get_by_id(run.id)
                 if run.job_id:
                     click.echo(f"{run} поставлена в очередь (задание {run.job_id}).")
@@ -82,7 +89,7 @@ def export_run(kind, foreground):
     if run.status == "failed":
         raise click.ClickException(f"{run}: ошибка. {run.error}")
     click.echo(f"{run}: {run.status_label}. Пакет {run.package_id}, записей {run.records}, "
-               f"{run.bytes} байт, изменения {run.change_from if run.change_from is not None else '—'}…{run.change_to}.")
+               f"{run.bytes} байт, изменения {_range(run)}.")
 
 
 @export_cli.command("status")
@@ -108,7 +115,7 @@ def export_status(limit):
             click.echo(f"ВНИМАНИЕ: {state.alert}")
         runs = ExportRun.select().order_by(ExportRun.id.desc()).limit(limit)
         for run in runs:
-            change = f"{run.change_from if run.change_from is not None else '—'}…{run.change_to if run.change_to is not None else '—'}"
+            change = _range(run)
             click.echo(f"  № {run.id:<5} {_when(run.created_at)}  {run.kind_label:<11} {run.trigger_label:<22} "
                        f"{run.status_label:<12} записей {run.records if run.records is not None else '—':<8} "
                        f"изменения {change}" + (f"  ошибка: {run.error}" if run.error else ""))

@@ -4,7 +4,6 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from rq import SimpleWorker
 
 from app.models import (
     Absence,
@@ -23,7 +22,7 @@ from app.models import (
     Term,
     WorkType,
 )
-from tests.exports.helpers import TOKEN, make_lesson, set_school, use_directory, use_portal
+from tests.exports.helpers import TOKEN, BurstWorker, make_lesson, set_school, use_directory, use_portal
 from tests.exports.receiver import ReferenceReceiver
 
 
@@ -118,17 +117,6 @@ def portal(app, receiver):
 @pytest.fixture
 def instance_path(app):
     return app.config["INSTANCE_PATH"]
-
-
-class BurstWorker(SimpleWorker):
-    """RQ's in-process worker without the command channel (kill/stop messages), which nothing here sends.
-
-    Leaving that pub/sub thread out saves up to a second per burst: RQ waits for it to notice
-    the unsubscribe. Jobs still go through real Redis queues and RQ's own execution.
-    """
-
-    def subscribe(self):
-        self.pubsub_thread = None
 
 
 @pytest.fixture

@@ -173,7 +173,7 @@ class ReferenceReceiver:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         raw = handler.rfile.read(int(headers.get("content-length", "0")))
         with self._lock:
-            self.requests.append({"headers": headers, "size": len(raw)})
+            self.requests.append({"headers": headers, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             mode = self.mode

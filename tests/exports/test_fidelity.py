@@ -47,7 +47,7 @@ from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
 from tests.exports.journal_state import differences, journal_state
 from tests.exports.receiver import ReferenceReceiver
 
-EXAMPLES = int(os.environ.get("EXPORTS_FIDELITY_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("EXPORTS_FIDELITY_EXAMPLES", "40"))
 STEPS = int(os.environ.get("EXPORTS_FIDELITY_STEPS", "30"))
 START = dt.datetime(2026, 9, 14, 16, 0, tzinfo=dt.UTC)  # 19:00 in Moscow
 FAULTS = ("down", "error500", "reject", "drop_after_apply")

@@ -52,7 +52,7 @@ def test_the_head_watches_but_changes_nothing(client, make_staff, school, outbox
     history = client.get("/exportrun/")
     html = history.get_data(as_text=True)
     assert history.status_code == 200 and "История выгрузок" in html and "доставлена" in html
-    assert 'id="run-full"' not in html and "download" not in html
+    assert 'id="run-full"' not in html and "/exportrun/download/" not in html
     settings = client.get("/export-settings/")
     assert settings.status_code == 200 and "disabled" in settings.get_data(as_text=True)
     assert client.post("/export-settings/", data={"full_day": "3", "daily_time": "08:00"}).status_code == 403
@@ -79,6 +79,7 @@ def test_the_administrator_sends_the_full_export_now_and_downloads_it(client, lo
     assert ExportRun.select().count() == 1
     work()
     run = ExportRun.get_by_id(run.id)
+    assert f"/exportrun/download/{run.id}/" in client.get("/exportrun/").get_data(as_text=True)
     details = client.get(f"/exportrun/details/?id={run.id}").get_data(as_text=True)
     assert run.sha256 in details and "доставлена" in details and run.package_id in details
     download = client.get(f"/exportrun/download/{run.id}/")
@@ -185,3 +186,10 @@ def test_the_home_page_tells_the_last_success_and_the_next_run(client, login_as,
     html = client.get("/").get_data(as_text=True)
     assert "Выгрузка на портал: последняя успешная" in html and "следующая" in html
     assert 'id="export-alert"' not in html
+
+
+def test_every_record_type_has_a_russian_label():
+    from admin_views.exports import TYPE_LABELS
+    from app.services.exports import format as fmt
+
+    assert list(TYPE_LABELS) == list(fmt.TYPE_NAMES)

@@ -14,17 +14,21 @@ import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
-from peewee import fn
+import orjson
+from peewee import SQL, fn
 
 from app.db import db, is_sqlite
 from app.models import ClassGroup, ExportRun, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
 from app.services.exports import format as fmt
 from app.services.exports.errors import ExportError
 
-FETCH_BATCH = 2000
+FETCH_BATCH = 1000
 BODY_CHUNK = 256 * 1024
 PROGRESS_EVERY = 5000
+# SQLite page cache while a package is read (negative: KiB).
+SQLITE_CACHE_KIB = -4096
 
 _cursor_names = itertools.count(1)
 
@@ -50,7 +54,7 @@ class _Step:
 
     record_type: fmt.RecordType
     op: str
-    rows: Callable
+    batches: Callable
     count: Callable
 
 
@@ -67,8 +71,11 @@ class _PackageWriter:
         self._buffered = 0
 
     def write(self, line: bytes) -> None:
-        self._buffer.append(line)
-        self._buffered += len(line)
+        self.write_lines([line])
+
+    def write_lines(self, lines: list[bytes]) -> None:
+        self._buffer.extend(lines)
+        self._buffered += sum(map(len, lines))
         if self._buffered >= BODY_CHUNK:
             self._flush_body()
 
@@ -97,19 +104,55 @@ class _PackageWriter:
         self._emit(self.compressor.flush())
 
 
-def _stream(query):
-    """Yield the rows of a query as tuples, fetched in batches (a server-side cursor on PostgreSQL)."""
+def _batches(query):
+    """Yield the rows of a query in lists of up to FETCH_BATCH tuples (a server-side cursor on PostgreSQL)."""
     sql, params = query.sql()
     if is_sqlite():
         cursor = db.execute_sql(sql, params)
         while rows := cursor.fetchmany(FETCH_BATCH):
-            yield from rows
+            yield rows
         return
     name = f"export_cursor_{next(_cursor_names)}"
     db.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
     while rows := db.execute_sql(f"FETCH FORWARD {FETCH_BATCH} FROM {name}").fetchall():
-        yield from rows
+        yield rows
     db.execute_sql(f"CLOSE {name}")
+
+
+def _rows(query):
+    for rows in _batches(query):
+        yield from rows
+
+
+def _chunked(iterable):
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, FETCH_BATCH)):
+        yield chunk
+
+
+def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict) -> list[bytes]:
+    """Encode a batch of rows (id, change, fields…) as upsert lines."""
+    name, keys, booleans = record_type.name, record_type.keys, record_type.booleans
+    with_scope = name == "staff"
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    lines = []
+    append = lines.append
+    for row in rows:
+        fields = dict(zip(keys, row[2:], strict=True))
+        for key in booleans:
+            if fields[key] is not None:
+                fields[key] = bool(fields[key])
+        if with_scope:
+            fields["scope"] = scopes.get(row[0], {"subjects": [], "classes": []})
+        append(dumps({"type": name, "op": "upsert", "id": row[0], "change": row[1], "fields": fields}, option=newline))
+    return lines
+
+
+def _delete_lines(record_type: fmt.RecordType, rows) -> list[bytes]:
+    """Encode a batch of (id, change) as delete lines."""
+    name, dumps, newline = record_type.name, orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    return [dumps({"type": name, "op": "delete", "id": record_id, "change": change}, option=newline)
+            for record_id, change in rows]
 
 
 def delivered_watermark(year_id: int) -> int:
@@ -160,78 +203,115 @@ def _staff_scopes(year_id: int) -> dict:
 
 
 class _Plan:
-    """The steps of one package, worked out inside the snapshot."""
+    """The steps of one package, worked out inside the snapshot.
+
+    A full package reads each type with one query. A daily one first finds the changed rows of
+    a type through its change_no index alone, then reads those rows (with the joins of their
+    scope) by id, a batch at a time: its cost follows the number of changes, not the size of
+    the tables, whatever join order the database would otherwise choose.
+    """
 
     def __init__(self, kind: str, year_id: int, lo: int | None, hi: int):
         self.kind, self.year_id, self.lo, self.hi = kind, year_id, lo, hi
         self.steps: list[_Step] = []
-        if kind == "daily":
-            for rt in reversed(fmt.RECORD_TYPES):
-                self.steps.append(_Step(rt, "delete", self._deletes(rt), self._count_deletes(rt)))
+        if kind == "full":
+            for rt in fmt.RECORD_TYPES:
+                query = self._rows_query(rt, rt.model.change_no <= hi)
+                self.steps.append(_Step(rt, "upsert", partial(_batches, query), query.count))
+            return
+        # How many rows of each type changed, and how many ids were deleted: types without
+        # either cost no further query.
+        self.changed = {rt.name: self._changed_ids(rt).count() for rt in fmt.RECORD_TYPES}
+        deleted = (
+            Tombstone.select(Tombstone.record_type, fn.COUNT(Tombstone.record_id.distinct()))
+            .where(_in_range(Tombstone.change_no, lo, hi))
+            .group_by(Tombstone.record_type)
+            .tuples()
+        )
+        self.deleted = dict(deleted)
+        for rt in reversed(fmt.RECORD_TYPES):
+            left = self.changed[rt.name] if rt.scope is not None else 0
+            count = self.deleted.get(rt.tombstone_type, 0) + left
+            if count:
+                self.steps.append(_Step(rt, "delete", partial(self._deletes, rt), lambda n=count: n))
         for rt in fmt.RECORD_TYPES:
-            query = self._upserts_query(rt)
-            self.steps.append(_Step(rt, "upsert", lambda q=query: _stream(q), lambda q=query: q.count()))
+            if rt.derived_from and self._whole_type_changed(rt):
+                query = self._rows_query(rt, rt.model.change_no <= hi)
+                self.steps.append(_Step(rt, "upsert", partial(_batches, query), query.count))
+            elif self.changed[rt.name]:
+                count = self.changed[rt.name]
+                self.steps.append(_Step(rt, "upsert", partial(self._changed_rows, rt), lambda n=count: n))
 
-    # --- upserts ---------------------------------------------------------------------------
+    # --- what changed in the range ---------------------------------------------------------
 
-    def _whole_type_changed(self, rt) -> bool:
-        """Tell whether a type this one derives fields from changed in the range (daily only)."""
-        for name in rt.derived_from:
-            source = fmt.BY_NAME[name]
-            changed = source.model.select().where(_in_range(source.model.change_no, self.lo, self.hi)).exists()
-            removed = (
-                Tombstone.select()
-                .where(
-                    (Tombstone.record_type == source.tombstone_type)
-                    & _in_range(Tombstone.change_no, self.lo, self.hi)
-                )
-                .exists()
-            )
-            if changed or removed:
-                return True
-        return False
-
-    def _upserts_query(self, rt):
+    def _changed_ids(self, rt):
         model = rt.model
-        query = rt.base_query(model.id, model.change_no, *(column for _, column in rt.fields))
-        condition = model.change_no <= self.hi
-        if self.kind == "daily" and not (rt.derived_from and self._whole_type_changed(rt)):
-            condition = _in_range(model.change_no, self.lo, self.hi)
-        scope = rt.in_scope(self.year_id)
-        if scope is not None:
-            condition &= scope
-        return query.where(condition).order_by(model.id)
+        return model.select(model.id).where(_in_range(model.change_no, self.lo, self.hi)).order_by(model.id)
 
-    # --- deletions -------------------------------------------------------------------------
+    def _changed_id_batches(self, rt):
+        """Yield `id IN (…)` conditions for the changed rows of a type, a batch at a time."""
+        for batch in _batches(self._changed_ids(rt)):
+            # Our own integer ids, written into the SQL: a thousand parameters cost more to build than to run.
+            yield rt.model.id.in_(SQL("(" + ",".join(str(int(row[0])) for row in batch) + ")"))
 
-    def _tombstones_query(self, rt):
+    def _deleted_ids(self, rt):
+        """Each deleted id once, with the change number of its latest deletion, by id."""
+        # `|| ''` keeps the (record_type, record_id) index out: the change_no range is the narrow part.
         return (
             Tombstone.select(Tombstone.record_id, fn.MAX(Tombstone.change_no))
-            .where((Tombstone.record_type == rt.tombstone_type) & _in_range(Tombstone.change_no, self.lo, self.hi))
+            .where(
+                (Tombstone.record_type.concat("") == rt.tombstone_type)
+                & _in_range(Tombstone.change_no, self.lo, self.hi)
+            )
             .group_by(Tombstone.record_id)
             .order_by(Tombstone.record_id)
         )
 
-    def _left_scope_query(self, rt):
-        """Rows changed in the range that are outside the year's scope now: the receiver drops them."""
-        scope = rt.in_scope(self.year_id)
-        if scope is None:
-            return None
-        model = rt.model
-        return (
-            rt.base_query(model.id, model.change_no)
-            .where(_in_range(model.change_no, self.lo, self.hi) & ~scope)
-            .order_by(model.id)
+    def _whole_type_changed(self, rt) -> bool:
+        """Tell whether a type this one derives fields from changed (or lost rows) in the range."""
+        return any(
+            self.changed[name] or self.deleted.get(fmt.BY_NAME[name].tombstone_type) for name in rt.derived_from
         )
 
+    # --- upserts ---------------------------------------------------------------------------
+
+    def _rows_query(self, rt, condition):
+        """Return the rows of a type in the year's scope that meet `condition`, with their fields, by id."""
+        model = rt.model
+        scope = rt.in_scope(self.year_id)
+        if scope is not None:
+            condition &= scope
+        query = rt.base_query(model.id, model.change_no, *(column for _, column in rt.fields))
+        return query.where(condition).order_by(model.id)
+
+    def _changed_rows(self, rt):
+        for ids in self._changed_id_batches(rt):
+            rows = db.execute_sql(*self._rows_query(rt, ids).sql()).fetchall()
+            if rows:
+                yield rows
+
+    # --- deletions -------------------------------------------------------------------------
+
+    def _left_scope(self, rt):
+        """Yield (id, change) of rows changed in the range that are outside the year's scope now."""
+        scope = rt.in_scope(self.year_id)
+        if scope is None:
+            return
+        model = rt.model
+        for ids in self._changed_id_batches(rt):
+            query = rt.base_query(model.id, model.change_no).where(ids & ~scope).order_by(model.id)
+            yield from db.execute_sql(*query.sql()).fetchall()
+
     def _deletes(self, rt):
-        def rows():
-            streams = [_stream(self._tombstones_query(rt))]
-            left = self._left_scope_query(rt)
-            if left is not None:
-                streams.append(_stream(left))
-            # Both streams are ordered by id; one line per id, with its latest change number.
-            merged = heapq.merge(*streams, key=lambda row: (row[0], row[1]))
+        streams = []
+        if self.deleted.get(rt.tombstone_type):
+            streams.append(_rows(self._deleted_ids(rt)))
+        if rt.scope is not None and self.changed[rt.name]:
+            streams.append(self._left_scope(rt))
+        # Both streams are ordered by id; one line per id, with its latest change number.
+        merged = heapq.merge(*streams, key=lambda row: (row[0], row[1]))
+
+        def unique():
             previous = None
             for row in merged:
                 if previous is not None and row[0] != previous[0]:
@@ -240,15 +320,7 @@ class _Plan:
             if previous is not None:
                 yield previous
 
-        return rows
-
-    def _count_deletes(self, rt):
-        def count():
-            total = self._tombstones_query(rt).count()
-            left = self._left_scope_query(rt)
-            return total + (left.count() if left is not None else 0)
-
-        return count
+        return _chunked(unique())
 
 
 @contextmanager
@@ -256,10 +328,19 @@ def _snapshot():
     """Open a read-only transaction that sees one consistent state of the whole database."""
     if db.in_transaction():
         raise RuntimeError("A package is built in its own transaction, not inside another one.")
-    with db.atomic():
-        if not is_sqlite():
+    if not is_sqlite():
+        with db.atomic():
             db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
+            yield
+        return
+    # Each row is read once: a big page cache would only grow with the year, not speed anything up.
+    cache_size = db.execute_sql("PRAGMA cache_size").fetchone()[0]
+    db.execute_sql(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
+    try:
+        with db.atomic():
+            yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(cache_size)}")
 
 
 def build_package(
@@ -283,7 +364,9 @@ def build_package(
         hi = _counter_value()
         year = SchoolYear.current()
         if year is None:
-            raise ExportError("Не задан текущий учебный год: выгружать нечего. Отметьте текущий год в разделе «Учебные годы».")
+            raise ExportError(
+                "Не задан текущий учебный год: выгружать нечего. Отметьте текущий год в разделе «Учебные годы»."
+            )
         lo = delivered_watermark(year.id) if kind == "daily" else None
         settings = SchoolSettings.load()
         plan = _Plan(kind, year.id, lo, hi)
@@ -304,37 +387,21 @@ def build_package(
             )
         )
         counts = fmt.empty_counts()
-        done = 0
+        done = reported = 0
         if on_progress:
             on_progress(0, total)
-        dumps = fmt.dumps
         for step in plan.steps:
-            name = step.record_type.name
-            if step.op == "delete":
-                for record_id, change in step.rows():
-                    writer.write(dumps({"type": name, "op": "delete", "id": record_id, "change": change}))
-                    done += 1
-                    counts[name]["delete"] += 1
-                    if on_progress and done % PROGRESS_EVERY == 0:
-                        on_progress(done, total)
-                continue
-            keys = step.record_type.keys
-            booleans = step.record_type.booleans
-            with_scope = name == "staff"
-            written = 0
-            for row in step.rows():
-                fields = dict(zip(keys, row[2:], strict=True))
-                for key in booleans:
-                    if fields[key] is not None:
-                        fields[key] = bool(fields[key])
-                if with_scope:
-                    fields["scope"] = scopes.get(row[0], {"subjects": [], "classes": []})
-                writer.write(dumps({"type": name, "op": "upsert", "id": row[0], "change": row[1], "fields": fields}))
-                written += 1
-                if on_progress and (done + written) % PROGRESS_EVERY == 0:
-                    on_progress(done + written, total)
-            done += written
-            counts[name]["upsert"] += written
+            for rows in step.batches():
+                if step.op == "delete":
+                    lines = _delete_lines(step.record_type, rows)
+                else:
+                    lines = _upsert_lines(step.record_type, rows, scopes)
+                writer.write_lines(lines)
+                counts[step.record_type.name][step.op] += len(lines)
+                done += len(lines)
+                if on_progress and done - reported >= PROGRESS_EVERY:
+                    on_progress(done, total)
+                    reported = done
         body_sha256 = writer.body_sha256()
         writer.finish(fmt.trailer_line(counts=counts, records=done, body_sha256=body_sha256))
         if on_progress:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import has_app_context
 from peewee import IntegrityError, fn
 from redis.exceptions import RedisError
 from rq import Queue
@@ -18,6 +19,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app import queue as app_queue
+from app.config import Config
 from app.db import db
 from app.models import ExportRun, ExportSettings, SchoolSettings
 from app.models.exports import EXPORT_KINDS, utcnow
@@ -49,15 +51,23 @@ def _package_dir(settings: ExportSettings, instance_path) -> Path:
     return Path(settings.directory) if settings.directory else Path(instance_path) / OUTBOX_DIRNAME
 
 
-def create_run(kind: str, trigger: str, actor, *, instance_path, slot: str | None = None,
+def _requester_name(actor, source: str) -> str:
+    if actor is not None:
+        return actor.full_name
+    return "командная строка" if source == "cli" else "система"
+
+
+def create_run(kind: str, trigger: str, actor, *, instance_path=None, slot: str | None = None,
                source: str = "panel") -> ExportRun | None:
     """Record a run in the history (committed, audited); None when its slot is taken already."""
+    instance_path = instance_path or Config.INSTANCE_PATH
     if kind not in dict(EXPORT_KINDS):
         raise DomainError("Вид выгрузки: ежедневная или полная.", "kind")
     settings = ExportSettings.load()
     if settings.transport == "http" and not settings.portal_url:
         raise DomainError("Не указан адрес портала: заполните его в настройках выгрузки.", "portal_url")
     school = SchoolSettings.load()
+    package_dir = _package_dir(settings, instance_path)
     if slot is not None and ExportRun.select().where(ExportRun.slot == slot).exists():
         return None
     try:
@@ -67,11 +77,11 @@ def create_run(kind: str, trigger: str, actor, *, instance_path, slot: str | Non
                 trigger=trigger,
                 slot=slot,
                 requested_by=actor.id if actor is not None else None,
-                requested_by_name=actor.full_name if actor is not None else ("командная строка" if source == "cli" else "система"),
+                requested_by_name=_requester_name(actor, source),
                 school_code=school.school_code,
                 transport=settings.transport,
-                target=settings.portal_url if settings.transport == "http" else str(_package_dir(settings, instance_path)),
-                package_dir=str(_package_dir(settings, instance_path)),
+                target=settings.portal_url if settings.transport == "http" else str(package_dir),
+                package_dir=str(package_dir),
             )
             audit.record(actor, "create", run, after=run.snapshot(), source=source)
     except IntegrityError:
@@ -80,7 +90,7 @@ def create_run(kind: str, trigger: str, actor, *, instance_path, slot: str | Non
     return run
 
 
-def request_export(kind: str, actor, *, instance_path, trigger: str = "manual", source: str = "panel",
+def request_export(kind: str, actor, *, instance_path=None, trigger: str = "manual", source: str = "panel",
                    config=None) -> ExportRun:
     """Ask for a daily or full export now (R5.2): record it, then hand it to a worker."""
     if actor is not None and not access.can(actor, "exports.run"):
@@ -95,7 +105,7 @@ def request_export(kind: str, actor, *, instance_path, trigger: str = "manual", 
     return run
 
 
-def request_full_export(trigger: str = "year_transition", actor=None, *, instance_path, source: str = "system",
+def request_full_export(trigger: str = "year_transition", actor=None, *, instance_path=None, source: str = "system",
                         year_id: int | None = None, config=None) -> ExportRun:
     """Ask for a full export of the current school year, e.g. after the transfer to a new year (R5.3).
 
@@ -117,6 +127,9 @@ def request_full_export(trigger: str = "year_transition", actor=None, *, instanc
 def _exports_queue(connection=None, config=None) -> Queue:
     if connection is not None:
         return Queue(QUEUE_NAME, connection=connection)
+    if config is None and not has_app_context():
+        # Called from a job or a script: the environment's settings, as the worker has them.
+        config = {"REDIS_URL": Config.REDIS_URL, "INSTANCE_PATH": Config.INSTANCE_PATH}
     return app_queue.queue(QUEUE_NAME, config)
 
 
@@ -334,7 +347,9 @@ def package_for_download(run_id: int, actor) -> tuple[Path, str]:
         raise DomainError("Такой выгрузки нет.")
     path = Path(run.file_path) if run.file_path else None
     if run.sha256 is None or path is None or not path.is_file():
-        raise DomainError(f"Файла пакета выгрузки № {run.id} нет: он не собран, удалён или уже забран порталом из каталога.")
+        raise DomainError(
+            f"Файла пакета выгрузки № {run.id} нет: он не собран, удалён или уже забран порталом из каталога."
+        )
     audit.record(actor, "download", run, after={"package_id": run.package_id, "sha256": run.sha256})
     return path, package_name(run.package_id)
 
