@@ -43,8 +43,6 @@ HISTORY_TEXT = {"create": "заявление принято", "update": "зая
 STATUS_BUTTONS = {"entered": "Внесено в систему", "granted": "Доступ предоставлен"}
 
 
-
-
 class _Select2(Select2Widget):
     # Flask-Admin's form template reads widget.input_type when a field has an error;
     # select widgets lack it, which StrictUndefined (tests) turns into a crash.

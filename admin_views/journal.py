@@ -303,7 +303,7 @@ class JournalView(JournalMixin, SecureBaseView):
                 field_labels=journal.LESSON_FIELD_LABELS,
                 describe=journal.describe_value,
                 absence_reasons=ABSENCE_REASONS,
-                    jconfig=_script_config(cells=cells),
+                jconfig=_script_config(cells=cells),
                 max_mb=SchoolSettings.load().upload_max_mb,
                 allowed_label=journal_files.ALLOWED_LABEL,
                 human_size=journal_files.human_size,

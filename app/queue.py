@@ -28,8 +28,16 @@ def queue(name: str = "default", config=None) -> Queue:
     return Queue(name, connection=connection(config))
 
 
-def enqueue(func_path: str, *args, queue_name: str = "default", job_id: str | None = None,
-            timeout: int = 600, retries: int = 0, config=None, **kwargs):
+def enqueue(
+    func_path: str,
+    *args,
+    queue_name: str = "default",
+    job_id: str | None = None,
+    timeout: int = 600,
+    retries: int = 0,
+    config=None,
+    **kwargs,
+):
     """Enqueue a job by its dotted name (e.g. "workers.exports.run_export") with a deterministic id."""
     retry = Retry(max=retries, interval=[10, 60, 300][:retries] or None) if retries else None
     return queue(queue_name, config).enqueue(

@@ -56,8 +56,13 @@ class Context:
         from app import create_app
         from app.config import Config
 
-        return create_app({**{k: getattr(Config, k) for k in dir(Config) if k.isupper()},
-                           "DATABASE_URL": self.url, "WTF_CSRF_ENABLED": False})
+        return create_app(
+            {
+                **{k: getattr(Config, k) for k in dir(Config) if k.isupper()},
+                "DATABASE_URL": self.url,
+                "WTF_CSRF_ENABLED": False,
+            }
+        )
 
     def client(self, login: str):
         """Return a test client logged in with a demo login (password demo)."""
@@ -79,8 +84,14 @@ class Context:
 
 def _flask(ctx: Context, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": ctx.url}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 def _has_staff(ctx: Context) -> bool:
@@ -111,6 +122,7 @@ def prepare(ctx: Context, fresh: bool) -> None:
 
 # --- benchmarks ---------------------------------------------------------------------------------
 
+
 def bench_seed(ctx: Context) -> list[Result]:
     """Time of `flask seed-demo --size large` (when seeded in this run), database size and row counts."""
     from app.db import init_db
@@ -118,8 +130,9 @@ def bench_seed(ctx: Context) -> list[Result]:
 
     results = []
     if ctx.seed_seconds is not None:
-        results.append(Result("seed-demo --size large", round(ctx.seed_seconds, 1), "s",
-                              f"scale {ctx.scale}, whole command"))
+        results.append(
+            Result("seed-demo --size large", round(ctx.seed_seconds, 1), "s", f"scale {ctx.scale}, whole command")
+        )
     else:
         results.append(Result("seed-demo --size large", "—", "", "database reused; --fresh measures it"))
     database = init_db(ctx.url)
@@ -174,8 +187,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--fresh", action="store_true", help="rebuild the SQLite database (measures the seeding)")
     parser.add_argument("--scale", type=float, default=1.0, help="share of the large school to seed (0–1]")
-    parser.add_argument("--only", action="append", metavar="NAME",
-                        help=f"run only these benchmarks ({', '.join(_name(b) for b in BENCHMARKS)})")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"run only these benchmarks ({', '.join(_name(b) for b in BENCHMARKS)})",
+    )
     args = parser.parse_args(argv)
     url = os.environ.get("BENCH_DATABASE_URL")
     path = None
@@ -197,8 +214,11 @@ def main(argv=None) -> int:
     print_table(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({"url": url, "scale": ctx.scale, "results": [asdict(r) for r in results]},
-                              ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {"url": url, "scale": ctx.scale, "results": [asdict(r) for r in results]}, ensure_ascii=False, indent=2
+        )
+    )
     print(f"\nSaved to {out.relative_to(ROOT)}")
     return 0
 

@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -34,7 +33,6 @@ def template_db(tmp_path_factory):
     """Migrate once per session: a template SQLite file, or the PostgreSQL database itself."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        from app import migrate
 
         database = init_db(url)
         with database.connection_context():
@@ -102,6 +100,7 @@ def redis_conn(redis_url):
 @pytest.fixture
 def app(database_url, redis_url, tmp_path):
     """The application bound to this test's database."""
+
     class Config(TestConfig):
         DATABASE_URL = database_url
         REDIS_URL = redis_url

@@ -77,8 +77,12 @@ ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
 def world(app, make_staff):
     """One row of every model, all belonging to a class the test teacher does not teach."""
     other = make_staff("other", roles=["teacher"], last_name="Смирнов")
-    year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True)
-    term = Term.create(year=year, kind="quarter", number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 26))
+    year = SchoolYear.create(
+        name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+    )
+    term = Term.create(
+        year=year, kind="quarter", number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 26)
+    )
     Holiday.create(year=year, name="Осенние каникулы", start_date=dt.date(2026, 10, 27), end_date=dt.date(2026, 11, 4))
     subject = Subject.create(name="Математика")
     work = WorkType.create(name="Ответ на уроке")
@@ -88,17 +92,43 @@ def world(app, make_staff):
     StudentGuardian.create(student=student, guardian=guardian, relation="mother")
     Enrollment.create(student=student, class_group=group, start_date=dt.date(2026, 9, 1))
     TeachingAssignment.create(year=year, teacher=other, class_group=group, subject=subject)
-    TimetableSlot.create(class_group=group, weekday=1, lesson_number=1, subject=subject, teacher=other,
-                         valid_from=dt.date(2026, 9, 1), valid_to=dt.date(2027, 5, 31))
-    lesson = Lesson.create(class_group=group, subject=subject, term=term, date=dt.date(2026, 9, 7), number=1,
-                           planned_teacher=other, teacher=other)
+    TimetableSlot.create(
+        class_group=group,
+        weekday=1,
+        lesson_number=1,
+        subject=subject,
+        teacher=other,
+        valid_from=dt.date(2026, 9, 1),
+        valid_to=dt.date(2027, 5, 31),
+    )
+    lesson = Lesson.create(
+        class_group=group,
+        subject=subject,
+        term=term,
+        date=dt.date(2026, 9, 7),
+        number=1,
+        planned_teacher=other,
+        teacher=other,
+    )
     Mark.create(lesson=lesson, student=student, value="5", work_type=work)
     Absence.create(lesson=lesson, student=student, reason="illness")
-    DiaryApplication.create(received_by=other, student=student, guardian=guardian, student_last_name="Петров",
-                            student_first_name="Пётр", guardian_last_name="Петрова", guardian_first_name="Анна",
-                            relation="mother", passport_presented=True, names_checked=True, pd_consent=True)
+    DiaryApplication.create(
+        received_by=other,
+        student=student,
+        guardian=guardian,
+        student_last_name="Петров",
+        student_first_name="Пётр",
+        guardian_last_name="Петрова",
+        guardian_first_name="Анна",
+        relation="mother",
+        passport_presented=True,
+        names_checked=True,
+        pd_consent=True,
+    )
     ExportRun.create(kind="full", trigger="manual", status="delivered")
-    AuditEntry.create(source="system", action="create", model="Student", object_id=str(student.id), object_repr="Петров")
+    AuditEntry.create(
+        source="system", action="create", model="Student", object_id=str(student.id), object_repr="Петров"
+    )
     return {"other": other}
 
 
@@ -147,7 +177,12 @@ def test_anonymous_is_sent_to_login_everywhere(app, client, world):
     for endpoint, view in _model_views(app).items():
         row_id = _any_row_id(view)
         before = _state()
-        for url in (f"/{endpoint}/", f"/{endpoint}/details/?id={row_id}", f"/{endpoint}/new/", f"/{endpoint}/edit/?id={row_id}"):
+        for url in (
+            f"/{endpoint}/",
+            f"/{endpoint}/details/?id={row_id}",
+            f"/{endpoint}/new/",
+            f"/{endpoint}/edit/?id={row_id}",
+        ):
             response = client.get(url)
             assert response.status_code == 302 and "/login" in response.headers["Location"], url
         for method, url, data in _write_requests(endpoint, row_id):
@@ -203,6 +238,6 @@ def test_menu_shows_only_what_a_person_may_open(app, client, make_staff, world):
     make_staff("teacher-user", roles=["teacher"])
     login(client, "teacher-user")
     html = client.get("/").get_data(as_text=True)
-    for endpoint, view in _model_views(app).items():
+    for endpoint in _model_views(app):
         if MODEL_VIEWS[endpoint]["teacher"] is None:
             assert f'href="/{endpoint}/"' not in html, endpoint

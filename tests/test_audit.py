@@ -105,8 +105,14 @@ def test_filters_and_search(client, login_as, make_staff, family):  # noqa: F811
     application = make_application(clerk, family)
     applications_service.change_status(admin, application, "rejected", reason="дубликат")
     old = AuditEntry.create(
-        at=dt.datetime(2024, 1, 15, 23, 59), actor=None, actor_name="система", source="cli",
-        action="delete", model="Student", object_id="99", object_repr="Ученик из прошлого",
+        at=dt.datetime(2024, 1, 15, 23, 59),
+        actor=None,
+        actor_name="система",
+        source="cli",
+        action="delete",
+        model="Student",
+        object_id="99",
+        object_repr="Ученик из прошлого",
     )
     created = AuditEntry.get((AuditEntry.model == "DiaryApplication") & (AuditEntry.action == "create"))
     status = AuditEntry.get((AuditEntry.model == "DiaryApplication") & (AuditEntry.action == "status"))

@@ -68,7 +68,9 @@ def test_change_own_password_ends_other_sessions(app, make_staff):
     first, second = app.test_client(), app.test_client()
     assert login(first, "petrov").status_code == 302
     assert login(second, "petrov").status_code == 302
-    response = first.post("/account/", data={"current": DEFAULT_PASSWORD, "password": "НовыйПароль77", "confirm": "НовыйПароль77"})
+    response = first.post(
+        "/account/", data={"current": DEFAULT_PASSWORD, "password": "НовыйПароль77", "confirm": "НовыйПароль77"}
+    )
     assert response.status_code == 302
     assert first.get("/").status_code == 200  # the one who changed it stays in
     assert second.get("/").status_code == 302  # the other session is over

@@ -12,13 +12,23 @@ from app.config import ConfigError
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app({"ENV_NAME": "production", "SECRET_KEY": "", "INSTANCE_PATH": tmp_path,
-                    "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+        create_app(
+            {
+                "ENV_NAME": "production",
+                "SECRET_KEY": "",
+                "INSTANCE_PATH": tmp_path,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            }
+        )
 
 
 def test_development_generates_and_keeps_a_secret_key(tmp_path):
-    config = {"ENV_NAME": "development", "SECRET_KEY": "", "INSTANCE_PATH": tmp_path,
-              "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    config = {
+        "ENV_NAME": "development",
+        "SECRET_KEY": "",
+        "INSTANCE_PATH": tmp_path,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
     first = create_app(dict(config)).config["SECRET_KEY"]
     second = create_app(dict(config)).config["SECRET_KEY"]
     assert len(first) >= 32 and first == second
@@ -30,8 +40,11 @@ def test_defaults_are_embedded(tmp_path):
     env["EJOURNAL_INSTANCE"] = str(tmp_path)
     code = (
         "from app.config import Config; from app.queue import redis_url;"
-        "print(Config.DATABASE_URL); print(redis_url({'REDIS_URL': Config.REDIS_URL, 'INSTANCE_PATH': Config.INSTANCE_PATH}));"
+        "print(Config.DATABASE_URL);"
+        "print(redis_url({'REDIS_URL': Config.REDIS_URL, 'INSTANCE_PATH': Config.INSTANCE_PATH}));"
         "print(Config.SCHOOL_TIMEZONE)"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == [f"sqlite:///{tmp_path / 'ejournal.db'}", f"unix://{tmp_path / 'redis.sock'}", "Europe/Moscow"]

@@ -44,6 +44,7 @@ def small(app):
 
 # --- helpers: rules every seeded school must keep -------------------------------------------------
 
+
 def timetable_clashes() -> list:
     """Return (kind, key) for every class or teacher booked twice at one weekday and lesson number."""
     clashes = []
@@ -124,11 +125,16 @@ def assert_consistent() -> None:
 
 # --- the small school ---------------------------------------------------------------------------------
 
+
 def test_small_school_counts_are_plausible(small):
     assert small.year == "2026/2027" and small.today == TODAY
     year = SchoolYear.get()
     assert (year.name, year.start_date, year.end_date, year.is_current) == (
-        "2026/2027", dt.date(2026, 9, 1), dt.date(2027, 5, 31), True)
+        "2026/2027",
+        dt.date(2026, 9, 1),
+        dt.date(2027, 5, 31),
+        True,
+    )
     assert sorted(str(c) for c in ClassGroup.select()) == ["5А", "5Б", "6А", "6Б", "7А", "7Б"]
     assert all(c.class_teacher_id for c in ClassGroup.select())
     assert Staff.select().count() == 15
@@ -198,17 +204,20 @@ def test_journal_is_planned_to_today_and_filled_for_recent_weeks(small):
 def test_school_is_consistent(small):
     assert_consistent()
     # Teachers teach what they are assigned: every timetable slot has its teaching assignment.
-    assigned = set(TeachingAssignment.select(TeachingAssignment.class_group, TeachingAssignment.subject,
-                                             TeachingAssignment.teacher).tuples())
-    slots = set(TimetableSlot.select(TimetableSlot.class_group, TimetableSlot.subject,
-                                     TimetableSlot.teacher).tuples())
+    assigned = set(
+        TeachingAssignment.select(
+            TeachingAssignment.class_group, TeachingAssignment.subject, TeachingAssignment.teacher
+        ).tuples()
+    )
+    slots = set(TimetableSlot.select(TimetableSlot.class_group, TimetableSlot.subject, TimetableSlot.teacher).tuples())
     assert slots == assigned
     # Transfers: somebody left a class and somebody joined one mid-year, never in two classes at once.
     assert Enrollment.select().where(Enrollment.end_date.is_null(False)).count() >= 1
     assert Enrollment.select().where(Enrollment.start_date > dt.date(2026, 9, 1)).count() >= 1
     for enrollment in Enrollment.select().where(Enrollment.start_date > dt.date(2026, 9, 1)):
         overlapping = Enrollment.select().where(
-            (Enrollment.student == enrollment.student_id) & (Enrollment.id != enrollment.id)
+            (Enrollment.student == enrollment.student_id)
+            & (Enrollment.id != enrollment.id)
             & (Enrollment.end_date.is_null() | (Enrollment.end_date >= enrollment.start_date))
         )
         assert overlapping.count() == 0
@@ -235,6 +244,7 @@ def test_demo_logins_log_in_with_demo(app, small):
 
 
 # --- the command: --if-empty and refusing a second run --------------------------------------------
+
 
 def test_command_seeds_an_empty_database(runner):
     result = runner.invoke(args=["seed-demo", "--if-empty", "--today", "2026-11-29"])
@@ -289,6 +299,7 @@ def test_unknown_size_and_scale_are_refused(app):
 
 # --- the calendar ---------------------------------------------------------------------------------
 
+
 def test_calendar_of_2026_2027():
     holidays = demo.holidays_for(2026)
     by_name = {name: (first, last) for name, first, last in holidays}
@@ -306,8 +317,13 @@ def test_calendar_of_2026_2027():
         (dt.date(2027, 3, 31), dt.date(2027, 5, 31)),
     ]
     days = demo.school_days(dt.date(2026, 10, 24), dt.date(2026, 11, 9), holidays)
-    assert days == [dt.date(2026, 10, 24), dt.date(2026, 11, 5), dt.date(2026, 11, 6),
-                    dt.date(2026, 11, 7), dt.date(2026, 11, 9)]
+    assert days == [
+        dt.date(2026, 10, 24),
+        dt.date(2026, 11, 5),
+        dt.date(2026, 11, 6),
+        dt.date(2026, 11, 7),
+        dt.date(2026, 11, 9),
+    ]
     assert demo.school_year_start(dt.date(2027, 7, 15)) == 2026
     assert demo.school_year_start(dt.date(2026, 9, 1)) == 2026
 
@@ -324,6 +340,7 @@ def test_summer_today_is_clamped_to_the_last_day(app):
 
 
 # --- the large school, scaled down --------------------------------------------------------------------
+
 
 def test_large_school_scaled_down_is_a_full_filled_year(app):
     report = demo.seed("large", today=TODAY, scale=0.05)
@@ -342,7 +359,8 @@ def test_large_school_scaled_down_is_a_full_filled_year(app):
         assert Mark.select().join(Lesson).where(Lesson.class_group == first).count() == 0
     primary = ClassGroup.select().where(ClassGroup.grade <= 4).first()
     primary_subjects = TeachingAssignment.select().where(
-        (TeachingAssignment.class_group == primary) & (TeachingAssignment.teacher == primary.class_teacher_id))
+        (TeachingAssignment.class_group == primary) & (TeachingAssignment.teacher == primary.class_teacher_id)
+    )
     assert primary_subjects.count() >= 4
     assert_consistent()
 

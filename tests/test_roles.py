@@ -37,7 +37,7 @@ def _role_form(role, **overrides):
 def test_list_shows_roles_with_russian_permission_labels(client, login_as):
     login_as("admin")
     html = client.get("/role/").get_data(as_text=True)
-    for code, (name, _defaults) in BUILTIN_ROLES.items():
+    for name, _defaults in BUILTIN_ROLES.values():
         assert name in html
     assert PERMISSIONS["journal.edit_own"] in html
     assert "journal.edit_own" not in html  # codes stay behind their labels
@@ -55,18 +55,25 @@ def test_list_loads_permissions_without_a_query_per_row(client, login_as, caplog
     queries()  # warm up: first requests may create settings rows of other areas
     few = queries()
     for n in range(6):
-        roles.create_role(None, code=f"extra{n}", name=f"Роль {n}", permission_codes=["school.view", "audit.view"], source="system")
+        roles.create_role(
+            None, code=f"extra{n}", name=f"Роль {n}", permission_codes=["school.view", "audit.view"], source="system"
+        )
     assert queries() == few
 
 
 def test_admin_creates_a_custom_role(client, login_as):
     admin = login_as("admin")
-    response = client.post("/role/new/", data={"name": "Библиотекарь", "code": "Librarian ", "permissions": ["students.view", "school.view"]})
+    response = client.post(
+        "/role/new/",
+        data={"name": "Библиотекарь", "code": "Librarian ", "permissions": ["students.view", "school.view"]},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     role = _role("librarian")
     assert (role.name, role.builtin) == ("Библиотекарь", False)
     assert roles.role_permission_codes(role) == {"students.view", "school.view"}
-    actions = {e.action for e in AuditEntry.select().where((AuditEntry.model == "Role") & (AuditEntry.actor == admin.id))}
+    actions = {
+        e.action for e in AuditEntry.select().where((AuditEntry.model == "Role") & (AuditEntry.actor == admin.id))
+    }
     assert actions == {"create", "permissions"}
 
 
@@ -75,7 +82,10 @@ def test_admin_creates_a_custom_role(client, login_as):
     [
         ({"name": "Библиотекарь", "code": "библиотекарь"}, "Код роли: от 2 до 32 символов"),
         ({"name": "Учитель-2", "code": "teacher"}, "Роль с кодом «teacher» уже есть"),
-        ({"name": "Библиотекарь", "code": "librarian", "permissions": ["root.everything"]}, "Такого варианта нет: root.everything"),
+        (
+            {"name": "Библиотекарь", "code": "librarian", "permissions": ["root.everything"]},
+            "Такого варианта нет: root.everything",
+        ),
     ],
 )
 def test_bad_roles_are_refused(client, login_as, data, message):
@@ -90,7 +100,9 @@ def test_bad_roles_are_refused(client, login_as, data, message):
 def test_builtin_role_is_renamed_and_its_permissions_edited_but_its_code_stays(client, login_as):
     admin = login_as("admin")
     head = _role("head")
-    response = client.post(f"/role/edit/?id={head.id}", data=_role_form(head, name="Директор", permissions=["school.view", "exports.run"]))
+    response = client.post(
+        f"/role/edit/?id={head.id}", data=_role_form(head, name="Директор", permissions=["school.view", "exports.run"])
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     head = _role("head")
     assert head.name == "Директор"
@@ -119,14 +131,18 @@ def test_role_held_by_staff_cannot_be_deleted(client, login_as, make_staff):
     roles.create_role(None, code="librarian", name="Библиотекарь", permission_codes=["school.view"], source="system")
     make_staff("petrov", roles=["librarian"])
     before = _state()
-    html = client.post("/role/delete/", data={"id": _role("librarian").id}, follow_redirects=True).get_data(as_text=True)
+    html = client.post("/role/delete/", data={"id": _role("librarian").id}, follow_redirects=True).get_data(
+        as_text=True
+    )
     assert "Роль «Библиотекарь» назначена сотрудникам (1)" in html
     assert _state() == before
 
 
 def test_unused_custom_role_is_deleted_with_its_permission_list(client, login_as):
     admin = login_as("admin")
-    role = roles.create_role(None, code="librarian", name="Библиотекарь", permission_codes=["school.view"], source="system")
+    role = roles.create_role(
+        None, code="librarian", name="Библиотекарь", permission_codes=["school.view"], source="system"
+    )
     assert client.post("/role/delete/", data={"id": role.id}).status_code == 302
     assert Role.get_or_none(Role.id == role.id) is None
     assert not RolePermission.select().where(RolePermission.role == role.id).exists()

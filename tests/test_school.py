@@ -185,16 +185,26 @@ def test_year_is_created_with_russian_dates_and_audited(client, admin):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"name": "2040/2041", "start_date": "31.05.2041", "end_date": "01.09.2040"},
-         "Конец учебного года должен быть позже его начала."),
-        ({"name": "2040-2041", "start_date": "01.09.2040", "end_date": "31.05.2041"},
-         "Название учебного года — два года подряд через косую черту"),
-        ({"name": "2040/2042", "start_date": "01.09.2040", "end_date": "31.05.2041"},
-         "Название учебного года — два года подряд через косую черту"),
-        ({"name": "2040/2041", "start_date": "01.09.2041", "end_date": "31.05.2042"},
-         "Учебный год 2040/2041 должен начинаться в 2040 году."),
-        ({"name": "2040/2041", "start_date": "01.09.2040", "end_date": "31.12.2041"},
-         "Учебный год не может длиться больше года."),
+        (
+            {"name": "2040/2041", "start_date": "31.05.2041", "end_date": "01.09.2040"},
+            "Конец учебного года должен быть позже его начала.",
+        ),
+        (
+            {"name": "2040-2041", "start_date": "01.09.2040", "end_date": "31.05.2041"},
+            "Название учебного года — два года подряд через косую черту",
+        ),
+        (
+            {"name": "2040/2042", "start_date": "01.09.2040", "end_date": "31.05.2041"},
+            "Название учебного года — два года подряд через косую черту",
+        ),
+        (
+            {"name": "2040/2041", "start_date": "01.09.2041", "end_date": "31.05.2042"},
+            "Учебный год 2040/2041 должен начинаться в 2040 году.",
+        ),
+        (
+            {"name": "2040/2041", "start_date": "01.09.2040", "end_date": "31.12.2041"},
+            "Учебный год не может длиться больше года.",
+        ),
         ({"name": "2040/2041", "start_date": "", "end_date": "31.05.2041"}, "Обязательное поле."),
     ],
 )
@@ -207,8 +217,11 @@ def test_bad_years_are_refused(client, admin, data, message):
 def test_overlapping_years_are_refused(client, admin, school):
     before = db_state(SchoolYear)
     start = day(5, 1)
-    data = {"name": f"{year_start() + 1}/{year_start() + 2}", "start_date": ru(start),
-            "end_date": ru(start + dt.timedelta(days=300))}
+    data = {
+        "name": f"{year_start() + 1}/{year_start() + 2}",
+        "start_date": ru(start),
+        "end_date": ru(start + dt.timedelta(days=300)),
+    }
     refused(client.post("/schoolyear/new/", data=data), f"Даты пересекаются с учебным годом {school.year}")
     assert db_state(SchoolYear) == before
 
@@ -235,8 +248,13 @@ def test_year_dates_cannot_leave_its_term_outside(client, admin, school):
 
 
 def _term(school, **change):
-    data = {"year": school.year.id, "kind": "quarter", "number": 1,
-            "start_date": ru(day(9, 1)), "end_date": ru(day(10, 26))}
+    data = {
+        "year": school.year.id,
+        "kind": "quarter",
+        "number": 1,
+        "start_date": ru(day(9, 1)),
+        "end_date": ru(day(10, 26)),
+    }
     data.update(change)
     return data
 
@@ -255,17 +273,27 @@ def test_term_inside_its_year_is_saved(client, admin, school):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"start_date": ru(day(8, 1) - dt.timedelta(days=365)), "end_date": ru(day(10, 26))},
-         "Учебный период должен лежать внутри учебного года"),
-        ({"number": 2, "start_date": ru(day(10, 1)), "end_date": ru(day(11, 20))},
-         "Даты пересекаются с периодом «1 четверть»"),
+        (
+            {"start_date": ru(day(8, 1) - dt.timedelta(days=365)), "end_date": ru(day(10, 26))},
+            "Учебный период должен лежать внутри учебного года",
+        ),
+        (
+            {"number": 2, "start_date": ru(day(10, 1)), "end_date": ru(day(11, 20))},
+            "Даты пересекаются с периодом «1 четверть»",
+        ),
         ({"start_date": ru(day(11, 5)), "end_date": ru(day(12, 28))}, "уже есть 1 четверть"),
-        ({"number": 5, "start_date": ru(day(11, 5)), "end_date": ru(day(12, 28))},
-         "Номер периода вида «четверть» — от 1 до 4."),
-        ({"kind": "half", "number": 3, "start_date": ru(day(11, 5)), "end_date": ru(day(12, 28))},
-         "Номер периода вида «полугодие» — от 1 до 2."),
-        ({"number": 2, "start_date": ru(day(12, 28)), "end_date": ru(day(11, 5))},
-         "Конец учебного периода должен быть позже его начала."),
+        (
+            {"number": 5, "start_date": ru(day(11, 5)), "end_date": ru(day(12, 28))},
+            "Номер периода вида «четверть» — от 1 до 4.",
+        ),
+        (
+            {"kind": "half", "number": 3, "start_date": ru(day(11, 5)), "end_date": ru(day(12, 28))},
+            "Номер периода вида «полугодие» — от 1 до 2.",
+        ),
+        (
+            {"number": 2, "start_date": ru(day(12, 28)), "end_date": ru(day(11, 5))},
+            "Конец учебного периода должен быть позже его начала.",
+        ),
     ],
 )
 def test_bad_terms_are_refused(client, admin, school, change, message):
@@ -276,8 +304,12 @@ def test_bad_terms_are_refused(client, admin, school, change, message):
 
 
 def test_holiday_must_lie_inside_its_year(client, admin, school):
-    data = {"year": school.year.id, "name": "Осенние каникулы",
-            "start_date": ru(day(10, 27)), "end_date": ru(day(11, 4))}
+    data = {
+        "year": school.year.id,
+        "name": "Осенние каникулы",
+        "start_date": ru(day(10, 27)),
+        "end_date": ru(day(11, 4)),
+    }
     assert client.post("/holiday/new/", data=data).status_code == 302
     before = db_state(Holiday)
     outside = dict(data, name="Летние", start_date=ru(day(6, 1)), end_date=ru(day(8, 31)))
@@ -319,8 +351,9 @@ def test_blocked_staff_cannot_be_class_teacher(client, admin, school):
     Staff.update(active=False).where(Staff.id == school.kozlov.id).execute()
     before = db_state(ClassGroup)
     data = {"year": school.year.id, "grade": 5, "letter": "В", "class_teacher": school.kozlov.id}
-    refused(client.post("/classgroup/new/", data=data),
-            "Классным руководителем может быть только действующий сотрудник")
+    refused(
+        client.post("/classgroup/new/", data=data), "Классным руководителем может быть только действующий сотрудник"
+    )
     assert db_state(ClassGroup) == before
 
 
@@ -355,8 +388,9 @@ def test_class_with_pupils_cannot_move_to_another_year(client, admin, school):
     Enrollment.create(student=student, class_group=school.a5, start_date=day(9, 1))
     before = db_state(ClassGroup)
     data = {"year": other.id, "grade": 5, "letter": "А", "class_teacher": school.smirnova.id}
-    refused(client.post(f"/classgroup/edit/?id={school.a5.id}", data=data),
-            "Нельзя перенести класс 5А в другой учебный год")
+    refused(
+        client.post(f"/classgroup/edit/?id={school.a5.id}", data=data), "Нельзя перенести класс 5А в другой учебный год"
+    )
     assert db_state(ClassGroup) == before
 
 
@@ -390,16 +424,24 @@ def test_subject_names_are_unique_ignoring_case(client, admin, school):
 
 
 def test_assignment_is_saved_and_its_class_must_be_of_its_year(client, admin, school):
-    data = {"year": school.year.id, "class_group": school.a5.id, "subject": school.math.id,
-            "teacher": school.smirnova.id}
+    data = {
+        "year": school.year.id,
+        "class_group": school.a5.id,
+        "subject": school.math.id,
+        "teacher": school.smirnova.id,
+    }
     assert client.post("/teachingassignment/new/", data=data).status_code == 302
     other = SchoolYear.create(name="2040/2041", start_date=dt.date(2040, 9, 1), end_date=dt.date(2041, 5, 31))
     before = db_state(TeachingAssignment)
-    refused(client.post("/teachingassignment/new/", data=data),
-            "Такая нагрузка уже есть: Смирнова О.П. ведёт «Математика» в классе 5А.")
+    refused(
+        client.post("/teachingassignment/new/", data=data),
+        "Такая нагрузка уже есть: Смирнова О.П. ведёт «Математика» в классе 5А.",
+    )
     wrong_year = dict(data, year=other.id, subject=school.russian.id)
-    refused(client.post("/teachingassignment/new/", data=wrong_year),
-            f"Класс 5А относится к учебному году {school.year}, а нагрузка — к 2040/2041")
+    refused(
+        client.post("/teachingassignment/new/", data=wrong_year),
+        f"Класс 5А относится к учебному году {school.year}, а нагрузка — к 2040/2041",
+    )
     assert db_state(TeachingAssignment) == before
     listing = client.get("/teachingassignment/?flt0_4=Смирн").get_data(as_text=True)
     assert "Математика" in listing and "Смирнова Ольга" in listing
@@ -409,8 +451,15 @@ def test_scheduled_assignment_is_neither_changed_nor_deleted(client, admin, scho
     assignment = TeachingAssignment.create(
         year=school.year, teacher=school.smirnova, class_group=school.a5, subject=school.math
     )
-    TimetableSlot.create(class_group=school.a5, weekday=1, lesson_number=1, subject=school.math,
-                         teacher=school.smirnova, valid_from=day(9, 1), valid_to=day(5, 31))
+    TimetableSlot.create(
+        class_group=school.a5,
+        weekday=1,
+        lesson_number=1,
+        subject=school.math,
+        teacher=school.smirnova,
+        valid_from=day(9, 1),
+        valid_to=day(5, 31),
+    )
     before = db_state(TeachingAssignment, TimetableSlot)
     data = {"year": school.year.id, "class_group": school.a5.id, "subject": school.math.id, "teacher": school.kozlov.id}
     refused(client.post(f"/teachingassignment/edit/?id={assignment.id}", data=data), "по ней составлено расписание")
@@ -435,8 +484,15 @@ def loaded(school):
 
 
 def _slot(school, **change):
-    data = {"class_group": school.a5.id, "weekday": 1, "lesson_number": 2, "subject": school.math.id,
-            "teacher": school.smirnova.id, "valid_from": ru(day(9, 1)), "valid_to": ru(day(5, 31))}
+    data = {
+        "class_group": school.a5.id,
+        "weekday": 1,
+        "lesson_number": 2,
+        "subject": school.math.id,
+        "teacher": school.smirnova.id,
+        "valid_from": ru(day(9, 1)),
+        "valid_to": ru(day(5, 31)),
+    }
     data.update(change)
     return data
 
@@ -464,8 +520,15 @@ def test_slot_needs_a_teaching_assignment(client, admin, loaded):
 
 
 def test_class_cannot_have_two_lessons_at_once(client, admin, loaded):
-    TimetableSlot.create(class_group=loaded.b5, weekday=1, lesson_number=2, subject=loaded.russian,
-                         teacher=loaded.kozlov, valid_from=day(9, 1), valid_to=day(12, 31))
+    TimetableSlot.create(
+        class_group=loaded.b5,
+        weekday=1,
+        lesson_number=2,
+        subject=loaded.russian,
+        teacher=loaded.kozlov,
+        valid_from=day(9, 1),
+        valid_to=day(12, 31),
+    )
     before = db_state(TimetableSlot)
     clashing = _slot(loaded, class_group=loaded.b5.id, valid_from=ru(day(12, 1)))
     response = client.post("/timetableslot/new/", data=clashing)
@@ -474,8 +537,15 @@ def test_class_cannot_have_two_lessons_at_once(client, admin, loaded):
 
 
 def test_teacher_cannot_be_in_two_classes_at_once(client, admin, loaded):
-    TimetableSlot.create(class_group=loaded.b5, weekday=1, lesson_number=2, subject=loaded.math,
-                         teacher=loaded.smirnova, valid_from=day(9, 1), valid_to=day(5, 31))
+    TimetableSlot.create(
+        class_group=loaded.b5,
+        weekday=1,
+        lesson_number=2,
+        subject=loaded.math,
+        teacher=loaded.smirnova,
+        valid_from=day(9, 1),
+        valid_to=day(5, 31),
+    )
     before = db_state(TimetableSlot)
     response = client.post("/timetableslot/new/", data=_slot(loaded))
     refused(response, "Учитель Смирнова О.П. в это время уже ведёт урок в классе 5Б")
@@ -486,8 +556,10 @@ def test_teacher_cannot_be_in_two_classes_at_once(client, admin, loaded):
     "change, message",
     [
         ({"valid_to": ru(day(8, 31) + dt.timedelta(days=1))}, "Даты действия урока должны лежать внутри учебного года"),
-        ({"valid_from": ru(day(12, 1)), "valid_to": ru(day(11, 1))},
-         "Дата окончания действия не может быть раньше даты начала."),
+        (
+            {"valid_from": ru(day(12, 1)), "valid_to": ru(day(11, 1))},
+            "Дата окончания действия не может быть раньше даты начала.",
+        ),
         ({"lesson_number": 11}, "Номер урока — от 1 до 10."),
         ({"lesson_number": 0}, "Номер урока — от 1 до 10."),
         ({"weekday": 7}, "Неверный вариант."),
@@ -508,10 +580,24 @@ def test_blocked_teacher_gets_no_new_slots(client, admin, loaded):
 
 
 def test_teacher_sees_only_own_classes_timetable(client, loaded):
-    TimetableSlot.create(class_group=loaded.a5, weekday=3, lesson_number=1, subject=loaded.math,
-                         teacher=loaded.smirnova, valid_from=day(9, 1), valid_to=day(5, 31))
-    other = TimetableSlot.create(class_group=loaded.b5, weekday=4, lesson_number=1, subject=loaded.russian,
-                                 teacher=loaded.kozlov, valid_from=day(9, 1), valid_to=day(5, 31))
+    TimetableSlot.create(
+        class_group=loaded.a5,
+        weekday=3,
+        lesson_number=1,
+        subject=loaded.math,
+        teacher=loaded.smirnova,
+        valid_from=day(9, 1),
+        valid_to=day(5, 31),
+    )
+    other = TimetableSlot.create(
+        class_group=loaded.b5,
+        weekday=4,
+        lesson_number=1,
+        subject=loaded.russian,
+        teacher=loaded.kozlov,
+        valid_from=day(9, 1),
+        valid_to=day(5, 31),
+    )
     TeachingAssignment.delete().where(TeachingAssignment.class_group == loaded.b5).execute()
     assert login(client, "smirnova").status_code == 302
     listing = client.get("/timetableslot/").get_data(as_text=True)
@@ -523,8 +609,15 @@ def test_teacher_sees_only_own_classes_timetable(client, loaded):
 
 
 def test_rules_hold_without_the_forms(school):
-    slot = TimetableSlot(class_group=school.a5, weekday=7, lesson_number=1, subject=school.math,
-                         teacher=school.smirnova, valid_from=day(9, 1), valid_to=day(5, 31))
+    slot = TimetableSlot(
+        class_group=school.a5,
+        weekday=7,
+        lesson_number=1,
+        subject=school.math,
+        teacher=school.smirnova,
+        valid_from=day(9, 1),
+        valid_to=day(5, 31),
+    )
     with pytest.raises(DomainError, match="День недели — от понедельника до субботы.") as refusal:
         school_service.validate_slot(slot)
     assert refusal.value.field == "weekday"
@@ -547,18 +640,28 @@ def grow_school(size: int) -> None:
         start, end = dt.date(first, 9, 1), dt.date(first + 1, 5, 31)
         year = SchoolYear.create(name=f"{first}/{first + 1}", start_date=start, end_date=end)
         Term.create(year=year, kind="quarter", number=1, start_date=start, end_date=dt.date(first, 10, 26))
-        Holiday.create(year=year, name="Осенние каникулы",
-                       start_date=dt.date(first, 10, 27), end_date=dt.date(first, 11, 4))
+        Holiday.create(
+            year=year, name="Осенние каникулы", start_date=dt.date(first, 10, 27), end_date=dt.date(first, 11, 4)
+        )
         teacher = Staff.create(login=f"grow{first}", last_name=f"Учитель{first}", first_name="Иван")
         subject = Subject.create(name=f"Предмет {first}")
         group = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=teacher)
         TeachingAssignment.create(year=year, teacher=teacher, class_group=group, subject=subject)
-        TimetableSlot.create(class_group=group, weekday=1, lesson_number=1, subject=subject, teacher=teacher,
-                             valid_from=start, valid_to=end)
+        TimetableSlot.create(
+            class_group=group,
+            weekday=1,
+            lesson_number=1,
+            subject=subject,
+            teacher=teacher,
+            valid_from=start,
+            valid_to=end,
+        )
 
 
-@pytest.mark.parametrize("endpoint", ["schoolsettings", "schoolyear", "term", "holiday", "classgroup", "subject",
-                                      "teachingassignment", "timetableslot"])
+@pytest.mark.parametrize(
+    "endpoint",
+    ["schoolsettings", "schoolyear", "term", "holiday", "classgroup", "subject", "teachingassignment", "timetableslot"],
+)
 def test_list_queries_do_not_grow_with_rows(client, admin, school, endpoint):
     SchoolSettings.load()
     grow_school(2)

@@ -69,7 +69,12 @@ def test_admin_creates_staff_with_roles(app, client, login_as):
     response = client.post("/staff/new/", data=_new_staff_form())
     assert response.status_code == 302, response.get_data(as_text=True)
     staff = Staff.get(Staff.login == "sidorova")
-    assert (staff.last_name, staff.first_name, staff.middle_name, staff.email) == ("Сидорова", "Анна", "Ивановна", "sidorova@school.ru")
+    assert (staff.last_name, staff.first_name, staff.middle_name, staff.email) == (
+        "Сидорова",
+        "Анна",
+        "Ивановна",
+        "sidorova@school.ru",
+    )
     assert roles.staff_role_codes(staff) == {"teacher", "deputy"}
     assert staff.change_no > 0
     entries = AuditEntry.select().where((AuditEntry.model == "Staff") & (AuditEntry.object_id == str(staff.id)))
@@ -185,7 +190,11 @@ def test_search_and_filters(app, client, login_as, make_staff):
     by_role = client.get(f"/staff/?flt0_{role_arg}=teacher").get_data(as_text=True)
     assert "Петров" in by_role and "Зайцев" in by_role and "Орлова" not in by_role
 
-    active_arg = next(arg for arg, (_, flt) in view._filter_args.items() if flt.name == "Активен" and "not" not in type(flt).__name__.lower())
+    active_arg = next(
+        arg
+        for arg, (_, flt) in view._filter_args.items()
+        if flt.name == "Активен" and "not" not in type(flt).__name__.lower()
+    )
     inactive = client.get(f"/staff/?flt0_{active_arg}=0").get_data(as_text=True)
     assert "Зайцев" in inactive and "Петров" not in inactive
     # The role filter offers the roles that exist now, custom ones included.
@@ -209,7 +218,10 @@ def test_admin_edits_names_email_and_roles(client, login_as, make_staff):
     assert (staff.last_name, staff.email) == ("Петров-Водкин", "p@school.ru")
     assert roles.staff_role_codes(staff) == {"teacher", "deputy"}
     audit_roles = AuditEntry.get((AuditEntry.action == "roles") & (AuditEntry.actor == admin.id))
-    assert (audit_roles.before_data, audit_roles.after_data) == ({"roles": ["teacher"]}, {"roles": ["deputy", "teacher"]})
+    assert (audit_roles.before_data, audit_roles.after_data) == (
+        {"roles": ["teacher"]},
+        {"roles": ["deputy", "teacher"]},
+    )
     update = AuditEntry.get((AuditEntry.action == "update") & (AuditEntry.actor == admin.id))
     assert (update.before_data["last_name"], update.after_data["last_name"]) == ("Петров", "Петров-Водкин")
 
@@ -225,7 +237,10 @@ def test_edit_form_ignores_password_token_and_uid(client, login_as, make_staff):
     assert client.post(f"/staff/edit/?id={staff.id}", data=data).status_code == 302
     after = Staff.get_by_id(staff.id)
     assert (after.password_hash, after.session_token, after.portal_uid, after.login) == (
-        before.password_hash, before.session_token, before.portal_uid, before.login,
+        before.password_hash,
+        before.session_token,
+        before.portal_uid,
+        before.login,
     )
 
 

@@ -64,10 +64,14 @@ def _student_form(**change):
 def test_student_is_created_with_guardians_inline(client, admin):
     mother = Guardian.create(last_name="Соколова", first_name="Елена")
     father = Guardian.create(last_name="Соколов", first_name="Игорь")
-    data = _student_form(**{
-        "guardian_links-0-guardian": mother.id, "guardian_links-0-relation": "mother",
-        "guardian_links-1-guardian": father.id, "guardian_links-1-relation": "father",
-    })
+    data = _student_form(
+        **{
+            "guardian_links-0-guardian": mother.id,
+            "guardian_links-0-relation": "mother",
+            "guardian_links-1-guardian": father.id,
+            "guardian_links-1-relation": "father",
+        }
+    )
     assert client.post("/student/new/", data=data).status_code == 302
     student = Student.get(Student.last_name == "Соколова")
     assert student.birth_date == dt.date(2015, 3, 15)
@@ -81,10 +85,14 @@ def test_student_is_created_with_guardians_inline(client, admin):
 def test_same_guardian_twice_undoes_the_whole_form(client, admin):
     mother = Guardian.create(last_name="Соколова", first_name="Елена")
     before = db_state(Student, StudentGuardian)
-    data = _student_form(**{
-        "guardian_links-0-guardian": mother.id, "guardian_links-0-relation": "mother",
-        "guardian_links-1-guardian": mother.id, "guardian_links-1-relation": "guardian",
-    })
+    data = _student_form(
+        **{
+            "guardian_links-0-guardian": mother.id,
+            "guardian_links-0-relation": "mother",
+            "guardian_links-1-guardian": mother.id,
+            "guardian_links-1-relation": "guardian",
+        }
+    )
     refused(client.post("/student/new/", data=data), "Соколова Елена уже указан(а) как родитель ученика Соколова Анна.")
     assert db_state(Student, StudentGuardian) == before
 
@@ -92,15 +100,22 @@ def test_same_guardian_twice_undoes_the_whole_form(client, admin):
 def test_guardian_link_is_removed_from_the_student_form(client, admin, pupils):
     student = pupils.students["Белов"]
     link = student.guardian_links.get()
-    untouched = StudentGuardian.create(student=student, guardian=Guardian.create(last_name="Белова", first_name="Ия"),
-                                       relation="guardian")
-    data = _student_form(last_name="Белов", first_name="Глеб", **{
-        "guardian_links-0-id": link.id, "guardian_links-0-guardian": link.guardian_id,
-        "guardian_links-0-relation": "mother",
-        "del-guardian_links-0": "on",
-        "guardian_links-1-id": untouched.id, "guardian_links-1-guardian": untouched.guardian_id,
-        "guardian_links-1-relation": "guardian",
-    })
+    untouched = StudentGuardian.create(
+        student=student, guardian=Guardian.create(last_name="Белова", first_name="Ия"), relation="guardian"
+    )
+    data = _student_form(
+        last_name="Белов",
+        first_name="Глеб",
+        **{
+            "guardian_links-0-id": link.id,
+            "guardian_links-0-guardian": link.guardian_id,
+            "guardian_links-0-relation": "mother",
+            "del-guardian_links-0": "on",
+            "guardian_links-1-id": untouched.id,
+            "guardian_links-1-guardian": untouched.guardian_id,
+            "guardian_links-1-relation": "guardian",
+        },
+    )
     assert client.post(f"/student/edit/?id={student.id}", data=data).status_code == 302
     assert [sg.id for sg in StudentGuardian.select().where(StudentGuardian.student == student.id)] == [untouched.id]
     assert Tombstone.get(Tombstone.record_type == "student_guardian").record_id == link.id
@@ -136,8 +151,13 @@ def test_bad_students_are_refused(client, admin, change, message):
     ],
 )
 def test_bad_guardians_are_refused(client, admin, change, message):
-    data = {"last_name": "Соколова", "first_name": "Елена", "middle_name": "", "phone": "+7 (812) 123-45-67",
-            "email": "sokolova@example.ru"}
+    data = {
+        "last_name": "Соколова",
+        "first_name": "Елена",
+        "middle_name": "",
+        "phone": "+7 (812) 123-45-67",
+        "email": "sokolova@example.ru",
+    }
     assert client.post("/guardian/new/", data=data).status_code == 302
     before = db_state(Guardian)
     refused(client.post("/guardian/new/", data={**data, **change}), message)
@@ -149,8 +169,9 @@ def test_duplicate_link_gets_a_friendly_message(client, admin, pupils):
     link = student.guardian_links.get()
     before = db_state(StudentGuardian)
     data = {"student": student.id, "guardian": link.guardian_id, "relation": "father"}
-    refused(client.post("/studentguardian/new/", data=data),
-            "Орлов Родитель уже указан(а) как родитель ученика Орлов Егор.")
+    refused(
+        client.post("/studentguardian/new/", data=data), "Орлов Родитель уже указан(а) как родитель ученика Орлов Егор."
+    )
     assert db_state(StudentGuardian) == before
     other = Guardian.create(last_name="Орлов", first_name="Пётр")
     assert client.post("/studentguardian/new/", data={**data, "guardian": other.id}).status_code == 302
@@ -212,8 +233,12 @@ def test_student_is_not_in_two_classes_on_one_day(client, admin, pupils):
 
     # Leaving 5А on 30.11 lets him join 5Б on 01.12.
     current = Enrollment.get(Enrollment.student == student.id)
-    edit = {"student": student.id, "class_group": pupils.a5.id,
-            "start_date": ru(day(9, 1)), "end_date": ru(day(11, 30))}
+    edit = {
+        "student": student.id,
+        "class_group": pupils.a5.id,
+        "start_date": ru(day(9, 1)),
+        "end_date": ru(day(11, 30)),
+    }
     assert client.post(f"/enrollment/edit/?id={current.id}", data=edit).status_code == 302
     assert client.post("/enrollment/new/", data=data).status_code == 302
     assert students_service.current_class(student, day(11, 30)) == pupils.a5
@@ -223,8 +248,10 @@ def test_student_is_not_in_two_classes_on_one_day(client, admin, pupils):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"start_date": ru(day(12, 1)), "end_date": ru(day(11, 1))},
-         "Дата выбытия не может быть раньше даты зачисления."),
+        (
+            {"start_date": ru(day(12, 1)), "end_date": ru(day(11, 1))},
+            "Дата выбытия не может быть раньше даты зачисления.",
+        ),
         ({"start_date": ru(day(8, 31) + dt.timedelta(days=1))}, "Даты зачисления должны лежать внутри учебного года"),
         ({"end_date": ru(day(6, 30))}, "Даты зачисления должны лежать внутри учебного года"),
         ({"start_date": ""}, "Обязательное поле."),
@@ -240,8 +267,11 @@ def test_bad_enrollments_are_refused(client, admin, school, change, message):
 
 def test_open_enrollment_ends_with_its_year(client, admin, school):
     student = Student.create(last_name="Соколова", first_name="Анна")
-    last_year = SchoolYear.create(name=f"{year_start() - 1}/{year_start()}", start_date=dt.date(year_start() - 1, 9, 1),
-                                  end_date=dt.date(year_start(), 5, 31))
+    last_year = SchoolYear.create(
+        name=f"{year_start() - 1}/{year_start()}",
+        start_date=dt.date(year_start() - 1, 9, 1),
+        end_date=dt.date(year_start(), 5, 31),
+    )
     old_class = school.a5.__class__.create(year=last_year, grade=4, letter="А")
     Enrollment.create(student=student, class_group=old_class, start_date=dt.date(year_start() - 1, 9, 1))
     data = {"student": student.id, "class_group": school.a5.id, "start_date": ru(day(9, 1)), "end_date": ""}
@@ -252,8 +282,14 @@ def test_open_enrollment_ends_with_its_year(client, admin, school):
 
 
 def _mark(school, student, date):
-    lesson = Lesson.create(class_group=school.a5, subject=school.math, date=date, number=1,
-                           planned_teacher=school.smirnova, teacher=school.smirnova)
+    lesson = Lesson.create(
+        class_group=school.a5,
+        subject=school.math,
+        date=date,
+        number=1,
+        planned_teacher=school.smirnova,
+        teacher=school.smirnova,
+    )
     work_type = WorkType.get_or_create(name="Ответ на уроке")[0]
     return Mark.create(lesson=lesson, student=student, value="5", work_type=work_type)
 
@@ -263,10 +299,16 @@ def test_enrollment_keeps_the_journal_whole(client, admin, pupils):
     enrollment = Enrollment.get(Enrollment.student == student.id)
     _mark(pupils, student, day(10, 5))
     before = db_state(Enrollment)
-    shrink = {"student": student.id, "class_group": pupils.a5.id,
-              "start_date": ru(day(9, 1)), "end_date": ru(day(9, 30))}
-    refused(client.post(f"/enrollment/edit/?id={enrollment.id}", data=shrink),
-            f"У ученика Белов Глеб есть отметки или пропуски в классе 5А за {ru(day(10, 5))}")
+    shrink = {
+        "student": student.id,
+        "class_group": pupils.a5.id,
+        "start_date": ru(day(9, 1)),
+        "end_date": ru(day(9, 30)),
+    }
+    refused(
+        client.post(f"/enrollment/edit/?id={enrollment.id}", data=shrink),
+        f"У ученика Белов Глеб есть отметки или пропуски в классе 5А за {ru(day(10, 5))}",
+    )
     response = client.post("/enrollment/delete/", data={"id": enrollment.id}, follow_redirects=True)
     assert "Нельзя удалить зачисление" in response.get_data(as_text=True)
     assert db_state(Enrollment) == before

@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+
 from app.db import db
 from app.models import AuditEntry, ChangeCounter, ClassGroup, SchoolYear, Staff, Subject, TeachingAssignment
 from app.services import access, uids
@@ -19,7 +20,9 @@ UUID = "3F2B8C1E-5A4D-4E6F-9B0A-1C2D3E4F5A6B"
 @pytest.fixture
 def school(make_staff):
     """A class teacher of 5А who teaches nothing, a teacher of maths and physics in 5Б, a head, a blocked teacher."""
-    year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True)
+    year = SchoolYear.create(
+        name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+    )
     lead = make_staff("klass", roles=["deputy"], last_name="Классова", first_name="Вера", middle_name="Львовна")
     teacher = make_staff("uchitel", roles=["teacher"], last_name="Учителев", first_name="Павел", middle_name="Ильич")
     head = make_staff("direktor", roles=["head"], last_name="Директорова", first_name="Нина", middle_name="Юрьевна")
@@ -30,8 +33,16 @@ def school(make_staff):
     maths, physics = Subject.create(name="Математика"), Subject.create(name="Физика")
     TeachingAssignment.create(year=year, teacher=teacher, class_group=class_b, subject=physics)
     TeachingAssignment.create(year=year, teacher=teacher, class_group=class_b, subject=maths)
-    return {"year": year, "lead": lead, "teacher": teacher, "head": head, "blocked": blocked,
-            "class_a": class_a, "class_b": class_b, "maths": maths}
+    return {
+        "year": year,
+        "lead": lead,
+        "teacher": teacher,
+        "head": head,
+        "blocked": blocked,
+        "class_a": class_a,
+        "class_b": class_b,
+        "maths": maths,
+    }
 
 
 def _fresh(staff) -> Staff:
@@ -66,7 +77,9 @@ def test_uid_is_normalised(raw, stored):
     assert uids.normalize_uid(raw) == stored
 
 
-@pytest.mark.parametrize("raw", ["1234", "9" * 21, "12ab34", "12-345-678", "3f2b8c1e5a4d4e6f9b0a1c2d3e4f5a6b", "UID:1234567", "１２３４５６"])
+@pytest.mark.parametrize(
+    "raw", ["1234", "9" * 21, "12ab34", "12-345-678", "3f2b8c1e5a4d4e6f9b0a1c2d3e4f5a6b", "UID:1234567", "１２３４５６"]
+)
 def test_malformed_uid_is_refused(raw):
     with pytest.raises(DomainError, match="не подходит"):
         uids.normalize_uid(raw)
@@ -84,8 +97,14 @@ def test_admin_enters_a_uid_and_it_is_audited(client, login_as, school):
     teacher = _fresh(teacher)
     assert teacher.portal_uid == "12345678"
     assert teacher.change_no > change_before  # the export will send the staff row again
-    entry = AuditEntry.get((AuditEntry.model == "Staff") & (AuditEntry.object_id == str(teacher.id)) & (AuditEntry.actor == admin.id))
-    assert (entry.action, entry.before_data, entry.after_data) == ("update", {"portal_uid": None}, {"portal_uid": "12345678"})
+    entry = AuditEntry.get(
+        (AuditEntry.model == "Staff") & (AuditEntry.object_id == str(teacher.id)) & (AuditEntry.actor == admin.id)
+    )
+    assert (entry.action, entry.before_data, entry.after_data) == (
+        "update",
+        {"portal_uid": None},
+        {"portal_uid": "12345678"},
+    )
 
 
 def test_change_and_clear_are_audited_with_before_and_after(client, login_as, school):
@@ -94,9 +113,19 @@ def test_change_and_clear_are_audited_with_before_and_after(client, login_as, sc
     for value in ("1234567", UUID, ""):
         assert client.post(f"/uids/edit/?id={teacher.id}", data={"uid": value}).status_code == 302
     assert _fresh(teacher).portal_uid is None
-    entries = AuditEntry.select().where((AuditEntry.model == "Staff") & (AuditEntry.object_id == str(teacher.id)) & AuditEntry.before.contains("portal_uid")).order_by(AuditEntry.id)
+    entries = (
+        AuditEntry.select()
+        .where(
+            (AuditEntry.model == "Staff")
+            & (AuditEntry.object_id == str(teacher.id))
+            & AuditEntry.before.contains("portal_uid")
+        )
+        .order_by(AuditEntry.id)
+    )
     assert [(e.before_data["portal_uid"], e.after_data["portal_uid"]) for e in entries] == [
-        (None, "1234567"), ("1234567", UUID.lower()), (UUID.lower(), None),
+        (None, "1234567"),
+        ("1234567", UUID.lower()),
+        (UUID.lower(), None),
     ]
 
 
@@ -136,7 +165,9 @@ def test_duplicate_uid_is_refused_naming_its_holder(client, login_as, school):
     before = _state()
     response = client.post(f"/uids/edit/?id={school['teacher'].id}", data={"uid": "765 4321"})
     assert response.status_code == 200
-    assert "UID «7654321» уже указан у сотрудника Классова Вера Львовна (логин klass)" in response.get_data(as_text=True)
+    assert "UID «7654321» уже указан у сотрудника Классова Вера Львовна (логин klass)" in response.get_data(
+        as_text=True
+    )
     assert _state() == before
 
 

@@ -1,4 +1,4 @@
-"""Command-line tools, one group (module) per area: `flask db …`, `flask staff …`, `flask seed-demo`, `flask export …`."""
+"""Command-line tools, one module per group: `flask db`, `flask staff`, `flask seed-demo`, `flask export`."""
 
 from app.cli import core, demo, export
 

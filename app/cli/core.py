@@ -13,7 +13,6 @@ staff_cli = AppGroup("staff", help="Сотрудники и доступ.")
 def db_upgrade():
     """Apply pending migrations."""
     from app import migrate
-
     from app.services import setup
 
     with db.connection_context():
@@ -46,8 +45,13 @@ def db_create(name):
 
 @staff_cli.command("create-admin")
 @click.argument("login")
-@click.option("--password", prompt="Пароль", hide_input=True, confirmation_prompt="Повторите пароль",
-              help="Пароль (без параметра будет запрошен).")
+@click.option(
+    "--password",
+    prompt="Пароль",
+    hide_input=True,
+    confirmation_prompt="Повторите пароль",
+    help="Пароль (без параметра будет запрошен).",
+)
 @click.option("--last-name", default="Администратор", show_default=True)
 @click.option("--first-name", default="Системы", show_default=True)
 def staff_create_admin(login, password, last_name, first_name):
@@ -58,8 +62,13 @@ def staff_create_admin(login, password, last_name, first_name):
     with db.connection_context():
         try:
             staff = staff_service.create_staff(
-                None, login=login, last_name=last_name, first_name=first_name,
-                password=password, role_codes=["admin"], source="cli",
+                None,
+                login=login,
+                last_name=last_name,
+                first_name=first_name,
+                password=password,
+                role_codes=["admin"],
+                source="cli",
             )
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
@@ -78,8 +87,13 @@ def _staff_by_login(login):
 
 @staff_cli.command("reset-password")
 @click.argument("login")
-@click.option("--password", prompt="Новый пароль", hide_input=True, confirmation_prompt="Повторите пароль",
-              help="Новый пароль (без параметра будет запрошен).")
+@click.option(
+    "--password",
+    prompt="Новый пароль",
+    hide_input=True,
+    confirmation_prompt="Повторите пароль",
+    help="Новый пароль (без параметра будет запрошен).",
+)
 def staff_reset_password(login, password):
     """Set a new password for a staff member and end their sessions."""
     from app.services import staff as staff_service

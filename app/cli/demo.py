@@ -12,12 +12,26 @@ from app.db import db
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Ничего не делать, если база не пуста (для make run).")
-@click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="small — демо-школа (5–7 классы); large — большая школа за целый год для замеров.")
-@click.option("--scale", type=click.FloatRange(0, 1, min_open=True), default=1.0, show_default=True,
-              help="Доля большой школы (только для --size large).")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Дата «сегодня» демо-школы (по умолчанию — сегодня по времени школы).")
+@click.option(
+    "--size",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="small — демо-школа (5–7 классы); large — большая школа за целый год для замеров.",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Доля большой школы (только для --size large).",
+)
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Дата «сегодня» демо-школы (по умолчанию — сегодня по времени школы).",
+)
 @with_appcontext
 def seed_demo(if_empty, size, scale, today):
     """Build the demo school with one login per role (password demo) in an empty database."""

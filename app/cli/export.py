@@ -52,8 +52,13 @@ class _Progress:
 
 
 @export_cli.command("run")
-@click.option("--kind", type=click.Choice(["daily", "full"]), default="daily", show_default=True,
-              help="Ежедневная (изменения) или полная (весь учебный год).")
+@click.option(
+    "--kind",
+    type=click.Choice(["daily", "full"]),
+    default="daily",
+    show_default=True,
+    help="Ежедневная (изменения) или полная (весь учебный год).",
+)
 @click.option("--now", "foreground", is_flag=True, help="Выполнить сразу, здесь, с индикатором хода.")
 def export_run(kind, foreground):
     """Ask for an export: enqueue it for a worker, or with --now build and deliver it here."""
@@ -65,16 +70,20 @@ def export_run(kind, foreground):
     with db.connection_context():
         try:
             if not foreground:
-                run = exports.request_export(kind, None, instance_path=current_app.config["INSTANCE_PATH"],
-                                             source="cli", config=current_app.config)
+                run = exports.request_export(
+                    kind,
+                    None,
+                    instance_path=current_app.config["INSTANCE_PATH"],
+                    source="cli",
+                    config=current_app.config,
+                )
                 run = ExportRun.get_by_id(run.id)
                 if run.job_id:
                     click.echo(f"{run} поставлена в очередь (задание {run.job_id}).")
                 else:
                     click.echo(f"{run} записана; очередь заданий недоступна — её поставит планировщик.")
                 return
-            run = runs.create_run(kind, "manual", None, instance_path=current_app.config["INSTANCE_PATH"],
-                                  source="cli")
+            run = runs.create_run(kind, "manual", None, instance_path=current_app.config["INSTANCE_PATH"], source="cli")
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
 
@@ -88,8 +97,10 @@ def export_run(kind, foreground):
         raise click.ClickException(f"Сейчас работает другая выгрузка; {run} выполнится следом за ней.")
     if run.status == "failed":
         raise click.ClickException(f"{run}: ошибка. {run.error}")
-    click.echo(f"{run}: {run.status_label}. Пакет {run.package_id}, записей {run.records}, "
-               f"{run.bytes} байт, изменения {_range(run)}.")
+    click.echo(
+        f"{run}: {run.status_label}. Пакет {run.package_id}, записей {run.records}, "
+        f"{run.bytes} байт, изменения {_range(run)}."
+    )
 
 
 @export_cli.command("status")
@@ -103,8 +114,10 @@ def export_status(limit):
     with db.connection_context():
         settings = exports.get_settings()
         state = exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"])
-        click.echo(f"Выгрузка по расписанию: {'включена' if settings.enabled else 'выключена'}; "
-                   f"ежедневно в {settings.daily_time:%H:%M}, полная — {settings.full_day}-го числа.")
+        click.echo(
+            f"Выгрузка по расписанию: {'включена' if settings.enabled else 'выключена'}; "
+            f"ежедневно в {settings.daily_time:%H:%M}, полная — {settings.full_day}-го числа."
+        )
         where = settings.portal_url if settings.transport == "http" else (settings.directory or "каталог по умолчанию")
         click.echo(f"Доставка: {dict(TRANSPORTS)[settings.transport]} — {where}.")
         last = state.last_success
@@ -116,9 +129,11 @@ def export_status(limit):
         runs = ExportRun.select().order_by(ExportRun.id.desc()).limit(limit)
         for run in runs:
             change = _range(run)
-            click.echo(f"  № {run.id:<5} {_when(run.created_at)}  {run.kind_label:<11} {run.trigger_label:<22} "
-                       f"{run.status_label:<12} записей {run.records if run.records is not None else '—':<8} "
-                       f"изменения {change}" + (f"  ошибка: {run.error}" if run.error else ""))
+            click.echo(
+                f"  № {run.id:<5} {_when(run.created_at)}  {run.kind_label:<11} {run.trigger_label:<22} "
+                f"{run.status_label:<12} записей {run.records if run.records is not None else '—':<8} "
+                f"изменения {change}" + (f"  ошибка: {run.error}" if run.error else "")
+            )
 
 
 def register(app) -> None:

@@ -40,8 +40,7 @@ class ChangeCounter(BaseModel):
         if count < 1:
             raise ValueError("Reserve at least one change number.")
         cursor = db.execute_sql(
-            "UPDATE change_counter SET value = value + %s WHERE id = 1 RETURNING value"
-            % db.param,
+            f"UPDATE change_counter SET value = value + {db.param} WHERE id = 1 RETURNING value",
             (int(count),),
         )
         row = cursor.fetchone()

@@ -161,6 +161,4 @@ class Enrollment(ExportedModel):
 
     @classmethod
     def active_on(cls, day: dt.date):
-        return cls.select().where(
-            (cls.start_date <= day) & ((cls.end_date.is_null()) | (cls.end_date >= day))
-        )
+        return cls.select().where((cls.start_date <= day) & ((cls.end_date.is_null()) | (cls.end_date >= day)))

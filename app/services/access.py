@@ -70,9 +70,7 @@ def led_class_ids(staff):
 
 def taught_class_ids(staff):
     """Return a subquery of the ids of the classes the staff member teaches or leads."""
-    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(
-        TeachingAssignment.teacher == staff.id
-    )
+    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == staff.id)
     return assigned | led_class_ids(staff)
 
 
@@ -90,9 +88,7 @@ def _lesson_ids(staff):
 
 
 def _student_ids(staff):
-    return Enrollment.select(Enrollment.student).where(
-        Enrollment.class_group.in_(taught_class_ids(staff))
-    )
+    return Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(taught_class_ids(staff)))
 
 
 # For each model, how a staff member without VIEW_ALL is limited. A model missing here
@@ -104,14 +100,11 @@ _SCOPES = {
     StudentGuardian: lambda q, s: q.where(StudentGuardian.student.in_(_student_ids(s))),
     Guardian: lambda q, s: q.where(
         Guardian.id.in_(
-            StudentGuardian.select(StudentGuardian.guardian).where(
-                StudentGuardian.student.in_(_student_ids(s))
-            )
+            StudentGuardian.select(StudentGuardian.guardian).where(StudentGuardian.student.in_(_student_ids(s)))
         )
     ),
     TeachingAssignment: lambda q, s: q.where(
-        (TeachingAssignment.teacher == s.id)
-        | (TeachingAssignment.class_group.in_(led_class_ids(s)))
+        (TeachingAssignment.teacher == s.id) | (TeachingAssignment.class_group.in_(led_class_ids(s)))
     ),
     TimetableSlot: lambda q, s: q.where(TimetableSlot.class_group.in_(taught_class_ids(s))),
     Lesson: lambda q, s: q.where(Lesson.id.in_(_lesson_ids(s))),

@@ -211,9 +211,7 @@ def update(actor, application, *, source="panel", **values) -> DiaryApplication:
     """Correct a waiting application; the same checks apply again; audited."""
     _ensure_may_manage(actor)
     if application.status not in WAITING:
-        raise DomainError(
-            f"Заявление уже обработано (статус «{application.status_label}»): изменить его нельзя."
-        )
+        raise DomainError(f"Заявление уже обработано (статус «{application.status_label}»): изменить его нельзя.")
     before = application.snapshot()
     _apply(application, values)
     validate(application)

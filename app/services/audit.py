@@ -9,7 +9,18 @@ def _dump(data: dict | None) -> str | None:
     return None if data is None else json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def record(actor, action: str, obj=None, *, before=None, after=None, source="panel", model=None, object_id=None, object_repr=None):
+def record(
+    actor,
+    action: str,
+    obj=None,
+    *,
+    before=None,
+    after=None,
+    source="panel",
+    model=None,
+    object_id=None,
+    object_repr=None,
+):
     """Record one change made by `actor` (a Staff or None for the system) to `obj`."""
     return AuditEntry.create(
         actor=actor.id if actor is not None else None,
@@ -17,7 +28,9 @@ def record(actor, action: str, obj=None, *, before=None, after=None, source="pan
         source=source,
         action=action,
         model=model or type(obj).__name__,
-        object_id=str(object_id if object_id is not None else obj.get_id()) if (obj is not None or object_id is not None) else None,
+        object_id=str(object_id if object_id is not None else obj.get_id())
+        if (obj is not None or object_id is not None)
+        else None,
         object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:300],
         before=_dump(before),
         after=_dump(after),

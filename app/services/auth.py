@@ -26,7 +26,9 @@ def validate_password(password: str, login: str = "") -> None:
     if not re.search(r"[A-Za-zА-Яа-яЁё]", password) or not re.search(r"\d", password):
         raise DomainError("Пароль должен содержать и буквы, и цифры.", "password")
     if password.lower() in COMMON_PASSWORDS or (login and login.lower() in password.lower()):
-        raise DomainError("Пароль слишком простой: он не должен совпадать с логином или быть распространённым.", "password")
+        raise DomainError(
+            "Пароль слишком простой: он не должен совпадать с логином или быть распространённым.", "password"
+        )
 
 
 def hash_password(password: str) -> str:

@@ -139,11 +139,13 @@ WOMEN = (
     "Нина Тамара Жанна Инна"
 ).split()
 
-TRANSLIT = dict(zip(
-    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-    "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split(),
-    strict=True,
-))
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split(),
+        strict=True,
+    )
+)
 
 
 def feminine_surname(surname: str) -> str:
@@ -208,22 +210,31 @@ SENIOR_10_11 = (
 )
 CURRICULUM = {
     1: _hours("Рус. яз. 5, Лит. чтение 4, Матем. 4, Окр. мир 2, Музыка 1, ИЗО 1, Труд 1, Физ-ра 3"),
-    2: _hours("Рус. яз. 5, Лит. чтение 4, Англ. яз. 2, Матем. 4, Окр. мир 2, Музыка 1, ИЗО 1, Труд 1, "
-              "Физ-ра 3"),
-    3: _hours("Рус. яз. 5, Лит. чтение 4, Англ. яз. 2, Матем. 4, Окр. мир 2, Музыка 1, ИЗО 1, Труд 1, "
-              "Физ-ра 3"),
-    4: _hours("Рус. яз. 5, Лит. чтение 3, Англ. яз. 2, Матем. 4, Окр. мир 2, ОРКСЭ 1, Музыка 1, ИЗО 1, "
-              "Труд 1, Физ-ра 3"),
-    5: _hours("Рус. яз. 5, Лит-ра 3, Англ. яз. 3, Матем. 5, История 2, Геогр. 1, Биол. 1, ОДНКНР 1, "
-              "Музыка 1, ИЗО 1, Труд 2, Физ-ра 3, Информ. 1"),
-    6: _hours("Рус. яз. 6, Лит-ра 3, Англ. яз. 3, Матем. 5, История 2, Общ. 1, Геогр. 1, Биол. 1, "
-              "ОДНКНР 1, Музыка 1, ИЗО 1, Труд 2, Физ-ра 3"),
-    7: _hours("Рус. яз. 5, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
-              "История 2, Общ. 1, Геогр. 2, Биол. 1, Физика 2, Музыка 1, ИЗО 1, Труд 2, Физ-ра 3"),
-    8: _hours("Рус. яз. 4, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
-              "История 2, Общ. 1, Геогр. 2, Биол. 2, Физика 2, Химия 2, Музыка 1, Труд 1, ОБЗР 1, Физ-ра 3"),
-    9: _hours("Рус. яз. 4, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
-              "История 3, Общ. 1, Геогр. 2, Биол. 2, Физика 3, Химия 2, ОБЗР 1, Физ-ра 3"),
+    2: _hours("Рус. яз. 5, Лит. чтение 4, Англ. яз. 2, Матем. 4, Окр. мир 2, Музыка 1, ИЗО 1, Труд 1, Физ-ра 3"),
+    3: _hours("Рус. яз. 5, Лит. чтение 4, Англ. яз. 2, Матем. 4, Окр. мир 2, Музыка 1, ИЗО 1, Труд 1, Физ-ра 3"),
+    4: _hours(
+        "Рус. яз. 5, Лит. чтение 3, Англ. яз. 2, Матем. 4, Окр. мир 2, ОРКСЭ 1, Музыка 1, ИЗО 1, Труд 1, Физ-ра 3"
+    ),
+    5: _hours(
+        "Рус. яз. 5, Лит-ра 3, Англ. яз. 3, Матем. 5, История 2, Геогр. 1, Биол. 1, ОДНКНР 1, "
+        "Музыка 1, ИЗО 1, Труд 2, Физ-ра 3, Информ. 1"
+    ),
+    6: _hours(
+        "Рус. яз. 6, Лит-ра 3, Англ. яз. 3, Матем. 5, История 2, Общ. 1, Геогр. 1, Биол. 1, "
+        "ОДНКНР 1, Музыка 1, ИЗО 1, Труд 2, Физ-ра 3"
+    ),
+    7: _hours(
+        "Рус. яз. 5, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
+        "История 2, Общ. 1, Геогр. 2, Биол. 1, Физика 2, Музыка 1, ИЗО 1, Труд 2, Физ-ра 3"
+    ),
+    8: _hours(
+        "Рус. яз. 4, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
+        "История 2, Общ. 1, Геогр. 2, Биол. 2, Физика 2, Химия 2, Музыка 1, Труд 1, ОБЗР 1, Физ-ра 3"
+    ),
+    9: _hours(
+        "Рус. яз. 4, Лит-ра 3, Англ. яз. 4, Алгебра 4, Геометрия 2, Вер. и стат. 1, Информ. 1, "
+        "История 3, Общ. 1, Геогр. 2, Биол. 2, Физика 3, Химия 2, ОБЗР 1, Физ-ра 3"
+    ),
     10: _hours(SENIOR_10_11),
     11: _hours(SENIOR_10_11),
 }
@@ -242,9 +253,12 @@ DEPARTMENTS = {
     "math": ("Математика", "Алгебра", "Геометрия", "Вероятность и статистика"),
     "ru": ("Русский язык", "Литература"),
     "en": ("Английский язык",),
-    "hist": ("История", "Обществознание",
-             "Основы духовно-нравственной культуры народов России",
-             "Основы религиозных культур и светской этики"),
+    "hist": (
+        "История",
+        "Обществознание",
+        "Основы духовно-нравственной культуры народов России",
+        "Основы религиозных культур и светской этики",
+    ),
     "nature": ("География", "Биология"),
     "phys": ("Физика", "Информатика"),
     "chem": ("Химия",),
@@ -277,133 +291,282 @@ WORK_TYPES = (
 
 TOPICS = {
     "Русский язык": (
-        "Повторение изученного в начальной школе", "Звуки и буквы. Фонетический разбор",
-        "Орфограммы в корне слова", "Правописание безударных гласных в корне",
-        "Состав слова. Морфемный разбор", "Имя существительное как часть речи",
-        "Склонение имён существительных", "Имя прилагательное. Правописание окончаний",
-        "Глагол. Спряжение глаголов", "Словосочетание и предложение",
-        "Однородные члены предложения", "Прямая речь. Знаки препинания",
-        "Сложное предложение", "Развитие речи: изложение", "Работа над ошибками",
+        "Повторение изученного в начальной школе",
+        "Звуки и буквы. Фонетический разбор",
+        "Орфограммы в корне слова",
+        "Правописание безударных гласных в корне",
+        "Состав слова. Морфемный разбор",
+        "Имя существительное как часть речи",
+        "Склонение имён существительных",
+        "Имя прилагательное. Правописание окончаний",
+        "Глагол. Спряжение глаголов",
+        "Словосочетание и предложение",
+        "Однородные члены предложения",
+        "Прямая речь. Знаки препинания",
+        "Сложное предложение",
+        "Развитие речи: изложение",
+        "Работа над ошибками",
     ),
     "Литературное чтение": (
-        "Устное народное творчество. Сказки", "А. С. Пушкин. Сказка о рыбаке и рыбке",
-        "Л. Н. Толстой. Рассказы для детей", "Стихи о природе: Ф. И. Тютчев, А. А. Фет",
-        "И. А. Крылов. Басни", "Н. Н. Носов. Живая шляпа", "В. Ю. Драгунский. Денискины рассказы",
-        "К. Г. Паустовский. Кот-ворюга", "Внеклассное чтение",
+        "Устное народное творчество. Сказки",
+        "А. С. Пушкин. Сказка о рыбаке и рыбке",
+        "Л. Н. Толстой. Рассказы для детей",
+        "Стихи о природе: Ф. И. Тютчев, А. А. Фет",
+        "И. А. Крылов. Басни",
+        "Н. Н. Носов. Живая шляпа",
+        "В. Ю. Драгунский. Денискины рассказы",
+        "К. Г. Паустовский. Кот-ворюга",
+        "Внеклассное чтение",
     ),
     "Литература": (
-        "Мифы и легенды", "Русские народные сказки", "И. А. Крылов. Басни",
-        "А. С. Пушкин. Лирика", "М. Ю. Лермонтов. Бородино", "Н. В. Гоголь. Вечера на хуторе близ Диканьки",
-        "И. С. Тургенев. Муму", "Н. А. Некрасов. Стихотворения", "Л. Н. Толстой. Кавказский пленник",
-        "А. П. Чехов. Рассказы", "Развитие речи: сочинение", "Внеклассное чтение",
+        "Мифы и легенды",
+        "Русские народные сказки",
+        "И. А. Крылов. Басни",
+        "А. С. Пушкин. Лирика",
+        "М. Ю. Лермонтов. Бородино",
+        "Н. В. Гоголь. Вечера на хуторе близ Диканьки",
+        "И. С. Тургенев. Муму",
+        "Н. А. Некрасов. Стихотворения",
+        "Л. Н. Толстой. Кавказский пленник",
+        "А. П. Чехов. Рассказы",
+        "Развитие речи: сочинение",
+        "Внеклассное чтение",
     ),
     "Английский язык": (
-        "My family", "My school day", "Present Simple", "Present Continuous", "Free time and hobbies",
-        "Past Simple: regular and irregular verbs", "Food and drinks", "Travelling", "Weather and seasons",
-        "Reading: a story", "Listening and speaking practice", "Revision",
+        "My family",
+        "My school day",
+        "Present Simple",
+        "Present Continuous",
+        "Free time and hobbies",
+        "Past Simple: regular and irregular verbs",
+        "Food and drinks",
+        "Travelling",
+        "Weather and seasons",
+        "Reading: a story",
+        "Listening and speaking practice",
+        "Revision",
     ),
     "Математика": (
-        "Натуральные числа и действия с ними", "Порядок действий в выражениях", "Делимость чисел",
-        "Обыкновенные дроби", "Сложение и вычитание дробей", "Умножение и деление дробей",
-        "Десятичные дроби", "Проценты", "Решение текстовых задач", "Площадь и периметр",
-        "Координатная прямая", "Повторение и обобщение",
+        "Натуральные числа и действия с ними",
+        "Порядок действий в выражениях",
+        "Делимость чисел",
+        "Обыкновенные дроби",
+        "Сложение и вычитание дробей",
+        "Умножение и деление дробей",
+        "Десятичные дроби",
+        "Проценты",
+        "Решение текстовых задач",
+        "Площадь и периметр",
+        "Координатная прямая",
+        "Повторение и обобщение",
     ),
     "Алгебра": (
-        "Выражения с переменными", "Линейное уравнение с одной переменной", "Степень с натуральным показателем",
-        "Одночлены и многочлены", "Формулы сокращённого умножения", "Разложение на множители",
-        "Линейная функция и её график", "Системы линейных уравнений", "Квадратные уравнения",
-        "Неравенства", "Решение задач",
+        "Выражения с переменными",
+        "Линейное уравнение с одной переменной",
+        "Степень с натуральным показателем",
+        "Одночлены и многочлены",
+        "Формулы сокращённого умножения",
+        "Разложение на множители",
+        "Линейная функция и её график",
+        "Системы линейных уравнений",
+        "Квадратные уравнения",
+        "Неравенства",
+        "Решение задач",
     ),
     "Геометрия": (
-        "Начальные геометрические сведения", "Треугольники. Признаки равенства", "Параллельные прямые",
-        "Сумма углов треугольника", "Четырёхугольники", "Площади фигур", "Теорема Пифагора",
-        "Подобные треугольники", "Окружность", "Решение задач",
+        "Начальные геометрические сведения",
+        "Треугольники. Признаки равенства",
+        "Параллельные прямые",
+        "Сумма углов треугольника",
+        "Четырёхугольники",
+        "Площади фигур",
+        "Теорема Пифагора",
+        "Подобные треугольники",
+        "Окружность",
+        "Решение задач",
     ),
     "Вероятность и статистика": (
-        "Представление данных: таблицы и диаграммы", "Среднее арифметическое и медиана",
-        "Случайные события", "Вероятность события", "Комбинаторика: правило умножения",
-        "Графы", "Практическая работа",
+        "Представление данных: таблицы и диаграммы",
+        "Среднее арифметическое и медиана",
+        "Случайные события",
+        "Вероятность события",
+        "Комбинаторика: правило умножения",
+        "Графы",
+        "Практическая работа",
     ),
     "Информатика": (
-        "Информация и информационные процессы", "Устройство компьютера", "Файлы и папки",
-        "Кодирование информации", "Алгоритмы и исполнители", "Программирование: ветвления",
-        "Программирование: циклы", "Электронные таблицы", "Компьютерные сети", "Практическая работа",
+        "Информация и информационные процессы",
+        "Устройство компьютера",
+        "Файлы и папки",
+        "Кодирование информации",
+        "Алгоритмы и исполнители",
+        "Программирование: ветвления",
+        "Программирование: циклы",
+        "Электронные таблицы",
+        "Компьютерные сети",
+        "Практическая работа",
     ),
     "История": (
-        "Древний Египет", "Древняя Греция", "Древний Рим", "Русь в IX–XII веках",
-        "Смутное время", "Пётр I и его реформы", "Эпоха дворцовых переворотов",
-        "Отечественная война 1812 года", "Великие реформы Александра II", "Работа с историческими источниками",
+        "Древний Египет",
+        "Древняя Греция",
+        "Древний Рим",
+        "Русь в IX–XII веках",
+        "Смутное время",
+        "Пётр I и его реформы",
+        "Эпоха дворцовых переворотов",
+        "Отечественная война 1812 года",
+        "Великие реформы Александра II",
+        "Работа с историческими источниками",
         "Повторение",
     ),
     "Обществознание": (
-        "Человек и общество", "Семья и семейные отношения", "Школа и образование", "Право и закон",
-        "Экономика и её роль в жизни общества", "Гражданин и государство", "Практикум",
+        "Человек и общество",
+        "Семья и семейные отношения",
+        "Школа и образование",
+        "Право и закон",
+        "Экономика и её роль в жизни общества",
+        "Гражданин и государство",
+        "Практикум",
     ),
     "География": (
-        "План местности и карта", "Градусная сеть", "Литосфера", "Гидросфера", "Атмосфера и климат",
-        "Природные зоны", "Население мира", "Практическая работа с картой",
+        "План местности и карта",
+        "Градусная сеть",
+        "Литосфера",
+        "Гидросфера",
+        "Атмосфера и климат",
+        "Природные зоны",
+        "Население мира",
+        "Практическая работа с картой",
     ),
     "Биология": (
-        "Биология — наука о живой природе", "Клеточное строение организмов", "Царство растений",
-        "Строение цветкового растения", "Царство животных", "Грибы и лишайники",
-        "Лабораторная работа", "Экосистемы",
+        "Биология — наука о живой природе",
+        "Клеточное строение организмов",
+        "Царство растений",
+        "Строение цветкового растения",
+        "Царство животных",
+        "Грибы и лишайники",
+        "Лабораторная работа",
+        "Экосистемы",
     ),
     "Физика": (
-        "Физические величины и измерения", "Строение вещества", "Механическое движение", "Плотность вещества",
-        "Силы в природе", "Давление", "Работа и мощность", "Тепловые явления",
-        "Электрические явления", "Лабораторная работа",
+        "Физические величины и измерения",
+        "Строение вещества",
+        "Механическое движение",
+        "Плотность вещества",
+        "Силы в природе",
+        "Давление",
+        "Работа и мощность",
+        "Тепловые явления",
+        "Электрические явления",
+        "Лабораторная работа",
     ),
     "Химия": (
-        "Предмет химии. Вещества", "Атомы и молекулы", "Периодическая система Д. И. Менделеева",
-        "Химические реакции", "Кислород и водород", "Растворы", "Классы неорганических соединений",
+        "Предмет химии. Вещества",
+        "Атомы и молекулы",
+        "Периодическая система Д. И. Менделеева",
+        "Химические реакции",
+        "Кислород и водород",
+        "Растворы",
+        "Классы неорганических соединений",
         "Практическая работа",
     ),
     "Окружающий мир": (
-        "Природа и мы", "Времена года", "Растения нашего края", "Животные нашего края",
-        "Человек и его здоровье", "Безопасность на дороге", "Наш город — Санкт-Петербург",
+        "Природа и мы",
+        "Времена года",
+        "Растения нашего края",
+        "Животные нашего края",
+        "Человек и его здоровье",
+        "Безопасность на дороге",
+        "Наш город — Санкт-Петербург",
         "Россия — наша Родина",
     ),
     "Основы религиозных культур и светской этики": (
-        "Россия — наша Родина", "Культура и мораль", "Добро и зло", "Дружба и взаимопомощь",
-        "Семья и семейные ценности", "Праздники народов России",
+        "Россия — наша Родина",
+        "Культура и мораль",
+        "Добро и зло",
+        "Дружба и взаимопомощь",
+        "Семья и семейные ценности",
+        "Праздники народов России",
     ),
     "Основы духовно-нравственной культуры народов России": (
-        "Мир культуры", "Культурное наследие народов России", "Семья — хранитель ценностей",
-        "Труд и мастерство", "Праздники и традиции",
+        "Мир культуры",
+        "Культурное наследие народов России",
+        "Семья — хранитель ценностей",
+        "Труд и мастерство",
+        "Праздники и традиции",
     ),
     "Музыка": (
-        "Музыка вокруг нас", "Русская народная песня", "П. И. Чайковский. Детский альбом",
-        "Музыкальные инструменты", "Опера и балет", "Музыка Санкт-Петербурга", "Хоровое пение",
+        "Музыка вокруг нас",
+        "Русская народная песня",
+        "П. И. Чайковский. Детский альбом",
+        "Музыкальные инструменты",
+        "Опера и балет",
+        "Музыка Санкт-Петербурга",
+        "Хоровое пение",
     ),
     "Изобразительное искусство": (
-        "Рисунок с натуры", "Цвет и цветовой круг", "Пейзаж", "Натюрморт", "Портрет",
-        "Народные промыслы: гжель и хохлома", "Архитектура Санкт-Петербурга",
+        "Рисунок с натуры",
+        "Цвет и цветовой круг",
+        "Пейзаж",
+        "Натюрморт",
+        "Портрет",
+        "Народные промыслы: гжель и хохлома",
+        "Архитектура Санкт-Петербурга",
     ),
     "Труд (технология)": (
-        "Техника безопасности в мастерской", "Работа с бумагой и картоном", "Материалы и инструменты",
-        "Проектная работа", "Обработка древесины", "Основы робототехники", "Кулинария",
+        "Техника безопасности в мастерской",
+        "Работа с бумагой и картоном",
+        "Материалы и инструменты",
+        "Проектная работа",
+        "Обработка древесины",
+        "Основы робототехники",
+        "Кулинария",
     ),
     "Физическая культура": (
-        "Лёгкая атлетика: бег на 30 м", "Прыжки в длину с места", "Волейбол: передача мяча",
-        "Баскетбол: ведение мяча", "Гимнастика", "Лыжная подготовка", "Подвижные игры",
+        "Лёгкая атлетика: бег на 30 м",
+        "Прыжки в длину с места",
+        "Волейбол: передача мяча",
+        "Баскетбол: ведение мяча",
+        "Гимнастика",
+        "Лыжная подготовка",
+        "Подвижные игры",
         "Сдача нормативов",
     ),
     "Основы безопасности и защиты Родины": (
-        "Безопасность в быту", "Пожарная безопасность", "Безопасность на дорогах",
-        "Первая помощь", "Чрезвычайные ситуации", "Основы обороны государства",
+        "Безопасность в быту",
+        "Пожарная безопасность",
+        "Безопасность на дорогах",
+        "Первая помощь",
+        "Чрезвычайные ситуации",
+        "Основы обороны государства",
     ),
 }
 # Subjects that rarely give homework.
-NO_HOMEWORK = {"Физическая культура", "Музыка", "Изобразительное искусство", "Труд (технология)",
-               "Основы безопасности и защиты Родины"}
+NO_HOMEWORK = {
+    "Физическая культура",
+    "Музыка",
+    "Изобразительное искусство",
+    "Труд (технология)",
+    "Основы безопасности и защиты Родины",
+}
 HOMEWORK_STYLE = {
-    "Русский язык": "exercise", "Английский язык": "exercise", "Литературное чтение": "reading",
-    "Литература": "reading", "Математика": "problems", "Алгебра": "problems", "Геометрия": "problems",
+    "Русский язык": "exercise",
+    "Английский язык": "exercise",
+    "Литературное чтение": "reading",
+    "Литература": "reading",
+    "Математика": "problems",
+    "Алгебра": "problems",
+    "Геометрия": "problems",
     "Вероятность и статистика": "problems",
 }
 # The work type of a subject's control work.
-CONTROL_WORK = {"Русский язык": "диктант", "Физическая культура": "зачёт", "Музыка": "проверочная работа",
-                "Изобразительное искусство": "проверочная работа", "Труд (технология)": "проверочная работа"}
+CONTROL_WORK = {
+    "Русский язык": "диктант",
+    "Физическая культура": "зачёт",
+    "Музыка": "проверочная работа",
+    "Изобразительное искусство": "проверочная работа",
+    "Труд (технология)": "проверочная работа",
+}
 
 STAFF_POSTS = {
     "admin": ("Соколова", "Ирина", "Владимировна"),
@@ -412,12 +575,12 @@ STAFF_POSTS = {
 }
 
 # Mark and absence rates, tuned so the large school gives about 600,000 marks and 200,000 absences.
-ILLNESS_START = 0.022          # chance per school day that a healthy student falls ill
-ILLNESS_DAYS = (3, 8)          # how many school days an illness lasts
-FAMILY_ABSENCE = 0.002         # chance per school day of a day missed for family reasons
-SINGLE_ABSENCE = 0.035         # chance per lesson of one missed lesson
+ILLNESS_START = 0.022  # chance per school day that a healthy student falls ill
+ILLNESS_DAYS = (3, 8)  # how many school days an illness lasts
+FAMILY_ABSENCE = 0.002  # chance per school day of a day missed for family reasons
+SINGLE_ABSENCE = 0.035  # chance per lesson of one missed lesson
 SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
-SUBSTITUTION_RATE = 0.01       # share of held lessons given by a substitute teacher
+SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
 
 
 @dataclass(frozen=True)
@@ -449,12 +612,19 @@ def spec_for(size: str, scale: float = 1.0) -> DemoSpec:
     # Evenly spaced through the grades: the middle of each of `count` equal stretches.
     picked = tuple(all_classes[((2 * i + 1) * len(all_classes)) // (2 * count)] for i in range(count))
     return DemoSpec(
-        "large", picked, (24, 26), max(1, round(120 * scale)), True, 0,
-        max(1, round(15 * scale)), max(4, round(75 * scale)),
+        "large",
+        picked,
+        (24, 26),
+        max(1, round(120 * scale)),
+        True,
+        0,
+        max(1, round(15 * scale)),
+        max(4, round(75 * scale)),
     )
 
 
 # --- the calendar -----------------------------------------------------------------------------
+
 
 def school_year_start(today: dt.date) -> int:
     """Return the calendar year in which the school year around `today` began (June–August: the one just ended)."""
@@ -527,6 +697,7 @@ def school_days(start: dt.date, end: dt.date, holidays) -> list[dt.date]:
 
 # --- the report -------------------------------------------------------------------------------
 
+
 @dataclass
 class SeedReport:
     """What a seeding built and how long it took."""
@@ -540,10 +711,19 @@ class SeedReport:
     def lines(self) -> list[str]:
         """Return the report as Russian lines for the console."""
         labels = {
-            "staff": "сотрудников", "teachers": "учителей", "classes": "классов", "subjects": "предметов",
-            "students": "учеников", "guardians": "родителей", "enrollments": "зачислений",
-            "assignments": "строк нагрузки", "timetable": "уроков в расписании", "lessons": "уроков",
-            "held": "проведённых уроков", "marks": "отметок", "absences": "пропусков",
+            "staff": "сотрудников",
+            "teachers": "учителей",
+            "classes": "классов",
+            "subjects": "предметов",
+            "students": "учеников",
+            "guardians": "родителей",
+            "enrollments": "зачислений",
+            "assignments": "строк нагрузки",
+            "timetable": "уроков в расписании",
+            "lessons": "уроков",
+            "held": "проведённых уроков",
+            "marks": "отметок",
+            "absences": "пропусков",
             "applications": "заявлений родителей",
         }
         out = [f"Демо-школа ({self.size}), {self.year} учебный год, «сегодня» {self.today:%d.%m.%Y}:"]
@@ -554,10 +734,16 @@ class SeedReport:
 
 def _existing() -> list[str]:
     """Return 'what: how many' for each kind of school record already in the database."""
-    found = [(label, model.select().count()) for label, model in (
-        ("сотрудники", Staff), ("ученики", Student), ("учебные годы", SchoolYear),
-        ("классы", ClassGroup), ("предметы", Subject),
-    )]
+    found = [
+        (label, model.select().count())
+        for label, model in (
+            ("сотрудники", Staff),
+            ("ученики", Student),
+            ("учебные годы", SchoolYear),
+            ("классы", ClassGroup),
+            ("предметы", Subject),
+        )
+    ]
     return [f"{label}: {count}" for label, count in found if count]
 
 
@@ -576,8 +762,14 @@ def ensure_empty() -> None:
         )
 
 
-def seed(size: str = "small", *, today: dt.date | None = None, scale: float = 1.0,
-         random_seed: int = DEFAULT_SEED, source: str = "system") -> SeedReport:
+def seed(
+    size: str = "small",
+    *,
+    today: dt.date | None = None,
+    scale: float = 1.0,
+    random_seed: int = DEFAULT_SEED,
+    source: str = "system",
+) -> SeedReport:
     """Build the demo school of `size` in an empty database, in one transaction, audited once."""
     spec = spec_for(size, scale)
     today = today or dt.date.today()
@@ -588,9 +780,12 @@ def seed(size: str = "small", *, today: dt.date | None = None, scale: float = 1.
         builder = _Builder(spec, today, random.Random(random_seed))
         report = builder.build()
         audit.record(
-            None, "seed-demo", None, model="DemoSchool", object_repr=f"Демо-школа ({spec.size})",
-            after={"size": spec.size, "scale": scale, "year": report.year, "today": today.isoformat(),
-                   **report.counts},
+            None,
+            "seed-demo",
+            None,
+            model="DemoSchool",
+            object_repr=f"Демо-школа ({spec.size})",
+            after={"size": spec.size, "scale": scale, "year": report.year, "today": today.isoformat(), **report.counts},
             source=source,
         )
         _sync_sequences()
@@ -613,7 +808,7 @@ def _sync_sequences() -> None:
         table = model._meta.table_name
         db.execute_sql(
             f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
-            f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 0) + 1, false)"
+            f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
         )
 
 
@@ -633,7 +828,8 @@ class _Inserter:
         self.hold = hold
         named = {f.name for f in fields}
         self.defaults = [
-            f for f in model._meta.sorted_fields
+            f
+            for f in model._meta.sorted_fields
             if f.name not in named and f.name != "change_no" and not f.primary_key and f.default is not None
         ]
         self.exported = "change_no" in model._meta.fields
@@ -712,10 +908,10 @@ class _Class:
     grade: int
     letter: str
     curriculum: dict
-    teachers: dict = field(default_factory=dict)   # subject -> teacher id
+    teachers: dict = field(default_factory=dict)  # subject -> teacher id
     class_teacher: int | None = None
-    roster: list = field(default_factory=list)     # (student id, first day, last day or None)
-    slots: dict = field(default_factory=dict)      # weekday -> [(number, subject, teacher id)]
+    roster: list = field(default_factory=list)  # (student id, first day, last day or None)
+    slots: dict = field(default_factory=dict)  # weekday -> [(number, subject, teacher id)]
 
     @property
     def name(self) -> str:
@@ -757,13 +953,16 @@ class _Builder:
         settings.name, settings.school_code = SCHOOL_NAME, SCHOOL_CODE
         settings.save()
         self.year_id = self.ids.take(SchoolYear)
-        years = _Inserter(SchoolYear, [SchoolYear.id, SchoolYear.name, SchoolYear.start_date,
-                                       SchoolYear.end_date, SchoolYear.is_current])
+        years = _Inserter(
+            SchoolYear,
+            [SchoolYear.id, SchoolYear.name, SchoolYear.start_date, SchoolYear.end_date, SchoolYear.is_current],
+        )
         years.add(self.year_id, self.year_name, self.start, self.end, True)
         years.flush()
         self.terms = []
-        terms = _Inserter(Term, [Term.id, Term.year, Term.kind, Term.number, Term.start_date,
-                                 Term.end_date, Term.closed])
+        terms = _Inserter(
+            Term, [Term.id, Term.year, Term.kind, Term.number, Term.start_date, Term.end_date, Term.closed]
+        )
         for number, (first, last) in enumerate(quarters(self.start, self.end, self.holidays), start=1):
             term_id = self.ids.take(Term)
             self.terms.append((term_id, first, last))
@@ -860,16 +1059,37 @@ class _Builder:
 
     def _write_staff(self) -> None:
         demo_hash = {login: generate_password_hash(DEMO_PASSWORD) for login in DEMO_LOGINS}
-        rows = _Inserter(Staff, [Staff.id, Staff.login, Staff.password_hash, Staff.last_name,
-                                 Staff.first_name, Staff.middle_name, Staff.email, Staff.active,
-                                 Staff.portal_uid, Staff.created_at])
+        rows = _Inserter(
+            Staff,
+            [
+                Staff.id,
+                Staff.login,
+                Staff.password_hash,
+                Staff.last_name,
+                Staff.first_name,
+                Staff.middle_name,
+                Staff.email,
+                Staff.active,
+                Staff.portal_uid,
+                Staff.created_at,
+            ],
+        )
         role_ids = {r.code: r.id for r in Role.select()}
         staff_roles = _Inserter(StaffRole, [StaffRole.staff, StaffRole.role])
         for n, (person, login, role_codes) in enumerate(self.staff_rows):
             uid = self._portal_uid() if login in self.uid_logins else None
-            rows.add(person.id, login, demo_hash.get(login, ""), person.last, person.first, person.middle,
-                     f"{login.replace('.', '_')}@school.example" if n % 3 else None, True, uid,
-                     self.now - dt.timedelta(days=400))
+            rows.add(
+                person.id,
+                login,
+                demo_hash.get(login, ""),
+                person.last,
+                person.first,
+                person.middle,
+                f"{login.replace('.', '_')}@school.example" if n % 3 else None,
+                True,
+                uid,
+                self.now - dt.timedelta(days=400),
+            )
             for code in role_codes:
                 staff_roles.add(person.id, role_ids[code])
         rows.flush()
@@ -884,8 +1104,7 @@ class _Builder:
 
     def _classes(self) -> None:
         self.classes = [
-            _Class(self.ids.take(ClassGroup), grade, letter, CURRICULUM[grade])
-            for grade, letter in self.spec.classes
+            _Class(self.ids.take(ClassGroup), grade, letter, CURRICULUM[grade]) for grade, letter in self.spec.classes
         ]
         by_dept = defaultdict(list)
         for teacher in self.teachers:
@@ -907,14 +1126,22 @@ class _Builder:
                         cls.teachers[subject] = teacher.id
         self._choose_demo_teachers()
         self._write_staff()
-        rows = _Inserter(ClassGroup, [ClassGroup.id, ClassGroup.year, ClassGroup.grade, ClassGroup.letter,
-                                      ClassGroup.class_teacher])
+        rows = _Inserter(
+            ClassGroup, [ClassGroup.id, ClassGroup.year, ClassGroup.grade, ClassGroup.letter, ClassGroup.class_teacher]
+        )
         for cls in self.classes:
             rows.add(cls.id, self.year_id, cls.grade, cls.letter, cls.class_teacher)
         rows.flush()
         self.counts["classes"] = rows.count
-        assignments = _Inserter(TeachingAssignment, [TeachingAssignment.year, TeachingAssignment.teacher,
-                                                     TeachingAssignment.class_group, TeachingAssignment.subject])
+        assignments = _Inserter(
+            TeachingAssignment,
+            [
+                TeachingAssignment.year,
+                TeachingAssignment.teacher,
+                TeachingAssignment.class_group,
+                TeachingAssignment.subject,
+            ],
+        )
         for cls in self.classes:
             for subject, teacher_id in cls.teachers.items():
                 assignments.add(self.year_id, teacher_id, cls.id, self.subject_ids[subject])
@@ -936,8 +1163,13 @@ class _Builder:
             others = [t for t in specialists if t is not demo_teacher and t.id not in leading]
             candidates = taught or others
             if candidates:
-                chosen = max(candidates, key=lambda t: (
-                    sum(h for s, h in cls.curriculum.items() if cls.teachers.get(s) == t.id), -self.teachers.index(t)))
+                chosen = max(
+                    candidates,
+                    key=lambda t: (
+                        sum(h for s, h in cls.curriculum.items() if cls.teachers.get(s) == t.id),
+                        -self.teachers.index(t),
+                    ),
+                )
                 cls.class_teacher = chosen.id
                 leading.add(chosen.id)
         senior = [cls for cls in self.classes if cls.grade >= 5 and cls.class_teacher]
@@ -962,12 +1194,23 @@ class _Builder:
 
     def _students(self) -> None:
         rng = self.rng
-        self.student_rows = _Inserter(Student, [Student.id, Student.last_name, Student.first_name,
-                                                Student.middle_name, Student.birth_date])
-        self.guardian_rows = _Inserter(Guardian, [Guardian.id, Guardian.last_name, Guardian.first_name,
-                                                  Guardian.middle_name, Guardian.phone, Guardian.email])
-        self.link_rows = _Inserter(StudentGuardian, [StudentGuardian.student, StudentGuardian.guardian,
-                                                     StudentGuardian.relation], hold=True)
+        self.student_rows = _Inserter(
+            Student, [Student.id, Student.last_name, Student.first_name, Student.middle_name, Student.birth_date]
+        )
+        self.guardian_rows = _Inserter(
+            Guardian,
+            [
+                Guardian.id,
+                Guardian.last_name,
+                Guardian.first_name,
+                Guardian.middle_name,
+                Guardian.phone,
+                Guardian.email,
+            ],
+        )
+        self.link_rows = _Inserter(
+            StudentGuardian, [StudentGuardian.student, StudentGuardian.guardian, StudentGuardian.relation], hold=True
+        )
         self.families: dict[int, list[tuple[int, str, _Person]]] = {}
         self.students: dict[int, _Person] = {}
         self.ability: dict[int, float] = {}
@@ -981,14 +1224,16 @@ class _Builder:
         self.student_rows.flush()
         self.guardian_rows.flush()
         self.link_rows.flush()
-        enrollments = _Inserter(Enrollment, [Enrollment.student, Enrollment.class_group, Enrollment.start_date,
-                                             Enrollment.end_date])
+        enrollments = _Inserter(
+            Enrollment, [Enrollment.student, Enrollment.class_group, Enrollment.start_date, Enrollment.end_date]
+        )
         for cls in self.classes:
             for student_id, first, last in cls.roster:
                 enrollments.add(student_id, cls.id, first, last)
         enrollments.flush()
-        self.counts.update(students=self.student_rows.count, guardians=self.guardian_rows.count,
-                           enrollments=enrollments.count)
+        self.counts.update(
+            students=self.student_rows.count, guardians=self.guardian_rows.count, enrollments=enrollments.count
+        )
 
     def _student(self, grade: int, sibling: bool) -> int:
         """Add a student with their mother (and usually father); a sibling shares a household already made."""
@@ -1053,9 +1298,18 @@ class _Builder:
     def _timetable(self) -> None:
         """Lay out each class's week so no class and no teacher has two lessons at once."""
         busy: set[tuple[int, int, int]] = set()  # (teacher, weekday, number)
-        rows = _Inserter(TimetableSlot, [TimetableSlot.class_group, TimetableSlot.weekday,
-                                         TimetableSlot.lesson_number, TimetableSlot.subject,
-                                         TimetableSlot.teacher, TimetableSlot.valid_from, TimetableSlot.valid_to])
+        rows = _Inserter(
+            TimetableSlot,
+            [
+                TimetableSlot.class_group,
+                TimetableSlot.weekday,
+                TimetableSlot.lesson_number,
+                TimetableSlot.subject,
+                TimetableSlot.teacher,
+                TimetableSlot.valid_from,
+                TimetableSlot.valid_to,
+            ],
+        )
         for cls in self.classes:
             days = self._spread(cls)
             for weekday, subjects in days.items():
@@ -1105,8 +1359,9 @@ class _Builder:
             if (teacher_id, weekday, number) in busy or subject in tried:
                 continue
             tried.add(subject)
-            found = self._place(lessons[:i] + lessons[i + 1:], numbers[1:], weekday, busy,
-                                placed + [(number, subject, teacher_id)])
+            found = self._place(
+                lessons[:i] + lessons[i + 1 :], numbers[1:], weekday, busy, placed + [(number, subject, teacher_id)]
+            )
             if found is not None:
                 return found
         return None
@@ -1122,18 +1377,37 @@ class _Builder:
     def _journal(self) -> None:
         """Plan lessons from the timetable and fill the held ones with topics, marks and absences."""
         plan_until = self.end if self.spec.full_year else self.today
-        fill_from = self.start if self.spec.full_year else max(
-            self.start, self.today - dt.timedelta(weeks=self.spec.filled_weeks))
+        fill_from = (
+            self.start
+            if self.spec.full_year
+            else max(self.start, self.today - dt.timedelta(weeks=self.spec.filled_weeks))
+        )
         fill_until = self.end if self.spec.full_year else self.today - dt.timedelta(days=1)
         days = school_days(self.start, plan_until, self.holidays)
         absent_days = self._absent_days(days)
-        lessons = _Inserter(Lesson, [
-            Lesson.id, Lesson.class_group, Lesson.subject, Lesson.term, Lesson.date, Lesson.number,
-            Lesson.planned_teacher, Lesson.teacher, Lesson.topic, Lesson.homework, Lesson.held,
-            Lesson.orphaned, Lesson.version, Lesson.updated_at, Lesson.updated_by,
-        ])
-        marks = _Inserter(Mark, [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight,
-                                 Mark.created_by, Mark.created_at])
+        lessons = _Inserter(
+            Lesson,
+            [
+                Lesson.id,
+                Lesson.class_group,
+                Lesson.subject,
+                Lesson.term,
+                Lesson.date,
+                Lesson.number,
+                Lesson.planned_teacher,
+                Lesson.teacher,
+                Lesson.topic,
+                Lesson.homework,
+                Lesson.held,
+                Lesson.orphaned,
+                Lesson.version,
+                Lesson.updated_at,
+                Lesson.updated_by,
+            ],
+        )
+        marks = _Inserter(
+            Mark, [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight, Mark.created_by, Mark.created_at]
+        )
         absences = _Inserter(Absence, [Absence.lesson, Absence.student, Absence.reason])
         substituting: set[tuple[int, dt.date, int]] = set()
         held = 0
@@ -1147,16 +1421,44 @@ class _Builder:
                     k = counter[subject]
                     counter[subject] += 1
                     if not fill_from <= day <= fill_until:
-                        lessons.add(lesson_id, cls.id, self.subject_ids[subject], self._term_of(day), day,
-                                    number, planned, planned, None, None, False, False, 1,
-                                    dt.datetime.combine(self.start, dt.time(7, 0)), None)
+                        lessons.add(
+                            lesson_id,
+                            cls.id,
+                            self.subject_ids[subject],
+                            self._term_of(day),
+                            day,
+                            number,
+                            planned,
+                            planned,
+                            None,
+                            None,
+                            False,
+                            False,
+                            1,
+                            dt.datetime.combine(self.start, dt.time(7, 0)),
+                            None,
+                        )
                         continue
                     teacher = self._substitute(cls, subject, planned, day, number, substituting)
                     at = dt.datetime.combine(day, dt.time(14, 30)) + dt.timedelta(minutes=self.rng.randrange(300))
                     topics = TOPICS[subject]
-                    lessons.add(lesson_id, cls.id, self.subject_ids[subject], self._term_of(day), day, number,
-                                planned, teacher, topics[k % len(topics)], self._homework(subject, k), True,
-                                False, 1, at, teacher)
+                    lessons.add(
+                        lesson_id,
+                        cls.id,
+                        self.subject_ids[subject],
+                        self._term_of(day),
+                        day,
+                        number,
+                        planned,
+                        teacher,
+                        topics[k % len(topics)],
+                        self._homework(subject, k),
+                        True,
+                        False,
+                        1,
+                        at,
+                        teacher,
+                    )
                     held += 1
                     present = []
                     for student_id, first, last in cls.roster:
@@ -1172,8 +1474,17 @@ class _Builder:
                     if cls.grade > 1:  # first-graders are not given marks
                         for student_id, value, work_type in self._marks(subject, k, present):
                             wt_id, weight = self.work_types[work_type]
-                            pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher,
-                                                  dt.datetime.combine(day, dt.time(8 + number, 40))))
+                            pending_marks.append(
+                                (
+                                    lesson_id,
+                                    student_id,
+                                    value,
+                                    wt_id,
+                                    weight,
+                                    teacher,
+                                    dt.datetime.combine(day, dt.time(8 + number, 40)),
+                                )
+                            )
             # Lessons first: marks and absences point at them.
             lessons.flush()
             for row in pending_marks:
@@ -1193,7 +1504,7 @@ class _Builder:
             i = 0
             while i < len(days):
                 if rng.random() < ILLNESS_START:
-                    for day in days[i:i + rng.randint(*ILLNESS_DAYS)]:
+                    for day in days[i : i + rng.randint(*ILLNESS_DAYS)]:
                         result[(student_id, day)] = "illness"
                     i += ILLNESS_DAYS[1] + 1
                     continue
@@ -1206,16 +1517,14 @@ class _Builder:
         values, weights = zip(*choices, strict=True)
         return self.rng.choices(values, weights)[0]
 
-    def _substitute(self, cls: _Class, subject: str, planned: int, day: dt.date, number: int,
-                    substituting: set) -> int:
+    def _substitute(self, cls: _Class, subject: str, planned: int, day: dt.date, number: int, substituting: set) -> int:
         """Return who gives the lesson: now and then a free colleague substitutes for the planned teacher."""
         if self.rng.random() >= SUBSTITUTION_RATE:
             return planned
         weekday = day.isoweekday()
         dept = department(cls.grade, subject)
         colleagues = [t.id for t in self.teachers if t.id != planned and (t.dept == dept or dept == PRIMARY)]
-        free = [t for t in colleagues
-                if (t, weekday, number) not in self.busy and (t, day, number) not in substituting]
+        free = [t for t in colleagues if (t, weekday, number) not in self.busy and (t, day, number) not in substituting]
         if not free:
             return planned
         chosen = self.rng.choice(free)
@@ -1272,16 +1581,30 @@ class _Builder:
         """Record a few parents' applications for e-diary access, in every status."""
         rng = self.rng
         statuses = ("granted", "granted", "entered", "accepted", "accepted", "rejected")
-        rows = _Inserter(DiaryApplication, [
-            DiaryApplication.portal_number, DiaryApplication.submitted_on, DiaryApplication.received_by,
-            DiaryApplication.student, DiaryApplication.guardian, DiaryApplication.student_last_name,
-            DiaryApplication.student_first_name, DiaryApplication.student_middle_name,
-            DiaryApplication.guardian_last_name, DiaryApplication.guardian_first_name,
-            DiaryApplication.guardian_middle_name, DiaryApplication.relation,
-            DiaryApplication.passport_presented, DiaryApplication.names_checked, DiaryApplication.pd_consent,
-            DiaryApplication.status, DiaryApplication.reject_reason, DiaryApplication.created_at,
-            DiaryApplication.updated_at,
-        ])
+        rows = _Inserter(
+            DiaryApplication,
+            [
+                DiaryApplication.portal_number,
+                DiaryApplication.submitted_on,
+                DiaryApplication.received_by,
+                DiaryApplication.student,
+                DiaryApplication.guardian,
+                DiaryApplication.student_last_name,
+                DiaryApplication.student_first_name,
+                DiaryApplication.student_middle_name,
+                DiaryApplication.guardian_last_name,
+                DiaryApplication.guardian_first_name,
+                DiaryApplication.guardian_middle_name,
+                DiaryApplication.relation,
+                DiaryApplication.passport_presented,
+                DiaryApplication.names_checked,
+                DiaryApplication.pd_consent,
+                DiaryApplication.status,
+                DiaryApplication.reject_reason,
+                DiaryApplication.created_at,
+                DiaryApplication.updated_at,
+            ],
+        )
         chosen = rng.sample(sorted(self.families), min(self.spec.applications, len(self.families)))
         first_number = rng.randint(10000, 80000)
         for n, student_id in enumerate(chosen):
@@ -1294,14 +1617,34 @@ class _Builder:
             if status == "rejected":
                 # The printed application misspells the child's surname: the check caught it.
                 student_last = student.last[:-1] + ("о" if student.last[-1] != "о" else "а")
-                reason = (f"Фамилия ребёнка в заявлении («{student_last}») не совпадает с данными школы "
-                          f"(«{student.last}»). Родителю предложено исправить заявление на портале.")
+                reason = (
+                    f"Фамилия ребёнка в заявлении («{student_last}») не совпадает с данными школы "
+                    f"(«{student.last}»). Родителю предложено исправить заявление на портале."
+                )
                 checked = False
             # Portal numbers are unique: a random start, then consecutive.
             number = f"ЭД-{submitted:%Y}-{first_number + n:05d}" if status in ("entered", "granted") else None
-            rows.add(number, submitted, self.admin_id, student_id, guardian_id, student_last, student.first,
-                     student.middle, guardian.last, guardian.first, guardian.middle, relation, True, checked,
-                     True, status, reason, received, received + dt.timedelta(days=rng.randint(0, 3)))
+            rows.add(
+                number,
+                submitted,
+                self.admin_id,
+                student_id,
+                guardian_id,
+                student_last,
+                student.first,
+                student.middle,
+                guardian.last,
+                guardian.first,
+                guardian.middle,
+                relation,
+                True,
+                checked,
+                True,
+                status,
+                reason,
+                received,
+                received + dt.timedelta(days=rng.randint(0, 3)),
+            )
         rows.flush()
         self.counts["applications"] = rows.count
 
@@ -1317,4 +1660,3 @@ def database_size_bytes() -> int | None:
 def format_size(size: int) -> str:
     """Return a byte count in megabytes for people."""
     return f"{size / (1024 * 1024):.1f} МБ"
-

@@ -105,8 +105,12 @@ def set_role_permissions(role: Role, codes, actor, *, source="panel") -> None:
             RolePermission.insert_many(rows).execute()
         ensure_manager_remains(managers)
         audit.record(
-            actor, "permissions", role,
-            before={"permissions": before}, after={"permissions": sorted(codes)}, source=source,
+            actor,
+            "permissions",
+            role,
+            before={"permissions": before},
+            after={"permissions": sorted(codes)},
+            source=source,
         )
 
 
@@ -161,8 +165,7 @@ def delete_role(role: Role, actor, *, source="panel") -> None:
     holders = StaffRole.select().where(StaffRole.role == role.id).count()
     if holders:
         raise DomainError(
-            f"Роль «{role.name}» назначена сотрудникам ({holders}). "
-            "Сначала снимите её с них в разделе «Сотрудники»."
+            f"Роль «{role.name}» назначена сотрудникам ({holders}). Сначала снимите её с них в разделе «Сотрудники»."
         )
     before = dict(role.snapshot(), permissions=sorted(role_permission_codes(role)))
     with db.atomic():
@@ -205,12 +208,7 @@ def roles_by_staff(staff_ids) -> dict[int, list[Role]]:
     found = {staff_id: [] for staff_id in staff_ids}
     if not found:
         return found
-    rows = (
-        StaffRole.select(StaffRole, Role)
-        .join(Role)
-        .where(StaffRole.staff.in_(list(found)))
-        .order_by(Role.name)
-    )
+    rows = StaffRole.select(StaffRole, Role).join(Role).where(StaffRole.staff.in_(list(found))).order_by(Role.name)
     for row in rows:
         found[row.staff_id].append(row.role)
     return found

@@ -119,12 +119,16 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
     if not SCHOOL_CODE_RE.match(settings.school_code):
         raise DomainError("Код школы: до 32 букв или цифр, без пробелов.", "school_code")
     check_range(
-        settings.mark_edit_days, MARK_EDIT_DAYS,
-        "Срок правки отметок без указания причины — от 0 до 365 дней.", "mark_edit_days",
+        settings.mark_edit_days,
+        MARK_EDIT_DAYS,
+        "Срок правки отметок без указания причины — от 0 до 365 дней.",
+        "mark_edit_days",
     )
     check_range(
-        settings.upload_max_mb, UPLOAD_MAX_MB,
-        "Предельный размер файла домашнего задания — от 1 до 30 МБ.", "upload_max_mb",
+        settings.upload_max_mb,
+        UPLOAD_MAX_MB,
+        "Предельный размер файла домашнего задания — от 1 до 30 МБ.",
+        "upload_max_mb",
     )
 
 
@@ -139,7 +143,10 @@ def validate_school_year(year: SchoolYear) -> None:
         raise DomainError("Название учебного года — два года подряд через косую черту, например 2026/2027.", "name")
     year.name = name
     _require_span(
-        year.start_date, year.end_date, allow_same_day=False, what="учебного года",
+        year.start_date,
+        year.end_date,
+        allow_same_day=False,
+        what="учебного года",
         end_message="Конец учебного года должен быть позже его начала.",
     )
     if year.start_date.year != int(match[1]):
@@ -199,18 +206,13 @@ def _check_year_contents(year: SchoolYear) -> None:
         raise DomainError(f"Урок расписания «{slot_label(slot)}» оказался бы вне дат года {span}.", "start_date")
     enrollment = (
         Enrollment.select()
-        .where(
-            Enrollment.class_group.in_(classes)
-            & ((Enrollment.start_date < start) | (Enrollment.end_date > end))
-        )
+        .where(Enrollment.class_group.in_(classes) & ((Enrollment.start_date < start) | (Enrollment.end_date > end)))
         .first()
     )
     if enrollment is not None:
         raise DomainError(f"Зачисление «{enrollment}» оказалось бы вне дат года {span}.", "start_date")
     lesson = (
-        Lesson.select()
-        .where(Lesson.class_group.in_(classes) & ((Lesson.date < start) | (Lesson.date > end)))
-        .first()
+        Lesson.select().where(Lesson.class_group.in_(classes) & ((Lesson.date < start) | (Lesson.date > end))).first()
     )
     if lesson is not None:
         raise DomainError(f"Урок «{lesson}» оказался бы вне дат года {span}.", "start_date")
@@ -251,7 +253,10 @@ def validate_term(term: Term) -> None:
     check_range(term.number, (1, limit), f"Номер периода вида «{kinds[term.kind]}» — от 1 до {limit}.", "number")
     require(term.year_id, "Выберите учебный год.", "year")
     _require_span(
-        term.start_date, term.end_date, allow_same_day=False, what="учебного периода",
+        term.start_date,
+        term.end_date,
+        allow_same_day=False,
+        what="учебного периода",
         end_message="Конец учебного периода должен быть позже его начала.",
     )
     year = term.year
@@ -260,9 +265,7 @@ def validate_term(term: Term) -> None:
     if Term.select().where(same_kind & (Term.number == term.number)).exists():
         raise DomainError(f"В учебном году {year} уже есть {term}.", "number")
     other = (
-        Term.select()
-        .where(same_kind & (Term.start_date <= term.end_date) & (Term.end_date >= term.start_date))
-        .first()
+        Term.select().where(same_kind & (Term.start_date <= term.end_date) & (Term.end_date >= term.start_date)).first()
     )
     if other is not None:
         raise DomainError(
@@ -277,7 +280,10 @@ def validate_holiday(holiday: Holiday) -> None:
     holiday.name = require(holiday.name, "Укажите название каникул или праздника.", "name").strip()
     require(holiday.year_id, "Выберите учебный год.", "year")
     _require_span(
-        holiday.start_date, holiday.end_date, allow_same_day=True, what="каникул",
+        holiday.start_date,
+        holiday.end_date,
+        allow_same_day=True,
+        what="каникул",
         end_message="Конец каникул не может быть раньше их начала.",
     )
     _inside_year(holiday.year, holiday.start_date, holiday.end_date, "Период каникул")

@@ -48,8 +48,17 @@ def _clean_names(last_name, first_name, middle_name) -> tuple[str, str, str | No
 
 
 def create_staff(
-    actor, *, login, last_name, first_name, middle_name=None, email=None, password=None,
-    role_codes=(), source="panel", check_strength=True,
+    actor,
+    *,
+    login,
+    last_name,
+    first_name,
+    middle_name=None,
+    email=None,
+    password=None,
+    role_codes=(),
+    source="panel",
+    check_strength=True,
 ) -> Staff:
     """Create a staff member with roles and (optionally) a password, audited."""
     login = normalize_login(login)
@@ -75,8 +84,16 @@ def create_staff(
 
 
 def update_staff(
-    staff: Staff, actor, *, last_name, first_name, middle_name=None, email=None, active=True,
-    role_codes=None, source="panel",
+    staff: Staff,
+    actor,
+    *,
+    last_name,
+    first_name,
+    middle_name=None,
+    email=None,
+    active=True,
+    role_codes=None,
+    source="panel",
 ) -> None:
     """Change a staff member's names, e-mail, activity and (unless None) roles in one audited transaction.
 
@@ -91,7 +108,11 @@ def update_staff(
         raise DomainError("Нельзя заблокировать собственную учётную запись.", "active")
     before = staff.snapshot()
     values = {
-        "last_name": last_name, "first_name": first_name, "middle_name": middle_name, "email": email, "active": active,
+        "last_name": last_name,
+        "first_name": first_name,
+        "middle_name": middle_name,
+        "email": email,
+        "active": active,
     }
     changed = any(getattr(staff, name) != value for name, value in values.items())
     with db.atomic():
@@ -111,8 +132,14 @@ def update_staff(
 def deactivate(staff: Staff, actor, *, source="panel") -> None:
     """Block a staff member's login and end their sessions; their records stay."""
     update_staff(
-        staff, actor, last_name=staff.last_name, first_name=staff.first_name,
-        middle_name=staff.middle_name, email=staff.email, active=False, source=source,
+        staff,
+        actor,
+        last_name=staff.last_name,
+        first_name=staff.first_name,
+        middle_name=staff.middle_name,
+        email=staff.email,
+        active=False,
+        source=source,
     )
 
 

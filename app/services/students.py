@@ -78,10 +78,7 @@ def with_current_class(query, day: dt.date):
         inner_enrollment.select(inner_enrollment.class_group)
         .join(inner_class, on=(inner_enrollment.class_group == inner_class.id))
         .join(inner_year, on=(inner_class.year == inner_year.id))
-        .where(
-            (inner_enrollment.student == Student.id)
-            & _active_on(day, inner_enrollment, inner_year)
-        )
+        .where((inner_enrollment.student == Student.id) & _active_on(day, inner_enrollment, inner_year))
         .order_by(inner_enrollment.start_date.desc())
         .limit(1)
     )
@@ -239,9 +236,7 @@ def _uncovered_journal_day(enrollment: Enrollment, keep: tuple[dt.date, dt.date]
             Lesson.select(fn.MIN(Lesson.date))
             .join(model, on=(model.lesson == Lesson.id))
             .where(
-                (model.student == enrollment.student_id)
-                & (Lesson.class_group == enrollment.class_group_id)
-                & uncovered
+                (model.student == enrollment.student_id) & (Lesson.class_group == enrollment.class_group_id) & uncovered
             )
             .scalar()
         )

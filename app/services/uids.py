@@ -12,9 +12,7 @@ from app.services.errors import DomainError
 
 # The portal shows a teacher their UID after registration; it is either a number or a UUID.
 # This is the one place that knows the accepted shapes.
-UID_RE = re.compile(
-    r"^(?:[0-9]{5,20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$"
-)
+UID_RE = re.compile(r"^(?:[0-9]{5,20}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 UID_FORMAT_HINT = (
     "UID портала — это число из 5–20 цифр (например, 1234567) или идентификатор вида "
     "3f2b8c1e-5a4d-4e6f-9b0a-1c2d3e4f5a6b; скопируйте его из личного кабинета портала."
@@ -95,7 +93,7 @@ def uid_list(search: str = "", without_uid: bool = False):
     for word in (search or "").split():
         term = f"%{word}%"
         query = query.where(
-            Staff.last_name ** term | Staff.first_name ** term | Staff.middle_name ** term | Staff.login ** term
+            Staff.last_name**term | Staff.first_name**term | Staff.middle_name**term | Staff.login**term
         )
     return query.order_by(Staff.last_name, Staff.first_name, Staff.id)
 

@@ -23,8 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 MISSING = (
-    f"browser tests need Debian's chromium at {CHROMIUM}, which is missing: "
-    "`apt-get install chromium` enables them"
+    f"browser tests need Debian's chromium at {CHROMIUM}, which is missing: `apt-get install chromium` enables them"
 )
 _skipped_for_browser = []
 
