@@ -135,13 +135,40 @@ class ExportRunView(SecureModelView):
     details_template = "exports/details.html"
     page_size_options = (25, 50, 100)
     column_list = (
-        "id", "created_at", "kind", "trigger", "requested_by_name", "status", "records", "bytes", "attempts",
-        "error", "download",
+        "id",
+        "created_at",
+        "kind",
+        "trigger",
+        "requested_by_name",
+        "status",
+        "records",
+        "bytes",
+        "attempts",
+        "error",
+        "download",
     )
     column_details_list = (
-        "id", "package_id", "kind", "trigger", "requested_by_name", "status", "created_at", "started_at",
-        "finished_at", "duration", "year_name", "change_range", "records", "counts", "bytes", "sha256",
-        "transport", "target", "attempts", "job_id", "error",
+        "id",
+        "package_id",
+        "kind",
+        "trigger",
+        "requested_by_name",
+        "status",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration",
+        "year_name",
+        "change_range",
+        "records",
+        "counts",
+        "bytes",
+        "sha256",
+        "transport",
+        "target",
+        "attempts",
+        "job_id",
+        "error",
     )
     column_labels = {
         "id": "№",
@@ -204,12 +231,6 @@ class ExportRunView(SecureModelView):
         kwargs.setdefault("may_run", access.can(current_user, "exports.run"))
         return super().render(template, **kwargs)
 
-    # The base overrides action_view without @expose, which drops its URL; the list template
-    # builds that URL even when no action is allowed. The history has no actions: it answers 403.
-    @expose("/action/", methods=("POST",))
-    def action_view(self):
-        return super().action_view()
-
     @expose("/run-full/", methods=("POST",))
     def run_full_view(self):
         """Ask for a full export of the current school year now (R5.2)."""
@@ -225,8 +246,11 @@ class ExportRunView(SecureModelView):
             if ExportRun.get_by_id(run.id).job_id:
                 flash(f"{run} поставлена в очередь.", "success")
             else:
-                flash(f"{run} записана, но очередь заданий сейчас недоступна: выгрузка начнётся, когда она "
-                      "восстановится (планировщик проверяет каждую минуту).", "warning")
+                flash(
+                    f"{run} записана, но очередь заданий сейчас недоступна: выгрузка начнётся, когда она "
+                    "восстановится (планировщик проверяет каждую минуту).",
+                    "warning",
+                )
         return redirect(url_for(".index_view"))
 
     @expose("/download/<int:run_id>/")
@@ -243,28 +267,47 @@ class ExportRunView(SecureModelView):
 
 
 class ExportSettingsForm(FlaskForm):
-    enabled = BooleanField("Выгрузка по расписанию включена",
-                           description="Ежедневная выгрузка изменений и полная выгрузка раз в месяц "
-                                       "(п. 5.1, 5.2 регламента).")
-    daily_time = TimeField("Время ежедневной выгрузки", format="%H:%M",
-                           validators=[InputRequired("Укажите время, например 20:00.")],
-                           description="Школьное время (Москва). В это же время в день полной выгрузки уходит полная.")
-    full_day = IntegerField("День месяца полной выгрузки", validators=[InputRequired("Укажите день месяца.")],
-                            description="От 1 до 28.")
+    enabled = BooleanField(
+        "Выгрузка по расписанию включена",
+        description="Ежедневная выгрузка изменений и полная выгрузка раз в месяц (п. 5.1, 5.2 регламента).",
+    )
+    daily_time = TimeField(
+        "Время ежедневной выгрузки",
+        format="%H:%M",
+        validators=[InputRequired("Укажите время, например 20:00.")],
+        description="Школьное время (Москва). В это же время в день полной выгрузки уходит полная.",
+    )
+    full_day = IntegerField(
+        "День месяца полной выгрузки", validators=[InputRequired("Укажите день месяца.")], description="От 1 до 28."
+    )
     transport = SelectField("Способ доставки", choices=list(TRANSPORTS))
-    directory = StringField("Каталог выгрузки", validators=[Optional()],
-                            description="Полный путь; пусто — каталог exports в папке данных программы.")
-    portal_url = StringField("Адрес приёма на портале", validators=[Optional()],
-                             description="Например, https://portal.example/api/ejournal/packages")
-    token = PasswordField("Токен доступа портала", validators=[Optional()],
-                          description="Только для ввода: сохранённый токен не показывается. Пусто — оставить прежний.")
+    directory = StringField(
+        "Каталог выгрузки",
+        validators=[Optional()],
+        description="Полный путь; пусто — каталог exports в папке данных программы.",
+    )
+    portal_url = StringField(
+        "Адрес приёма на портале",
+        validators=[Optional()],
+        description="Например, https://portal.example/api/ejournal/packages",
+    )
+    token = PasswordField(
+        "Токен доступа портала",
+        validators=[Optional()],
+        description="Только для ввода: сохранённый токен не показывается. Пусто — оставить прежний.",
+    )
     clear_token = BooleanField("Удалить сохранённый токен")
     http_timeout = IntegerField("Ожидание ответа портала, с", validators=[InputRequired("Укажите число секунд.")])
-    http_retries = IntegerField("Повторных попыток при сбое", validators=[InputRequired("Укажите число попыток.")],
-                                description="При недоступности портала или ошибке 5xx; ошибка 4xx не повторяется.")
-    http_retry_delay = FloatField("Пауза перед первым повтором, с",
-                                  validators=[InputRequired("Укажите паузу в секундах.")],
-                                  description="Каждая следующая пауза вдвое длиннее.")
+    http_retries = IntegerField(
+        "Повторных попыток при сбое",
+        validators=[InputRequired("Укажите число попыток.")],
+        description="При недоступности портала или ошибке 5xx; ошибка 4xx не повторяется.",
+    )
+    http_retry_delay = FloatField(
+        "Пауза перед первым повтором, с",
+        validators=[InputRequired("Укажите паузу в секундах.")],
+        description="Каждая следующая пауза вдвое длиннее.",
+    )
 
 
 class ExportSettingsView(SecureBaseView):
@@ -306,9 +349,14 @@ class ExportSettingsView(SecureBaseView):
         elif request.method == "POST":
             flash("Настройки не сохранены: исправьте отмеченные поля.", "error")
         status = 400 if request.method == "POST" else 200
-        page = self.render("exports/settings.html", form=form, settings=settings, may_edit=may_edit,
-                           overview=exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]),
-                           default_directory=str(current_app.config["INSTANCE_PATH"]) + "/exports")
+        page = self.render(
+            "exports/settings.html",
+            form=form,
+            settings=settings,
+            may_edit=may_edit,
+            overview=exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]),
+            default_directory=str(current_app.config["INSTANCE_PATH"]) + "/exports",
+        )
         return page, status
 
 
@@ -322,7 +370,9 @@ def export_alert():
 def register(admin) -> None:
     """Register the export history and settings under «Выгрузка на портал», and the banner helper."""
     admin.add_view(ExportRunView(ExportRun, name="История выгрузок", category=CATEGORY, endpoint="exportrun"))
-    admin.add_view(ExportSettingsView(name="Настройки выгрузки", category=CATEGORY, endpoint="exportsettings",
-                                      url="/export-settings"))
+    admin.add_view(
+        ExportSettingsView(
+            name="Настройки выгрузки", category=CATEGORY, endpoint="exportsettings", url="/export-settings"
+        )
+    )
     admin.app.jinja_env.globals["export_alert"] = export_alert
-

@@ -85,8 +85,13 @@ def measure_full(db_path: str, out_dir: str) -> dict:
         run = ExportRun.get_by_id(run.id)
     if status != "delivered":
         raise RuntimeError(f"full export {status}: {run.error}")
-    return {"seconds": seconds, "records": run.records, "bytes": run.bytes, "start_rss_mb": start_rss,
-            "peak_rss_mb": _peak_mb()}
+    return {
+        "seconds": seconds,
+        "records": run.records,
+        "bytes": run.bytes,
+        "start_rss_mb": start_rss,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def measure_baseline(db_path: str, out_dir: str, specs_path: str) -> dict:
@@ -101,8 +106,10 @@ def measure_baseline(db_path: str, out_dir: str, specs_path: str) -> dict:
     connection = sqlite3.connect(db_path)
     records = 0
     newline = orjson.OPT_APPEND_NEWLINE
-    with open(Path(out_dir) / "baseline.ndjson.gz", "wb") as raw, \
-            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=specs["gzip_level"], mtime=0) as out:
+    with (
+        open(Path(out_dir) / "baseline.ndjson.gz", "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=specs["gzip_level"], mtime=0) as out,
+    ):
         for spec in specs["types"]:
             name, keys, booleans = spec["name"], spec["keys"], spec["booleans"]
             cursor = connection.execute(spec["sql"], spec["params"])
@@ -113,34 +120,53 @@ def measure_baseline(db_path: str, out_dir: str, specs_path: str) -> dict:
                     for key in booleans:
                         if fields[key] is not None:
                             fields[key] = bool(fields[key])
-                    lines.append(orjson.dumps({"type": name, "op": "upsert", "id": row[0], "change": row[1],
-                                               "fields": fields}, option=newline))
+                    lines.append(
+                        orjson.dumps(
+                            {"type": name, "op": "upsert", "id": row[0], "change": row[1], "fields": fields},
+                            option=newline,
+                        )
+                    )
                 out.write(b"".join(lines))
                 records += len(rows)
     connection.close()
-    return {"seconds": time.perf_counter() - started, "records": records, "start_rss_mb": start_rss,
-            "peak_rss_mb": _peak_mb()}
+    return {
+        "seconds": time.perf_counter() - started,
+        "records": records,
+        "start_rss_mb": start_rss,
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 def change_one_day(connection: sqlite3.Connection, nth: int) -> int:
     """Re-save the lessons of one school day with their marks and absences, with fresh change numbers."""
     year = connection.execute("SELECT id FROM school_year WHERE is_current").fetchone()[0]
-    days = [row[0] for row in connection.execute(
-        "SELECT DISTINCT l.date FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
-        "WHERE c.year_id = ? ORDER BY l.date", (year,))]
+    days = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT l.date FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
+            "WHERE c.year_id = ? ORDER BY l.date",
+            (year,),
+        )
+    ]
     day = days[(len(days) // 3 + nth * 7) % len(days)]
     # The doubled school's copies have lesson numbers above 20: a day of changes stays one day's worth.
-    lessons = ("SELECT l.id FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
-               "WHERE c.year_id = ? AND l.date = ? AND l.number < 20")
+    lessons = (
+        "SELECT l.id FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
+        "WHERE c.year_id = ? AND l.date = ? AND l.number < 20"
+    )
     with connection:
         connection.execute("BEGIN IMMEDIATE")
         base = connection.execute("SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
         changed = 0
-        for table, where in (("lesson", f"id IN ({lessons})"), ("mark", f"lesson_id IN ({lessons})"),
-                             ("absence", f"lesson_id IN ({lessons})")):
+        for table, where in (
+            ("lesson", f"id IN ({lessons})"),
+            ("mark", f"lesson_id IN ({lessons})"),
+            ("absence", f"lesson_id IN ({lessons})"),
+        ):
             top = connection.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]
-            changed += connection.execute(f"UPDATE {table} SET change_no = ? + id WHERE {where}",
-                                          (base, year, day)).rowcount
+            changed += connection.execute(
+                f"UPDATE {table} SET change_no = ? + id WHERE {where}", (base, year, day)
+            ).rowcount
             base += top + 1
         connection.execute("UPDATE change_counter SET value = ? WHERE id = 1", (base,))
     return changed
@@ -167,8 +193,12 @@ def measure_daily(db_path: str, out_dir: str) -> dict:
                 raise RuntimeError(f"daily export {status}: {run.error}")
             records.append(run.records)
     editor.close()
-    return {"median_ms": statistics.median(seconds) * 1000, "max_ms": max(seconds) * 1000,
-            "records": int(statistics.median(records)), "peak_rss_mb": _peak_mb()}
+    return {
+        "median_ms": statistics.median(seconds) * 1000,
+        "max_ms": max(seconds) * 1000,
+        "records": int(statistics.median(records)),
+        "peak_rss_mb": _peak_mb(),
+    }
 
 
 MEASURES = {"full": measure_full, "baseline": measure_baseline, "daily": measure_daily}
@@ -179,8 +209,13 @@ MEASURES = {"full": measure_full, "baseline": measure_baseline, "daily": measure
 
 def _measure(kind: str, *args: str) -> dict:
     """Run one measurement in a fresh process; return what it printed."""
-    done = subprocess.run([sys.executable, "-m", "bench.bench_exports", "measure", kind, *args], cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.bench_exports", "measure", kind, *args],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"bench.bench_exports measure {kind} failed:\n{done.stdout}\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -202,8 +237,15 @@ def _specs(db_path: str, specs_path: Path) -> None:
         types = []
         for rt in fmt.RECORD_TYPES:
             sql, params = plan._rows_query(rt, rt.model.change_no <= hi).sql()
-            types.append({"name": rt.name, "sql": sql, "params": list(params), "keys": list(rt.keys),
-                          "booleans": list(rt.booleans)})
+            types.append(
+                {
+                    "name": rt.name,
+                    "sql": sql,
+                    "params": list(params),
+                    "keys": list(rt.keys),
+                    "booleans": list(rt.booleans),
+                }
+            )
     specs_path.write_text(json.dumps({"gzip_level": GZIP_LEVEL, "types": types}))
 
 
@@ -220,10 +262,11 @@ def double_journal(db_path: str) -> None:
     with connection:
         connection.execute("BEGIN IMMEDIATE")
         base = connection.execute("SELECT value FROM change_counter WHERE id = 1").fetchone()[0]
-        shift = {t: connection.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
-                 for t in ("lesson", "mark", "absence", "homework_file")}
-        lessons = (f"class_group_id IN (SELECT id FROM class_group WHERE year_id = {year}) "
-                   f"AND id <= {shift['lesson']}")
+        shift = {
+            t: connection.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
+            for t in ("lesson", "mark", "absence", "homework_file")
+        }
+        lessons = f"class_group_id IN (SELECT id FROM class_group WHERE year_id = {year}) AND id <= {shift['lesson']}"
         children = f"lesson_id IN (SELECT id FROM lesson WHERE {lessons})"
         # Fresh ids and change numbers; lesson numbers + 20 keep (class, date, number, subject) unique.
         plans = (
@@ -271,19 +314,39 @@ def run(ctx, Result) -> list:
             daily = _measure("daily", str(db_path), str(out_dir))
             ratio = full["seconds"] / baseline["seconds"]
             results += [
-                Result(f"full export, {label} data", round(full["seconds"], 2), "s",
-                       f"{full['records']:,} records, {full['bytes'] / 2**20:.1f} MiB gzip".replace(",", " ")),
-                Result(f"  baseline (raw sqlite3 + orjson + gzip), {label}", round(baseline["seconds"], 2), "s",
-                       f"{baseline['records']:,} records".replace(",", " ")),
-                Result(f"  full / baseline, {label}", round(ratio, 2), "×",
-                       f"target ≤ {TARGET_RATIO}: {'ok' if ratio <= TARGET_RATIO else 'MISSED'}"),
-                Result(f"full export peak memory, {label}", full["peak_rss_mb"], "MB",
-                       f"RSS; {full['start_rss_mb']} MB before the export; target ≤ {TARGET_MEMORY_MB}: "
-                       f"{'ok' if full['peak_rss_mb'] <= TARGET_MEMORY_MB else 'MISSED'}"),
+                Result(
+                    f"full export, {label} data",
+                    round(full["seconds"], 2),
+                    "s",
+                    f"{full['records']:,} records, {full['bytes'] / 2**20:.1f} MiB gzip".replace(",", " "),
+                ),
+                Result(
+                    f"  baseline (raw sqlite3 + orjson + gzip), {label}",
+                    round(baseline["seconds"], 2),
+                    "s",
+                    f"{baseline['records']:,} records".replace(",", " "),
+                ),
+                Result(
+                    f"  full / baseline, {label}",
+                    round(ratio, 2),
+                    "×",
+                    f"target ≤ {TARGET_RATIO}: {'ok' if ratio <= TARGET_RATIO else 'MISSED'}",
+                ),
+                Result(
+                    f"full export peak memory, {label}",
+                    full["peak_rss_mb"],
+                    "MB",
+                    f"RSS; {full['start_rss_mb']} MB before the export; target ≤ {TARGET_MEMORY_MB}: "
+                    f"{'ok' if full['peak_rss_mb'] <= TARGET_MEMORY_MB else 'MISSED'}",
+                ),
                 Result(f"  baseline peak memory, {label}", baseline["peak_rss_mb"], "MB", "RSS"),
-                Result(f"daily export, one day of changes, {label}", round(daily["median_ms"], 1), "ms",
-                       f"median of {DAILY_RUNS} (max {daily['max_ms']:.0f}); {daily['records']} records; "
-                       f"target ≤ {TARGET_DAILY_MS}: {'ok' if daily['median_ms'] <= TARGET_DAILY_MS else 'MISSED'}"),
+                Result(
+                    f"daily export, one day of changes, {label}",
+                    round(daily["median_ms"], 1),
+                    "ms",
+                    f"median of {DAILY_RUNS} (max {daily['max_ms']:.0f}); {daily['records']} records; "
+                    f"target ≤ {TARGET_DAILY_MS}: {'ok' if daily['median_ms'] <= TARGET_DAILY_MS else 'MISSED'}",
+                ),
                 Result(f"daily export peak memory, {label}", daily["peak_rss_mb"], "MB", "RSS"),
             ]
     return results

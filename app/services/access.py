@@ -11,6 +11,7 @@ from app.models import (
     Mark,
     Permission,
     RolePermission,
+    SchoolYear,
     Staff,
     StaffRole,
     Student,
@@ -153,17 +154,31 @@ def uid_scope(staff) -> dict:
     A teacher checks their own subjects in their own classes; a class teacher checks every
     subject of their class. Returned as {"subjects": [(class, subject), …], "classes": [class, …]}.
     """
+    assignments, led = uid_scope_queries([staff.id])
+    return {
+        "subjects": [(a.class_group, a.subject) for a in assignments],
+        "classes": list(led),
+    }
+
+
+def uid_scope_queries(staff_ids):
+    """Return (assignments with class and subject, led classes) of these staff in the current school year.
+
+    The portal checks this year's journal (R7.3 is monthly), so past years' classes carry no access.
+    """
+    year = SchoolYear.current()
+    this_year = ClassGroup.year == year.id if year is not None else ClassGroup.id.is_null(False)
     assignments = (
         TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject)
         .join(ClassGroup)
         .switch(TeachingAssignment)
         .join(Subject)
-        .where(TeachingAssignment.teacher == staff.id)
+        .where(TeachingAssignment.teacher.in_(list(staff_ids)) & this_year)
         .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name)
     )
-    led = ClassGroup.select().where(ClassGroup.class_teacher == staff.id)
-    led = led.order_by(ClassGroup.grade, ClassGroup.letter)
-    return {
-        "subjects": [(a.class_group, a.subject) for a in assignments],
-        "classes": list(led),
-    }
+    led = (
+        ClassGroup.select()
+        .where(ClassGroup.class_teacher.in_(list(staff_ids)) & this_year)
+        .order_by(ClassGroup.grade, ClassGroup.letter)
+    )
+    return assignments, led

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from peewee import IntegrityError
 
 from app.db import db
-from app.models import ClassGroup, Permission, RolePermission, Staff, StaffRole, Subject, TeachingAssignment
-from app.services import audit
+from app.models import ClassGroup, Permission, RolePermission, Staff, StaffRole, TeachingAssignment
+from app.services import access, audit
 from app.services.errors import DomainError
 
 # The portal shows a teacher their UID after registration; it is either a number or a UUID.
@@ -118,22 +118,13 @@ class UidScope:
 
 
 def uid_scopes(staff_ids) -> dict[int, UidScope]:
-    """Return each staff member's UID scope for many people in two queries (same rule as access.uid_scope)."""
+    """Return each staff member's UID scope for many people in two queries (the rule of access.uid_scope)."""
     scopes = {staff_id: UidScope() for staff_id in staff_ids}
     if not scopes:
         return scopes
-    ids = list(scopes)
-    assignments = (
-        TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject)
-        .join(ClassGroup)
-        .switch(TeachingAssignment)
-        .join(Subject)
-        .where(TeachingAssignment.teacher.in_(ids))
-        .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name)
-    )
+    assignments, led = access.uid_scope_queries(scopes)
     for row in assignments:
         scopes[row.teacher_id].subjects.append((row.class_group, row.subject))
-    led = ClassGroup.select().where(ClassGroup.class_teacher.in_(ids)).order_by(ClassGroup.grade, ClassGroup.letter)
     for class_group in led:
         scopes[class_group.class_teacher_id].classes.append(class_group)
     return scopes

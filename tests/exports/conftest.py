@@ -28,12 +28,19 @@ from tests.exports.receiver import ReferenceReceiver
 
 @pytest.fixture
 def school(app):
-    """A current school year with classes, staff, students, guardians, applications and a filled journal; a past year beside it."""
+    """A current school year with classes, staff, students, guardians, applications and a filled journal.
+
+    A past year beside it holds a class, a lesson and a mark that no package of this year may carry.
+    """
     set_school()
     past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
-    year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True)
+    year = SchoolYear.create(
+        name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+    )
     term = Term.create(year=year, number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 25))
-    teacher = Staff.create(login="ivanova", last_name="Иванова", first_name="Мария", middle_name="Петровна", portal_uid="1234567")
+    teacher = Staff.create(
+        login="ivanova", last_name="Иванова", first_name="Мария", middle_name="Петровна", portal_uid="1234567"
+    )
     leader = Staff.create(login="petrov", last_name="Петров", first_name="Олег", portal_uid="7654321")
     clerk = Staff.create(login="clerk", last_name="Сидорова", first_name="Анна")
     math = Subject.create(name="Математика", short_name="Мат.")
@@ -51,25 +58,50 @@ def school(app):
     for student in students[:2]:
         Enrollment.create(student=student, class_group=group, start_date=dt.date(2026, 9, 1))
     Enrollment.create(student=students[2], class_group=other, start_date=dt.date(2026, 9, 1))
-    Enrollment.create(student=students[0], class_group=old_group, start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
+    Enrollment.create(
+        student=students[0], class_group=old_group, start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31)
+    )
     mother = Guardian.create(last_name="Алексеева", first_name="Ирина", phone="+7 900 000-00-00")
     father = Guardian.create(last_name="Борисов", first_name="Павел")
     StudentGuardian.create(student=students[0], guardian=mother, relation="mother")
     StudentGuardian.create(student=students[1], guardian=father, relation="father")
     granted = DiaryApplication.create(
-        portal_number="A-1", received_by=clerk, student=students[0], guardian=mother,
-        student_last_name="Алексеев", student_first_name="Андрей", guardian_last_name="Алексеева",
-        guardian_first_name="Ирина", relation="mother", status="granted", submitted_on=dt.date(2026, 9, 3),
+        portal_number="A-1",
+        received_by=clerk,
+        student=students[0],
+        guardian=mother,
+        student_last_name="Алексеев",
+        student_first_name="Андрей",
+        guardian_last_name="Алексеева",
+        guardian_first_name="Ирина",
+        relation="mother",
+        status="granted",
+        submitted_on=dt.date(2026, 9, 3),
     )
     waiting = DiaryApplication.create(
-        received_by=clerk, student=students[1], guardian=father, student_last_name="Борисова",
-        student_first_name="Вера", guardian_last_name="Борисов", guardian_first_name="Павел", relation="father",
+        received_by=clerk,
+        student=students[1],
+        guardian=father,
+        student_last_name="Борисова",
+        student_first_name="Вера",
+        guardian_last_name="Борисов",
+        guardian_first_name="Павел",
+        relation="father",
         submitted_on=dt.date(2026, 9, 4),
     )
     answer = WorkType.create(name="Ответ на уроке")
     test = WorkType.create(name="Контрольная работа", default_weight=2)
-    lesson = make_lesson(group, math, teacher, dt.date(2026, 9, 2), 1, term=term, topic="Натуральные числа",
-                         homework="№ 12, 14", held=True)
+    lesson = make_lesson(
+        group,
+        math,
+        teacher,
+        dt.date(2026, 9, 2),
+        1,
+        term=term,
+        topic="Натуральные числа",
+        homework="№ 12, 14",
+        held=True,
+    )
     substituted = make_lesson(group, math, teacher, dt.date(2026, 9, 3), 2, term=term)
     substituted.teacher = leader
     substituted.replacement_subject = russian
@@ -81,12 +113,35 @@ def school(app):
     Mark.create(lesson=lesson, student=students[1], value="4", work_type=test, weight=2)
     Mark.create(lesson=old_lesson, student=students[0], value="3", work_type=answer)
     Absence.create(lesson=lesson, student=students[1], reason="illness")
-    HomeworkFile.create(lesson=lesson, original_name="задачи.pdf", stored_name="a" * 32, content_type="application/pdf",
-                        size=2048, sha256="ab" * 32)
+    HomeworkFile.create(
+        lesson=lesson,
+        original_name="задачи.pdf",
+        stored_name="a" * 32,
+        content_type="application/pdf",
+        size=2048,
+        sha256="ab" * 32,
+    )
     return SimpleNamespace(
-        year=year, past=past, term=term, teacher=teacher, leader=leader, clerk=clerk, math=math, russian=russian,
-        group=group, other=other, old_group=old_group, students=students, mother=mother, father=father,
-        granted=granted, waiting=waiting, answer=answer, test=test, lesson=lesson, substituted=substituted,
+        year=year,
+        past=past,
+        term=term,
+        teacher=teacher,
+        leader=leader,
+        clerk=clerk,
+        math=math,
+        russian=russian,
+        group=group,
+        other=other,
+        old_group=old_group,
+        students=students,
+        mother=mother,
+        father=father,
+        granted=granted,
+        waiting=waiting,
+        answer=answer,
+        test=test,
+        lesson=lesson,
+        substituted=substituted,
         old_lesson=old_lesson,
     )
 

@@ -38,70 +38,120 @@ def _scope(staff, year_id) -> dict:
 
 def journal_state(year) -> dict:
     """Return {(type, id): fields} of everything the portal should hold for `year`."""
-    state = {("school_year", year.id): {"name": year.name, "start_date": _date(year.start_date), "end_date": _date(year.end_date)}}
+    state = {
+        ("school_year", year.id): {
+            "name": year.name,
+            "start_date": _date(year.start_date),
+            "end_date": _date(year.end_date),
+        }
+    }
     for term in Term.select().where(Term.year == year.id):
         state[("term", term.id)] = {
-            "year": term.year_id, "kind": term.kind, "number": term.number,
-            "start_date": _date(term.start_date), "end_date": _date(term.end_date), "closed": term.closed,
+            "year": term.year_id,
+            "kind": term.kind,
+            "number": term.number,
+            "start_date": _date(term.start_date),
+            "end_date": _date(term.end_date),
+            "closed": term.closed,
         }
     for subject in Subject.select():
         state[("subject", subject.id)] = {"name": subject.name, "short_name": subject.short_name}
     for staff in Staff.select():
         state[("staff", staff.id)] = {
-            "last_name": staff.last_name, "first_name": staff.first_name, "middle_name": staff.middle_name,
-            "active": staff.active, "portal_uid": staff.portal_uid, "scope": _scope(staff, year.id),
+            "last_name": staff.last_name,
+            "first_name": staff.first_name,
+            "middle_name": staff.middle_name,
+            "active": staff.active,
+            "portal_uid": staff.portal_uid,
+            "scope": _scope(staff, year.id),
         }
     for group in ClassGroup.select().where(ClassGroup.year == year.id):
         state[("class_group", group.id)] = {
-            "year": group.year_id, "grade": group.grade, "letter": group.letter, "class_teacher": group.class_teacher_id,
+            "year": group.year_id,
+            "grade": group.grade,
+            "letter": group.letter,
+            "class_teacher": group.class_teacher_id,
         }
     for student in Student.select():
         state[("student", student.id)] = {
-            "last_name": student.last_name, "first_name": student.first_name, "middle_name": student.middle_name,
+            "last_name": student.last_name,
+            "first_name": student.first_name,
+            "middle_name": student.middle_name,
             "birth_date": _date(student.birth_date),
         }
     for guardian in Guardian.select():
         state[("guardian", guardian.id)] = {
-            "last_name": guardian.last_name, "first_name": guardian.first_name, "middle_name": guardian.middle_name,
+            "last_name": guardian.last_name,
+            "first_name": guardian.first_name,
+            "middle_name": guardian.middle_name,
         }
     for link in StudentGuardian.select():
-        state[("student_guardian", link.id)] = {"student": link.student_id, "guardian": link.guardian_id, "relation": link.relation}
+        state[("student_guardian", link.id)] = {
+            "student": link.student_id,
+            "guardian": link.guardian_id,
+            "relation": link.relation,
+        }
     for application in DiaryApplication.select().where(DiaryApplication.status == "granted"):
         state[("diary_access", application.id)] = {
-            "student": application.student_id, "guardian": application.guardian_id, "relation": application.relation,
-            "application_number": application.portal_number, "submitted_on": _date(application.submitted_on),
+            "student": application.student_id,
+            "guardian": application.guardian_id,
+            "relation": application.relation,
+            "application_number": application.portal_number,
+            "submitted_on": _date(application.submitted_on),
         }
     in_year = ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)
     for enrollment in Enrollment.select().where(Enrollment.class_group.in_(in_year)):
         state[("enrollment", enrollment.id)] = {
-            "student": enrollment.student_id, "class_group": enrollment.class_group_id,
-            "start_date": _date(enrollment.start_date), "end_date": _date(enrollment.end_date),
+            "student": enrollment.student_id,
+            "class_group": enrollment.class_group_id,
+            "start_date": _date(enrollment.start_date),
+            "end_date": _date(enrollment.end_date),
         }
     for assignment in TeachingAssignment.select().where(TeachingAssignment.year == year.id):
         state[("teaching_assignment", assignment.id)] = {
-            "year": assignment.year_id, "teacher": assignment.teacher_id,
-            "class_group": assignment.class_group_id, "subject": assignment.subject_id,
+            "year": assignment.year_id,
+            "teacher": assignment.teacher_id,
+            "class_group": assignment.class_group_id,
+            "subject": assignment.subject_id,
         }
     lessons = Lesson.select(Lesson.id).where(Lesson.class_group.in_(in_year))
     for lesson in Lesson.select().where(Lesson.class_group.in_(in_year)):
         state[("lesson", lesson.id)] = {
-            "date": _date(lesson.date), "number": lesson.number, "class_group": lesson.class_group_id,
-            "subject": lesson.subject_id, "term": lesson.term_id, "planned_teacher": lesson.planned_teacher_id,
-            "teacher": lesson.teacher_id, "replacement_subject": lesson.replacement_subject_id,
-            "topic": lesson.topic, "homework": lesson.homework, "held": lesson.held,
+            "date": _date(lesson.date),
+            "number": lesson.number,
+            "class_group": lesson.class_group_id,
+            "subject": lesson.subject_id,
+            "term": lesson.term_id,
+            "planned_teacher": lesson.planned_teacher_id,
+            "teacher": lesson.teacher_id,
+            "replacement_subject": lesson.replacement_subject_id,
+            "topic": lesson.topic,
+            "homework": lesson.homework,
+            "held": lesson.held,
         }
     for file in HomeworkFile.select().where(HomeworkFile.lesson.in_(lessons)):
         state[("homework_file", file.id)] = {
-            "lesson": file.lesson_id, "name": file.original_name, "size": file.size, "sha256": file.sha256,
+            "lesson": file.lesson_id,
+            "name": file.original_name,
+            "size": file.size,
+            "sha256": file.sha256,
             "content_type": file.content_type,
         }
     for mark in Mark.select().where(Mark.lesson.in_(lessons)):
         state[("mark", mark.id)] = {
-            "lesson": mark.lesson_id, "student": mark.student_id, "value": mark.value,
-            "work_type": mark.work_type.name, "weight": mark.weight, "change_reason": mark.change_reason,
+            "lesson": mark.lesson_id,
+            "student": mark.student_id,
+            "value": mark.value,
+            "work_type": mark.work_type.name,
+            "weight": mark.weight,
+            "change_reason": mark.change_reason,
         }
     for absence in Absence.select().where(Absence.lesson.in_(lessons)):
-        state[("absence", absence.id)] = {"lesson": absence.lesson_id, "student": absence.student_id, "reason": absence.reason}
+        state[("absence", absence.id)] = {
+            "lesson": absence.lesson_id,
+            "student": absence.student_id,
+            "reason": absence.reason,
+        }
     return state
 
 
@@ -112,6 +162,10 @@ def differences(expected: dict, held: dict) -> dict:
     different = sorted(k for k in set(expected) & set(held) if expected[k] != held[k])
     return {
         name: value
-        for name, value in (("missing", missing), ("extra", extra), ("different", [(k, expected[k], held[k]) for k in different]))
+        for name, value in (
+            ("missing", missing),
+            ("extra", extra),
+            ("different", [(k, expected[k], held[k]) for k in different]),
+        )
         if value
     }

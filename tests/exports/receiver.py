@@ -61,7 +61,9 @@ def read_lines(raw: bytes) -> list[dict]:
     for type_name, ops in trailer["counts"].items():
         for op, count in ops.items():
             if counted[(type_name, op)] != count:
-                raise PackageInvalid(f"the trailer counts {count} {op} of {type_name}, the body {counted[(type_name, op)]}")
+                raise PackageInvalid(
+                    f"the trailer counts {count} {op} of {type_name}, the body {counted[(type_name, op)]}"
+                )
     type_order = list(trailer["counts"])
     # Deletes come first (children first), then upserts (parents first), each type by id.
     seen_upsert = False

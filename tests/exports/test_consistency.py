@@ -45,8 +45,9 @@ class Writers:
     def _write(self, name, student, value):
         with db.connection_context():
             with db.atomic():
-                mark = Mark.create(lesson=self.school.substituted, student=student, value=value,
-                                   work_type=self.school.answer)
+                mark = Mark.create(
+                    lesson=self.school.substituted, student=student, value=value, work_type=self.school.answer
+                )
                 self.numbers[name] = mark.change_no
                 if name == "slow":
                     self.numbered.set()
@@ -89,8 +90,9 @@ def test_an_export_between_two_interleaved_transactions_skips_nothing(school, ou
         assert "fast" not in writers.numbers and writers.order == []
         # An export's snapshot now: the slow writer's number is taken but not committed.
         out = io.BytesIO()
-        middle = build_package(out, kind="daily", package_id="ej-middle", generated_at=dt.datetime(2026, 9, 5, 12),
-                               school_code=SCHOOL_CODE)
+        middle = build_package(
+            out, kind="daily", package_id="ej-middle", generated_at=dt.datetime(2026, 9, 5, 12), school_code=SCHOOL_CODE
+        )
     finally:
         writers.finish()
     assert writers.order == ["slow", "fast"]
@@ -99,9 +101,16 @@ def test_an_export_between_two_interleaved_transactions_skips_nothing(school, ou
     middle_lines = read_lines(out.getvalue())
     assert [r for r in middle_lines[1:-1] if r["type"] == "mark"] == []
     # That package reached the portal: the watermark moves to its end.
-    ExportRun.create(kind="daily", trigger="manual", status="delivered", school_code=SCHOOL_CODE,
-                     year=middle.year_id, change_from=middle.change_from, change_to=middle.change_to,
-                     sha256=middle.sha256)
+    ExportRun.create(
+        kind="daily",
+        trigger="manual",
+        status="delivered",
+        school_code=SCHOOL_CODE,
+        year=middle.year_id,
+        change_from=middle.change_from,
+        change_to=middle.change_to,
+        sha256=middle.sha256,
+    )
     after = export_now("daily", instance_path)
     after_lines = read_lines(Path(after.file_path).read_bytes())
     marks = {r["id"]: r["change"] for r in after_lines[1:-1] if r["type"] == "mark"}
@@ -128,5 +137,6 @@ def test_on_postgresql_a_whole_export_runs_beside_an_open_transaction(school, ou
     after = export_now("daily", instance_path)
     lines = read_lines(Path(after.file_path).read_bytes())
     assert sorted(r["change"] for r in lines[1:-1] if r["type"] == "mark") == [
-        writers.numbers["slow"], writers.numbers["fast"]
+        writers.numbers["slow"],
+        writers.numbers["fast"],
     ]

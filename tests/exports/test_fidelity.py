@@ -56,9 +56,25 @@ pick = st.integers(min_value=0, max_value=10**6)
 
 def _wipe_journal():
     """Empty every table the machine plays with (plain deletes: no tombstones, a fresh start)."""
-    for model in (Mark, Absence, HomeworkFile, Lesson, DiaryApplication, StudentGuardian, Enrollment,
-                  TeachingAssignment, ClassGroup, Term, SchoolYear, Guardian, Student, Subject, WorkType,
-                  Tombstone, ExportRun):
+    for model in (
+        Mark,
+        Absence,
+        HomeworkFile,
+        Lesson,
+        DiaryApplication,
+        StudentGuardian,
+        Enrollment,
+        TeachingAssignment,
+        ClassGroup,
+        Term,
+        SchoolYear,
+        Guardian,
+        Student,
+        Subject,
+        WorkType,
+        Tombstone,
+        ExportRun,
+    ):
         model.delete().execute()
     ExportLock.update(owner=None, until=None, run_id=None).execute()
 
@@ -78,10 +94,12 @@ def make_machine(app, redis_conn, work, staff):
             self.clock = START
             self.fault_left = 0
             past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
-            self.year = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1),
-                                          end_date=dt.date(2027, 5, 31), is_current=True)
-            self.term = Term.create(year=self.year, number=1, start_date=dt.date(2026, 9, 1),
-                                    end_date=dt.date(2026, 10, 25))
+            self.year = SchoolYear.create(
+                name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+            )
+            self.term = Term.create(
+                year=self.year, number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 25)
+            )
             self.subjects = [Subject.create(name=name) for name in ("Математика", "Русский язык", "История")]
             self.classes = [ClassGroup.create(year=self.year, grade=5, letter=letter) for letter in "АБ"]
             self.old_class = ClassGroup.create(year=past, grade=4, letter="А")
@@ -94,8 +112,14 @@ def make_machine(app, redis_conn, work, staff):
             self.guardians = [Guardian.create(last_name=f"Родитель{n}", first_name="Имя") for n in range(2)]
             for n, guardian in enumerate(self.guardians):
                 StudentGuardian.create(student=self.students[n], guardian=guardian, relation="mother")
-            old_lesson = Lesson.create(class_group=self.old_class, subject=self.subjects[0], date=dt.date(2026, 3, 2),
-                                       number=1, planned_teacher=staff[0], teacher=staff[0])
+            old_lesson = Lesson.create(
+                class_group=self.old_class,
+                subject=self.subjects[0],
+                date=dt.date(2026, 3, 2),
+                number=1,
+                planned_teacher=staff[0],
+                teacher=staff[0],
+            )
             Mark.create(lesson=old_lesson, student=self.students[0], value="4", work_type=self.work_types[0])
             for person in staff:
                 person.portal_uid = None
@@ -159,12 +183,27 @@ def make_machine(app, redis_conn, work, staff):
             group = self.classes[seed % 2]
             subject = self.subjects[seed % 3]
             date = dt.date(2026, 9, day)
-            if Lesson.select().where((Lesson.class_group == group) & (Lesson.date == date) & (Lesson.number == number)
-                                     & (Lesson.subject == subject)).exists():
+            if (
+                Lesson.select()
+                .where(
+                    (Lesson.class_group == group)
+                    & (Lesson.date == date)
+                    & (Lesson.number == number)
+                    & (Lesson.subject == subject)
+                )
+                .exists()
+            ):
                 return
             teacher = staff[seed % len(staff)]
-            Lesson.create(class_group=group, subject=subject, date=date, number=number, term=self.term,
-                          planned_teacher=teacher, teacher=teacher)
+            Lesson.create(
+                class_group=group,
+                subject=subject,
+                date=date,
+                number=number,
+                term=self.term,
+                planned_teacher=teacher,
+                teacher=teacher,
+            )
 
         @rule(seed=pick, topic=st.text(min_size=0, max_size=12), held=st.booleans(), substitute=st.booleans())
         def fill_lesson(self, seed, topic, held, substitute):
@@ -193,8 +232,13 @@ def make_machine(app, redis_conn, work, staff):
         def add_mark(self, seed, value):
             lesson = self._choose(self._year_lessons(), seed)
             if lesson is not None:
-                Mark.create(lesson=lesson, student=self.students[seed % 4], value=value,
-                            work_type=self.work_types[seed % 2], weight=1 + seed % 2)
+                Mark.create(
+                    lesson=lesson,
+                    student=self.students[seed % 4],
+                    value=value,
+                    work_type=self.work_types[seed % 2],
+                    weight=1 + seed % 2,
+                )
 
         @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
         def change_mark(self, seed, value):
@@ -234,9 +278,14 @@ def make_machine(app, redis_conn, work, staff):
             if existing and seed % 2:
                 existing[0].delete_instance()
             else:
-                HomeworkFile.create(lesson=lesson, original_name=f"файл{seed}.pdf", stored_name=f"{seed:032d}"[-32:]
-                                    + f"{len(existing)}{HomeworkFile.select().count()}",
-                                    content_type="application/pdf", size=seed, sha256=f"{seed:064x}"[-64:])
+                HomeworkFile.create(
+                    lesson=lesson,
+                    original_name=f"файл{seed}.pdf",
+                    stored_name=f"{seed:032d}"[-32:] + f"{len(existing)}{HomeworkFile.select().count()}",
+                    content_type="application/pdf",
+                    size=seed,
+                    sha256=f"{seed:064x}"[-64:],
+                )
 
         @rule(seed=pick, clear=st.booleans())
         def change_uid(self, seed, clear):
@@ -250,9 +299,11 @@ def make_machine(app, redis_conn, work, staff):
         @rule(seed=pick)
         def change_assignments(self, seed):
             teacher, group, subject = staff[seed % len(staff)], self.classes[seed % 2], self.subjects[seed % 3]
-            found = TeachingAssignment.get_or_none((TeachingAssignment.teacher == teacher)
-                                                   & (TeachingAssignment.class_group == group)
-                                                   & (TeachingAssignment.subject == subject))
+            found = TeachingAssignment.get_or_none(
+                (TeachingAssignment.teacher == teacher)
+                & (TeachingAssignment.class_group == group)
+                & (TeachingAssignment.subject == subject)
+            )
             if found is None:
                 TeachingAssignment.create(year=self.year, teacher=teacher, class_group=group, subject=subject)
             else:
@@ -270,9 +321,15 @@ def make_machine(app, redis_conn, work, staff):
             if found is None or seed % 4 == 0:
                 student, guardian = self.students[seed % 4], self.guardians[seed % 2]
                 DiaryApplication.create(
-                    received_by=staff[0], student=student, guardian=guardian, student_last_name=student.last_name,
-                    student_first_name=student.first_name, guardian_last_name=guardian.last_name,
-                    guardian_first_name=guardian.first_name, relation="mother", status=status,
+                    received_by=staff[0],
+                    student=student,
+                    guardian=guardian,
+                    student_last_name=student.last_name,
+                    student_first_name=student.first_name,
+                    guardian_last_name=guardian.last_name,
+                    guardian_first_name=guardian.first_name,
+                    relation="mother",
+                    status=status,
                 )
             elif seed % 5 == 0:
                 found.delete_instance()
@@ -347,8 +404,11 @@ def test_the_portal_ends_up_holding_the_journal(app, redis_conn, work, make_staf
             max_examples=EXAMPLES,
             stateful_step_count=STEPS,
             deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                   HealthCheck.filter_too_much],
+            suppress_health_check=[
+                HealthCheck.function_scoped_fixture,
+                HealthCheck.too_slow,
+                HealthCheck.filter_too_much,
+            ],
             database=None,
         ),
     )

@@ -62,7 +62,9 @@ def test_the_same_run_gives_a_byte_identical_package(school, outbox, instance_pa
     copies = []
     for _ in range(2):
         out = io.BytesIO()
-        build_package(out, kind="full", package_id=run.package_id, generated_at=run.created_at, school_code=run.school_code)
+        build_package(
+            out, kind="full", package_id=run.package_id, generated_at=run.created_at, school_code=run.school_code
+        )
         copies.append(out.getvalue())
     assert copies[0] == copies[1] == delivered
     assert delivered[4:8] == b"\x00\x00\x00\x00", "gzip mtime is zero"
@@ -98,7 +100,9 @@ def test_deletes_come_first_and_a_reused_id_is_deleted_then_upserted(school, out
     old_id = old.id
     old.delete_instance()
     # SQLite hands a deleted max id out again; force the same on PostgreSQL.
-    reborn = Mark.create(id=old_id, lesson=school.lesson, student=school.students[1], value="2", work_type=school.answer)
+    reborn = Mark.create(
+        id=old_id, lesson=school.lesson, student=school.students[1], value="2", work_type=school.answer
+    )
     lesson = make_lesson(school.group, school.math, school.teacher, dt.date(2026, 9, 7), 1)
     lesson.delete_instance()
     daily = export_now("daily", instance_path)

@@ -32,8 +32,14 @@ def schedule(daily_time=dt.time(20, 0), full_day=5, enabled=True) -> ExportSetti
 
 def test_what_is_due_follows_school_time(app):
     settings = schedule()
-    assert planner.due_slots(settings, msk(2026, 9, 14, 19, 59)) == [("daily", "daily-20260913"), ("full", "full-202609")]
-    assert planner.due_slots(settings, msk(2026, 9, 14, 20, 0)) == [("daily", "daily-20260914"), ("full", "full-202609")]
+    assert planner.due_slots(settings, msk(2026, 9, 14, 19, 59)) == [
+        ("daily", "daily-20260913"),
+        ("full", "full-202609"),
+    ]
+    assert planner.due_slots(settings, msk(2026, 9, 14, 20, 0)) == [
+        ("daily", "daily-20260914"),
+        ("full", "full-202609"),
+    ]
     assert planner.due_slots(settings, msk(2026, 9, 5, 19, 59)) == [("daily", "daily-20260904")]
     assert planner.due_slots(settings, msk(2026, 9, 5, 20, 0)) == [("daily", "daily-20260905"), ("full", "full-202609")]
     # 01:00 in Moscow is still the day before in UTC: the school's calendar decides.
@@ -48,7 +54,8 @@ def test_a_tick_twice_records_each_run_once_and_enqueues_once(app, school, outbo
     first = planner.tick(now, instance_path=instance_path, config=app.config)
     second = planner.tick(now, instance_path=instance_path, config=app.config)
     assert [(r.kind, r.slot, r.trigger) for r in first] == [
-        ("daily", "daily-20260914", "schedule"), ("full", "full-202609", "schedule"),
+        ("daily", "daily-20260914", "schedule"),
+        ("full", "full-202609", "schedule"),
     ]
     assert second == []
     assert ExportRun.select().count() == 2
@@ -67,8 +74,15 @@ def test_days_missed_while_down_go_out_in_one_daily_package(app, school, portal,
     work()
     edits = []
     for day in (11, 12, 13):  # nobody ticks: the machine is off
-        lesson = Lesson.create(class_group=school.group, subject=school.math, date=dt.date(2026, 9, day), number=1,
-                               planned_teacher=school.teacher, teacher=school.teacher, topic=f"Тема {day}")
+        lesson = Lesson.create(
+            class_group=school.group,
+            subject=school.math,
+            date=dt.date(2026, 9, day),
+            number=1,
+            planned_teacher=school.teacher,
+            teacher=school.teacher,
+            topic=f"Тема {day}",
+        )
         edits.append(("lesson", "upsert", lesson.id))
     created = planner.tick(msk(2026, 9, 13, 21, 0), instance_path=instance_path, config=app.config)
     assert [r.slot for r in created] == ["daily-20260913"]
@@ -126,8 +140,9 @@ def test_while_a_live_exporter_works_the_tick_adds_no_job(app, school, outbox, i
     assert Queue("exports", connection=redis_conn).job_ids == [f"export-run-{run.id}-0"]
 
 
-def test_a_job_that_lost_the_race_is_replaced_when_the_holder_dies(app, school, outbox, instance_path, redis_conn,
-                                                                   work):
+def test_a_job_that_lost_the_race_is_replaced_when_the_holder_dies(
+    app, school, outbox, instance_path, redis_conn, work
+):
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
     runs.enqueue_run(run, config=app.config)
     assert claim.acquire("doomed-worker", 60)
@@ -169,9 +184,12 @@ def test_cron_registers_the_planner_tick_every_minute(redis_conn):
     assert "workers.maintenance.purge_login_attempts" in jobs
 
 
-def test_the_tick_job_runs_in_a_worker_and_enqueues_into_its_redis(app, school, outbox, instance_path, redis_conn, work):
-    Queue("default", connection=redis_conn).enqueue("workers.exports.plan_exports",
-                                                    kwargs={"instance_path": str(instance_path)})
+def test_the_tick_job_runs_in_a_worker_and_enqueues_into_its_redis(
+    app, school, outbox, instance_path, redis_conn, work
+):
+    Queue("default", connection=redis_conn).enqueue(
+        "workers.exports.plan_exports", kwargs={"instance_path": str(instance_path)}
+    )
     work()  # the tick records today's due daily run and enqueues it; the same burst then runs it
     daily = ExportRun.get(ExportRun.kind == "daily")
     assert daily.trigger == "schedule" and daily.status == "delivered"

@@ -48,18 +48,30 @@ def schedule_off():
     settings.save()
 
 
-def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(app, school, portal, database_url, redis_url,
-                                                                   redis_conn, tmp_path):
+def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(
+    app, school, portal, database_url, redis_url, redis_conn, tmp_path
+):
     config = {"REDIS_URL": redis_url, "INSTANCE_PATH": app.config["INSTANCE_PATH"]}
     schedule_off()
     portal.mode, portal.slow_seconds = "slow", 3.0  # the portal takes its time to answer
     run = runs.create_run("daily", "manual", None, instance_path=app.config["INSTANCE_PATH"])
     assert runs.enqueue_run(run, config=config, lease_seconds=2) == f"export-run-{run.id}-0"
     log = open(tmp_path / "worker.log", "wb")
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "TZ": "Europe/Moscow",
-           "EJOURNAL_INSTANCE": str(tmp_path / "worker-instance")}
-    worker = subprocess.Popen([RQ, "worker", "--burst", "--url", redis_url, "exports"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PYTHONPATH": str(ROOT),
+        "TZ": "Europe/Moscow",
+        "EJOURNAL_INSTANCE": str(tmp_path / "worker-instance"),
+    }
+    worker = subprocess.Popen(
+        [RQ, "worker", "--burst", "--url", redis_url, "exports"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         # The package is built and on its way: the portal has the request, the worker waits for the answer.
         assert wait_for(lambda: len(portal.requests) == 1), (tmp_path / "worker.log").read_text()
@@ -116,8 +128,9 @@ def own_redis(tmp_path):
             self.process = None
 
         def start(self):
-            self.process = subprocess.Popen(server_command(self.instance), stdout=subprocess.DEVNULL,
-                                            stderr=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                server_command(self.instance), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             assert wait_for(self._answers, timeout=10)
 
         def _answers(self):

@@ -23,8 +23,9 @@ def exports_queue(redis_conn):
     return Queue("exports", connection=redis_conn)
 
 
-def test_a_request_becomes_a_run_then_a_job_and_a_worker_delivers_it(app, school, outbox, instance_path, redis_conn,
-                                                                     work, make_staff):
+def test_a_request_becomes_a_run_then_a_job_and_a_worker_delivers_it(
+    app, school, outbox, instance_path, redis_conn, work, make_staff
+):
     admin = make_staff("admin1", roles=["admin"])
     run = exports.request_export("full", admin, instance_path=instance_path, config=app.config)
     run = ExportRun.get_by_id(run.id)
@@ -143,11 +144,13 @@ def test_someone_without_the_right_cannot_ask_or_download(app, school, outbox, i
 def test_the_year_transition_asks_for_one_full_export(app, school, outbox, instance_path, redis_conn, work):
     with db.atomic():
         # Inside the transition's own transaction nothing is enqueued (the job could beat the commit).
-        run = exports.request_full_export("year_transition", None, instance_path=instance_path,
-                                          year_id=school.year.id, config=app.config)
+        run = exports.request_full_export(
+            "year_transition", None, instance_path=instance_path, year_id=school.year.id, config=app.config
+        )
         assert run.job_id is None
-    again = exports.request_full_export("year_transition", None, instance_path=instance_path,
-                                        year_id=school.year.id, config=app.config)
+    again = exports.request_full_export(
+        "year_transition", None, instance_path=instance_path, year_id=school.year.id, config=app.config
+    )
     assert again.id == run.id and ExportRun.select().count() == 1
     assert len(exports_queue(redis_conn)) == 0
     # The planner's tick hands it to a worker.

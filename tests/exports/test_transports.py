@@ -21,8 +21,13 @@ def package(school, tmp_path):
     """A real package file and its id."""
     path = tmp_path / "built.ndjson.gz"
     with open(path, "wb") as out:
-        build_package(out, kind="full", package_id="ej-test-full-1", generated_at=dt.datetime(2026, 9, 5, 17),
-                      school_code=SCHOOL_CODE)
+        build_package(
+            out,
+            kind="full",
+            package_id="ej-test-full-1",
+            generated_at=dt.datetime(2026, 9, 5, 17),
+            school_code=SCHOOL_CODE,
+        )
     return path, "ej-test-full-1"
 
 

@@ -62,8 +62,9 @@ def test_the_head_watches_but_changes_nothing(client, make_staff, school, outbox
     assert client.get(f"/exportrun/details/?id={run.id}").status_code == 200
 
 
-def test_the_administrator_sends_the_full_export_now_and_downloads_it(client, login_as, school, outbox, redis_conn,
-                                                                      work):
+def test_the_administrator_sends_the_full_export_now_and_downloads_it(
+    client, login_as, school, outbox, redis_conn, work
+):
     admin = login_as("admin")
     page = client.get("/exportrun/").get_data(as_text=True)
     assert 'id="run-full"' in page and 'id="export-overview"' in page
@@ -117,9 +118,16 @@ def test_a_running_export_shows_its_progress(client, login_as, school, outbox, i
 
 
 SETTINGS = {
-    "enabled": "y", "daily_time": "19:30", "full_day": "3", "transport": "http", "directory": "",
-    "portal_url": "https://portal.example/api/packages", "token": "s3cret-portal-token",
-    "http_timeout": "20", "http_retries": "2", "http_retry_delay": "1.5",
+    "enabled": "y",
+    "daily_time": "19:30",
+    "full_day": "3",
+    "transport": "http",
+    "directory": "",
+    "portal_url": "https://portal.example/api/packages",
+    "token": "s3cret-portal-token",
+    "http_timeout": "20",
+    "http_retries": "2",
+    "http_retry_delay": "1.5",
 }
 
 
@@ -165,8 +173,9 @@ def test_bad_settings_are_refused_and_nothing_changes(client, login_as, app, cha
     assert ExportSettings.load().snapshot() == before
 
 
-def test_a_failed_export_is_loud_for_the_administrator_and_the_deputy(client, make_staff, school, portal,
-                                                                      instance_path):
+def test_a_failed_export_is_loud_for_the_administrator_and_the_deputy(
+    client, make_staff, school, portal, instance_path
+):
     portal.mode = "reject"
     runs.process(runs.create_run("daily", "manual", None, instance_path=instance_path).id)
     for role, sees in (("admin", True), ("deputy", True), ("teacher", False)):

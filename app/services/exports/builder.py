@@ -10,6 +10,7 @@ Full package: every record in Y's scope as of H. Within a package all deletions 
 import hashlib
 import heapq
 import itertools
+import secrets
 import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -29,8 +30,6 @@ BODY_CHUNK = 256 * 1024
 PROGRESS_EVERY = 5000
 # SQLite page cache while a package is read (negative: KiB).
 SQLITE_CACHE_KIB = -4096
-
-_cursor_names = itertools.count(1)
 
 
 @dataclass
@@ -112,7 +111,7 @@ def _batches(query):
         while rows := cursor.fetchmany(FETCH_BATCH):
             yield rows
         return
-    name = f"export_cursor_{next(_cursor_names)}"
+    name = f"export_cursor_{secrets.token_hex(6)}"
     db.execute_sql(f"DECLARE {name} NO SCROLL CURSOR FOR {sql}", params)
     while rows := db.execute_sql(f"FETCH FORWARD {FETCH_BATCH} FROM {name}").fetchall():
         yield rows
@@ -151,8 +150,10 @@ def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict) -> list[bytes
 def _delete_lines(record_type: fmt.RecordType, rows) -> list[bytes]:
     """Encode a batch of (id, change) as delete lines."""
     name, dumps, newline = record_type.name, orjson.dumps, orjson.OPT_APPEND_NEWLINE
-    return [dumps({"type": name, "op": "delete", "id": record_id, "change": change}, option=newline)
-            for record_id, change in rows]
+    return [
+        dumps({"type": name, "op": "delete", "id": record_id, "change": change}, option=newline)
+        for record_id, change in rows
+    ]
 
 
 def delivered_watermark(year_id: int) -> int:
@@ -269,9 +270,7 @@ class _Plan:
 
     def _whole_type_changed(self, rt) -> bool:
         """Tell whether a type this one derives fields from changed (or lost rows) in the range."""
-        return any(
-            self.changed[name] or self.deleted.get(fmt.BY_NAME[name].tombstone_type) for name in rt.derived_from
-        )
+        return any(self.changed[name] or self.deleted.get(fmt.BY_NAME[name].tombstone_type) for name in rt.derived_from)
 
     # --- upserts ---------------------------------------------------------------------------
 

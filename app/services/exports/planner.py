@@ -58,16 +58,15 @@ def due_slots(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAUL
     local = now.astimezone(ZoneInfo(timezone))
     daily_day = last_daily_moment(settings, now, timezone).date()
     slots = [("daily", f"daily-{daily_day:%Y%m%d}")]
-    full_due = local.day > settings.full_day or (
-        local.day == settings.full_day and local.time() >= settings.daily_time
-    )
+    full_due = local.day > settings.full_day or (local.day == settings.full_day and local.time() >= settings.daily_time)
     if full_due:
         slots.append(("full", f"full-{local:%Y%m}"))
     return slots
 
 
-def tick(now: dt.datetime | None = None, *, instance_path, timezone: str = DEFAULT_TIMEZONE,
-         connection=None, config=None) -> list[ExportRun]:
+def tick(
+    now: dt.datetime | None = None, *, instance_path, timezone: str = DEFAULT_TIMEZONE, connection=None, config=None
+) -> list[ExportRun]:
     """Record the scheduled runs that are due and give the oldest pending run a job; return the new runs."""
     now = _aware_utc(now)
     settings = ExportSettings.load()
@@ -150,8 +149,10 @@ def next_moments(settings: ExportSettings, now: dt.datetime, timezone: str = DEF
     if daily <= local or ExportRun.select().where(ExportRun.slot == f"daily-{local:%Y%m%d}").exists():
         daily = dt.datetime.combine(local.date() + dt.timedelta(days=1), settings.daily_time, tzinfo=tz)
     year, month = local.year, local.month
-    if ExportRun.select().where(ExportRun.slot == f"full-{local:%Y%m}").exists() or local.day > settings.full_day or (
-        local.day == settings.full_day and local.time() >= settings.daily_time
+    if (
+        ExportRun.select().where(ExportRun.slot == f"full-{local:%Y%m}").exists()
+        or local.day > settings.full_day
+        or (local.day == settings.full_day and local.time() >= settings.daily_time)
     ):
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     full = dt.datetime.combine(dt.date(year, month, settings.full_day), settings.daily_time, tzinfo=tz)
@@ -204,7 +205,11 @@ def dashboard_notices(now: dt.datetime | None = None, timezone: str = DEFAULT_TI
     else:
         upcoming = "по расписанию выключена"
     lines.append(
-        (f"Выгрузка на портал: последняя успешная — {last}; {upcoming}; в очереди", state.pending,
-         "exportrun.index_view", "info")
+        (
+            f"Выгрузка на портал: последняя успешная — {last}; {upcoming}; в очереди",
+            state.pending,
+            "exportrun.index_view",
+            "info",
+        )
     )
     return lines

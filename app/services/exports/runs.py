@@ -57,8 +57,9 @@ def _requester_name(actor, source: str) -> str:
     return "командная строка" if source == "cli" else "система"
 
 
-def create_run(kind: str, trigger: str, actor, *, instance_path=None, slot: str | None = None,
-               source: str = "panel") -> ExportRun | None:
+def create_run(
+    kind: str, trigger: str, actor, *, instance_path=None, slot: str | None = None, source: str = "panel"
+) -> ExportRun | None:
     """Record a run in the history (committed, audited); None when its slot is taken already."""
     instance_path = instance_path or Config.INSTANCE_PATH
     if kind not in dict(EXPORT_KINDS):
@@ -90,23 +91,29 @@ def create_run(kind: str, trigger: str, actor, *, instance_path=None, slot: str 
     return run
 
 
-def request_export(kind: str, actor, *, instance_path=None, trigger: str = "manual", source: str = "panel",
-                   config=None) -> ExportRun:
+def request_export(
+    kind: str, actor, *, instance_path=None, trigger: str = "manual", source: str = "panel", config=None
+) -> ExportRun:
     """Ask for a daily or full export now (R5.2): record it, then hand it to a worker."""
     if actor is not None and not access.can(actor, "exports.run"):
         raise AccessDenied()
     waiting = ExportRun.pending().where(ExportRun.kind == kind).first()
     if waiting is not None:
-        raise DomainError(
-            f"{waiting} уже ждёт своей очереди ({waiting.status_label}); дождитесь её окончания."
-        )
+        raise DomainError(f"{waiting} уже ждёт своей очереди ({waiting.status_label}); дождитесь её окончания.")
     run = create_run(kind, trigger, actor, instance_path=instance_path, source=source)
     enqueue_run(run, config=config)
     return run
 
 
-def request_full_export(trigger: str = "year_transition", actor=None, *, instance_path=None, source: str = "system",
-                        year_id: int | None = None, config=None) -> ExportRun:
+def request_full_export(
+    trigger: str = "year_transition",
+    actor=None,
+    *,
+    instance_path=None,
+    source: str = "system",
+    year_id: int | None = None,
+    config=None,
+) -> ExportRun:
     """Ask for a full export of the current school year, e.g. after the transfer to a new year (R5.3).
 
     Called more than once for the same year transition, it asks once (the slot "year-<id>").
@@ -280,16 +287,24 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
     claim.renew(owner, beat.lease_seconds, run.id)
     if run.attempts > MAX_ATTEMPTS:
         _update_claimed(
-            run, owner, status="failed", finished_at=utcnow(),
+            run,
+            owner,
+            status="failed",
+            finished_at=utcnow(),
             error=f"Выгрузка прерывалась {run.attempts - 1} раза (работник остановлен или перезапущен). "
-                  "Изменения не потеряны: они уйдут со следующей выгрузкой.",
+            "Изменения не потеряны: они уйдут со следующей выгрузкой.",
         )
         return
     settings = ExportSettings.load()
     try:
         if run.sha256 is None:
             _build(run, owner, beat, on_progress)
-        _transport(run, settings, beat).deliver(Path(run.file_path), run.package_id)
+        built = Path(run.file_path)
+        spooled = Path(run.package_dir) / package_name(run.package_id)
+        if run.transport == "http" and not built.exists() and spooled.exists():
+            # Stopped between giving the spooled file its plain name and recording that name.
+            built = spooled
+        _transport(run, settings, beat).deliver(built, run.package_id)
         if run.transport == "directory":
             run.file_path = str(DirectoryTransport(Path(run.package_dir)).final_path(run.package_id))
         _update_claimed(run, owner, status="delivered", finished_at=utcnow(), file_path=run.file_path, error=None)
@@ -299,12 +314,21 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
         _update_claimed(run, owner, status="failed", finished_at=utcnow(), error=exc.message)
     except Exception as exc:
         log.exception("Export run %s failed", run.id)
-        _update_claimed(run, owner, status="failed", finished_at=utcnow(),
-                        error=f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}")
+        _update_claimed(
+            run,
+            owner,
+            status="failed",
+            finished_at=utcnow(),
+            error=f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}",
+        )
 
 
-def process(run_id: int, *, lease_seconds: float = claim.LEASE_SECONDS,
-            on_progress: Callable[[ExportRun, int, int], None] | None = None) -> str:
+def process(
+    run_id: int,
+    *,
+    lease_seconds: float = claim.LEASE_SECONDS,
+    on_progress: Callable[[ExportRun, int, int], None] | None = None,
+) -> str:
     """Do a run (and every older pending one first) under the exporter's claim; return its status.
 
     Returns "gone" when the run no longer exists and "busy" when another exporter holds the

@@ -26,9 +26,22 @@ def _check_number(value, low, high, message, field, cast=int):
     return number
 
 
-def update_settings(actor, *, enabled: bool, daily_time: dt.time, full_day, transport: str, directory: str = "",
-                    portal_url: str = "", token: str | None = None, clear_token: bool = False,
-                    http_timeout=30, http_retries=3, http_retry_delay=2.0, source: str = "panel") -> ExportSettings:
+def update_settings(
+    actor,
+    *,
+    enabled: bool,
+    daily_time: dt.time,
+    full_day,
+    transport: str,
+    directory: str = "",
+    portal_url: str = "",
+    token: str | None = None,
+    clear_token: bool = False,
+    http_timeout=30,
+    http_retries=3,
+    http_retry_delay=2.0,
+    source: str = "panel",
+) -> ExportSettings:
     """Change the export settings, audited; a token is only ever written, never shown or audited.
 
     `token=None` (or empty) keeps the stored token; `clear_token=True` removes it.
@@ -37,8 +50,9 @@ def update_settings(actor, *, enabled: bool, daily_time: dt.time, full_day, tran
         raise AccessDenied()
     if not isinstance(daily_time, dt.time):
         raise DomainError("Укажите время ежедневной выгрузки, например 20:00.", "daily_time")
-    full_day = _check_number(full_day, 1, 28, "День полной выгрузки — число от 1 до 28 (есть в каждом месяце).",
-                             "full_day")
+    full_day = _check_number(
+        full_day, 1, 28, "День полной выгрузки — число от 1 до 28 (есть в каждом месяце).", "full_day"
+    )
     if transport not in dict(TRANSPORTS):
         raise DomainError("Способ доставки: каталог или портал по HTTP.", "transport")
     directory = (directory or "").strip()
@@ -54,11 +68,13 @@ def update_settings(actor, *, enabled: bool, daily_time: dt.time, full_day, tran
             raise DomainError(
                 "Адрес портала должен начинаться с https:// (или http://) и содержать имя сервера.", "portal_url"
             )
-    http_timeout = _check_number(http_timeout, 1, 600, "Время ожидания ответа портала — от 1 до 600 секунд.",
-                                 "http_timeout")
+    http_timeout = _check_number(
+        http_timeout, 1, 600, "Время ожидания ответа портала — от 1 до 600 секунд.", "http_timeout"
+    )
     http_retries = _check_number(http_retries, 0, 10, "Число повторных попыток — от 0 до 10.", "http_retries")
-    http_retry_delay = _check_number(http_retry_delay, 0, 60, "Пауза перед повтором — от 0 до 60 секунд.",
-                                     "http_retry_delay", float)
+    http_retry_delay = _check_number(
+        http_retry_delay, 0, 60, "Пауза перед повтором — от 0 до 60 секунд.", "http_retry_delay", float
+    )
 
     settings = ExportSettings.load()
     new_token = settings.token

@@ -71,8 +71,17 @@ class HttpTransport:
 
     name = "http"
 
-    def __init__(self, url: str, token: str, *, timeout: float = 30, retries: int = 3, retry_delay: float = 2.0,
-                 sleep: Callable[[float], None] = time.sleep, on_attempt: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        timeout: float = 30,
+        retries: int = 3,
+        retry_delay: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+        on_attempt: Callable[[int], None] | None = None,
+    ):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ExportError(f"Адрес портала «{url}» не похож на адрес http(s)://…")
