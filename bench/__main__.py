@@ -156,7 +156,7 @@ def bench_journal(ctx: Context) -> list[Result]:
 
 
 def bench_exports(ctx: Context) -> list[Result]:
-    """Full and daily exports against a raw sqlite3 + orjson + gzip baseline, at 1× and 2× data (bench/bench_exports.py)."""
+    """Full and daily exports against a raw sqlite3 + orjson + gzip baseline, at 1× and 2× data."""
     from bench import bench_exports as exports_bench
 
     return exports_bench.run(ctx, Result)
