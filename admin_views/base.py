@@ -102,6 +102,10 @@ class SecureModelView(SecureMixin, ModelView):
             sort_column = None
         return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
 
+    def search_placeholder(self):
+        # Flask-Admin's default is None, which its template prints as the word "None".
+        return "Поиск"
+
     def _handle_join(self, query, field, joins):
         if getattr(field, "model", None) in self.joined_models:
             return query

@@ -241,3 +241,12 @@ def test_menu_shows_only_what_a_person_may_open(app, client, make_staff, world):
     for endpoint in _model_views(app):
         if MODEL_VIEWS[endpoint]["teacher"] is None:
             assert f'href="/{endpoint}/"' not in html, endpoint
+
+
+def test_search_boxes_say_what_they_are(app, client, make_staff, world):
+    make_staff("admin-user", roles=["admin"])
+    login(client, "admin-user")
+    for endpoint, view in _model_views(app).items():
+        if view.column_searchable_list:
+            html = client.get(f"/{endpoint}/").get_data(as_text=True)
+            assert 'placeholder="None"' not in html, endpoint
