@@ -30,7 +30,11 @@ def create_app(config=None) -> Flask:
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
 
+    from app.clock import SchoolClock
     from app.db import init_db, register_request_hooks
+
+    # The one clock (DESIGN 9): views take it from here and pass it to services.
+    app.extensions["clock"] = SchoolClock(app.config["SCHOOL_TIMEZONE"])
 
     init_db(app.config["DATABASE_URL"])
     register_request_hooks(app)

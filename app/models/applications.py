@@ -4,6 +4,7 @@ import datetime as dt
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
+from app.clock import utcnow
 from app.models.changes import ExportedModel
 from app.models.people import RELATIONS, Guardian, Staff, Student
 
@@ -42,8 +43,8 @@ class DiaryApplication(ExportedModel):
     pd_consent = BooleanField(default=False)
     status = CharField(max_length=12, choices=APPLICATION_STATUSES, default="accepted", index=True)
     reject_reason = TextField(null=True)
-    created_at = DateTimeField(default=dt.datetime.now)
-    updated_at = DateTimeField(default=dt.datetime.now)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "diary_application"

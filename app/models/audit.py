@@ -1,10 +1,10 @@
 """The audit trail: who changed what, when, from where, with values before and after."""
 
-import datetime as dt
 import json
 
 from peewee import CharField, DateTimeField, ForeignKeyField, TextField
 
+from app.clock import utcnow
 from app.db import BaseModel
 from app.models.people import Staff
 
@@ -19,7 +19,7 @@ AUDIT_SOURCES = (("panel", "панель"), ("cli", "командная стро
 class AuditEntry(BaseModel):
     """One change. Written by app/services/audit.py only; nobody edits it."""
 
-    at = DateTimeField(default=dt.datetime.now, index=True)
+    at = DateTimeField(default=utcnow, index=True)
     actor = ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
     actor_name = CharField(max_length=300, default="")
     source = CharField(max_length=10, choices=AUDIT_SOURCES)

@@ -1,9 +1,9 @@
 """Change numbers and tombstones: what lets an export send only what changed (DESIGN 3)."""
 
-import datetime as dt
 
 from peewee import BigIntegerField, CharField, DateTimeField, IntegerField
 
+from app.clock import utcnow
 from app.db import BaseModel, db
 
 
@@ -61,7 +61,7 @@ class Tombstone(BaseModel):
     record_type = CharField(max_length=40)
     record_id = IntegerField()
     change_no = BigIntegerField(index=True)
-    deleted_at = DateTimeField(default=dt.datetime.now)
+    deleted_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "tombstone"

@@ -19,15 +19,10 @@ from peewee import (
     TimeField,
 )
 
+from app.clock import utcnow  # noqa: F401 (re-exported: the exports' code imports it from here)
 from app.db import BaseModel
 from app.models.people import Staff
 from app.models.school import SchoolYear
-
-
-def utcnow() -> dt.datetime:
-    """Return the current time as naive UTC, whole seconds (the form stored in these tables)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
 
 TRANSPORTS = (("directory", "каталог (папка выгрузки)"), ("http", "портал по HTTP"))
 EXPORT_KINDS = (("daily", "ежедневная"), ("full", "полная"))

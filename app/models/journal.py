@@ -1,6 +1,5 @@
 """Teaching assignments, the timetable and the journal itself: lessons, marks, absences, files."""
 
-import datetime as dt
 
 from peewee import (
     BigIntegerField,
@@ -13,6 +12,7 @@ from peewee import (
     TextField,
 )
 
+from app.clock import utcnow
 from app.db import BaseModel
 from app.models.changes import ExportedModel
 from app.models.people import Staff, Student
@@ -100,7 +100,7 @@ class Lesson(ExportedModel):
     # Set when re-planning found no timetable slot for a lesson that holds data.
     orphaned = BooleanField(default=False)
     version = IntegerField(default=1)
-    updated_at = DateTimeField(default=dt.datetime.now)
+    updated_at = DateTimeField(default=utcnow)
     updated_by = ForeignKeyField(Staff, null=True, backref="+")
 
     class Meta:
@@ -144,7 +144,7 @@ class Mark(ExportedModel):
     # A code of MARK_CHANGE_REASONS, set when a mark older than the edit window is changed.
     change_reason = CharField(max_length=200, null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="+")
-    created_at = DateTimeField(default=dt.datetime.now)
+    created_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "mark"
@@ -191,7 +191,7 @@ class HomeworkFile(ExportedModel):
     size = BigIntegerField()
     sha256 = CharField(max_length=64)
     uploaded_by = ForeignKeyField(Staff, null=True, backref="+")
-    uploaded_at = DateTimeField(default=dt.datetime.now)
+    uploaded_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "homework_file"

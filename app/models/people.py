@@ -1,6 +1,5 @@
 """Staff, roles and permissions, login attempts; students and their guardians."""
 
-import datetime as dt
 import secrets
 
 from peewee import (
@@ -12,6 +11,7 @@ from peewee import (
     TextField,
 )
 
+from app.clock import utcnow
 from app.db import BaseModel
 from app.models.changes import ExportedModel
 
@@ -42,7 +42,7 @@ class Staff(ExportedModel):
     portal_uid = CharField(max_length=64, null=True, unique=True)
     # Changing it (password change, deactivation) ends every open session of this person.
     session_token = CharField(max_length=64, default=new_session_token)
-    created_at = DateTimeField(default=dt.datetime.now)
+    created_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "staff"
@@ -134,7 +134,7 @@ class LoginAttempt(BaseModel):
     login = CharField(max_length=64, index=True)
     address = CharField(max_length=64, index=True)
     success = BooleanField()
-    at = DateTimeField(default=dt.datetime.now, index=True)
+    at = DateTimeField(default=utcnow, index=True)
 
     class Meta:
         table_name = "login_attempt"
