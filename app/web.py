@@ -6,12 +6,14 @@ from flask_wtf.csrf import CSRFError
 
 from app.models import SchoolSettings
 from app.services import access
+from app.services.errors import DomainError
 
 ERRORS = {
     400: ("Неверный запрос", "Запрос не удалось обработать. Обновите страницу и попробуйте ещё раз."),
     403: ("Доступ запрещён", "У вас нет прав на эту страницу. Если они нужны для работы, обратитесь к администратору."),
     404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
     405: ("Действие недоступно", "Это действие нельзя выполнить таким способом."),
+    409: ("Запись уже изменена", "Запись изменил другой пользователь. Обновите страницу и повторите."),
     413: ("Файл слишком большой", "Размер отправленных данных превышает допустимый."),
     500: (
         "Ошибка сервера",
@@ -20,11 +22,22 @@ ERRORS = {
 }
 
 
-def _render_error(code: int, message: str | None = None):
+def wants_json() -> bool:
+    """Tell whether the request came from a script (the journal's APIs) rather than a page."""
+    return request.is_json or "/api/" in request.path or request.accept_mimetypes.best == "application/json"
+
+
+def _render_error(code: int, message: str | None = None, **extra):
     title, text = ERRORS.get(code, ERRORS[500])
-    if request.accept_mimetypes.best == "application/json":
-        return {"error": message or text}, code
+    if wants_json():
+        return {"error": message or text, **extra}, code
     return render_template("errors/error.html", code=code, title=title, text=message or text), code
+
+
+def domain_error(exc: DomainError):
+    """Answer a refused operation: its status and its Russian message (DESIGN 10)."""
+    extra = {"field": exc.field} if wants_json() else {}
+    return _render_error(exc.status, exc.message, **extra)
 
 
 def init_app(app):
@@ -40,6 +53,8 @@ def init_app(app):
 
     for code in ERRORS:
         app.register_error_handler(code, lambda exc, code=code: _render_error(code))
+
+    app.register_error_handler(DomainError, domain_error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

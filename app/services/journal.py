@@ -29,7 +29,7 @@ from app.models import (
     Term,
 )
 from app.services import access, audit
-from app.services.errors import AccessDenied, DomainError
+from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
 TOPIC_MAX = 500
@@ -47,21 +47,6 @@ LESSON_FIELD_LABELS = {
     "teacher_id": "учитель",
     "replacement_subject_id": "предмет замены",
 }
-
-
-class NotFound(DomainError):
-    """The record asked for does not exist."""
-
-    def __init__(self, message: str = "Запись не найдена."):
-        super().__init__(message)
-
-
-class EditConflict(DomainError):
-    """Someone else changed the record after it was opened; nothing was written."""
-
-    def __init__(self, message: str, current: dict | None = None):
-        super().__init__(message)
-        self.current = current or {}
 
 
 def school_today() -> dt.date:
