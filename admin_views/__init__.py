@@ -14,6 +14,7 @@ from admin_views import (
     staff,
     students,
 )
+from app.security import csp_nonce
 
 
 def init_admin(app) -> Admin:
@@ -24,6 +25,8 @@ def init_admin(app) -> Admin:
         url="/",
         index_view=home.HomeView(name="Главная", url="/", template="home.html"),
         theme=Bootstrap4Theme(swatch="cerulean", base_template="layout.html"),
+        # Templates print `admin_csp_nonce_attribute` from this: the CSP allows those inline scripts only.
+        csp_nonce_generator=csp_nonce,
     )
     # Order here is the order of the menu.
     journal.register(admin)
@@ -34,4 +37,8 @@ def init_admin(app) -> Admin:
     exports.register(admin)
     audit.register(admin)
     account.register(admin)
+    # Every panel page loads the shared behaviours that replace inline handlers (the CSP forbids them).
+    shared_js = f"{app.static_url_path}/ejournal.js"
+    for view in admin._views:
+        view.extra_js = [*(view.extra_js or []), shared_js]
     return admin

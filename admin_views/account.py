@@ -1,6 +1,6 @@
 """The staff member's own account: change the password."""
 
-from flask import flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_admin import expose
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
@@ -32,7 +32,12 @@ class AccountView(SecureBaseView):
         form = PasswordForm()
         if form.validate_on_submit():
             try:
-                auth.change_own_password(current_user._get_current_object(), form.current.data, form.password.data)
+                auth.change_own_password(
+                    current_user._get_current_object(),
+                    form.current.data,
+                    form.password.data,
+                    hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+                )
             except DomainError as exc:
                 getattr(form, exc.field or "password").errors.append(exc.message)
             else:

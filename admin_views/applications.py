@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 
-from flask import abort, flash, has_request_context, redirect, request
+from flask import abort, current_app, flash, has_request_context, redirect, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter
@@ -19,6 +19,8 @@ from wtforms.widgets import Select
 from wtfpeewee.fields import SelectQueryField
 
 from admin_views.base import SecureModelView
+from admin_views.forms import DATE_FORMATS, DATE_PICKER_FORMAT
+from app.clock import app_clock
 from app.db import db
 from app.models import (
     APPLICATION_STATUSES,
@@ -51,6 +53,11 @@ class _Select2(Select2Widget):
 
 class _Select(Select):
     input_type = "select"
+
+
+def _school_today() -> dt.date:
+    # The form's default date: the school's today, not the server's.
+    return app_clock(current_app).today()
 
 
 def _student_label(student) -> str:
@@ -104,9 +111,11 @@ class ApplicationForm(FlaskForm):
     guardian_middle_name = StringField("Отчество родителя", validators=[Optional(), Length(max=100)])
     submitted_on = DateField(
         "Дата заявления",
-        default=dt.date.today,
+        default=_school_today,
+        format=DATE_FORMATS,
         widget=DatePickerWidget(),
-        validators=[DataRequired("Укажите дату заявления (ГГГГ-ММ-ДД).")],
+        render_kw={"data-date-format": DATE_PICKER_FORMAT},
+        validators=[DataRequired("Укажите дату заявления (ДД.ММ.ГГГГ).")],
     )
     portal_number = StringField(
         "Номер заявления на портале",
@@ -387,7 +396,9 @@ class DiaryApplicationView(SecureModelView):
 
     def create_model(self, form):
         try:
-            application = service.accept(current_user._get_current_object(), **self._values(form))
+            application = service.accept(
+                current_user._get_current_object(), today=_school_today(), **self._values(form)
+            )
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return False
@@ -396,7 +407,7 @@ class DiaryApplicationView(SecureModelView):
 
     def update_model(self, form, model):
         try:
-            service.update(current_user._get_current_object(), model, **self._values(form))
+            service.update(current_user._get_current_object(), model, today=_school_today(), **self._values(form))
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return False

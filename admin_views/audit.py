@@ -2,118 +2,57 @@
 
 import datetime as dt
 
-from flask import abort
+from flask import abort, current_app
 from flask_admin import expose
+from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual, FilterLike
 from flask_admin.model.filters import BaseDateFilter
 from flask_login import current_user
-from markupsafe import Markup
+from wtforms.fields.core import UnboundField
 
 from admin_views.base import SecureModelView
+from admin_views.exports import ExportSettingsForm
+from app.clock import app_clock
 from app.models import MODELS, AuditEntry
 from app.models.audit import AUDIT_SOURCES
 from app.services import access, audit
-from app.services.records import MODEL_LABELS
-
-# Singular Russian names of what a change touched (records.MODEL_LABELS holds plurals).
-MODEL_NAMES = {
-    "Absence": "Пропуск",
-    "AuditEntry": "Запись аудита",
-    "ChangeCounter": "Счётчик изменений",
-    "ClassGroup": "Класс",
-    "DiaryApplication": "Заявление родителя",
-    "Enrollment": "Зачисление ученика",
-    "Guardian": "Родитель",
-    "Holiday": "Каникулы, праздник",
-    "HomeworkFile": "Файл домашнего задания",
-    "Lesson": "Урок",
-    "LoginAttempt": "Попытка входа",
-    "Mark": "Отметка",
-    "Permission": "Право доступа",
-    "Role": "Роль",
-    "RolePermission": "Право роли",
-    "SchoolSettings": "Настройки школы",
-    "SchoolYear": "Учебный год",
-    "Staff": "Сотрудник",
-    "StaffRole": "Роль сотрудника",
-    "Student": "Ученик",
-    "StudentGuardian": "Связь ученик — родитель",
-    "Subject": "Предмет",
-    "TeachingAssignment": "Учебная нагрузка",
-    "Term": "Учебный период",
-    "TimetableSlot": "Урок расписания",
-    "Tombstone": "Отметка об удалении",
-    "WorkType": "Вид работы",
-}
-
-ACTION_NAMES = {
-    "create": "создание",
-    "update": "изменение",
-    "delete": "удаление",
-    "status": "смена статуса",
-    "password": "смена пароля",
-    "permissions": "изменение прав роли",
-    "roles": "изменение ролей сотрудника",
-}
-
-SOURCE_NAMES = dict(AUDIT_SOURCES)
-
-# Russian names of the fields that snapshots hold most often; the rest show as stored.
-FIELD_NAMES = {
-    "last_name": "Фамилия",
-    "first_name": "Имя",
-    "middle_name": "Отчество",
-    "login": "Логин",
-    "active": "Активен",
-    "portal_uid": "UID портала",
-    "email": "Эл. почта",
-    "phone": "Телефон",
-    "birth_date": "Дата рождения",
-    "name": "Название",
-    "status": "Статус",
-    "reject_reason": "Причина отклонения",
-    "student_id": "Ученик (id)",
-    "guardian_id": "Родитель (id)",
-    "received_by_id": "Принял(а) (id)",
-    "relation": "Кем приходится",
-    "submitted_on": "Дата заявления",
-    "portal_number": "№ на портале",
-    "passport_presented": "Паспорт предъявлен",
-    "names_checked": "ФИО сверены",
-    "pd_consent": "Согласие на обработку ПДн",
-    "student_last_name": "Фамилия ученика (в заявлении)",
-    "student_first_name": "Имя ученика (в заявлении)",
-    "student_middle_name": "Отчество ученика (в заявлении)",
-    "guardian_last_name": "Фамилия родителя (в заявлении)",
-    "guardian_first_name": "Имя родителя (в заявлении)",
-    "guardian_middle_name": "Отчество родителя (в заявлении)",
-    "permissions": "Права",
-    "roles": "Роли",
-    "password": "Пароль",
-    "start_date": "Начало",
-    "end_date": "Окончание",
-    "created_at": "Создано",
-    "updated_at": "Изменено",
-    "change_no": "Номер изменения",
-    "id": "Код записи",
-}
+from app.services.audit import ACTION_NAMES, MODEL_NAMES
 
 
-def model_name(code: str) -> str:
-    """Return the Russian singular name of a model (its plural, or the code, when unknown)."""
-    return MODEL_NAMES.get(code) or MODEL_LABELS.get(code) or code
+def labels_of(admin) -> audit.Labels:
+    """Gather the Russian field labels and code choices that the panel's model views already keep.
+
+    A view's column labels come first, then the labels of its create and edit forms: each field is
+    named where the person saw it.
+    """
+    labels = audit.Labels()
+    for view in admin._views:
+        model = getattr(view, "model", None)
+        if model is not None and isinstance(view, ModelView):
+            labels.add(model.__name__, view.column_labels, view.column_choices)
+            for form_class in (getattr(view, "_create_form_class", None), getattr(view, "_edit_form_class", None)):
+                labels.add(model.__name__, _form_labels(form_class))
+    # The export settings have a page of their own, not a model view.
+    labels.add("ExportSettings", _form_labels(ExportSettingsForm))
+    return labels
 
 
-def action_name(code: str) -> str:
-    """Return the Russian name of an audit action."""
-    return ACTION_NAMES.get(code, code)
+def _form_labels(form_class) -> dict:
+    found = {}
+    for name in dir(form_class or object):
+        unbound = getattr(form_class, name, None)
+        if isinstance(unbound, UnboundField):
+            label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None)
+            if isinstance(label, str) and label:
+                found[name] = label
+    return found
 
 
 class DayFromFilter(BasePeeweeFilter, BaseDateFilter):
     """Changes made on or after a day."""
 
     def apply(self, query, value):
-        return query.where(self.column >= dt.datetime.combine(value, dt.time.min))
+        return query.where(self.column >= app_clock(current_app).day_start(value))
 
     def operation(self):
         return "с"
@@ -123,7 +62,7 @@ class DayToFilter(BasePeeweeFilter, BaseDateFilter):
     """Changes made on or before a day (the whole day included)."""
 
     def apply(self, query, value):
-        return query.where(self.column < dt.datetime.combine(value + dt.timedelta(days=1), dt.time.min))
+        return query.where(self.column < app_clock(current_app).day_start(value + dt.timedelta(days=1)))
 
     def operation(self):
         return "по"
@@ -187,28 +126,35 @@ class AuditEntryView(SecureModelView):
     def search_placeholder(self):
         return "Запись или сотрудник"
 
-    def _format_at(self, context, model, name):
-        return model.at.strftime("%d.%m.%Y %H:%M:%S")
-
-    def _format_model(self, context, model, name):
-        return model_name(model.model)
-
-    def _format_action(self, context, model, name):
-        return action_name(model.action)
-
-    def _format_source(self, context, model, name):
-        return SOURCE_NAMES.get(model.source, model.source)
-
-    def _format_actor(self, context, model, name):
-        return model.actor_name or "—"
+    # The list's cells come from audit.describe_entries, computed for the whole page at once (get_list).
+    def _shown(self, model):
+        shown = getattr(model, "_shown", None)
+        if shown is None:
+            shown = audit.describe_entries([model], current_user, app_clock(current_app), self.labels())[0]
+        return shown
 
     column_formatters = {
-        "at": _format_at,
-        "model": _format_model,
-        "action": _format_action,
-        "source": _format_source,
-        "actor_name": _format_actor,
+        "at": lambda view, context, model, name: view._shown(model).at,
+        "model": lambda view, context, model, name: view._shown(model).model,
+        "action": lambda view, context, model, name: view._shown(model).action,
+        "source": lambda view, context, model, name: view._shown(model).source,
+        "actor_name": lambda view, context, model, name: view._shown(model).actor,
+        "object_repr": lambda view, context, model, name: view._shown(model).object,
     }
+
+    def labels(self) -> audit.Labels:
+        """Return the panel's field labels (gathered once, after every view is registered)."""
+        if getattr(self, "_labels", None) is None:
+            self._labels = labels_of(self.admin)
+        return self._labels
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        if isinstance(rows, list):
+            shown = audit.describe_entries(rows, current_user, app_clock(current_app), self.labels())
+            for row, one in zip(rows, shown, strict=True):
+                row._shown = one
+        return count, rows
 
     def get_query(self):
         return access.scope(AuditEntry.select(), current_user, AuditEntry)
@@ -226,48 +172,9 @@ class AuditEntryView(SecureModelView):
 
     # --- details: before and after side by side --------------------------------------------
 
-    def diff_rows(self, entry) -> list[dict]:
-        """Return one row per field of the entry: name, before, after, whether it changed."""
-        changed = {name for name, _before, _after in audit.changed_fields(entry)}
-        before, after = entry.before_data, entry.after_data
-        rows = []
-        for name in sorted(set(before) | set(after), key=lambda n: (n not in changed, n)):
-            rows.append(
-                {
-                    "field": FIELD_NAMES.get(name, name),
-                    "before": _show(before, name),
-                    "after": _show(after, name),
-                    "changed": name in changed,
-                }
-            )
-        return rows
-
-    def describe(self, entry) -> dict:
-        """Return the entry's header in Russian for the details page."""
-        return {
-            "at": entry.at.strftime("%d.%m.%Y %H:%M:%S"),
-            "actor": entry.actor_name or "—",
-            "source": SOURCE_NAMES.get(entry.source, entry.source),
-            "action": action_name(entry.action),
-            "model": model_name(entry.model),
-            "object": entry.object_repr,
-            "object_id": entry.object_id or "",
-        }
-
-
-def _show(data: dict, name: str) -> Markup | str:
-    if name not in data:
-        return ""
-    value = data[name]
-    if value is None or value == "":
-        return Markup('<span class="text-muted">—</span>')
-    if value is True:
-        return "да"
-    if value is False:
-        return "нет"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or Markup('<span class="text-muted">—</span>')
-    return str(value)
+    def describe(self, entry) -> audit.EntryView:
+        """Return the entry for the details page: header and every field before and after, in Russian."""
+        return audit.describe_entry(entry, current_user, app_clock(current_app), self.labels())
 
 
 def register(admin) -> None:

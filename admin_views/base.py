@@ -5,19 +5,27 @@ from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.form import save_inline
+from flask_admin.helpers import is_form_submitted
 from flask_admin.model.helpers import get_mdict_item_or_list
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from peewee import DateField, IntegrityError
+from peewee import DataError, DateField, IntegrityError
+from wtforms.widgets import HiddenInput
 
 from admin_views.forms import (
     DATE_FORMATS,
     DATE_PICKER_FORMAT,
     DETAIL_FORMATTERS,
     LIST_FORMATTERS,
+    SafeModelConverter,
     SelectWidget,
+    accept_russian_dates,
+    add_form_error,
 )
+from app import translations
 from app.db import db
+from app.ids import parse_id, parse_ids
 from app.services import access, audit, records
 from app.services.errors import DomainError
 
@@ -43,6 +51,11 @@ class SecureMixin:
     def inaccessible_callback(self, name, **kwargs):
         return deny(self)
 
+    def _handle_view(self, name, **kwargs):
+        # Before any of Flask-Admin's messages is translated: its strings in the panel's wording.
+        translations.install(get_locale())
+        return super()._handle_view(name, **kwargs)
+
 
 class SecureBaseView(SecureMixin, BaseView):
     """A plain page of the panel."""
@@ -58,6 +71,7 @@ class SecureModelView(SecureMixin, ModelView):
     """A list/form view of one model, with the peewee backend's traps mended (CONVENTIONS 7)."""
 
     form_base_class = FlaskForm
+    model_form_converter = SafeModelConverter
     # Permission to create, edit and delete; without it the view is read-only.
     manage_permission: str | None = None
     can_view_details = True
@@ -96,6 +110,20 @@ class SecureModelView(SecureMixin, ModelView):
 
     # --- lists and forms ---------------------------------------------------------------------
 
+    # The deepest list page anyone can ask for: past it the offset would overflow the database.
+    max_page = 100_000
+
+    def _get_list_extra_args(self):
+        # Bound the numbers Flask-Admin takes from the query string (a ?page= of 2**63 is not a page).
+        args = super()._get_list_extra_args()
+        if not 0 <= (args.page or 0) <= self.max_page:
+            args.page = 0
+        if args.page_size not in (0, *self.page_size_options):
+            args.page_size = 0
+        if args.sort is not None and not 0 <= args.sort < len(self._list_columns or ()):
+            args.sort = None
+        return args
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         # A hand-made ?sort= may point at a column that cannot be sorted: use the default order.
         if sort_column is not None and sort_column not in self._sortable_columns:
@@ -105,6 +133,21 @@ class SecureModelView(SecureMixin, ModelView):
     def search_placeholder(self):
         # Flask-Admin's default is None, which its template prints as the word "None".
         return "Поиск"
+
+    def get_column_name(self, field):
+        # A column without a label of its own takes the shared Russian one (id → «Код записи»)
+        # instead of Flask-Admin's prettified English field name («Id»).
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        label = audit.Labels().label(self.model.__name__, field)
+        return label if label != field else super().get_column_name(field)
+
+    def get_filters(self):
+        # Date filters read ДД.ММ.ГГГГ, which the Russian date picker writes (static/datepicker-ru.js).
+        filters = super().get_filters()
+        for flt in filters or ():
+            accept_russian_dates(flt)
+        return filters
 
     def _handle_join(self, query, field, joins):
         if getattr(field, "model", None) in self.joined_models:
@@ -134,6 +177,10 @@ class SecureModelView(SecureMixin, ModelView):
         return access.scope(self.model.select(), current_user, self.model)
 
     def get_one(self, id):
+        # A malformed, repeated or out-of-range ?id= is no record, like a missing one.
+        id = parse_id(id)
+        if id is None:
+            return None
         obj = super().get_one(id)
         if obj is not None and not access.can_see(current_user, obj):
             abort(403)
@@ -170,12 +217,20 @@ class SecureModelView(SecureMixin, ModelView):
     @expose("/action/", methods=("POST",))
     def action_view(self):
         self._guard_write()
+        if parse_ids(request.form.getlist("rowid")) is None:
+            abort(404)
         return super().action_view()
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
         self._guard_write()
         return super().ajax_update()
+
+    def _get_ruleset_missing_fields(self, ruleset, form):
+        # Flask-Admin drops every field a view's form rules do not list — the CSRF token too, which
+        # would make such a form impossible to save. Hidden fields are rendered by hidden_tag().
+        missing = super()._get_ruleset_missing_fields(ruleset, form)
+        return [name for name in missing if not isinstance(form[name].widget, HiddenInput)]
 
     # --- domain validation hook -------------------------------------------------------------
 
@@ -184,6 +239,37 @@ class SecureModelView(SecureMixin, ModelView):
 
     def on_model_change(self, form, model, is_created):
         self.validate_model(model, is_created)
+
+    # validate_form checks the area's rules on the create and edit forms only (not on the delete
+    # and action forms it also validates), and for an edit on a copy of the record.
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        form._checks_rules, form._edited = True, None
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        form._checks_rules, form._edited = True, obj
+        return form
+
+    def validate_form(self, form):
+        """Check the fields and the area's rules together, so that one answer shows every error."""
+        valid = super().validate_form(form)
+        if not is_form_submitted() or not getattr(form, "_checks_rules", False):
+            return valid
+        edited = form._edited
+        scratch = self.model(**edited.__data__) if edited is not None else self.model()
+        try:
+            form.populate_obj(scratch)
+            self.validate_model(scratch, edited is None)
+        except DomainError as exc:
+            add_form_error(form, exc.field, exc.message)
+            return False
+        except (TypeError, ValueError, AttributeError, LookupError, OverflowError, DataError):
+            # The rules met a value the field checks already refused: their errors explain it.
+            if valid:
+                raise
+        return valid
 
     # --- writes: one transaction each, audited, never cascading -----------------------------
 

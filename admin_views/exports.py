@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from admin_views.base import SecureBaseView, SecureModelView
+from app.ids import parse_id
 from app.models import ExportRun
 from app.models.exports import (
     EXPORT_KINDS,
@@ -168,6 +169,7 @@ class ExportRunView(SecureModelView):
         "target",
         "attempts",
         "job_id",
+        "note",
         "error",
     )
     column_labels = {
@@ -192,6 +194,7 @@ class ExportRunView(SecureModelView):
         "target": "Куда",
         "attempts": "Попыток",
         "job_id": "Задание",
+        "note": "Примечание",
         "error": "Ошибка",
     }
     column_choices = {
@@ -224,7 +227,8 @@ class ExportRunView(SecureModelView):
         return ExportRun.select()
 
     def get_one(self, id):
-        return ModelView.get_one(self, id)
+        id = parse_id(id)
+        return None if id is None else ModelView.get_one(self, id)
 
     def render(self, template, **kwargs):
         kwargs.setdefault("overview", exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]))
@@ -297,7 +301,12 @@ class ExportSettingsForm(FlaskForm):
         description="Только для ввода: сохранённый токен не показывается. Пусто — оставить прежний.",
     )
     clear_token = BooleanField("Удалить сохранённый токен")
-    http_timeout = IntegerField("Ожидание ответа портала, с", validators=[InputRequired("Укажите число секунд.")])
+    http_timeout = IntegerField(
+        "Ожидание ответа портала, с",
+        validators=[InputRequired("Укажите число секунд.")],
+        description="От 1 до 3600, обычно 300. К этому времени добавляется 5 с на каждый МБ пакета: "
+        "портал проверяет пакет целиком, прежде чем ответить.",
+    )
     http_retries = IntegerField(
         "Повторных попыток при сбое",
         validators=[InputRequired("Укажите число попыток.")],
@@ -361,10 +370,11 @@ class ExportSettingsView(SecureBaseView):
 
 
 def export_alert():
-    """Return the export banner text for the person viewing the page (failed or overdue), or None."""
+    """Return the export banner (text, level) for the person viewing the page, or None when all is well."""
     if not current_user.is_authenticated or not access.can(current_user, "exports.view"):
         return None
-    return exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]).alert
+    state = exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"])
+    return (state.alert, state.alert_level) if state.alert else None
 
 
 def register(admin) -> None:

@@ -1,10 +1,21 @@
 """Form and list conventions every admin view shares: dd.mm.yyyy dates, readable selects."""
 
 import datetime as dt
+import re
 
+from flask import current_app, flash
+from flask_admin.contrib.peewee.form import CustomModelConverter
+from flask_admin.model import filters as admin_filters
 from flask_admin.model import typefmt
+from markupsafe import Markup
+from peewee import IntegerField
+from wtforms.validators import NumberRange, ValidationError
 from wtforms.widgets import Select
-from wtfpeewee.fields import SelectQueryField
+from wtfpeewee.fields import ModelSelectField, SelectQueryField
+from wtfpeewee.orm import FieldInfo
+
+from app.clock import app_clock
+from app.ids import parse_id
 
 # The first format is the one forms show; ISO dates are accepted too.
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
@@ -17,8 +28,8 @@ def format_date(value: dt.date) -> str:
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """Return a moment as 01.09.2026 08:30."""
-    return value.strftime("%d.%m.%Y %H:%M")
+    """Return a stored instant (naive UTC) in school time, as 01.09.2026 08:30."""
+    return app_clock(current_app).format(value)
 
 
 def _date_cell(view, value, name):
@@ -33,8 +44,20 @@ def _yes_no(view, value, name):
     return "да" if value else "нет"
 
 
+def _yes_no_icon(view, value, name):
+    # Flask-Admin's icon says "active: true" when pointed at; ours says «да» or «нет».
+    icon = "fa-check-circle" if value else "fa-minus-circle"
+    label = "да" if value else "нет"
+    return Markup(f'<span class="fa {icon}" title="{label}" aria-label="{label}"></span>')
+
+
 # Flask-Admin takes the first isinstance match: datetime must come before date (a datetime is a date).
-LIST_FORMATTERS = {**typefmt.BASE_FORMATTERS, dt.datetime: _datetime_cell, dt.date: _date_cell}
+LIST_FORMATTERS = {
+    **typefmt.BASE_FORMATTERS,
+    bool: _yes_no_icon,
+    dt.datetime: _datetime_cell,
+    dt.date: _date_cell,
+}
 DETAIL_FORMATTERS = {
     **typefmt.DETAIL_FORMATTERS,
     bool: _yes_no,
@@ -49,10 +72,23 @@ class SelectWidget(Select):
     input_type = "select"
 
 
+class RefuseForgedIds:
+    """A select of rows that refuses a value no option has: blank, forged or past the database's range."""
+
+    def process_formdata(self, valuelist):
+        self._forged = bool(valuelist) and valuelist[0] not in ("__None", "") and parse_id(valuelist[0]) is None
+        super().process_formdata(["__None"] if self._forged or valuelist[:1] == [""] else valuelist)
+
+    def pre_validate(self, form):
+        if getattr(self, "_forged", False):
+            raise ValidationError("Выберите значение из списка.")
+        super().pre_validate(form)
+
+
 def choice_field(make_query, get_label=str, allow_blank=False):
     """Return a select field class listing make_query()'s rows, the query built afresh for every form."""
 
-    class ChoiceField(SelectQueryField):
+    class ChoiceField(RefuseForgedIds, SelectQueryField):
         widget = SelectWidget()
 
         def __init__(self, label=None, validators=None, **kwargs):
@@ -60,13 +96,82 @@ def choice_field(make_query, get_label=str, allow_blank=False):
             kwargs.setdefault("allow_blank", allow_blank)
             super().__init__(label, validators, query=make_query(), **kwargs)
 
-        def get_model(self, pk):
-            # A blank or forged value means "nothing chosen", not a database error
-            # (PostgreSQL refuses '' as an integer id).
-            try:
-                pk = int(pk)
-            except (TypeError, ValueError):
-                return None
-            return super().get_model(pk)
-
     return ChoiceField
+
+
+# --- date filters that read ДД.ММ.ГГГГ ---------------------------------------------------------
+
+_RUSSIAN_DAY = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})(.*)$")
+# Range filters join two values with " to " (Flask-Admin) or " по " (the Russian picker).
+_RANGE_SEPARATOR = re.compile(r"\s+(?:to|по)\s+")
+DATE_FILTER_TYPES = (
+    admin_filters.BaseDateFilter,
+    admin_filters.BaseDateBetweenFilter,
+    admin_filters.BaseDateTimeFilter,
+    admin_filters.BaseDateTimeBetweenFilter,
+)
+
+
+def iso_dates(value: str) -> str:
+    """Return a filter value with every dd.mm.yyyy date (and a " по " range) in the ISO form Flask-Admin parses."""
+
+    def one(part: str) -> str:
+        match = _RUSSIAN_DAY.match(part)
+        if not match:
+            return part.strip()
+        day, month, year, rest = match.groups()
+        return f"{year}-{int(month):02d}-{int(day):02d}{rest.rstrip()}"
+
+    return " to ".join(one(part) for part in _RANGE_SEPARATOR.split(str(value)))
+
+
+def accept_russian_dates(flt) -> None:
+    """Let a date or date-time filter read ДД.ММ.ГГГГ as well as the ISO dates in existing links."""
+    if not isinstance(flt, DATE_FILTER_TYPES) or getattr(flt, "_russian_dates", False):
+        return
+    clean = flt.clean
+    flt.clean = lambda value: clean(iso_dates(value))
+    flt._russian_dates = True
+
+
+# --- every error in one answer ----------------------------------------------------------------
+
+
+def add_form_error(form, field_name: str | None, message: str) -> None:
+    """Show a refusal next to the field it names, or above the form when it names none of its fields."""
+    field = form._fields.get(field_name) if field_name else None
+    if field is not None:
+        field.errors = [*(field.errors or ()), message]
+    else:
+        flash(message, "error")
+
+
+# --- form fields that never hand the database a value it cannot hold ---------------------------
+
+# An integer column holds at most this much on SQLite and in PostgreSQL's INTEGER; larger numbers
+# are refused by the form instead of overflowing in the database.
+MAX_FORM_INTEGER = 2**31 - 1
+
+
+class SafeModelSelectField(RefuseForgedIds, ModelSelectField):
+    """wtf-peewee's select of related rows, refusing a forged or out-of-range id in the form."""
+
+
+class SafeModelConverter(CustomModelConverter):
+    """Flask-Admin's peewee form converter with bounded selects and integers (no value overflows the database)."""
+
+    def handle_foreign_key(self, model, field, **kwargs):
+        if getattr(self.view, "_form_ajax_refs", {}).get(field.name) or field.choices is not None:
+            return super().handle_foreign_key(model, field, **kwargs)
+        if field.null:
+            kwargs["allow_blank"] = True
+        return FieldInfo(field.name, SafeModelSelectField(model=field.rel_model, **kwargs))
+
+    def convert(self, model, field, field_args):
+        info = super().convert(model, field, field_args)
+        if isinstance(field, IntegerField) and not field.primary_key and info is not None and not field.choices:
+            unbound = info.field
+            validators = list(unbound.kwargs.get("validators") or [])
+            validators.append(NumberRange(-MAX_FORM_INTEGER, MAX_FORM_INTEGER, "Слишком большое число."))
+            unbound.kwargs["validators"] = validators
+        return info

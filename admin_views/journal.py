@@ -2,13 +2,13 @@
 
 import calendar
 import datetime as dt
+import re
 
 from flask import (
     current_app,
     flash,
     jsonify,
     redirect,
-    render_template,
     request,
     send_file,
     url_for,
@@ -20,6 +20,9 @@ from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields import DateField
 
 from admin_views.base import SecureBaseView, SecureModelView
+from app.clock import app_clock
+from app.ids import MAX_ID, parse_id
+from app.json_body import json_object
 from app.models import (
     ABSENCE_REASONS,
     MARK_VALUES,
@@ -32,9 +35,8 @@ from app.models import (
     WorkType,
 )
 from app.models.journal import MARK_CHANGE_REASONS
-from app.services import access, journal, journal_files, journal_marks, journal_planning
-from app.services.errors import AccessDenied, DomainError
-from app.services.journal import EditConflict, NotFound
+from app.services import access, journal, journal_files, journal_marks, journal_planning, school
+from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound
 
 VIEW_CODES = (journal.EDIT_PERMISSION, access.VIEW_ALL)
 STAFFING_CODES = (journal.CHECK_PERMISSION, journal.SCHEDULE_PERMISSION)
@@ -44,30 +46,55 @@ def _me():
     return current_user._get_current_object()
 
 
-def _refuse_page(exc):
-    """Answer a refused page with the Russian error page (403 or 404) carrying the reason."""
-    code = 404 if isinstance(exc, NotFound) else 403
-    title = "Не найдено" if code == 404 else "Доступ запрещён"
-    return render_template("errors/error.html", code=code, title=title, text=exc.message), code
+def _clock():
+    return app_clock(current_app)
 
 
-def _json_error(exc, **extra):
-    if isinstance(exc, AccessDenied):
-        status = 403
-    elif isinstance(exc, NotFound):
-        status = 404
-    elif isinstance(exc, EditConflict):
-        status = 409
-    else:
-        status = 400
-    return jsonify(error=exc.message, field=exc.field, **extra), status
+# The dates a page may be asked about: wide enough for any school year, far from the calendar's ends
+# (a day before 0001-01-01 or after 9999-12-31 does not exist, so «the previous day» would fail).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2100, 12, 31)
+ISO_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def _parse_day(value, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
+    """Return the page's ?date=, or `default` with a Russian note when it is not a sane date."""
+    if not value:
         return default
+    day = None
+    if isinstance(value, str) and ISO_DAY_RE.match(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        flash(f"Дата «{value[:20]}» не распознана: показан {default:%d.%m.%Y}.", "warning")
+        return default
+    return day
+
+
+def _parse_month(value) -> dt.date | None:
+    """Return the first day of a YYYY-MM month within the sane range, else None."""
+    found = ISO_MONTH_RE.match(value or "")
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        return None
+    start = dt.date(int(found.group(1)), int(found.group(2)), 1)
+    return start if FIRST_DAY <= start <= LAST_DAY else None
+
+
+def _choice_id(value) -> int:
+    """Coerce a select's value: a record id, 0 for «none» (0 or empty), -1 for anything that cannot be an id."""
+    if value in (None, "", 0, "0"):
+        return 0
+    return parse_id(value) or -1
+
+
+def _flash_form_errors(form) -> None:
+    for field_name, errors in form.errors.items():
+        label = getattr(getattr(form, field_name, None), "label", None)
+        for error in errors:
+            flash(f"{label.text}: {error}" if label is not None and field_name != "csrf_token" else error, "error")
 
 
 def _upload_root():
@@ -118,7 +145,7 @@ class TodayView(JournalMixin, SecureBaseView):
 
     @expose("/")
     def index(self):
-        today = journal.school_today()
+        today = _clock().today()
         day = _parse_day(request.args.get("date"), today)
         lessons = journal.day_lessons(_me(), day, today=today)
         return self.render(
@@ -126,8 +153,8 @@ class TodayView(JournalMixin, SecureBaseView):
             day=day,
             today=today,
             lessons=lessons,
-            prev_day=day - dt.timedelta(days=1),
-            next_day=day + dt.timedelta(days=1),
+            prev_day=max(day - dt.timedelta(days=1), FIRST_DAY),
+            next_day=min(day + dt.timedelta(days=1), LAST_DAY),
         )
 
 
@@ -136,8 +163,9 @@ class LessonForm(FlaskForm):
     topic = TextAreaField("Тема урока")
     homework = TextAreaField("Домашнее задание")
     held = BooleanField("Урок проведён")
-    teacher_id = SelectField("Урок провёл (замена)", coerce=int, validate_choice=False)
-    replacement_subject_id = SelectField("Предмет при замене", coerce=int, validate_choice=False)
+    teacher_id = SelectField("Урок провёл (замена)", coerce=_choice_id, validate_choice=False)
+    replacement_subject_id = SelectField("Предмет при замене", coerce=_choice_id, validate_choice=False)
+    confirm_busy = BooleanField("Всё равно назначить: учитель занят в это время")
 
 
 class JournalView(JournalMixin, SecureBaseView):
@@ -149,7 +177,7 @@ class JournalView(JournalMixin, SecureBaseView):
     def index(self):
         year = journal.current_year()
         entries = journal.journals_for(_me(), year)
-        term = journal.default_term(year) if year else None
+        term = journal.default_term(year, _clock().today()) if year else None
         classes: dict[int, dict] = {}
         for entry in entries:
             group = classes.setdefault(entry.class_group.id, {"class_group": entry.class_group, "entries": []})
@@ -158,24 +186,15 @@ class JournalView(JournalMixin, SecureBaseView):
 
     # --- the grid --------------------------------------------------------------------------
 
-    def _refuse_journal(self, class_group, subject):
-        try:
-            journal.ensure_may_open_journal(_me(), class_group, subject)
-        except AccessDenied as exc:
-            return _refuse_page(exc)
-        return None
-
     @expose("/grid/<int:class_id>/<int:subject_id>/<int:term_id>")
     def grid(self, class_id, subject_id, term_id):
         class_group = ClassGroup.get_or_none(ClassGroup.id == class_id)
         subject = Subject.get_or_none(Subject.id == subject_id)
         term = Term.get_or_none(Term.id == term_id)
         if class_group is None or subject is None or term is None or term.year_id != class_group.year_id:
-            return _refuse_page(NotFound("Такого журнала нет."))
-        refused = self._refuse_journal(class_group, subject)
-        if refused:
-            return refused
-        grid = journal_marks.build_grid(_me(), class_group, subject, term.start_date, term.end_date)
+            raise NotFound("Такого журнала нет.")
+        journal.ensure_may_open_journal(_me(), class_group, subject)
+        grid = journal_marks.build_grid(_me(), class_group, subject, term.start_date, term.end_date, clock=_clock())
         terms = list(Term.select().where(Term.year == class_group.year_id).order_by(Term.start_date))
         months = []
         day = term.start_date.replace(day=1)
@@ -198,17 +217,12 @@ class JournalView(JournalMixin, SecureBaseView):
     def print_month(self, class_id, subject_id, month):
         class_group = ClassGroup.get_or_none(ClassGroup.id == class_id)
         subject = Subject.get_or_none(Subject.id == subject_id)
-        try:
-            start = dt.date.fromisoformat(f"{month}-01")
-        except ValueError:
-            start = None
+        start = _parse_month(month)
         if class_group is None or subject is None or start is None:
-            return _refuse_page(NotFound("Такого журнала нет."))
-        refused = self._refuse_journal(class_group, subject)
-        if refused:
-            return refused
+            raise NotFound("Такого журнала нет.")
+        journal.ensure_may_open_journal(_me(), class_group, subject)
         end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-        grid = journal_marks.build_grid(_me(), class_group, subject, start, end)
+        grid = journal_marks.build_grid(_me(), class_group, subject, start, end, clock=_clock())
         return self.render(
             "journal/print.html",
             grid=grid,
@@ -219,12 +233,9 @@ class JournalView(JournalMixin, SecureBaseView):
 
     @expose("/lesson/<int:lesson_id>", methods=["GET", "POST"])
     def lesson(self, lesson_id):
-        me = _me()
-        try:
-            lesson = journal.get_lesson(lesson_id)
-            journal.ensure_can_see(me, lesson)
-        except (AccessDenied, NotFound) as exc:
-            return _refuse_page(exc)
+        me, clock = _me(), _clock()
+        lesson = journal.get_lesson(lesson_id)
+        journal.ensure_can_see(me, lesson)
         term = lesson.term if lesson.term_id else None
         editable = journal.may_edit(me, lesson, term)
         staffing = journal.may_substitute(me, lesson, term)
@@ -232,6 +243,7 @@ class JournalView(JournalMixin, SecureBaseView):
         if not staffing:
             del form.teacher_id
             del form.replacement_subject_id
+            del form.confirm_busy
         else:
             candidates = list(journal.substitute_candidates())
             if lesson.teacher_id not in {s.id for s in candidates}:
@@ -240,11 +252,11 @@ class JournalView(JournalMixin, SecureBaseView):
             form.replacement_subject_id.choices = [(0, "— тот же предмет —")] + [
                 (s.id, s.name) for s in Subject.select().order_by(Subject.name) if s.id != lesson.subject_id
             ]
-        conflict = None
+        conflict = busy = None
         status = 200
         if request.method == "POST":
             if not (editable or staffing):
-                return _refuse_page(AccessDenied("Этот урок доступен вам только для чтения."))
+                raise AccessDenied("Этот урок доступен вам только для чтения.")
             if form.validate_on_submit():
                 changes = {}
                 if editable:
@@ -253,16 +265,21 @@ class JournalView(JournalMixin, SecureBaseView):
                     changes["teacher_id"] = form.teacher_id.data
                 if staffing and "replacement_subject_id" in request.form:
                     changes["replacement_subject_id"] = form.replacement_subject_id.data or None
+                confirm = bool(staffing and form.confirm_busy.data)
                 try:
-                    journal.save_lesson(me, lesson.id, form.version.data, changes)
+                    journal.save_lesson(me, lesson.id, form.version.data, changes, clock=clock, confirm_busy=confirm)
                 except EditConflict as exc:
                     conflict = exc
                     status = 409
                     lesson = Lesson.get_by_id(lesson.id)
                     # The user has now seen the other change: saving again is a deliberate choice.
                     form.version.data = str(lesson.version)
-                except AccessDenied as exc:
-                    return _refuse_page(exc)
+                except journal.TeacherBusy as exc:
+                    # Nothing is saved; the form keeps what was typed and now asks for the confirmation.
+                    busy = exc
+                    status = 409
+                except AccessDenied:
+                    raise
                 except DomainError as exc:
                     flash(exc.message, "error")
                     status = 400
@@ -272,6 +289,9 @@ class JournalView(JournalMixin, SecureBaseView):
                     if editable and upload is not None and upload.filename:
                         self._attach(lesson, upload)
                     return redirect(url_for(".lesson", lesson_id=lesson.id), 303)
+            else:
+                _flash_form_errors(form)
+                status = 400
         else:
             form.version.data = str(lesson.version)
             form.topic.data = lesson.topic or ""
@@ -280,10 +300,10 @@ class JournalView(JournalMixin, SecureBaseView):
             if staffing:
                 form.teacher_id.data = lesson.teacher_id
                 form.replacement_subject_id.data = lesson.replacement_subject_id or 0
-        students, cells, cells_html = journal_marks.lesson_sheet(lesson)
+        students, cells, cells_html = journal_marks.lesson_sheet(lesson, clock=clock)
         files = list(HomeworkFile.select().where(HomeworkFile.lesson == lesson.id).order_by(HomeworkFile.id))
         effective = lesson.replacement_subject or lesson.subject
-        future = lesson.date > journal.school_today()
+        future = lesson.date > clock.today()
         return (
             self.render(
                 "journal/lesson.html",
@@ -294,12 +314,13 @@ class JournalView(JournalMixin, SecureBaseView):
                 staffing=staffing,
                 future=future,
                 conflict=conflict,
+                busy=busy,
                 current=journal.lesson_values(lesson),
                 students=students,
                 cells_html=cells_html,
                 files=files,
                 effective_subject=effective,
-                history=journal.changes_since(lesson, 0)[-10:],
+                history=journal.changes_since(lesson, 0, clock)[-10:],
                 field_labels=journal.LESSON_FIELD_LABELS,
                 describe=journal.describe_value,
                 absence_reasons=ABSENCE_REASONS,
@@ -322,10 +343,7 @@ class JournalView(JournalMixin, SecureBaseView):
 
     @expose("/files/<int:file_id>")
     def download(self, file_id):
-        try:
-            record, path = journal_files.file_for_download(_me(), file_id, _upload_root())
-        except (AccessDenied, NotFound) as exc:
-            return _refuse_page(exc)
+        record, path = journal_files.file_for_download(_me(), file_id, _upload_root())
         response = send_file(path, mimetype=record.content_type, conditional=True, etag=record.sha256, max_age=0)
         response.headers["Content-Disposition"] = journal_files.content_disposition(record.original_name)
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -335,147 +353,185 @@ class JournalView(JournalMixin, SecureBaseView):
     @expose("/files/<int:file_id>/delete", methods=["POST"])
     def delete_file(self, file_id):
         record = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
-        try:
-            journal_files.remove_file(_me(), file_id, _upload_root())
-        except (AccessDenied, NotFound) as exc:
-            return _refuse_page(exc)
+        journal_files.remove_file(_me(), file_id, _upload_root())
         flash(f"Файл «{record.original_name}» удалён.", "success")
         return redirect(url_for(".lesson", lesson_id=record.lesson_id), 303)
 
     # --- the grid's cell saves (JSON) ------------------------------------------------------
-
-    def _payload(self) -> dict:
-        return request.get_json(silent=True) or {}
+    # A refused save raises DomainError, which the application's one handler answers as
+    # {"error", "field"} with its status; only a conflict answers differently (it carries the cell).
 
     def _cell_answer(self, lesson_id, student_id, status=200):
         lesson = journal.get_lesson(lesson_id)
-        return jsonify(cell=journal_marks.cell_state(_me(), lesson, int(student_id))), status
+        return jsonify(cell=journal_marks.cell_state(_me(), lesson, student_id, clock=_clock())), status
 
-    def _conflict(self, exc, lesson_id, student_id):
+    def _conflict(self, exc, body):
         try:
-            lesson, _ = journal_marks.ensure_cell_visible(_me(), lesson_id, student_id)
-            cell = journal_marks.cell_state(_me(), lesson, int(student_id))
+            lesson, student = journal_marks.ensure_cell_visible(
+                _me(), body.id("lesson", "урок"), body.id("student", "ученик")
+            )
+            cell = journal_marks.cell_state(_me(), lesson, student.id, clock=_clock())
         except DomainError:
             cell = None
-        return _json_error(exc, cell=cell)
+        return jsonify(error=exc.message, field=exc.field, cell=cell), exc.status
 
     @expose("/api/cell")
     def api_cell(self):
-        try:
-            lesson, student = journal_marks.ensure_cell_visible(
-                _me(), request.args.get("lesson"), request.args.get("student")
-            )
-        except DomainError as exc:
-            return _json_error(exc)
-        return jsonify(cell=journal_marks.cell_state(_me(), lesson, student.id))
+        lesson_id, student_id = parse_id(request.args.get("lesson")), parse_id(request.args.get("student"))
+        if lesson_id is None or student_id is None:
+            raise NotFound("Клетка журнала не найдена.")
+        lesson, student = journal_marks.ensure_cell_visible(_me(), lesson_id, student_id)
+        return jsonify(cell=journal_marks.cell_state(_me(), lesson, student.id, clock=_clock()))
 
     @expose("/api/marks", methods=["POST"])
     def api_add_mark(self):
-        data = self._payload()
+        body = json_object(request)
         try:
             mark = journal_marks.add_mark(
                 _me(),
-                data.get("lesson"),
-                data.get("student"),
-                data.get("value"),
-                data.get("work_type"),
-                data.get("weight"),
+                body.id("lesson", "урок"),
+                body.id("student", "ученик"),
+                body.text("value", "отметка"),
+                body.id("work_type", "вид работы"),
+                self._weight(body),
+                clock=_clock(),
             )
         except EditConflict as exc:
-            return self._conflict(exc, data.get("lesson"), data.get("student"))
-        except DomainError as exc:
-            return _json_error(exc)
+            return self._conflict(exc, body)
         return self._cell_answer(mark.lesson_id, mark.student_id, 201)
+
+    @staticmethod
+    def _weight(body):
+        return body.number(
+            "weight",
+            journal_marks.WEIGHT_MIN,
+            journal_marks.WEIGHT_MAX,
+            message=f"Вес отметки — целое число от {journal_marks.WEIGHT_MIN} до {journal_marks.WEIGHT_MAX}.",
+        )
+
+    @staticmethod
+    def _change_no(body):
+        change_no = body.number("change_no", 0, MAX_ID, message="Не указана версия отметки: обновите страницу.")
+        if change_no is None:
+            raise DomainError("Не указана версия отметки: обновите страницу.", "change_no")
+        return change_no
 
     @expose("/api/marks/<int:mark_id>", methods=["POST"])
     def api_change_mark(self, mark_id):
-        data = self._payload()
+        body = json_object(request)
         try:
             mark = journal_marks.change_mark(
                 _me(),
                 mark_id,
-                data.get("change_no"),
-                data.get("value"),
-                data.get("work_type"),
-                data.get("weight"),
-                data.get("reason"),
+                self._change_no(body),
+                body.text("value", "отметка"),
+                body.id("work_type", "вид работы"),
+                self._weight(body),
+                body.text("reason", "причина"),
+                clock=_clock(),
             )
         except EditConflict as exc:
-            return self._conflict(exc, data.get("lesson"), data.get("student"))
-        except DomainError as exc:
-            return _json_error(exc)
+            return self._conflict(exc, body)
         return self._cell_answer(mark.lesson_id, mark.student_id)
 
     @expose("/api/marks/<int:mark_id>/delete", methods=["POST"])
     def api_delete_mark(self, mark_id):
-        data = self._payload()
+        body = json_object(request)
+        mark = journal_marks.get_mark(mark_id)
+        lesson_id, student_id = mark.lesson_id, mark.student_id
         try:
-            mark = journal_marks.get_mark(mark_id)
-            lesson_id, student_id = mark.lesson_id, mark.student_id
-            journal_marks.delete_mark(_me(), mark_id, data.get("change_no"), data.get("reason"))
+            journal_marks.delete_mark(
+                _me(), mark_id, self._change_no(body), body.text("reason", "причина"), clock=_clock()
+            )
         except EditConflict as exc:
-            return self._conflict(exc, data.get("lesson"), data.get("student"))
-        except DomainError as exc:
-            return _json_error(exc)
+            return self._conflict(exc, body)
         return self._cell_answer(lesson_id, student_id)
 
     @expose("/api/absence", methods=["POST"])
     def api_absence(self):
-        data = self._payload()
+        body = json_object(request)
+        lesson_id, student_id = body.id("lesson", "урок"), body.id("student", "ученик")
         try:
             journal_marks.set_absence(
-                _me(), data.get("lesson"), data.get("student"), data.get("reason"), data.get("expected")
+                _me(),
+                lesson_id,
+                student_id,
+                body.text("reason", "причина пропуска"),
+                body.text("expected", "причина пропуска"),
+                clock=_clock(),
             )
         except EditConflict as exc:
-            return self._conflict(exc, data.get("lesson"), data.get("student"))
-        except DomainError as exc:
-            return _json_error(exc)
-        return self._cell_answer(data.get("lesson"), data.get("student"))
+            return self._conflict(exc, body)
+        return self._cell_answer(lesson_id, student_id)
 
 
 class SubstitutionView(JournalMixin, SecureBaseView):
-    """«Замены»: the day's lessons of every class, to give a lesson to another teacher."""
+    """«Замены»: the day's lessons of every class, to give a lesson to another teacher.
+
+    The teacher and subject lists are sent once per page (two <template>s that
+    journal-substitutions.js copies into a row's select when it is opened), not once per row.
+    """
 
     codes = STAFFING_CODES
 
     @expose("/")
     def index(self):
-        today = journal.school_today()
-        day = _parse_day(request.args.get("date"), today)
+        day = _parse_day(request.args.get("date"), _clock().today())
         lessons = list(access.scope(journal.lessons_of_day(day), _me(), Lesson))
         return self.render(
             "journal/substitutions.html",
             day=day,
             lessons=lessons,
+            busy=journal.double_booked(lessons),
             candidates=list(journal.substitute_candidates()),
             subjects=list(Subject.select().order_by(Subject.name)),
-            prev_day=day - dt.timedelta(days=1),
-            next_day=day + dt.timedelta(days=1),
+            prev_day=max(day - dt.timedelta(days=1), FIRST_DAY),
+            next_day=min(day + dt.timedelta(days=1), LAST_DAY),
         )
 
     @expose("/<int:lesson_id>", methods=["POST"])
     def save(self, lesson_id):
         day = request.form.get("date", "")
+        day = day if ISO_DAY_RE.match(day) else ""
         changes = {
             "teacher_id": request.form.get("teacher_id"),
             "replacement_subject_id": request.form.get("replacement_subject_id") or None,
         }
+        back = url_for(".index", date=day or None) + f"#lesson-{lesson_id}"
         try:
-            lesson = journal.save_lesson(_me(), lesson_id, request.form.get("version"), changes)
-        except (AccessDenied, NotFound) as exc:
-            return _refuse_page(exc)
+            lesson = journal.save_lesson(
+                _me(),
+                lesson_id,
+                request.form.get("version"),
+                changes,
+                clock=_clock(),
+                confirm_busy=request.form.get("confirm_busy") == "1",
+            )
+        except journal.TeacherBusy as exc:
+            lesson = journal.get_lesson(lesson_id)
+            return self.render(
+                "journal/substitution_confirm.html",
+                lesson=lesson,
+                label=journal.lesson_label(lesson),
+                warning=exc,
+                form_values=request.form,
+                back=back,
+            ), 409
+        except (AccessDenied, NotFound):
+            raise
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             if lesson.is_substitution:
-                flash(f"Замена назначена: {lesson}, ведёт {lesson.teacher.short_name}.", "success")
+                label, teacher = journal.lesson_label(lesson), lesson.teacher.short_name
+                flash(f"Замена назначена: {label}, ведёт {teacher}.", "success")
             else:
-                flash(f"Урок {lesson} ведёт учитель по расписанию.", "success")
-        return redirect(url_for(".index", date=day) + f"#lesson-{lesson_id}", 303)
+                flash(f"Урок «{journal.lesson_label(lesson)}» ведёт учитель по расписанию.", "success")
+        return redirect(back, 303)
 
 
 class PlanForm(FlaskForm):
-    class_group = SelectField("Класс", coerce=int, validate_choice=False)
+    class_group = SelectField("Класс", coerce=_choice_id, validate_choice=False)
     start = DateField("С даты")
     end = DateField("По дату")
 
@@ -503,16 +559,22 @@ class PlanningView(JournalMixin, SecureBaseView):
             form.start.data, form.end.data = year.start_date, year.end_date
         elif form.validate_on_submit():
             chosen = next((c for c in classes if c.id == form.class_group.data), None)
-            try:
-                result = journal_planning.plan_lessons(
-                    _me(), year, class_group=chosen, start=form.start.data, end=form.end.data
-                )
-            except AccessDenied as exc:
-                return _refuse_page(exc)
-            except DomainError as exc:
-                flash(exc.message, "error")
+            if form.class_group.data and chosen is None:
+                # An unknown class is not «all classes».
+                flash("Такого класса в текущем учебном году нет.", "error")
                 status = 400
+            else:
+                try:
+                    result = journal_planning.plan_lessons(
+                        _me(), year, class_group=chosen, start=form.start.data, end=form.end.data
+                    )
+                except AccessDenied:
+                    raise
+                except DomainError as exc:
+                    flash(exc.message, "error")
+                    status = 400
         else:
+            # The page shows each field's errors next to the form.
             status = 400
         orphans = list(journal_planning.orphaned_lessons(_me(), year)) if year else []
         return self.render(
@@ -528,13 +590,72 @@ class PlanningView(JournalMixin, SecureBaseView):
     def delete_orphan(self, lesson_id):
         try:
             journal_planning.delete_orphaned_lesson(_me(), lesson_id, _upload_root())
-        except (AccessDenied, NotFound) as exc:
-            return _refuse_page(exc)
+        except (AccessDenied, NotFound):
+            raise
         except DomainError as exc:
             flash(exc.message, "error")
         else:
             flash("Урок вне расписания удалён вместе с его отметками, пропусками и файлами.", "success")
         return redirect(url_for(".index"), 303)
+
+
+class TermCloseForm(FlaskForm):
+    confirm = BooleanField("Я посмотрел(а), что не заполнено, и закрываю период")
+
+
+class TermReopenForm(FlaskForm):
+    reason = TextAreaField("Зачем период открывается снова")
+
+
+class TermClosingView(JournalMixin, SecureBaseView):
+    """«Закрытие периодов»: the deputy closes a term after a look at what is unfilled, and reopens it, audited."""
+
+    codes = school.TERM_CLOSE_PERMISSIONS
+
+    @expose("/")
+    def index(self):
+        year = journal.current_year()
+        terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date)) if year else []
+        return self.render("journal/terms.html", year=year, terms=terms, today=_clock().today())
+
+    @expose("/<int:term_id>", methods=["GET", "POST"])
+    def term(self, term_id):
+        term = school.get_term(term_id)
+        today = _clock().today()
+        close_form, reopen_form = TermCloseForm(), TermReopenForm()
+        status = 200
+        if request.method == "POST":
+            action = request.form.get("action")
+            form = close_form if action == "close" else reopen_form if action == "reopen" else None
+            if form is None:
+                raise DomainError("Неизвестное действие.")
+            if not form.validate_on_submit():
+                _flash_form_errors(form)
+                status = 400
+            else:
+                try:
+                    if action == "close":
+                        school.close_term(_me(), term.id, today=today, confirmed=bool(close_form.confirm.data))
+                        flash(f"Период «{term}» закрыт: журнал за него доступен только для чтения.", "success")
+                    else:
+                        school.reopen_term(_me(), term.id, reason=reopen_form.reason.data)
+                        flash(f"Период «{term}» снова открыт для исправлений.", "success")
+                except AccessDenied:
+                    raise
+                except DomainError as exc:
+                    flash(exc.message, "error")
+                    status = 400
+                else:
+                    return redirect(url_for(".term", term_id=term.id), 303)
+                term = school.get_term(term.id)
+        summary = school.term_summary(term, today)
+        return self.render(
+            "journal/term_close.html",
+            term=term,
+            summary=summary,
+            close_form=close_form,
+            reopen_form=reopen_form,
+        ), status
 
 
 class WorkTypeView(SecureModelView):
@@ -578,5 +699,8 @@ def register(admin) -> None:
         PlanningView(
             name="Планирование уроков", endpoint="journal_planning", url="/journal/planning", category=category
         )
+    )
+    admin.add_view(
+        TermClosingView(name="Закрытие периодов", endpoint="journal_terms", url="/journal/terms", category=category)
     )
     admin.add_view(WorkTypeView(WorkType, name="Виды работ", endpoint="worktype", url="/worktype", category=category))

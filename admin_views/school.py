@@ -13,6 +13,7 @@ from wtforms.validators import NumberRange, Regexp
 
 from admin_views.base import SecureModelView
 from admin_views.forms import choice_field
+from app.clock import app_clock
 from app.models import (
     WEEKDAYS,
     ClassGroup,
@@ -33,8 +34,8 @@ WEEKDAY_OPTIONS = [(str(n), label) for n, label in WEEKDAYS]
 
 
 def school_today():
-    """Return today's date in the school's time zone."""
-    return school.today(current_app.config["SCHOOL_TIMEZONE"])
+    """Return today's date in the school's time zone (the one clock)."""
+    return app_clock(current_app).today()
 
 
 def class_filters() -> list:
@@ -175,6 +176,11 @@ class TermView(SchoolView):
         BooleanEqualFilter(Term.closed, "Закрыт"),
     ]
     form_overrides = {"year": YearField}
+    # A term is closed (and reopened) on its own page, after a look at what is unfilled: never by a bare checkbox.
+    form_excluded_columns = ["change_no", "closed"]
+    column_descriptions = {
+        "closed": "Закрывает и снова открывает период заместитель директора: «Журнал → Закрытие периодов»."
+    }
 
     def get_query(self):
         return super().get_query().select_extend(SchoolYear).join(SchoolYear).switch(Term)

@@ -1,6 +1,6 @@
 """Admin views: staff accounts, roles and permissions, portal UIDs (the «Администрирование» menu)."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, BooleanEqualFilter
@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from admin_views.base import SecureBaseView, SecureModelView
+from app.ids import parse_id
 from app.models import Role, Staff, StaffRole
 from app.permissions import PERMISSIONS, permission_label
 from app.services import access, roles, uids
@@ -63,10 +64,8 @@ def _refuse(form, exc) -> None:
 
 def _get_by_id(view, id):
     """Return one row by its id without the personal row scope, None for a malformed or unknown id."""
-    try:
-        return ModelView.get_one(view, int(id))
-    except (TypeError, ValueError):
-        return None
+    id = parse_id(id)
+    return None if id is None else ModelView.get_one(view, id)
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -243,6 +242,7 @@ class StaffView(SecureModelView):
                 email=form.email.data,
                 password=form.password.data,
                 role_codes=form.roles.data or [],
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
             )
         except (DomainError, IntegrityError) as exc:
             _refuse(form, exc)
@@ -288,7 +288,9 @@ class StaffView(SecureModelView):
         form = ResetPasswordForm()
         if form.validate_on_submit():
             try:
-                staff_service.reset_password(staff, form.password.data, _actor())
+                staff_service.reset_password(
+                    staff, form.password.data, _actor(), hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+                )
             except DomainError as exc:
                 form.password.errors = [*form.password.errors, exc.message]
             else:
@@ -428,7 +430,7 @@ class UidView(SecureBaseView):
     @expose("/edit/", methods=["GET", "POST"])
     def edit(self):
         """Enter, change or clear one staff member's UID."""
-        staff = Staff.get_or_none(Staff.id == request.args.get("id", 0, type=int))
+        staff = Staff.get_or_none(Staff.id == (parse_id(request.args.get("id")) or 0))
         if staff is None:
             abort(404)
         return_url = get_redirect_target() or url_for(".index")

@@ -25,6 +25,10 @@ def _load_config(app: Flask, config) -> None:
 def create_app(config=None) -> Flask:
     """Build the web application: config, database, login, translations, admin panel, CLI."""
     app = Flask(__name__)
+    from app.ids import IdConverter
+
+    # Every `<int:…>` segment is bounded to the database's integer range (DESIGN 10).
+    app.url_map.converters["int"] = IdConverter
     _load_config(app, config)
     Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
     if app.config.get("TESTING"):
@@ -44,9 +48,11 @@ def create_app(config=None) -> Flask:
     babel.init_app(app, locale_selector=lambda: "ru", timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"])
     csrf.init_app(app)
 
-    from app import auth
+    from app import auth, security
 
     auth.init_app(app, login_manager)
+    # Security headers on every response; TRUSTED_PROXIES wraps the app in werkzeug's ProxyFix.
+    security.init_app(app)
 
     from admin_views import init_admin
 

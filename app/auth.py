@@ -1,5 +1,6 @@
 """Login and logout pages, and Flask-Login's wiring (session ids that die with a password change)."""
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -8,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from app.clock import app_clock
 from app.models import Staff
 from app.services import auth as auth_service
-from app.services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
 
@@ -21,12 +22,33 @@ class LoginForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Return target if it is a path on this site, else the home page (no open redirects)."""
-    if target:
+    """Return target if it is a plain path on this site, else the home page (no open redirects).
+
+    Only printable ASCII without spaces (our own URLs are percent-encoded): a control character
+    could split the Location header, and a backslash reads as a slash to browsers (`/\\evil`).
+    """
+    if (
+        isinstance(target, str)
+        and target.startswith("/")
+        and not target.startswith("//")
+        and len(target) <= 2048
+        and all("!" <= char <= "~" and char != "\\" for char in target)
+    ):
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if not parts.scheme and not parts.netloc:
             return target
     return url_for("admin.index")
+
+
+def _backoff() -> auth_service.Backoff:
+    config = current_app.config
+    return auth_service.Backoff(
+        free=config["LOGIN_MAX_FAILURES"],
+        address_free=config["LOGIN_ADDRESS_MAX_FAILURES"],
+        first=config["LOGIN_BACKOFF"],
+        longest=config["LOGIN_BACKOFF_MAX"],
+        memory=config["LOGIN_FAILURE_WINDOW"],
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -35,36 +57,38 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    error = None
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
         try:
             staff = auth_service.authenticate(
                 form.login.data,
                 form.password.data,
                 request.remote_addr or "",
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                window=current_app.config["LOGIN_FAILURE_WINDOW"],
+                now=app_clock(current_app).utcnow(),
+                backoff=_backoff(),
+                hash_method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"),
             )
-        except DomainError as exc:
-            error = exc.message
+        except auth_service.LoginThrottled as exc:
+            error, status = exc.message, 429
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after.total_seconds())))
         else:
             if staff is None:
-                error = "Неверный логин или пароль."
+                error, status = "Неверный логин или пароль.", 401
             else:
                 session.clear()
                 session.permanent = True
                 login_user(staff)
                 return redirect(_safe_next(request.args.get("next")))
-    status = 429 if error and "Слишком много" in error else (200 if error is None else 401)
-    if request.method == "POST" and error is None and not form.validate():
+    elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out and end the session on the server: every session of this person, on every device."""
+    auth_service.end_sessions(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("Вы вышли из системы.", "info")
@@ -83,7 +107,7 @@ def init_app(app, login_manager):
     @login_manager.user_loader
     def load_staff(session_id: str):
         staff_id, _, token = session_id.partition(":")
-        if not staff_id.isdigit() or not token:
+        if not (staff_id.isascii() and staff_id.isdigit() and len(staff_id) <= 18) or not token:
             return None
         staff = Staff.get_or_none((Staff.id == int(staff_id)) & (Staff.active == True))  # noqa: E712
         return staff if staff is not None and staff.session_token == token else None

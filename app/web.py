@@ -22,6 +22,10 @@ ERRORS = {
 }
 
 
+# Query or form parameters that carry the address to come back to (Flask-Admin's and the login's).
+RETURN_URL_PARAMETERS = ("url", "next")
+
+
 def wants_json() -> bool:
     """Tell whether the request came from a script (the journal's APIs) rather than a page."""
     return request.is_json or "/api/" in request.path or request.accept_mimetypes.best == "application/json"
@@ -55,6 +59,28 @@ def init_app(app):
         app.register_error_handler(code, lambda exc, code=code: _render_error(code))
 
     app.register_error_handler(DomainError, domain_error)
+
+    @app.before_request
+    def refuse_control_characters_in_return_urls():
+        # `url` and `next` end up in a Location header: a control character there is never a page.
+        for name in RETURN_URL_PARAMETERS:
+            for value in request.values.getlist(name):
+                if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                    return _render_error(400, "Неверный адрес возврата.")
+        return None
+
+    @app.before_request
+    def refuse_json_that_is_not_an_object():
+        # Every JSON body we accept is an object: the APIs read named fields from it, and Flask-WTF
+        # turns it into form data. Anything else ([1], 5, broken JSON) is refused here, once.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
+            try:
+                body = request.get_json(silent=True)
+            except RecursionError:  # nested deeper than the parser goes
+                body = None
+            if not isinstance(body, dict):
+                return _render_error(400, "Тело запроса должно быть JSON-объектом.")
+        return None
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

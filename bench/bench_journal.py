@@ -5,8 +5,9 @@ Run with the others (`make bench`, or `python -m bench --only journal`), or on i
     python -m bench.bench_journal            # the same database as `python -m bench` ($BENCH_DB…)
 
 Figures: median server time of the journal page (in-process, no network) and its SQL query
-count for the largest class and for a small one (the count must be the same), and the median
-time of saving one mark through the JSON endpoint the grid uses (and of deleting it again).
+count for the largest class and for a small one (the count must be the same), the median
+time of saving one mark through the JSON endpoint the grid uses (and of deleting it again), and
+the «Замены» page of the school's busiest day: time, size and queries (the same as on a quiet day).
 """
 
 import statistics
@@ -15,6 +16,7 @@ import time
 
 PAGE_RUNS = 25
 MARK_RUNS = 30
+SUBSTITUTION_RUNS = 10
 
 
 class QueryCounter:
@@ -50,7 +52,7 @@ def _journal_target(journal):
     from app.models import ClassGroup, Enrollment, Lesson
 
     year = journal.current_year()
-    term = journal.default_term(year)
+    term = journal.default_term(year, _today())
     sizes = (
         Enrollment.select(Enrollment.class_group, fn.COUNT(Enrollment.id).alias("n"))
         .join(ClassGroup)
@@ -87,13 +89,13 @@ def _journal_target(journal):
     }
 
 
-def _page(client, url: str) -> tuple[float, int]:
+def _page(client, url: str, runs: int = PAGE_RUNS) -> tuple[float, int]:
     """Return the median time and the query count of one page."""
     from app.db import db
 
     assert client.get(url).status_code == 200, url  # warm up
     times = []
-    for _ in range(PAGE_RUNS):
+    for _ in range(runs):
         started = time.perf_counter()
         response = client.get(url)
         times.append(time.perf_counter() - started)
@@ -103,13 +105,64 @@ def _page(client, url: str) -> tuple[float, int]:
     return _median_ms(times), counter.count
 
 
+def _substitution_days(journal):
+    """Return the current term's busiest and quietest school days with their lesson counts."""
+    from peewee import fn
+
+    from app.models import Lesson
+
+    term = journal.default_term(journal.current_year(), _today())
+    per_day = list(
+        Lesson.select(Lesson.date, fn.COUNT(Lesson.id).alias("n"))
+        .where((Lesson.date >= term.start_date) & (Lesson.date <= term.end_date))
+        .group_by(Lesson.date)
+        .order_by(fn.COUNT(Lesson.id).desc(), Lesson.date)
+        .tuples()
+    )
+    return per_day[0], per_day[-1]
+
+
+def bench_substitutions(ctx, Result, journal) -> list:
+    """Measure «Замены» for the busiest day of the term (time, size, queries) against a quiet day."""
+    from app.models import Staff
+
+    deputy = ctx.client("deputy")
+    (busy_day, busy_lessons), (quiet_day, quiet_lessons) = _substitution_days(journal)
+    teachers = journal.substitute_candidates().count()
+    staff = Staff.select().count()
+    url = f"/journal/substitutions/?date={busy_day.isoformat()}"
+    median, queries = _page(deputy, url, SUBSTITUTION_RUNS)
+    size = len(deputy.get(url).get_data())
+    _, quiet_queries = _page(deputy, f"/journal/substitutions/?date={quiet_day.isoformat()}", 1)
+    what = f"{busy_day:%d.%m.%Y}: {busy_lessons} уроков, {teachers} учителей в списке ({staff} сотрудников)"
+    return [
+        Result("substitutions page (busiest day)", median, "ms", f"median of {SUBSTITUTION_RUNS}; {what}"),
+        Result("substitutions page size", round(size / 1024, 1), "KB", what),
+        Result("substitutions page SQL queries", queries, "", what),
+        Result(
+            "substitutions page queries constant",
+            "yes" if queries == quiet_queries else "NO",
+            "",
+            f"{queries} vs {quiet_queries} on {quiet_day:%d.%m.%Y} ({quiet_lessons} уроков)",
+        ),
+    ]
+
+
+def _today():
+    from flask import current_app
+
+    from app.clock import app_clock
+
+    return app_clock(current_app).today()
+
+
 def _mark_target(teacher_login: str):
     """Pick a past lesson the demo teacher gives and a student enrolled on its date."""
     from app.models import Enrollment, Lesson, Staff, WorkType
     from app.services import journal
 
     teacher = Staff.get(Staff.login == teacher_login)
-    today = journal.school_today()
+    today = _today()
     term = journal.default_term(journal.current_year(), today)
     lesson = (
         Lesson.select()
@@ -138,6 +191,7 @@ def run(ctx, Result) -> list:
 
     results = []
     with ctx.app.app_context(), db.connection_context():
+        results.extend(bench_substitutions(ctx, Result, journal))
         target = _journal_target(journal)
         term = target["term"]
         deputy = ctx.client("deputy")

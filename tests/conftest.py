@@ -5,8 +5,11 @@ import re
 import shutil
 import subprocess
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from flask.testing import FlaskClient
+from peewee import PostgresqlDatabase
 from redis import Redis
 
 from app import create_app
@@ -28,12 +31,32 @@ def _migrate(url: str) -> None:
         setup.ensure_defaults()
 
 
+def _xdist_worker() -> int | None:
+    """The number of this pytest-xdist worker (gw3 → 3), or None when the suite runs in one process."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(name[2:]) if name.startswith("gw") and name[2:].isdigit() else None
+
+
+def _worker_database_url(url: str) -> str:
+    """Give each xdist worker a PostgreSQL database of its own, beside the one DATABASE_URL names."""
+    worker = _xdist_worker()
+    if worker is None:
+        return url
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_gw{worker}"
+    admin = PostgresqlDatabase("postgres", host=parts.hostname, port=parts.port or 5432, user=parts.username)
+    with admin.connection_context():
+        if not admin.execute_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            admin.execute_sql(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
     """Migrate once per session: a template SQLite file, or the PostgreSQL database itself."""
     url = os.environ.get("DATABASE_URL")
     if url:
-
+        url = _worker_database_url(url)
         database = init_db(url)
         with database.connection_context():
             # Start from an empty schema, whatever a previous run left behind.
@@ -71,6 +94,12 @@ def redis_url(tmp_path_factory):
     """A real Redis: REDIS_URL when given, else a private embedded redis-server."""
     url = os.environ.get("REDIS_URL")
     if url:
+        # Each xdist worker flushes its own database: jobs and queues of one never meet another's.
+        worker = _xdist_worker()
+        if worker is not None:
+            parts = urlsplit(url)
+            base = int(parts.path.lstrip("/") or 0)
+            url = urlunsplit(parts._replace(path=f"/{(base + worker) % 16}"))
         yield url
         return
     from app.embedded_redis import server_command, url_for_instance
@@ -97,6 +126,81 @@ def redis_conn(redis_url):
     return conn
 
 
+_TOKEN_IN_PAGE = re.compile(
+    r'<input[^>]*name="csrf_token"[^>]*value="([^"]+)"|<meta[^>]*name="csrf-token"[^>]*content="([^"]+)"'
+)
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class BrowserLikeClient(FlaskClient):
+    """A test client that sends CSRF tokens the way a browser does: taken from a page of its session.
+
+    CSRF stays on in the suite (CONVENTIONS 15a). When a test posts without a token, the client
+    first loads a page of the site (the same URL when it answers GET, else the home page or the
+    login page) and takes the token that page renders, then sends it as the form field
+    `csrf_token`, or as the `X-CSRFToken` header for JSON. A token is reused while the session's
+    CSRF secret stays the same (logging in or out starts a new one). `csrf=False` sends none.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._csrf = (None, None)
+
+    def open(self, *args, csrf=True, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method in _UNSAFE and args and isinstance(args[0], str) and not self._carries_token(kwargs):
+            self._add_token(args[0], kwargs)
+        return super().open(*args, **kwargs)
+
+    @staticmethod
+    def _carries_token(kwargs) -> bool:
+        headers = kwargs.get("headers") or {}
+        data = kwargs.get("data")
+        return "X-CSRFToken" in headers or (
+            hasattr(data, "__contains__") and not isinstance(data, (str, bytes)) and "csrf_token" in data
+        )
+
+    def _session_secret(self):
+        if self._cookies is None or not self._cookies:
+            return None
+        with self.session_transaction() as sess:
+            return sess.get("csrf_token")
+
+    def _fetch_token(self, url: str) -> str | None:
+        path = url.split("?", 1)[0]
+        for candidate in (url, path, "/", "/login"):
+            response = self.get(candidate)
+            html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+            found = _TOKEN_IN_PAGE.search(html)
+            if found:
+                return found.group(1) or found.group(2)
+        return None
+
+    def _add_token(self, url: str, kwargs) -> None:
+        secret, token = self._csrf
+        if token is None or secret is None or secret != self._session_secret():
+            token = self._fetch_token(url)
+            self._csrf = (self._session_secret(), token)
+        if token is None:
+            return
+        if (
+            "json" in kwargs
+            or "json" in (kwargs.get("content_type") or "")
+            or isinstance(kwargs.get("data"), (str, bytes))
+        ):
+            kwargs["headers"] = {**dict(kwargs.get("headers") or {}), "X-CSRFToken": token}
+            return
+        data = kwargs.get("data")
+        if data is None:
+            kwargs["data"] = {"csrf_token": token}
+        elif hasattr(data, "add") and hasattr(data, "getlist"):
+            data = data.copy()
+            data.add("csrf_token", token)
+            kwargs["data"] = data
+        else:
+            kwargs["data"] = {**data, "csrf_token": token}
+
+
 @pytest.fixture
 def app(database_url, redis_url, tmp_path):
     """The application bound to this test's database."""
@@ -107,6 +211,7 @@ def app(database_url, redis_url, tmp_path):
         INSTANCE_PATH = tmp_path / "instance"
 
     application = create_app(Config)
+    application.test_client_class = BrowserLikeClient
     with db.connection_context():
         yield application
     if not db.obj.is_closed():
@@ -139,6 +244,7 @@ def make_staff(app):
             password=password,
             role_codes=list(roles),
             source="system",
+            hash_method=app.config["PASSWORD_HASH_METHOD"],
         )
 
     return _make

@@ -68,6 +68,7 @@ PAGE_VIEWS = {
     "journal_today": {"admin": 403, "head": 403, "teacher": 200},
     "journal_substitutions": {"admin": 200, "head": 403, "teacher": 403},
     "journal_planning": {"admin": 200, "head": 403, "teacher": 403},
+    "journal_terms": {"admin": 200, "head": 403, "teacher": 403},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
@@ -113,6 +114,7 @@ def world(app, make_staff):
     Mark.create(lesson=lesson, student=student, value="5", work_type=work)
     Absence.create(lesson=lesson, student=student, reason="illness")
     DiaryApplication.create(
+        submitted_on=dt.date(2026, 9, 10),
         received_by=other,
         student=student,
         guardian=guardian,

@@ -2,9 +2,11 @@
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.clock import app_clock
 from app.db import db
 from app.models import (
     AuditEntry,
@@ -50,6 +52,7 @@ def family(app):
     StudentGuardian.create(student=student, guardian=mother, relation="mother")
     Enrollment.create(student=student, class_group=class_5a, start_date=dt.date(2025, 9, 1))
     return {
+        "today": app_clock(app).today(),
         "student": student,
         "mother": mother,
         "stranger": stranger,
@@ -71,7 +74,7 @@ def form_data(family, **overrides):
         "guardian_last_name": "Петрова",
         "guardian_first_name": "Алёна",
         "guardian_middle_name": "Викторовна",
-        "submitted_on": dt.date.today().isoformat(),
+        "submitted_on": family["today"].isoformat(),
         "portal_number": "",
         "passport_presented": "y",
         "names_checked": "y",
@@ -101,13 +104,13 @@ def make_application(actor, family, **overrides):
         "guardian_last_name": "Петрова",
         "guardian_first_name": "Алёна",
         "guardian_middle_name": "Викторовна",
-        "submitted_on": dt.date.today(),
+        "submitted_on": family["today"],
         "passport_presented": True,
         "names_checked": True,
         "pd_consent": True,
     }
     values.update(overrides)
-    return service.accept(actor, **values)
+    return service.accept(actor, today=family["today"], **values)
 
 
 # --- accepting --------------------------------------------------------------------------------
@@ -224,7 +227,7 @@ def test_missing_student_and_names_are_refused_by_the_form(client, login_as, fam
 
 def test_future_date_is_refused(client, login_as, family):
     login_as("admin")
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (family["today"] + dt.timedelta(days=1)).isoformat()
     response = client.post(f"{URL}/new/", data=form_data(family, submitted_on=tomorrow))
     assert response.status_code == 200
     assert "не может быть позже сегодняшнего дня" in " ".join(form_errors(response.get_data(as_text=True)))
@@ -257,7 +260,7 @@ def test_form_has_no_passport_number_field(client, login_as, family):
     assert re.search(rf'<option selected value="{family["student"].id}">', html) or re.search(
         rf'<option value="{family["student"].id}" selected', html
     )
-    assert dt.date.today().isoformat() in html
+    assert family["today"].strftime("%d.%m.%Y") in html
 
 
 def test_received_by_cannot_be_set_through_the_form(client, login_as, make_staff, family):
@@ -471,7 +474,7 @@ def test_list_filters_and_search(client, login_as, family):
     Enrollment.create(student=other, class_group=family["class_6b"], start_date=dt.date(2025, 9, 1))
     other_app = make_application(
         admin,
-        {"student": other, "mother": dad},
+        {"student": other, "mother": dad, "today": family["today"]},
         relation="father",
         student_last_name="Кузнецова",
         student_first_name="Ольга",
@@ -525,3 +528,141 @@ def test_list_query_count_does_not_grow_with_rows(client, login_as, family):
         make_application(admin, family)
     seven = count_queries(f"{URL}/")
     assert seven == one
+
+
+# --- CSRF on, as in production, and the school's clock -----------------------------------------
+
+TOKEN_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
+
+
+def admin_form(html: str) -> str:
+    """Return the panel's record form (not the logout form of the menu)."""
+    found = re.search(r'<form[^>]*class="admin-form"[^>]*>(.*?)</form>', html, re.S)
+    assert found, "the page has no record form"
+    return found.group(1)
+
+
+def token_in(fragment: str) -> str:
+    """Return the CSRF token of a form's hidden input."""
+    field = TOKEN_INPUT.search(fragment)
+    assert field, "the form carries no csrf_token input"
+    return re.search(r'\bvalue="([^"]+)"', field.group(0)).group(1)
+
+
+class TestWithCsrfAndSchoolClock:
+    """The panel as in production: CSRF checked on every post, "today" from the school's clock."""
+
+    @pytest.fixture
+    def app(self, database_url, redis_url, tmp_path):
+        from app import create_app
+        from app.config import TestConfig
+
+        class Config(TestConfig):
+            DATABASE_URL = database_url
+            REDIS_URL = redis_url
+            INSTANCE_PATH = tmp_path / "instance"
+            WTF_CSRF_ENABLED = True
+            SCHOOL_TIMEZONE = "Europe/Moscow"
+
+        application = create_app(Config)
+        with db.connection_context():
+            yield application
+        if not db.obj.is_closed():
+            db.obj.close()
+
+    @staticmethod
+    def log_in(client, staff):
+        token = token_in(client.get("/login").get_data(as_text=True))
+        response = client.post("/login", data={"login": staff.login, "password": "Пароль2026", "csrf_token": token})
+        assert response.status_code == 302
+
+    @pytest.fixture
+    def admin(self, client, make_staff):
+        staff = make_staff("clerk", roles=["admin"])
+        self.log_in(client, staff)
+        return staff
+
+    def test_create_and_edit_pages_render_the_token_inside_the_form(self, client, admin, family):
+        create = client.get(f"{URL}/new/")
+        assert create.status_code == 200
+        assert token_in(admin_form(create.get_data(as_text=True)))
+        application = make_application(admin, family)
+        edit = client.get(f"{URL}/edit/?id={application.id}")
+        assert edit.status_code == 200
+        assert token_in(admin_form(edit.get_data(as_text=True)))
+
+    def test_an_application_is_saved_with_the_token_of_its_own_form(self, client, admin, family):
+        token = token_in(admin_form(client.get(f"{URL}/new/").get_data(as_text=True)))
+        response = client.post(f"{URL}/new/", data={**form_data(family, portal_number="ЭД-1"), "csrf_token": token})
+        assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+        application = DiaryApplication.get(DiaryApplication.portal_number == "ЭД-1")
+        assert application.received_by_id == admin.id
+
+        edit_url = f"{URL}/edit/?id={application.id}"
+        token = token_in(admin_form(client.get(edit_url).get_data(as_text=True)))
+        response = client.post(edit_url, data={**form_data(family, portal_number="ЭД-2"), "csrf_token": token})
+        assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+        assert DiaryApplication.get_by_id(application.id).portal_number == "ЭД-2"
+
+    def test_a_post_without_the_token_is_refused_and_writes_nothing(self, client, admin, family):
+        response = client.post(f"{URL}/new/", data={**form_data(family), "csrf_token": "forged"})
+        assert response.status_code in (200, 302, 400)
+        assert DiaryApplication.select().count() == 0
+
+    def test_today_is_the_schools_date_not_the_servers(self, client, make_staff, family):
+        import time_machine
+
+        # 22:30 UTC on 01.12 is 01:30 on 02.12 in Moscow; the process runs in UTC.
+        instant = dt.datetime(2026, 12, 1, 22, 30, tzinfo=ZoneInfo("UTC"))
+        with time_machine.travel(instant, tick=False):
+            # Log in at the frozen instant: a session from "later" real time would not be valid then.
+            self.log_in(client, make_staff("clerk", roles=["admin"]))
+            page = client.get(f"{URL}/new/").get_data(as_text=True)
+            assert 'value="02.12.2026"' in admin_form(page)
+            data = {**form_data(family, submitted_on="2026-12-02"), "csrf_token": token_in(admin_form(page))}
+            response = client.post(f"{URL}/new/", data=data)
+            assert response.status_code == 302, form_errors(response.get_data(as_text=True))
+            assert DiaryApplication.get().submitted_on == dt.date(2026, 12, 2)
+
+            page = client.get(f"{URL}/new/").get_data(as_text=True)
+            data = {**form_data(family, submitted_on="2026-12-03"), "csrf_token": token_in(admin_form(page))}
+            response = client.post(f"{URL}/new/", data=data)
+            assert "не может быть позже сегодняшнего дня" in " ".join(form_errors(response.get_data(as_text=True)))
+            assert DiaryApplication.select().count() == 1
+
+
+def test_service_checks_the_date_against_the_given_school_day(make_staff, family):
+    admin = make_staff("clerk", roles=["admin"])
+    school_day = dt.date(2026, 12, 2)
+    application = service.accept(
+        admin,
+        today=school_day,
+        student=family["student"],
+        guardian=family["mother"],
+        relation="mother",
+        student_last_name="Петров",
+        student_first_name="Иван",
+        student_middle_name="Сергеевич",
+        guardian_last_name="Петрова",
+        guardian_first_name="Алёна",
+        guardian_middle_name="Викторовна",
+        submitted_on=school_day,
+        passport_presented=True,
+        names_checked=True,
+        pd_consent=True,
+    )
+    with pytest.raises(DomainError, match="позже сегодняшнего дня"):
+        service.update(admin, application, today=school_day, submitted_on=dt.date(2026, 12, 3))
+
+
+def test_changes_are_stamped_in_utc_whatever_the_process_zone(make_staff, family):
+    import time_machine
+
+    admin = make_staff("clerk", roles=["admin"])
+    application = make_application(admin, family, submitted_on=dt.date(2026, 11, 30))
+    # The process runs in Moscow time; the stored instant is still naive UTC.
+    with time_machine.travel(dt.datetime(2026, 12, 2, 1, 30, tzinfo=ZoneInfo("Europe/Moscow")), tick=False):
+        service.update(admin, application, today=dt.date(2026, 12, 2), portal_number="42")
+        assert DiaryApplication.get_by_id(application.id).updated_at == dt.datetime(2026, 12, 1, 22, 30)
+        service.change_status(admin, application, "entered")
+        assert DiaryApplication.get_by_id(application.id).updated_at == dt.datetime(2026, 12, 1, 22, 30)

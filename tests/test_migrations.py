@@ -1,11 +1,12 @@
 """Migrations build exactly the models' schema on an empty database, and roll all the way back."""
 
+import datetime as dt
 import os
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from peewee import PostgresqlDatabase
+from peewee import PostgresqlDatabase, SqliteDatabase
 
 from app import migrate
 from app.db import db, init_db
@@ -82,3 +83,21 @@ def test_cli_upgrade_and_rollback(app, runner):
     assert result.exit_code == 0, result.output
     assert "Применено миграций: 0" in result.output
     assert db.obj is not None
+
+
+def test_later_migrations_roll_back_and_apply_again_on_a_school_with_data(empty_database):
+    """A school's database (marks pointing at work types, and so on) survives rolling back and re-upgrading."""
+    from app.models import Mark, WorkType
+    from app.services import demo, setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    demo.seed("small", today=dt.date(2026, 12, 1))
+    counts = (Mark.select().count(), WorkType.select().count())
+    applied = migrate.router().done
+    later = [name for name in applied if name > "004"]
+    assert migrate.rollback(len(later)) == list(reversed(later))
+    assert migrate.upgrade() == later
+    assert (Mark.select().count(), WorkType.select().count()) == counts
+    if isinstance(empty_database, SqliteDatabase):
+        assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.clock import SchoolClock
 from app.db import db
 from app.models import (
     AuditEntry,
@@ -36,7 +37,7 @@ from tests.conftest import login
 
 def year_start() -> int:
     """Return the calendar year in which the school year containing today began."""
-    today = school_service.today()
+    today = SchoolClock().today()
     return today.year if today.month >= 9 else today.year - 1
 
 
@@ -669,3 +670,118 @@ def test_list_queries_do_not_grow_with_rows(client, admin, school, endpoint):
     grow_school(10)
     many = list_queries(client, f"/{endpoint}/")
     assert many == few, (endpoint, few, many)
+
+
+# --- closing a term: the deputy, with a summary and a confirmation ---------------------------------
+
+
+@pytest.fixture
+def term_world(school):
+    """A finished first quarter of 5А with one lesson of each kind of gap."""
+    from app.models import Absence, Lesson
+
+    term = Term.create(year=school.year, kind="quarter", number=1, start_date=day(9, 1), end_date=day(10, 26))
+
+    def lesson(on, number=1, **values):
+        return Lesson.create(
+            class_group=school.a5,
+            subject=school.math,
+            term=term,
+            date=on,
+            number=number,
+            planned_teacher=school.smirnova,
+            teacher=school.smirnova,
+            **values,
+        )
+
+    filled = lesson(day(9, 2), held=True, topic="Дроби")
+    lesson(day(9, 3), held=True, topic="   ")
+    lesson(day(9, 4))
+    ana = Student.create(last_name="Белова", first_name="Анна")
+    ivan = Student.create(last_name="Орлов", first_name="Иван")
+    Absence.create(lesson=filled, student=ana, reason="unexcused")
+    Absence.create(lesson=filled, student=ivan, reason="illness")
+    return SimpleNamespace(term=term, lesson=lesson)
+
+
+def test_term_summary_counts_what_is_unfilled(school, term_world):
+    after = school_service.term_summary(term_world.term, day(10, 26) + dt.timedelta(days=1))
+    assert (after.lessons, after.not_held, after.no_topic, after.unexcused, after.upcoming) == (3, 1, 1, 1, 0)
+    assert after.ended and not after.complete
+    assert [(str(g.class_group), g.not_held, g.no_topic, g.unexcused) for g in after.classes] == [("5А", 1, 1, 1)]
+    assert "проведённых уроков без темы: 1" in after.lines()
+    # Before the lesson of 04.09 it is still ahead, not «not held».
+    early = school_service.term_summary(term_world.term, day(9, 3))
+    assert (early.not_held, early.upcoming) == (0, 1) and not early.ended
+
+
+def test_term_summary_costs_the_same_queries_however_many_lessons(school, term_world):
+    end = day(10, 26) + dt.timedelta(days=1)
+    with counted_queries() as few:
+        school_service.term_summary(term_world.term, end)
+    for n in range(20):
+        term_world.lesson(day(9, 7) + dt.timedelta(days=n), number=2)
+    with counted_queries() as many:
+        summary = school_service.term_summary(term_world.term, end)
+    assert summary.not_held == 21
+    assert len(many) == len(few)
+
+
+def test_deputy_closes_a_term_after_the_summary_and_a_confirmation(client, login_as, school, term_world):
+    login_as("deputy", login_name="deputy")
+    url = f"/journal/terms/{term_world.term.id}"
+    assert f'href="{url}"' in client.get("/journal/terms/").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Проведённых уроков без темы: 1" in page and "Пропусков без уважительной причины: 1" in page
+
+    before = AuditEntry.select().count()
+    response = client.post(url, data={"action": "close"})
+    assert response.status_code == 400
+    assert "подтверждаете закрытие" in response.get_data(as_text=True)
+    assert not Term.get_by_id(term_world.term.id).closed and AuditEntry.select().count() == before
+
+    assert client.post(url, data={"action": "close", "confirm": "y"}).status_code == 303
+    term = Term.get_by_id(term_world.term.id)
+    assert term.closed and term.change_no > term_world.term.change_no
+    entry = AuditEntry.select().where(AuditEntry.model == "Term").order_by(AuditEntry.id.desc()).get()
+    assert entry.actor_name.startswith("Иванова") and entry.after_data["closed"] is True
+    assert "Закрытие периода «1 четверть»" in entry.object_repr and "без темы: 1" in entry.object_repr
+    assert "период закрыт" in client.get(url).get_data(as_text=True)
+
+
+def test_reopening_a_term_needs_a_reason_and_is_audited(client, login_as, school, term_world):
+    login_as("deputy", login_name="deputy")
+    term_world.term.closed = True
+    term_world.term.save()
+    url = f"/journal/terms/{term_world.term.id}"
+    response = client.post(url, data={"action": "reopen", "reason": "  "})
+    assert response.status_code == 400 and Term.get_by_id(term_world.term.id).closed
+    assert client.post(url, data={"action": "reopen", "reason": "Исправление отметок по заявлению"}).status_code == 303
+    assert not Term.get_by_id(term_world.term.id).closed
+    entry = AuditEntry.select().where(AuditEntry.model == "Term").order_by(AuditEntry.id.desc()).get()
+    assert "открыт снова: Исправление отметок по заявлению" in entry.object_repr
+
+
+@pytest.mark.parametrize("role", ["teacher", "head"])
+def test_others_cannot_close_a_term(client, login_as, school, term_world, role):
+    login_as(role, login_name=role)
+    url = f"/journal/terms/{term_world.term.id}"
+    before = db_state(Term)
+    assert client.get("/journal/terms/").status_code == 403
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"action": "close", "confirm": "y"}).status_code == 403
+    assert db_state(Term) == before
+
+
+def test_closing_is_not_a_bare_checkbox_of_the_term_form(client, admin, school, term_world):
+    page = client.get(f"/term/edit/?id={term_world.term.id}").get_data(as_text=True)
+    assert 'name="closed"' not in page
+    data = _term(school, closed="y")
+    assert client.post(f"/term/edit/?id={term_world.term.id}", data=data).status_code == 302
+    assert not Term.get_by_id(term_world.term.id).closed
+
+
+def test_an_unknown_term_is_not_found(client, login_as, school):
+    login_as("deputy", login_name="deputy")
+    assert client.get("/journal/terms/999999").status_code == 404
+    assert client.post("/journal/terms/999999", data={"action": "close", "confirm": "y"}).status_code == 404

@@ -1,6 +1,7 @@
 """`flask db …` (migrations) and `flask staff …` (accounts)."""
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from app.db import db
@@ -68,6 +69,7 @@ def staff_create_admin(login, password, last_name, first_name):
                 first_name=first_name,
                 password=password,
                 role_codes=["admin"],
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
                 source="cli",
             )
         except DomainError as exc:
@@ -102,7 +104,9 @@ def staff_reset_password(login, password):
     with db.connection_context():
         staff = _staff_by_login(login)
         try:
-            staff_service.reset_password(staff, password, None, source="cli")
+            staff_service.reset_password(
+                staff, password, None, source="cli", hash_method=current_app.config["PASSWORD_HASH_METHOD"]
+            )
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
     click.echo(f"Пароль сотрудника {staff.login} ({staff.full_name}) изменён; его сеансы завершены.")

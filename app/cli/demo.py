@@ -1,12 +1,10 @@
 """`flask seed-demo`: the demo school (small, for trying the product) or a large one for benchmarks."""
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from app.clock import app_clock
 from app.db import db
 
 
@@ -39,7 +37,7 @@ def seed_demo(if_empty, size, scale, today):
     from app.services.errors import DomainError
 
     if today is None:
-        today = dt.datetime.now(ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])).date()
+        today = app_clock(current_app).today()
     else:
         today = today.date()
     with db.connection_context():

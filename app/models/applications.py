@@ -1,7 +1,5 @@
 """Parents' applications for access to the e-diary (R6.1)."""
 
-import datetime as dt
-
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from app.clock import utcnow
@@ -27,7 +25,8 @@ class DiaryApplication(ExportedModel):
 
     # Unique when given; several applications may have none (NULLs never collide).
     portal_number = CharField(max_length=64, null=True, unique=True)
-    submitted_on = DateField(default=dt.date.today)
+    # No default: the service sets the date from the school's clock (a server-date default would be a second clock).
+    submitted_on = DateField()
     received_by = ForeignKeyField(Staff, backref="received_applications")
     student = ForeignKeyField(Student, backref="applications")
     guardian = ForeignKeyField(Guardian, backref="applications")

@@ -19,7 +19,7 @@ from peewee import (
     TimeField,
 )
 
-from app.clock import utcnow  # noqa: F401 (re-exported: the exports' code imports it from here)
+from app.clock import utcnow  # re-exported: the exports' code imports it from here
 from app.db import BaseModel
 from app.models.people import Staff
 from app.models.school import SchoolYear
@@ -38,6 +38,7 @@ EXPORT_STATUSES = (
     ("failed", "ошибка"),
 )
 PENDING_STATUSES = ("queued", "running")
+DEFAULT_HTTP_TIMEOUT = 300
 
 
 class ExportSettings(BaseModel):
@@ -55,12 +56,17 @@ class ExportSettings(BaseModel):
     portal_url = CharField(max_length=500, default="")
     # The portal's bearer token: write-only in the panel, never logged, never audited.
     token = CharField(max_length=500, default="")
-    http_timeout = IntegerField(default=30)
+    # Seconds to wait for the portal's answer, on top of HTTP_SECONDS_PER_MIB for each MiB of the
+    # package: the portal checks a whole package before it answers (docs/export-format.en.md).
+    http_timeout = IntegerField(default=DEFAULT_HTTP_TIMEOUT)
     http_retries = IntegerField(default=3)
     # Seconds before the first retry; each next wait doubles.
     http_retry_delay = FloatField(default=2.0)
     updated_at = DateTimeField(null=True)
     updated_by_name = CharField(max_length=300, default="")
+    # Since when the schedule stands as it is (made, switched on, its time moved): a daily due
+    # before this moment never had a chance to run, so it is not overdue.
+    schedule_since = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "export_settings"
@@ -137,6 +143,8 @@ class ExportRun(BaseModel):
     sha256 = CharField(max_length=64, null=True)
     attempts = IntegerField(default=0)
     error = TextField(null=True)
+    # Why the run went out differently from how it was asked for (a daily sent as a full).
+    note = CharField(max_length=500, default="")
     job_id = CharField(max_length=100, null=True)
     # The exporter working on the run; its writes check it, so a stale one cannot overwrite a newer one.
     claimed_by = CharField(max_length=200, null=True)

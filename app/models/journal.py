@@ -1,6 +1,5 @@
 """Teaching assignments, the timetable and the journal itself: lessons, marks, absences, files."""
 
-
 from peewee import (
     BigIntegerField,
     BooleanField,
@@ -66,8 +65,15 @@ class TimetableSlot(BaseModel):
         return f"{self.class_group}, {day}, {self.lesson_number} урок: {self.subject}"
 
 
-class WorkType(BaseModel):
-    """A kind of work a mark is given for (answer in class, test, credit…); a list the administrator keeps."""
+class WorkType(ExportedModel):
+    """A kind of work a mark is given for (answer in class, test, credit…); a list the administrator keeps.
+
+    Not a record type of the package: a mark carries its work type's name, so a save takes a
+    change number and the next daily package sends every mark of the renamed type again
+    (app/services/exports/format.py, `references`).
+    """
+
+    record_type = "work_type"
 
     name = CharField(max_length=100, unique=True)
     default_weight = IntegerField(default=1)

@@ -64,15 +64,33 @@ def sees_everything(staff) -> bool:
     return can(staff, VIEW_ALL)
 
 
+def current_year_ids():
+    """Return a subquery of the id of the current school year (none while no year is marked current)."""
+    return SchoolYear.select(SchoolYear.id).where(SchoolYear.is_current == True)  # noqa: E712
+
+
 def led_class_ids(staff):
-    """Return a subquery of the ids of the classes whose class teacher this is."""
+    """Return a subquery of the ids of the classes, of any year, whose class teacher this is."""
     return ClassGroup.select(ClassGroup.id).where(ClassGroup.class_teacher == staff.id)
 
 
 def taught_class_ids(staff):
-    """Return a subquery of the ids of the classes the staff member teaches or leads."""
+    """Return a subquery of the ids of the classes, of any year, the staff member teaches or leads."""
     assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == staff.id)
     return assigned | led_class_ids(staff)
+
+
+def current_led_class_ids(staff):
+    """Return a subquery of the ids of this school year's classes whose class teacher this is."""
+    return led_class_ids(staff).where(ClassGroup.year.in_(current_year_ids()))
+
+
+def current_class_ids(staff):
+    """Return a subquery of the ids of this school year's classes the staff member teaches or leads."""
+    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == staff.id)
+    return ClassGroup.select(ClassGroup.id).where(
+        ClassGroup.year.in_(current_year_ids()) & (ClassGroup.id.in_(assigned) | (ClassGroup.class_teacher == staff.id))
+    )
 
 
 def is_class_teacher(staff) -> bool:
@@ -81,22 +99,32 @@ def is_class_teacher(staff) -> bool:
 
 
 def _lesson_ids(staff):
+    # Their own lessons stay theirs in every year (the journal they kept); a class teacher's
+    # view over the other subjects of the class lasts as long as the class is theirs: this year.
     return Lesson.select(Lesson.id).where(
         (Lesson.teacher == staff.id)
         | (Lesson.planned_teacher == staff.id)
-        | (Lesson.class_group.in_(led_class_ids(staff)))
+        | (Lesson.class_group.in_(current_led_class_ids(staff)))
     )
 
 
 def _student_ids(staff):
-    return Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(taught_class_ids(staff)))
+    # Personal data follows this year's classes only: a class taught last year opens no one.
+    return Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(current_class_ids(staff)))
 
 
 # For each model, how a staff member without VIEW_ALL is limited. A model missing here
 # shows nothing to such a person (default deny); None means the rows are not personal.
+#
+# School years: students, guardians, their links, enrollments and applications are seen
+# through the classes the person teaches or leads in the CURRENT school year (as the portal
+# UID scope). The journal a teacher kept stays theirs: their own lessons of any year, with their
+# marks, absences and files, and the classes and timetable rows of those lessons (class rows and
+# slots carry no personal data). A class teacher's reach over the other subjects of the class
+# (lessons, marks, assignments) ends with the year.
 _SCOPES = {
     ClassGroup: lambda q, s: q.where(ClassGroup.id.in_(taught_class_ids(s))),
-    Enrollment: lambda q, s: q.where(Enrollment.class_group.in_(taught_class_ids(s))),
+    Enrollment: lambda q, s: q.where(Enrollment.class_group.in_(current_class_ids(s))),
     Student: lambda q, s: q.where(Student.id.in_(_student_ids(s))),
     StudentGuardian: lambda q, s: q.where(StudentGuardian.student.in_(_student_ids(s))),
     Guardian: lambda q, s: q.where(
@@ -105,7 +133,7 @@ _SCOPES = {
         )
     ),
     TeachingAssignment: lambda q, s: q.where(
-        (TeachingAssignment.teacher == s.id) | (TeachingAssignment.class_group.in_(led_class_ids(s)))
+        (TeachingAssignment.teacher == s.id) | (TeachingAssignment.class_group.in_(current_led_class_ids(s)))
     ),
     TimetableSlot: lambda q, s: q.where(TimetableSlot.class_group.in_(taught_class_ids(s))),
     Lesson: lambda q, s: q.where(Lesson.id.in_(_lesson_ids(s))),
@@ -164,10 +192,10 @@ def uid_scope(staff) -> dict:
 def uid_scope_queries(staff_ids):
     """Return (assignments with class and subject, led classes) of these staff in the current school year.
 
-    The portal checks this year's journal (R7.3 is monthly), so past years' classes carry no access.
+    The portal checks this year's journal (R7.3 is monthly), so past years' classes carry no access;
+    while no year is marked current, a UID carries none (the same rule as the row scope above).
     """
-    year = SchoolYear.current()
-    this_year = ClassGroup.year == year.id if year is not None else ClassGroup.id.is_null(False)
+    this_year = ClassGroup.year.in_(current_year_ids())
     assignments = (
         TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject)
         .join(ClassGroup)

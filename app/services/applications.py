@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from peewee import IntegrityError
 
+from app.clock import utcnow
 from app.db import db
 from app.models import APPLICATION_STATUSES, RELATIONS, ClassGroup, DiaryApplication, Enrollment, StudentGuardian
 from app.services import access, audit
@@ -111,8 +112,11 @@ def is_linked(student, guardian) -> bool:
     )
 
 
-def validate(application) -> None:
-    """Refuse an application that may not be accepted, saying why; the first problem found wins."""
+def validate(application, today: dt.date) -> None:
+    """Refuse an application that may not be accepted, saying why; the first problem found wins.
+
+    `today` is the school's date (the school clock), never the server's.
+    """
     student = application.student if application.student_id else None
     guardian = application.guardian if application.guardian_id else None
     if student is None:
@@ -152,7 +156,7 @@ def validate(application) -> None:
         raise DomainError(_mismatch_message(found), found[0].field)
     if application.submitted_on is None:
         raise DomainError("Укажите дату заявления.", "submitted_on")
-    if application.submitted_on > dt.date.today():
+    if application.submitted_on > today:
         raise DomainError("Дата заявления не может быть позже сегодняшнего дня.", "submitted_on")
     if application.portal_number:
         taken = DiaryApplication.select().where(DiaryApplication.portal_number == application.portal_number)
@@ -193,29 +197,29 @@ def _save(application, **kwargs) -> None:
         ) from exc
 
 
-def accept(actor, *, source="panel", **values) -> DiaryApplication:
-    """Record an application received by `actor` after every check passed; audited."""
+def accept(actor, *, today: dt.date, source="panel", **values) -> DiaryApplication:
+    """Record an application received by `actor` on the school's date `today` after every check passed; audited."""
     _ensure_may_manage(actor)
     if actor is None:
         raise DomainError("Укажите сотрудника, принявшего заявление.")
     application = DiaryApplication(received_by=actor.id, status="accepted")
     _apply(application, values)
-    validate(application)
+    validate(application, today)
     with db.atomic():
         _save(application, force_insert=True)
         audit.record(actor, "create", application, after=application.snapshot(), source=source)
     return application
 
 
-def update(actor, application, *, source="panel", **values) -> DiaryApplication:
-    """Correct a waiting application; the same checks apply again; audited."""
+def update(actor, application, *, today: dt.date, source="panel", **values) -> DiaryApplication:
+    """Correct a waiting application on the school's date `today`; the same checks apply again; audited."""
     _ensure_may_manage(actor)
     if application.status not in WAITING:
         raise DomainError(f"Заявление уже обработано (статус «{application.status_label}»): изменить его нельзя.")
     before = application.snapshot()
     _apply(application, values)
-    validate(application)
-    application.updated_at = dt.datetime.now()
+    validate(application, today)
+    application.updated_at = utcnow()
     with db.atomic():
         _save(application)
         audit.record(actor, "update", application, before=before, after=application.snapshot(), source=source)
@@ -259,7 +263,7 @@ def change_status(actor, application, status: str, *, reason: str | None = None,
     before = application.snapshot()
     application.status = status
     application.reject_reason = reason if status == "rejected" else None
-    application.updated_at = dt.datetime.now()
+    application.updated_at = utcnow()
     with db.atomic():
         application.save()
         audit.record(actor, "status", application, before=before, after=application.snapshot(), source=source)

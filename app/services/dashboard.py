@@ -33,10 +33,9 @@ def notices_for(staff) -> list[Notice]:
         if waiting:
             notices.append(Notice("Заявления родителей ждут обработки", waiting, "diaryapplication.index_view", "info"))
     if access.can(staff, "exports.view"):
-        # Last success and next run of the exports to the portal; a failed or overdue one comes first.
+        # Last success and next run of the exports to the portal. A failed or overdue export is
+        # the banner's (on every page, this one included): listing it here too showed it twice.
         from app.services.exports.planner import dashboard_notices
 
-        lines = [Notice(*line) for line in dashboard_notices()]
-        notices[:0] = [n for n in lines if n.level == "danger"]
-        notices.extend(n for n in lines if n.level != "danger")
+        notices.extend(Notice(*line) for line in dashboard_notices())
     return notices

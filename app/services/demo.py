@@ -1,8 +1,8 @@
 """The demo school: a believable Russian school to try the product on, or a large one to measure it.
 
-`seed("small")` builds what `make run` shows: grades 5–7 with two classes each, a dozen teachers,
+`seed("small", today=…)` builds what `make run` shows: grades 5–7 with two classes each, a dozen teachers,
 a timetable, lessons planned from 1 September up to today and the last few weeks of the journal
-filled in. `seed("large")` builds a finished year of a big school (60 classes, 1,500 students,
+filled in. `seed("large", today=…)` builds a finished year of a big school (60 classes, 1,500 students,
 120 teachers) for benchmarks. Both are deterministic for a given `today` and random seed, and both
 write with bulk inserts in one transaction: a failure leaves the database as it was.
 """
@@ -765,14 +765,13 @@ def ensure_empty() -> None:
 def seed(
     size: str = "small",
     *,
-    today: dt.date | None = None,
+    today: dt.date,
     scale: float = 1.0,
     random_seed: int = DEFAULT_SEED,
     source: str = "system",
 ) -> SeedReport:
     """Build the demo school of `size` in an empty database, in one transaction, audited once."""
     spec = spec_for(size, scale)
-    today = today or dt.date.today()
     started = time.perf_counter()
     with db.atomic():
         ensure_empty()

@@ -5,13 +5,13 @@ from the timetable in journal_planning.
 """
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, field
 
-from flask import current_app, has_app_context
 from peewee import JOIN, fn
 
+from app.clock import utcnow
 from app.db import db
+from app.ids import parse_id
 from app.models import (
     Absence,
     AuditEntry,
@@ -29,9 +29,8 @@ from app.models import (
     Term,
 )
 from app.services import access, audit
-from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
+from app.services.errors import AccessDenied, BadInput, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
 
-DEFAULT_TIMEZONE = "Europe/Moscow"
 TOPIC_MAX = 500
 HOMEWORK_MAX = 4000
 
@@ -47,14 +46,6 @@ LESSON_FIELD_LABELS = {
     "teacher_id": "учитель",
     "replacement_subject_id": "предмет замены",
 }
-
-
-def school_today() -> dt.date:
-    """Return today's date in the school's time zone."""
-    name = DEFAULT_TIMEZONE
-    if has_app_context():
-        name = current_app.config.get("SCHOOL_TIMEZONE") or DEFAULT_TIMEZONE
-    return dt.datetime.now(zoneinfo.ZoneInfo(name)).date()
 
 
 def format_date(day: dt.date) -> str:
@@ -98,11 +89,8 @@ def may_substitute(staff, lesson, term=None) -> bool:
 
 def get_lesson(lesson_id) -> Lesson:
     """Return a lesson with its class, subject and teachers, or refuse with NotFound."""
-    try:
-        lesson_id = int(lesson_id)
-    except (TypeError, ValueError):
-        raise NotFound("Урок не найден.") from None
-    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    lesson_id = parse_id(lesson_id)
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id) if lesson_id is not None else None
     if lesson is None:
         raise NotFound("Урок не найден.")
     return lesson
@@ -160,8 +148,11 @@ def describe_value(field_name: str, value) -> str:
     return f"«{text[:80]}{'…' if len(text) > 80 else ''}»"
 
 
-def changes_since(lesson, version: int) -> list[dict]:
-    """Return who changed which lesson fields after `version`, from the audit trail, oldest first."""
+def changes_since(lesson, version: int, clock) -> list[dict]:
+    """Return who changed which lesson fields after `version`, from the audit trail, oldest first.
+
+    `at` is the moment in the school's time zone (the audit stores naive UTC).
+    """
     entries = (
         AuditEntry.select()
         .where((AuditEntry.model == "Lesson") & (AuditEntry.object_id == str(lesson.id)))
@@ -178,14 +169,14 @@ def changes_since(lesson, version: int) -> list[dict]:
             for name in LESSON_FIELD_LABELS
             if name in after and before.get(name) != after.get(name)
         ]
-        found.append({"who": entry.actor_name, "at": entry.at, "fields": fields})
+        found.append({"who": entry.actor_name, "at": clock.local(entry.at), "fields": fields})
     return found
 
 
-def conflict_message(lesson, version: int) -> str:
+def conflict_message(lesson, version: int, clock) -> str:
     """Explain in Russian what others changed in the lesson after the version the user had opened."""
     parts = []
-    for change in changes_since(lesson, version):
+    for change in changes_since(lesson, version, clock):
         what = "; ".join(
             f"{LESSON_FIELD_LABELS[name]} — {describe_value(name, value)}" for name, value in change["fields"]
         )
@@ -197,21 +188,84 @@ def conflict_message(lesson, version: int) -> str:
     )
 
 
+class TeacherBusy(DomainError):
+    """The chosen substitute teaches another lesson in the same period; saving again with a confirmation proceeds."""
+
+    status = 409
+
+    def __init__(self, teacher, lessons):
+        self.teacher = teacher
+        self.lessons = lessons
+        listed = "; ".join(f"«{lesson_label(x)}»" for x in lessons)
+        super().__init__(
+            f"{teacher.short_name} в это время ведёт другой урок: {listed}. "
+            "Если замена всё равно нужна, подтвердите её.",
+            "teacher_id",
+        )
+
+
+def _subject_in_text(name: str) -> str:
+    # «Математика» reads «математика» inside a sentence; an abbreviation (ИЗО, ОБЖ) stays as it is.
+    return name[:1].lower() + name[1:] if name[1:2].islower() else name
+
+
+def lesson_label(lesson) -> str:
+    """Name a lesson the way the school says it: «5А, 3-й урок, математика»."""
+    subject = lesson.replacement_subject if lesson.replacement_subject_id else lesson.subject
+    return f"{lesson.class_group}, {lesson.number}-й урок, {_subject_in_text(subject.name)}"
+
+
+def busy_lessons(teacher_id, lesson) -> list[Lesson]:
+    """Return the other lessons the teacher gives on the lesson's date and number (substitutions included)."""
+    query = lessons_with_people(Lesson.select()).where(
+        (Lesson.teacher == teacher_id)
+        & (Lesson.date == lesson.date)
+        & (Lesson.number == lesson.number)
+        & (Lesson.id != lesson.id)
+    )
+    return list(query.order_by(ClassGroup.grade, ClassGroup.letter, Lesson.id))
+
+
+def double_booked(lessons) -> dict[int, list[str]]:
+    """Return, for each lesson of a day's list, the other lessons its teacher gives in the same period."""
+    by_slot: dict[tuple, list] = {}
+    for lesson in lessons:
+        by_slot.setdefault((lesson.teacher_id, lesson.date, lesson.number), []).append(lesson)
+    return {
+        lesson.id: [lesson_label(other) for other in group if other.id != lesson.id]
+        for group in by_slot.values()
+        if len(group) > 1
+        for lesson in group
+    }
+
+
 def _clean_text(value, limit: int, label: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise BadInput(f"{label}: ожидался текст.", label)
     text = (value or "").replace("\r\n", "\n").strip()
     if len(text) > limit:
         raise DomainError(f"{label}: не больше {limit} символов (сейчас {len(text)}).", label)
     return text or None
 
 
-def save_lesson(actor, lesson_id, version, changes: dict, *, today: dt.date | None = None) -> Lesson:
+def _version(value) -> int:
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 19:
+        value = int(value.strip())
+    if not isinstance(value, int):
+        raise BadInput("Не указана версия урока: обновите страницу.")
+    return value
+
+
+def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy: bool = False) -> Lesson:
     """Save the lesson panel (topic, homework, held; teacher and replacement subject), refusing stale versions.
 
     `changes` holds only the fields the form showed: topic, homework, held, teacher_id,
     replacement_subject_id. A version other than the lesson's current one means someone saved
-    in between: EditConflict says what they changed, and nothing is written.
+    in between: EditConflict says what they changed, and nothing is written. A new teacher who
+    gives another lesson in the same period is refused with TeacherBusy unless `confirm_busy`.
     """
-    today = today or school_today()
     lesson = get_lesson(lesson_id)
     ensure_can_see(actor, lesson)
     term = lesson.term if lesson.term_id else None
@@ -223,12 +277,9 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, today: dt.date | No
         if term_closed(term):
             raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
         raise AccessDenied("Назначать замену может заместитель директора или администратор расписания.")
-    try:
-        version = int(version)
-    except (TypeError, ValueError):
-        raise DomainError("Не указана версия урока: обновите страницу.") from None
+    version = _version(version)
     if version != lesson.version:
-        raise EditConflict(conflict_message(lesson, version), lesson_values(lesson))
+        raise EditConflict(conflict_message(lesson, version, clock), lesson_values(lesson))
 
     new = lesson_values(lesson)
     if "topic" in changes:
@@ -238,9 +289,16 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, today: dt.date | No
     if "held" in changes:
         new["held"] = bool(changes["held"])
         if new["held"] and not lesson.held:
-            ensure_not_future(lesson, today, "его нельзя отметить проведённым")
+            ensure_not_future(lesson, clock.today(), "его нельзя отметить проведённым")
     if "teacher_id" in changes:
-        new["teacher_id"] = _check_teacher(changes["teacher_id"])
+        teacher_id = parse_id(changes["teacher_id"])
+        # Only a new teacher is checked: the one already on the lesson may since have left or lost the right.
+        if teacher_id != lesson.teacher_id:
+            teacher = _check_teacher(teacher_id)
+            busy = busy_lessons(teacher.id, lesson)
+            if busy and not confirm_busy:
+                raise TeacherBusy(teacher, busy)
+            new["teacher_id"] = teacher.id
     if "replacement_subject_id" in changes:
         new["replacement_subject_id"] = _check_replacement(lesson, changes["replacement_subject_id"])
 
@@ -255,25 +313,22 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, today: dt.date | No
             .execute()
         )
         if taken != 1:
-            raise EditConflict(conflict_message(lesson, version), lesson_values(Lesson.get_by_id(lesson.id)))
+            raise EditConflict(conflict_message(lesson, version, clock), lesson_values(Lesson.get_by_id(lesson.id)))
         lesson.topic = new["topic"]
         lesson.homework = new["homework"]
         lesson.held = new["held"]
         lesson.teacher = new["teacher_id"]
         lesson.replacement_subject = new["replacement_subject_id"]
         lesson.version = version + 1
-        lesson.updated_at = dt.datetime.now()
+        lesson.updated_at = utcnow()
         lesson.updated_by = actor.id
         lesson.save()
         audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
     return lesson
 
 
-def _check_teacher(teacher_id) -> int:
-    try:
-        teacher = Staff.get_or_none(Staff.id == int(teacher_id))
-    except (TypeError, ValueError):
-        teacher = None
+def _check_teacher(teacher_id: int | None):
+    teacher = Staff.get_or_none(Staff.id == teacher_id) if teacher_id is not None else None
     if teacher is None or not teacher.active:
         raise DomainError("Выберите учителя, который провёл урок.", "teacher_id")
     if not access.can(teacher, EDIT_PERMISSION):
@@ -281,17 +336,15 @@ def _check_teacher(teacher_id) -> int:
             f"{teacher.short_name} не может вести журнал: у сотрудника нет права «Заполнение журнала по своим урокам».",
             "teacher_id",
         )
-    return teacher.id
+    return teacher
 
 
 def _check_replacement(lesson, subject_id) -> int | None:
     if subject_id in (None, "", 0, "0"):
         subject_id = None
     else:
-        try:
-            subject = Subject.get_or_none(Subject.id == int(subject_id))
-        except (TypeError, ValueError):
-            subject = None
+        number = parse_id(subject_id)
+        subject = Subject.get_or_none(Subject.id == number) if number is not None else None
         if subject is None:
             raise DomainError("Такого предмета нет.", "replacement_subject_id")
         subject_id = None if subject.id == lesson.subject_id else subject.id
@@ -384,9 +437,8 @@ def _counts(model, lesson_ids) -> dict[int, int]:
     return dict(rows)
 
 
-def day_lessons(staff, day: dt.date, *, today: dt.date | None = None) -> list[LessonStatus]:
+def day_lessons(staff, day: dt.date, *, today: dt.date) -> list[LessonStatus]:
     """Return the staff member's lessons of a day (their own and substitutions given to them) with what is missing."""
-    today = today or school_today()
     query = lessons_with_people(Lesson.select()).where(
         (Lesson.date == day) & ((Lesson.teacher == staff.id) | (Lesson.planned_teacher == staff.id))
     )
@@ -473,9 +525,8 @@ def current_year():
     return SchoolYear.current()
 
 
-def default_term(year, today: dt.date | None = None):
+def default_term(year, today: dt.date):
     """Return the term containing today, else the nearest earlier one, else the first one of the year."""
-    today = today or school_today()
     terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
     if not terms:
         return None

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from app.db import db
+from app.ids import parse_id
 from app.models import HomeworkFile, SchoolSettings
 from app.services import audit
 from app.services.errors import DomainError
@@ -147,10 +148,8 @@ def add_file(actor, lesson_id, stream, filename: str, root) -> HomeworkFile:
 
 
 def _get_file(file_id) -> HomeworkFile:
-    try:
-        record = HomeworkFile.get_or_none(HomeworkFile.id == int(file_id))
-    except (TypeError, ValueError):
-        record = None
+    number = parse_id(file_id)
+    record = HomeworkFile.get_or_none(HomeworkFile.id == number) if number is not None else None
     if record is None:
         raise NotFound("Файл не найден.")
     return record

@@ -7,7 +7,9 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from peewee import IntegrityError
 
+from app.clock import utcnow
 from app.db import db
+from app.ids import MAX_ID, parse_id
 from app.models import (
     ABSENCE_REASONS,
     MARK_VALUES,
@@ -34,7 +36,6 @@ from app.services.journal import (
     format_date,
     get_lesson,
     may_edit,
-    school_today,
 )
 
 # How each absence reason is written in a grid cell, as in the paper journal.
@@ -103,10 +104,33 @@ def format_average(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
 
-def needs_reason(mark, edit_days: int, today: dt.date) -> bool:
-    """Tell whether changing or deleting this mark asks for a reason (it is older than the edit window)."""
-    created = mark.created_at.date() if isinstance(mark.created_at, dt.datetime) else mark.created_at
-    return (today - created).days > edit_days
+@dataclass(frozen=True)
+class EditWindow:
+    """The mark-edit window: a mark older than `days` school days needs a reason to be changed or deleted.
+
+    Days are counted as the school's calendar reads them: a mark given at 00:30 Moscow on
+    02.12 (21:30 UTC on 01.12, as stored) was given on 02.12, whatever the process's time zone.
+    """
+
+    days: int
+    today: dt.date
+    clock: object
+
+    @classmethod
+    def of(cls, clock, days: int | None = None) -> "EditWindow":
+        """Return the window of the school's settings, as of the clock's today."""
+        if days is None:
+            days = SchoolSettings.load().mark_edit_days
+        return cls(days, clock.today(), clock)
+
+    def given_on(self, mark) -> dt.date:
+        """Return the school date a mark was given on (created_at is stored as naive UTC)."""
+        created = mark.created_at
+        return self.clock.local(created).date() if isinstance(created, dt.datetime) else created
+
+    def needs_reason(self, mark) -> bool:
+        """Tell whether changing or deleting this mark asks for a reason (it is older than the window)."""
+        return (self.today - self.given_on(mark)).days > self.days
 
 
 class MarkRow(NamedTuple):
@@ -194,8 +218,11 @@ class Grid:
     students: list[GridStudent]
     lessons: list[GridLesson]
     cells: dict[tuple[int, int], Cell]
-    edit_days: int
-    today: dt.date
+    window: EditWindow
+
+    @property
+    def today(self) -> dt.date:
+        return self.window.today
 
     def cell(self, student_id: int, lesson_id: int) -> Cell:
         return self.cells.get((student_id, lesson_id)) or Cell()
@@ -232,14 +259,15 @@ class Grid:
     def cells_data(self) -> dict[str, dict]:
         """Return every filled cell as plain data for the page's script, keyed "student:lesson"."""
         return {
-            f"{sid}:{lid}": cell_payload(cell.marks, cell.absence, self.edit_days, self.today)
+            f"{sid}:{lid}": cell_payload(cell.marks, cell.absence, self.window)
             for (sid, lid), cell in self.cells.items()
         }
 
 
-def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, today=None) -> Grid:
+def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, clock) -> Grid:
     """Build the journal grid in a fixed number of queries, whatever the size of the class or the term."""
-    today = today or school_today()
+    window = EditWindow.of(clock)
+    today = window.today
     lesson_query = (
         Lesson.select(Lesson, Staff)
         .join(Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
@@ -297,15 +325,14 @@ def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, tod
         students=list(rows.values()),
         lessons=columns,
         cells=cells,
-        edit_days=SchoolSettings.load().mark_edit_days,
-        today=today,
+        window=window,
     )
 
 
 # --- one cell as data: what the page's script shows and edits -----------------------------
 
 
-def mark_payload(mark, edit_days: int, today: dt.date) -> dict:
+def mark_payload(mark, window: EditWindow) -> dict:
     """Return one mark as plain data for the page's script."""
     return {
         "id": mark.id,
@@ -314,15 +341,15 @@ def mark_payload(mark, edit_days: int, today: dt.date) -> dict:
         "work_type_name": mark.work_type_name,
         "weight": mark.weight,
         "change_no": mark.change_no,
-        "needs_reason": needs_reason(mark, edit_days, today),
-        "created": f"{mark.created_at:%d.%m.%Y}",
+        "needs_reason": window.needs_reason(mark),
+        "created": f"{window.given_on(mark):%d.%m.%Y}",
     }
 
 
-def cell_payload(marks, absence, edit_days: int, today: dt.date) -> dict:
+def cell_payload(marks, absence, window: EditWindow) -> dict:
     """Return one cell (its marks and absence) as plain data for the page's script."""
     return {
-        "marks": [mark_payload(m, edit_days, today) for m in marks],
+        "marks": [mark_payload(m, window) for m in marks],
         "absence": None
         if absence is None
         else {
@@ -349,13 +376,11 @@ def cell_html(marks, absence) -> Markup:
     return Markup("".join(parts))
 
 
-def cell_state(staff, lesson, student_id, *, today=None) -> dict:
+def cell_state(staff, lesson, student_id, *, clock) -> dict:
     """Return a cell's current marks and absence, and the student's averages over the lesson's term."""
-    today = today or school_today()
-    edit_days = SchoolSettings.load().mark_edit_days
     marks = mark_rows((Mark.lesson == lesson.id) & (Mark.student == student_id))
     absence = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student_id))
-    data = cell_payload(marks, absence, edit_days, today)
+    data = cell_payload(marks, absence, EditWindow.of(clock))
     data.update({"lesson": lesson.id, "student": student_id})
     term = lesson.term if lesson.term_id else None
     start, end = (term.start_date, term.end_date) if term else (lesson.date, lesson.date)
@@ -378,25 +403,44 @@ def cell_state(staff, lesson, student_id, *, today=None) -> dict:
 # --- edits ----------------------------------------------------------------------------------
 
 
-def _student(student_id) -> Student:
-    try:
-        student = Student.get_or_none(Student.id == int(student_id))
-    except (TypeError, ValueError):
-        student = None
+def _not_in_class(lesson) -> DomainError:
+    # One answer for a student who is missing, in another class or not enrolled that day: the
+    # message names no student, so walking ids through one's own lesson reveals nobody.
+    return DomainError(
+        f"Ученик не числится в классе {lesson.class_group} на {format_date(lesson.date)}: "
+        "отметки и пропуски ставятся только ученикам класса.",
+        "student",
+    )
+
+
+def _has_entries(student_id, lesson) -> bool:
+    """Tell whether the student already has a mark or an absence in the lesson."""
+    return (
+        Mark.select().where((Mark.lesson == lesson.id) & (Mark.student == student_id)).exists()
+        or Absence.select().where((Absence.lesson == lesson.id) & (Absence.student == student_id)).exists()
+    )
+
+
+def lesson_student(student_id, lesson, *, enrolled: bool = True) -> Student:
+    """Return a student of the lesson's class on its date, else refuse with one message that names nobody.
+
+    With `enrolled=False` a student who is no longer enrolled but already has entries in the
+    lesson is accepted too (to read or clear them).
+    """
+    number = parse_id(student_id)
+    student = Student.get_or_none(Student.id == number) if number is not None else None
     if student is None:
-        raise NotFound("Ученик не найден.")
-    return student
-
-
-def _ensure_enrolled(student, lesson) -> None:
-    if not is_enrolled(student.id, lesson.class_group_id, lesson.date):
-        raise DomainError(
-            f"{student.full_name} не числится в классе {lesson.class_group} на {format_date(lesson.date)}: "
-            "отметки и пропуски ставятся только ученикам класса."
-        )
+        raise _not_in_class(lesson)
+    if is_enrolled(student.id, lesson.class_group_id, lesson.date):
+        return student
+    if not enrolled and _has_entries(student.id, lesson):
+        return student
+    raise _not_in_class(lesson)
 
 
 def _value(value) -> str:
+    if value is not None and not isinstance(value, str):
+        raise DomainError(f"Такой отметки нет в шкале. Допустимы: {', '.join(MARK_VALUES)}.", "value")
     text = (value or "").strip().lower()
     text = MARK_SYNONYMS.get(text, text)
     if text not in MARK_VALUES:
@@ -405,56 +449,61 @@ def _value(value) -> str:
 
 
 def _work_type(work_type_id) -> WorkType:
-    try:
-        work_type = WorkType.get_or_none(WorkType.id == int(work_type_id))
-    except (TypeError, ValueError):
-        work_type = None
+    number = parse_id(work_type_id)
+    work_type = WorkType.get_or_none(WorkType.id == number) if number is not None else None
     if work_type is None or not work_type.active:
         raise DomainError("Выберите вид работы из списка.", "work_type")
     return work_type
 
 
+def _whole(value) -> int | None:
+    """Return value as a whole number (an int or a string of digits, never a bool or a float), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 19:
+            return int(text)
+    return None
+
+
 def _weight(weight, work_type) -> int:
     if weight in (None, ""):
         return work_type.default_weight
-    try:
-        weight = int(weight)
-    except (TypeError, ValueError):
-        raise DomainError(f"Вес отметки — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "weight") from None
-    if not WEIGHT_MIN <= weight <= WEIGHT_MAX:
+    number = _whole(weight)
+    if number is None or not WEIGHT_MIN <= number <= WEIGHT_MAX:
         raise DomainError(f"Вес отметки — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "weight")
-    return weight
+    return number
 
 
-def _last_change(model: str, object_id) -> str:
+def _last_change(model: str, object_id, clock) -> str:
     entry = (
         AuditEntry.select()
         .where((AuditEntry.model == model) & (AuditEntry.object_id == str(object_id)))
         .order_by(AuditEntry.id.desc())
         .first()
     )
-    return f"{entry.actor_name} в {entry.at:%H:%M}" if entry else "другой пользователь"
+    return f"{entry.actor_name} в {clock.local(entry.at):%H:%M}" if entry else "другой пользователь"
 
 
 def get_mark(mark_id) -> Mark:
     """Return a mark by id, or refuse with NotFound."""
-    try:
-        mark = Mark.get_or_none(Mark.id == int(mark_id))
-    except (TypeError, ValueError):
-        mark = None
+    number = parse_id(mark_id)
+    mark = Mark.get_or_none(Mark.id == number) if number is not None else None
     if mark is None:
         raise NotFound("Отметка не найдена: возможно, её уже удалили. Обновите страницу.")
     return mark
 
 
-def _ensure_same_mark(mark, change_no) -> None:
-    try:
-        change_no = int(change_no)
-    except (TypeError, ValueError):
-        raise DomainError("Не указана версия отметки: обновите страницу.") from None
+def _ensure_same_mark(mark, change_no, clock) -> None:
+    change_no = _whole(change_no)
+    if change_no is None or change_no > MAX_ID:
+        raise DomainError("Не указана версия отметки: обновите страницу.", "change_no")
     if change_no != mark.change_no:
         raise EditConflict(
-            f"Эту отметку уже изменил(а) {_last_change('Mark', mark.id)}: сейчас «{mark.value}», "
+            f"Эту отметку уже изменил(а) {_last_change('Mark', mark.id, clock)}: сейчас «{mark.value}», "
             f"{mark.work_type.name.lower()}, вес {mark.weight}. Ваше изменение не сохранено."
         )
 
@@ -471,28 +520,27 @@ def _lock_unchanged(mark) -> None:
         )
 
 
-def _reason(mark, reason, today: dt.date) -> str | None:
+def _reason(mark, reason, window: EditWindow) -> str | None:
+    if reason is not None and not isinstance(reason, str):
+        raise DomainError("Выберите причину исправления из списка.", "reason")
     reason = (reason or "").strip() or None
     if reason is not None and reason not in CHANGE_REASON_LABELS:
         raise DomainError("Выберите причину исправления из списка.", "reason")
-    edit_days = SchoolSettings.load().mark_edit_days
-    if reason is None and needs_reason(mark, edit_days, today):
+    if reason is None and window.needs_reason(mark):
         raise DomainError(
-            f"Отметка поставлена {mark.created_at:%d.%m.%Y}, больше {edit_days} дн. назад: "
+            f"Отметка поставлена {window.given_on(mark):%d.%m.%Y}, больше {window.days} дн. назад: "
             "чтобы исправить или удалить её, выберите причину.",
             "reason",
         )
     return reason
 
 
-def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, today=None) -> Mark:
+def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, clock) -> Mark:
     """Give a student a mark for a lesson (several marks per lesson are allowed), audited."""
-    today = today or school_today()
     lesson = get_lesson(lesson_id)
     ensure_can_edit(actor, lesson)
-    ensure_not_future(lesson, today, "отметки за него ставить нельзя")
-    student = _student(student_id)
-    _ensure_enrolled(student, lesson)
+    ensure_not_future(lesson, clock.today(), "отметки за него ставить нельзя")
+    student = lesson_student(student_id, lesson)
     value = _value(value)
     work_type = _work_type(work_type_id)
     weight = _weight(weight, work_type)
@@ -504,7 +552,7 @@ def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, 
             work_type=work_type.id,
             weight=weight,
             created_by=actor.id,
-            created_at=dt.datetime.now(),
+            created_at=utcnow(),
         )
         mark.save(force_insert=True)
         audit.record(
@@ -513,17 +561,16 @@ def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, 
     return mark
 
 
-def change_mark(actor, mark_id, change_no, value, work_type_id, weight=None, reason=None, *, today=None) -> Mark:
+def change_mark(actor, mark_id, change_no, value, work_type_id, weight=None, reason=None, *, clock) -> Mark:
     """Change a mark's value, work type or weight; an old mark needs a reason; a stale edit is refused."""
-    today = today or school_today()
     mark = get_mark(mark_id)
     lesson = get_lesson(mark.lesson_id)
     ensure_can_edit(actor, lesson)
-    _ensure_same_mark(mark, change_no)
+    _ensure_same_mark(mark, change_no, clock)
     value = _value(value)
     work_type = _work_type(work_type_id)
     weight = _weight(weight, work_type)
-    reason = _reason(mark, reason, today)
+    reason = _reason(mark, reason, EditWindow.of(clock))
     before = mark.snapshot()
     with db.atomic():
         _lock_unchanged(mark)
@@ -533,14 +580,13 @@ def change_mark(actor, mark_id, change_no, value, work_type_id, weight=None, rea
     return mark
 
 
-def delete_mark(actor, mark_id, change_no, reason=None, *, today=None) -> Lesson:
+def delete_mark(actor, mark_id, change_no, reason=None, *, clock) -> Lesson:
     """Delete a mark (a tombstone remains); an old mark needs a reason; a stale delete is refused."""
-    today = today or school_today()
     mark = get_mark(mark_id)
     lesson = get_lesson(mark.lesson_id)
     ensure_can_edit(actor, lesson)
-    _ensure_same_mark(mark, change_no)
-    reason = _reason(mark, reason, today)
+    _ensure_same_mark(mark, change_no, clock)
+    reason = _reason(mark, reason, EditWindow.of(clock))
     before = mark.snapshot()
     with db.atomic():
         _lock_unchanged(mark)
@@ -549,27 +595,35 @@ def delete_mark(actor, mark_id, change_no, reason=None, *, today=None) -> Lesson
     return lesson
 
 
-def set_absence(actor, lesson_id, student_id, reason, expected=None, *, today=None) -> Absence | None:
+def _absence_reason(value, field: str) -> str:
+    if value is not None and not isinstance(value, str):
+        raise DomainError("Выберите причину пропуска из списка.", field)
+    reason = (value or "").strip()
+    if reason and reason not in ABSENCE_LABELS:
+        raise DomainError("Выберите причину пропуска из списка.", field)
+    return reason
+
+
+def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -> Absence | None:
     """Mark a student absent with a reason, change the reason, or clear the absence ('' as reason).
 
     `expected` is the reason the user saw ('' for none); when the absence changed meanwhile,
     the save is refused with what it is now.
     """
-    today = today or school_today()
     lesson = get_lesson(lesson_id)
     ensure_can_edit(actor, lesson)
-    student = _student(student_id)
-    reason = (reason or "").strip()
-    if reason and reason not in ABSENCE_LABELS:
-        raise DomainError("Выберите причину пропуска из списка.", "reason")
+    reason = _absence_reason(reason, "reason")
+    if expected is not None:
+        expected = _absence_reason(expected, "expected")
+    # Setting a reason needs a student of the class that day; clearing also reaches one who has left.
+    student = lesson_student(student_id, lesson, enrolled=bool(reason))
     current = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student.id))
-    if expected is not None and (expected or "") != (current.reason if current else ""):
+    if expected is not None and expected != (current.reason if current else ""):
         now = ABSENCE_LABELS[current.reason] if current else "пропуска нет"
-        who = _last_change("Absence", current.id) if current else "другой пользователь"
+        who = _last_change("Absence", current.id, clock) if current else "другой пользователь"
         raise EditConflict(f"Пропуск уже изменил(а) {who}: сейчас — {now}. Ваше изменение не сохранено.")
     if reason:
-        ensure_not_future(lesson, today, "пропуски за него отмечать нельзя")
-        _ensure_enrolled(student, lesson)
+        ensure_not_future(lesson, clock.today(), "пропуски за него отмечать нельзя")
     label = f"{student.full_name}, {lesson}"
     try:
         with db.atomic():
@@ -594,10 +648,14 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, today=No
 
 
 def ensure_cell_visible(staff, lesson_id, student_id):
-    """Return the lesson and student of a cell the staff member may see, refusing otherwise."""
+    """Return the lesson and student of a cell the staff member may see, refusing otherwise.
+
+    The student must belong to the lesson's class that day (or have entries in it): any other
+    id, existing or not, gets the same answer.
+    """
     lesson = get_lesson(lesson_id)
     ensure_can_see(staff, lesson)
-    student = _student(student_id)
+    student = lesson_student(student_id, lesson, enrolled=False)
     return lesson, student
 
 
@@ -615,18 +673,15 @@ def lesson_students(lesson) -> list[Student]:
     )
 
 
-def lesson_sheet(lesson, *, today=None) -> tuple[list[Student], dict[str, dict], dict[int, Markup]]:
+def lesson_sheet(lesson, *, clock) -> tuple[list[Student], dict[str, dict], dict[int, Markup]]:
     """Return the lesson's students, every filled cell as plain data keyed "student:lesson", and as HTML by student."""
-    today = today or school_today()
     students = lesson_students(lesson)
     cells: dict[int, Cell] = {}
     for mark in mark_rows(Mark.lesson == lesson.id):
         cells.setdefault(mark.student_id, Cell()).marks.append(mark)
     for absence in Absence.select().where(Absence.lesson == lesson.id):
         cells.setdefault(absence.student_id, Cell()).absence = absence
-    edit_days = SchoolSettings.load().mark_edit_days
-    data = {
-        f"{sid}:{lesson.id}": cell_payload(cell.marks, cell.absence, edit_days, today) for sid, cell in cells.items()
-    }
+    window = EditWindow.of(clock)
+    data = {f"{sid}:{lesson.id}": cell_payload(cell.marks, cell.absence, window) for sid, cell in cells.items()}
     html = {sid: cell_html(cell.marks, cell.absence) for sid, cell in cells.items()}
     return students, data, html

@@ -8,11 +8,15 @@ year as current: the previous current year loses the mark in the same transactio
 
 import datetime as dt
 import re
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, field
+
+from peewee import Case, fn
 
 from app.db import db
+from app.ids import parse_id
 from app.models import (
     WEEKDAYS,
+    Absence,
     ClassGroup,
     Enrollment,
     Holiday,
@@ -26,8 +30,8 @@ from app.models import (
     TimetableSlot,
 )
 from app.models.school import TERM_KINDS
-from app.services import audit
-from app.services.errors import DomainError
+from app.services import access, audit
+from app.services.errors import AccessDenied, DomainError, NotFound
 
 YEAR_NAME_RE = re.compile(r"^(\d{4})/(\d{4})$")
 CLASS_LETTER_RE = re.compile(r"^[А-ЯЁ]$")
@@ -51,11 +55,6 @@ def format_date(day: dt.date) -> str:
 def format_span(start: dt.date, end: dt.date | None) -> str:
     """Return a date range as 01.09.2026–31.05.2027 (an open end as an ellipsis)."""
     return f"{format_date(start)}–{format_date(end) if end else '…'}"
-
-
-def today(timezone: str = "Europe/Moscow") -> dt.date:
-    """Return today's date in the school's time zone."""
-    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 def not_self(model, obj):
@@ -273,6 +272,188 @@ def validate_term(term: Term) -> None:
             f"того же учебного года.",
             "start_date",
         )
+
+
+# --- closing a term ---------------------------------------------------------------------------
+
+# Who closes and reopens a term: the deputy who checks the journal, or the school's administrator.
+TERM_CLOSE_PERMISSIONS = ("journal.check", "school.manage")
+REOPEN_REASON_MAX = 500
+
+
+@dataclass
+class ClassGap:
+    """What one class still lacks in a term."""
+
+    class_group: ClassGroup
+    not_held: int = 0
+    no_topic: int = 0
+    unexcused: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.not_held + self.no_topic + self.unexcused
+
+
+@dataclass
+class TermSummary:
+    """What is still unfilled in a term's journal, computed with a few grouped queries."""
+
+    term: Term
+    today: dt.date
+    lessons: int = 0
+    not_held: int = 0
+    upcoming: int = 0
+    no_topic: int = 0
+    unexcused: int = 0
+    orphaned: int = 0
+    classes: list[ClassGap] = field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return self.term.end_date < self.today
+
+    @property
+    def complete(self) -> bool:
+        return not (self.not_held or self.upcoming or self.no_topic or self.unexcused or self.orphaned)
+
+    def lines(self) -> list[str]:
+        """Return the summary as the sentences shown before the confirmation and kept in the audit."""
+        found = []
+        if not self.ended:
+            found.append(f"период ещё не закончился (последний день — {format_date(self.term.end_date)})")
+        if self.upcoming:
+            found.append(f"уроков ещё впереди: {self.upcoming}")
+        if self.not_held:
+            found.append(f"прошедших уроков не отмечено проведёнными: {self.not_held}")
+        if self.no_topic:
+            found.append(f"проведённых уроков без темы: {self.no_topic}")
+        if self.unexcused:
+            found.append(f"пропусков без уважительной причины: {self.unexcused}")
+        if self.orphaned:
+            found.append(f"уроков вне расписания с данными: {self.orphaned}")
+        return found
+
+
+def may_close_terms(staff) -> bool:
+    """Answer whether the staff member closes and reopens terms."""
+    return access.can_any(staff, TERM_CLOSE_PERMISSIONS)
+
+
+def get_term(term_id) -> Term:
+    """Return a term by id, or refuse with NotFound."""
+    number = parse_id(term_id)
+    term = Term.get_or_none(Term.id == number) if number is not None else None
+    if term is None:
+        raise NotFound("Учебный период не найден.")
+    return term
+
+
+def _one_if(condition):
+    return Case(None, [(condition, 1)], 0)
+
+
+def term_summary(term: Term, today: dt.date) -> TermSummary:
+    """Count what the term's journal still lacks, overall and by class, in a fixed number of queries."""
+    summary = TermSummary(term=term, today=today)
+    in_term = Lesson.term == term.id
+    past = Lesson.date <= today
+    blank_topic = Lesson.topic.is_null() | (fn.TRIM(Lesson.topic) == "")
+    by_class: dict[int, ClassGap] = {}
+    groups = {g.id: g for g in ClassGroup.select().where(ClassGroup.year == term.year_id)}
+
+    def gap(class_id) -> ClassGap:
+        return by_class.setdefault(class_id, ClassGap(groups.get(class_id) or ClassGroup.get_by_id(class_id)))
+
+    counts = (
+        Lesson.select(
+            Lesson.class_group,
+            fn.COUNT(Lesson.id),
+            fn.SUM(_one_if((Lesson.held == False) & past)),  # noqa: E712
+            fn.SUM(_one_if((Lesson.held == True) & blank_topic)),  # noqa: E712
+            fn.SUM(_one_if(Lesson.date > today)),
+            fn.SUM(_one_if(Lesson.orphaned == True)),  # noqa: E712
+        )
+        .where(in_term)
+        .group_by(Lesson.class_group)
+        .tuples()
+    )
+    for class_id, total, not_held, no_topic, upcoming, orphaned in counts:
+        summary.lessons += total
+        summary.not_held += not_held or 0
+        summary.no_topic += no_topic or 0
+        summary.upcoming += upcoming or 0
+        summary.orphaned += orphaned or 0
+        if not_held or no_topic:
+            item = gap(class_id)
+            item.not_held, item.no_topic = not_held or 0, no_topic or 0
+    absences = (
+        Absence.select(Lesson.class_group, fn.COUNT(Absence.id))
+        .join(Lesson)
+        .where(in_term & (Absence.reason == "unexcused"))
+        .group_by(Lesson.class_group)
+        .tuples()
+    )
+    for class_id, count in absences:
+        summary.unexcused += count
+        gap(class_id).unexcused = count
+    summary.classes = sorted(
+        (g for g in by_class.values() if g.total), key=lambda g: (g.class_group.grade, g.class_group.letter)
+    )
+    return summary
+
+
+def close_term(actor, term_id, *, today: dt.date, confirmed: bool) -> Term:
+    """Close a term after the person has seen what is unfilled and confirmed it; audited with that summary."""
+    if not may_close_terms(actor):
+        raise AccessDenied("Закрывать учебные периоды может заместитель директора или администратор.")
+    term = get_term(term_id)
+    if term.closed:
+        raise DomainError(f"Период «{term}» уже закрыт.")
+    if not confirmed:
+        raise DomainError("Отметьте, что вы ознакомились с тем, что не заполнено, и подтверждаете закрытие.", "confirm")
+    summary = term_summary(term, today)
+    before = term.snapshot()
+    with db.atomic():
+        term.closed = True
+        term.save()
+        left = "; ".join(summary.lines()) or "всё заполнено"
+        audit.record(
+            actor,
+            "update",
+            term,
+            before=before,
+            after=term.snapshot(),
+            object_repr=f"Закрытие периода «{term}» {term.year}: {left}",
+        )
+    return term
+
+
+def reopen_term(actor, term_id, *, reason) -> Term:
+    """Reopen a closed term for corrections, with the reason kept in the audit."""
+    if not may_close_terms(actor):
+        raise AccessDenied("Открывать учебные периоды может заместитель директора или администратор.")
+    term = get_term(term_id)
+    if not term.closed:
+        raise DomainError(f"Период «{term}» не закрыт.")
+    text = (reason if isinstance(reason, str) else "").strip()
+    if not text:
+        raise DomainError("Укажите, зачем период открывается снова: это попадёт в журнал изменений.", "reason")
+    if len(text) > REOPEN_REASON_MAX:
+        raise DomainError(f"Причина: не больше {REOPEN_REASON_MAX} символов.", "reason")
+    before = term.snapshot()
+    with db.atomic():
+        term.closed = False
+        term.save()
+        audit.record(
+            actor,
+            "update",
+            term,
+            before=before,
+            after=term.snapshot(),
+            object_repr=f"Период «{term}» {term.year} открыт снова: {text}",
+        )
+    return term
 
 
 def validate_holiday(holiday: Holiday) -> None:

@@ -1,7 +1,7 @@
 """Rows every installation needs, made after migrations and kept idempotent."""
 
 from app.db import db
-from app.models import ChangeCounter, ExportSettings, SchoolSettings
+from app.models import ChangeCounter, ExportSettings, SchoolSettings, WorkType
 from app.services import roles
 
 
@@ -13,3 +13,8 @@ def ensure_defaults() -> None:
             if not model.select().exists():
                 model.create()
         roles.sync_builtin()
+        # Work types written by migrations (before the change counter existed, or before they were
+        # exported) get their own change number, like every exported row; the next daily export
+        # then sends their marks once more, which a receiver applies as plain upserts.
+        for work_type in WorkType.select().where(WorkType.change_no == 0):
+            work_type.save()

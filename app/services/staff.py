@@ -6,7 +6,7 @@ from app.db import db
 from app.models import Staff, StaffRole
 from app.models.people import new_session_token
 from app.services import audit, auth, records, roles
-from app.services.auth import hash_password, validate_password
+from app.services.auth import DEFAULT_HASH_METHOD, hash_password, validate_password
 from app.services.errors import DomainError
 
 LOGIN_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -59,6 +59,7 @@ def create_staff(
     role_codes=(),
     source="panel",
     check_strength=True,
+    hash_method=DEFAULT_HASH_METHOD,
 ) -> Staff:
     """Create a staff member with roles and (optionally) a password, audited."""
     login = normalize_login(login)
@@ -75,7 +76,7 @@ def create_staff(
             first_name=first_name,
             middle_name=middle_name,
             email=email,
-            password_hash=hash_password(password) if password else "",
+            password_hash=hash_password(password, hash_method) if password else "",
         )
         audit.record(actor, "create", staff, after=staff.snapshot(), source=source)
         if role_codes:
@@ -143,13 +144,13 @@ def deactivate(staff: Staff, actor, *, source="panel") -> None:
     )
 
 
-def reset_password(staff: Staff, password: str, actor, *, source="panel") -> None:
+def reset_password(staff: Staff, password: str, actor, *, source="panel", hash_method=DEFAULT_HASH_METHOD) -> None:
     """Let an administrator give a staff member a new password; that person's sessions end."""
     if actor is not None and actor.id == staff.id:
         raise DomainError(
             "Свой пароль меняйте на странице «Сменить пароль»: там нужно ввести текущий пароль.", "password"
         )
-    auth.set_password(staff, password, actor, source=source)
+    auth.set_password(staff, password, actor, source=source, hash_method=hash_method)
 
 
 def delete_staff(staff: Staff, actor, *, source="panel") -> None:

@@ -110,10 +110,9 @@ def _clean_names(person) -> None:
     person.middle_name = (person.middle_name or "").strip() or None
 
 
-def validate_student(student: Student, day: dt.date | None = None) -> None:
-    """Check a student: surname and name given, a believable birth date."""
+def validate_student(student: Student, day: dt.date) -> None:
+    """Check a student: surname and name given, a birth date believable on the school's `day`."""
     _clean_names(student)
-    day = day or dt.date.today()
     if student.birth_date is not None:
         if student.birth_date > day:
             raise DomainError("Дата рождения не может быть в будущем.", "birth_date")

@@ -7,10 +7,11 @@ Without it they are skipped with a loud notice; with EJOURNAL_REQUIRE_BROWSER=1 
 
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 CHROMIUM = Path(os.environ.get("EJOURNAL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -49,27 +50,47 @@ def browser():
         chromium.close()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    # One log line per asset request would bury a failure's report.
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@contextmanager
+def serving(app):
+    """Serve an app on a free local port in a background thread; yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def new_page(browser, base_url: str):
+    """Open a fresh browser context (no cookies) and return a page whose relative URLs go to base_url."""
+    context = browser.new_context(base_url=base_url, locale="ru-RU", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15000)
+    return context.new_page()
+
+
 @pytest.fixture
 def live_server(app):
     """Serve this test's app (its own fresh database) on a free local port, CSRF on as in production."""
     app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser context (no cookies) with a page whose relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server, locale="ru-RU", viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15000)
-    page = context.new_page()
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
 
 
 def pytest_collection_modifyitems(items):

@@ -60,8 +60,8 @@ def outsider_for(lesson) -> Staff:
     raise AssertionError("the demo school has no teacher outside this lesson")
 
 
-def test_teacher_fills_todays_lesson_and_a_colleague_gets_403(page, tmp_path):
-    today = journal.school_today()
+def test_teacher_fills_todays_lesson_and_a_colleague_gets_403(app, page, tmp_path):
+    today = app.extensions["clock"].today()
     demo.seed("small", today=today)
     teacher = Staff.get(Staff.login == "teacher")
     lesson = todays_lesson(teacher, today)

@@ -80,7 +80,31 @@ def read_lines(raw: bytes) -> list[dict]:
         previous = key
     if header["kind"] == "full" and any(r["op"] == "delete" for r in records):
         raise PackageInvalid("a full package holds no deletes")
+    # Every record lies within the package's change range: (from, to] for a daily, up to `to` for a full.
+    low, high = header["changes"]["from"], header["changes"]["to"]
+    for record in records:
+        if record["change"] > high or (low is not None and record["change"] <= low):
+            raise PackageInvalid(
+                f"{record['type']} #{record['id']} has change {record['change']} outside ({low}, {high}]"
+            )
     return lines
+
+
+def waiting_files(directory: Path) -> list[Path]:
+    """Return the packages waiting in a directory, in the order to apply them (docs: «Several waiting files»).
+
+    Only `*.ndjson.gz` (dot-files are still being written), by the header's `changes.to`: the
+    file names carry no order. Packages with the same `to` agree on every record they share, so
+    among them any order does (here: by name, to be repeatable).
+    """
+    found = []
+    for path in Path(directory).glob("*.ndjson.gz"):
+        if path.name.startswith("."):
+            continue
+        with gzip.open(path, "rb") as stream:
+            header = json.loads(stream.readline())
+        found.append((header["changes"]["to"], path.name, path))
+    return [path for _, _, path in sorted(found)]
 
 
 class ReferenceReceiver:
@@ -232,6 +256,14 @@ class ReferenceReceiver:
     def receive_file(self, path: Path) -> tuple[int, dict]:
         """Apply a package found in the directory transport's outbox."""
         return self.receive(Path(path).read_bytes())
+
+    def receive_directory(self, directory: Path) -> list[tuple[int, dict]]:
+        """Apply every package waiting in an outbox, in the documented order, and take them away."""
+        answers = []
+        for path in waiting_files(directory):
+            answers.append(self.receive_file(path))
+            path.unlink()
+        return answers
 
     def _apply(self, header, records):
         key = (header["school"]["code"], header["school_year"]["id"])

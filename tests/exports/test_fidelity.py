@@ -1,8 +1,10 @@
 """Fidelity: whatever happens between the journal and the portal, the portal ends up holding the journal.
 
 Hypothesis drives sequences of journal edits (lessons, marks, absences, homework files, UIDs,
-teaching assignments, class teachers, applications granted and revoked, last year's marks)
-interleaved with planner ticks (sometimes twice), manual exports, days without any tick, and
+teaching assignments, class teachers, applications granted and revoked, last year's marks),
+renamed reference data (work types, subjects, classes, staff names) and changes of the school's
+code (the portal keeps one state per code and year), interleaved with planner ticks (sometimes
+twice), manual exports, days without any tick, and
 faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its jobs lost).
 Every export goes through real Redis, a real RQ worker and real HTTP to the reference
 receiver. Whenever the newest export was delivered, and at the end once the faults are over,
@@ -30,6 +32,7 @@ from app.models import (
     HomeworkFile,
     Lesson,
     Mark,
+    SchoolSettings,
     SchoolYear,
     Staff,
     Student,
@@ -89,6 +92,7 @@ def make_machine(app, redis_conn, work, staff):
         def start(self):
             redis_conn.flushdb()
             _wipe_journal()
+            set_school("Школа")
             self.receiver = ReferenceReceiver(token="portal-token-123").start()
             use_portal(self.receiver.url, retries=1, retry_delay=0.01, timeout=2)
             self.clock = START
@@ -170,7 +174,7 @@ def make_machine(app, redis_conn, work, staff):
             self._after_export(before)
 
         def _assert_level(self):
-            held = self.receiver.holding(SCHOOL_CODE, self.year.id)
+            held = self.receiver.holding(SchoolSettings.load().school_code, self.year.id)
             history = [(r.id, r.kind, r.status, r.change_from, r.change_to, r.error) for r in ExportRun.select()]
             assert differences(journal_state(self.year), held) == {}, history
             assert all(count == 1 for count in self.receiver.apply_counts.values()), "a package applied twice"
@@ -330,6 +334,7 @@ def make_machine(app, redis_conn, work, staff):
                     guardian_first_name=guardian.first_name,
                     relation="mother",
                     status=status,
+                    submitted_on=dt.date(2026, 9, 14),
                 )
             elif seed % 5 == 0:
                 found.delete_instance()
@@ -346,6 +351,39 @@ def make_machine(app, redis_conn, work, staff):
             else:
                 mark.value = value
                 mark.save()
+
+        # --- reference data and identity --------------------------------------------------------
+
+        @rule(seed=pick)
+        def rename_work_type(self, seed):
+            work_type = WorkType.get_by_id(self.work_types[seed % 2].id)
+            work_type.name = f"Работа {seed}"
+            work_type.save()
+
+        @rule(seed=pick)
+        def rename_subject(self, seed):
+            subject = Subject.get_by_id(self.subjects[seed % 3].id)
+            subject.name, subject.short_name = f"Предмет {seed}", (f"П{seed % 100}" if seed % 2 else None)
+            subject.save()
+
+        @rule(seed=pick)
+        def rename_class(self, seed):
+            group = ClassGroup.get_by_id(self.classes[seed % 2].id)
+            letters = [c.letter for c in ClassGroup.select().where(ClassGroup.year == self.year)]
+            letter = "АБВГДЕЖЗ"[seed % 8]
+            if letter not in letters:
+                group.letter = letter
+                group.save()
+
+        @rule(seed=pick, name=st.sampled_from(["Иванова", "Петров", "Сидорова", "Кузнецов"]))
+        def rename_staff(self, seed, name):
+            person = Staff.get_by_id(staff[seed % len(staff)].id)
+            person.last_name, person.middle_name = name, (None if seed % 2 else "Ильич")
+            person.save()
+
+        @rule(code=st.sampled_from([SCHOOL_CODE, "spb-0043", "spb-0044"]))
+        def change_school_code(self, code):
+            set_school("Школа", code=code)
 
         # --- exports and faults ----------------------------------------------------------------
 

@@ -23,9 +23,11 @@ def msk(*args) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC) - dt.timedelta(hours=3)
 
 
-def schedule(daily_time=dt.time(20, 0), full_day=5, enabled=True) -> ExportSettings:
+def schedule(daily_time=dt.time(20, 0), full_day=5, enabled=True, since=dt.datetime(2026, 8, 1)) -> ExportSettings:
+    """Set the schedule as it has stood since `since` (naive UTC): the tests' September days are after it."""
     settings = ExportSettings.load()
     settings.daily_time, settings.full_day, settings.enabled = daily_time, full_day, enabled
+    settings.schedule_since = since
     settings.save()
     return settings
 
@@ -191,8 +193,10 @@ def test_the_tick_job_runs_in_a_worker_and_enqueues_into_its_redis(
         "workers.exports.plan_exports", kwargs={"instance_path": str(instance_path)}
     )
     work()  # the tick records today's due daily run and enqueues it; the same burst then runs it
-    daily = ExportRun.get(ExportRun.kind == "daily")
+    daily = ExportRun.get(ExportRun.slot.startswith("daily-"))
     assert daily.trigger == "schedule" and daily.status == "delivered"
+    # Nothing had reached the portal for this school and year: the daily went out as a full.
+    assert daily.kind == "full" and "ещё ничего не доставлено" in daily.note
 
 
 def test_old_spool_files_are_removed(app, school, portal, instance_path):

@@ -192,3 +192,75 @@ def test_redis_restarted_with_or_without_its_data_loses_no_export(app, school, p
 
     assert all(count == 1 for count in portal.apply_counts.values()) and len(portal.applied) == 3
     assert differences(journal_state(school.year), portal.holding(SCHOOL_CODE, school.year.id)) == {}
+
+
+def _many_students(count: int) -> None:
+    """Add `count` students in one statement, with change numbers (a big school's full package takes a while)."""
+    from app.db import db
+    from app.models import ChangeCounter
+
+    with db.atomic():
+        first = ChangeCounter.reserve(count)
+        db.execute_sql(
+            f"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {int(count)}) "
+            "INSERT INTO student (last_name, first_name, change_no) "
+            f"SELECT 'Ученик' || i, 'Имя', {int(first)} + i - 1 FROM n"
+        )
+
+
+def test_a_worker_killed_mid_write_leaves_no_partial_file_behind(
+    app, school, outbox, database_url, redis_url, redis_conn, tmp_path
+):
+    config = {"REDIS_URL": redis_url, "INSTANCE_PATH": app.config["INSTANCE_PATH"]}
+    schedule_off()
+    _many_students(300_000)
+    run = runs.create_run("full", "manual", None, instance_path=app.config["INSTANCE_PATH"])
+    runs.enqueue_run(run, config=config, lease_seconds=2)
+    log = open(tmp_path / "worker.log", "wb")
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "TZ": "Europe/Moscow"}
+    env["EJOURNAL_INSTANCE"] = str(tmp_path / "worker-instance")
+    worker = subprocess.Popen(
+        [RQ, "worker", "--burst", "--url", redis_url, "exports"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        # The package is being written under its hidden temporary name: kill the worker there.
+        assert wait_for(lambda: any(outbox.glob(".*.part")), step=0.01), (tmp_path / "worker.log").read_text()
+        # The work horse has a process group of its own: kill it and the worker.
+        horses = psutil.Process(worker.pid).children(recursive=True)
+        for process in (*horses, psutil.Process(worker.pid)):
+            process.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        psutil.wait_procs(horses, timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(10)
+        log.close()
+    stuck = ExportRun.get_by_id(run.id)
+    assert stuck.status == "running" and stuck.sha256 is None, "killed before the package was complete"
+    (partial,) = outbox.glob(".*.part")
+
+    # The lease runs out; the next tick gives the run another attempt, which clears the half-written file.
+    assert wait_for(lambda: not claim.held_by_someone(), timeout=10)
+    planner.tick(now_utc(), instance_path=app.config["INSTANCE_PATH"], config=config)
+    BurstWorker(["exports"], connection=redis_conn).work(burst=True)
+    done = ExportRun.get_by_id(run.id)
+    assert done.status == "delivered" and done.attempts == 2, done.error
+    assert not partial.exists() and list(outbox.glob(".*")) == []
+    assert [p.name for p in outbox.iterdir()] == [f"{done.package_id}.ndjson.gz"]
+
+
+def test_a_run_given_up_after_killed_attempts_leaves_no_partial_file(app, school, outbox, instance_path):
+    run = runs.create_run("full", "manual", None, instance_path=instance_path)
+    # Three attempts were killed mid-write (each leaves its own temporary file).
+    outbox.mkdir(parents=True, exist_ok=True)
+    for owner in ("host-1-aaaa", "host-2-bbbb", "host-3-cccc"):
+        (outbox / f".{run.package_id}.{owner}.part").write_bytes(b"\x1f\x8b half")
+    ExportRun.update(attempts=runs.MAX_ATTEMPTS, status="running").where(ExportRun.id == run.id).execute()
+    assert runs.process(run.id) == "failed"
+    assert list(outbox.iterdir()) == []

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.clock import app_clock
 from app.db import db
 from app.models import (
     ClassGroup,
@@ -18,7 +19,6 @@ from app.models import (
     Term,
     WorkType,
 )
-from app.services.journal import school_today
 from tests.conftest import login
 
 
@@ -65,7 +65,8 @@ class QueryCounter:
 @pytest.fixture
 def school(app, make_staff):
     """Build the school; every person logs in with the default password."""
-    today = school_today()
+    clock = app_clock(app)
+    today = clock.today()
     year = SchoolYear.create(
         name="2025/2026",
         start_date=today - dt.timedelta(days=150),
@@ -127,6 +128,7 @@ def school(app, make_staff):
     russian_lesson = make_lesson(c5a, russian, other, today, 3, term)
     other_lesson = make_lesson(c6b, math, other, today, 1, term)
     return SimpleNamespace(
+        clock=clock,
         today=today,
         year=year,
         term=term,

@@ -115,7 +115,7 @@ def test_grid_service_in_a_fixed_number_of_queries(school):
     _grow(school, students=25, lessons=40)
     with QueryCounter() as counter:
         grid = journal_marks.build_grid(
-            school.teacher, school.c5a, school.math, school.term.start_date, school.term.end_date
+            school.teacher, school.c5a, school.math, school.term.start_date, school.term.end_date, clock=school.clock
         )
     assert len(grid.students) == 32 and len(grid.lessons) == 43
     assert counter.count <= 8, counter.statements
@@ -123,7 +123,11 @@ def test_grid_service_in_a_fixed_number_of_queries(school):
 
 def test_print_month(school, as_user):
     journal.save_lesson(
-        school.teacher, school.lesson.id, 1, {"topic": "Деление дробей", "homework": "№ 101", "held": True}
+        school.teacher,
+        school.lesson.id,
+        1,
+        {"topic": "Деление дробей", "homework": "№ 101", "held": True},
+        clock=school.clock,
     )
     Mark.create(lesson=school.lesson, student=school.students[0], value="5", work_type=school.answer)
     month = school.today.strftime("%Y-%m")

@@ -65,7 +65,7 @@ def test_future_lesson_cannot_be_held(school, as_user):
 
 def test_topic_length_is_limited(school):
     with pytest.raises(DomainError, match="не больше 500"):
-        journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "я" * 501})
+        journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "я" * 501}, clock=school.clock)
     assert Lesson.get_by_id(school.lesson.id).topic is None
 
 
@@ -94,9 +94,9 @@ def test_concurrent_edit_is_refused_with_what_changed(school, as_user):
 
 
 def test_stale_version_is_refused_by_the_service(school):
-    journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Первая"})
+    journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Первая"}, clock=school.clock)
     with pytest.raises(EditConflict) as caught:
-        journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Вторая"})
+        journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Вторая"}, clock=school.clock)
     assert "тема — «Первая»" in caught.value.message
     assert caught.value.current["topic"] == "Первая"
     assert Lesson.get_by_id(school.lesson.id).topic == "Первая"
@@ -156,7 +156,11 @@ def test_deputy_gives_a_lesson_to_a_substitute(school, as_user):
 
 def test_replacement_subject_counts_the_lesson_for_that_subject(school, as_user):
     journal.save_lesson(
-        school.deputy, school.lesson.id, 1, {"teacher_id": school.other.id, "replacement_subject_id": school.russian.id}
+        school.deputy,
+        school.lesson.id,
+        1,
+        {"teacher_id": school.other.id, "replacement_subject_id": school.russian.id},
+        clock=school.clock,
     )
     lesson = Lesson.get_by_id(school.lesson.id)
     assert lesson.replacement_subject_id == school.russian.id
@@ -170,27 +174,28 @@ def test_replacement_subject_counts_the_lesson_for_that_subject(school, as_user)
 def test_replacement_subject_cannot_change_once_marks_exist(school):
     Mark.create(lesson=school.lesson, student=school.students[0], value="5", work_type=school.answer)
     with pytest.raises(DomainError, match="уже выставлены отметки"):
-        journal.save_lesson(school.deputy, school.lesson.id, 1, {"replacement_subject_id": school.russian.id})
+        changes = {"replacement_subject_id": school.russian.id}
+        journal.save_lesson(school.deputy, school.lesson.id, 1, changes, clock=school.clock)
     assert Lesson.get_by_id(school.lesson.id).replacement_subject_id is None
 
 
 def test_only_deputy_or_timetable_keeper_substitutes(school, as_user):
     with pytest.raises(AccessDenied):
-        journal.save_lesson(school.teacher, school.lesson.id, 1, {"teacher_id": school.other.id})
+        journal.save_lesson(school.teacher, school.lesson.id, 1, {"teacher_id": school.other.id}, clock=school.clock)
     # The teacher's form has no teacher field: a forged one is ignored.
     client = as_user(school.teacher)
     assert post_lesson(client, school.lesson, 1, topic="Тема", teacher_id=str(school.other.id)).status_code == 303
     assert Lesson.get_by_id(school.lesson.id).teacher_id == school.teacher.id
     # The administrator keeps the timetable: may give the lesson away, but not fill it.
-    journal.save_lesson(school.admin, school.lesson.id, 2, {"teacher_id": school.other.id})
+    journal.save_lesson(school.admin, school.lesson.id, 2, {"teacher_id": school.other.id}, clock=school.clock)
     assert Lesson.get_by_id(school.lesson.id).teacher_id == school.other.id
     with pytest.raises(AccessDenied):
-        journal.save_lesson(school.admin, school.lesson.id, 3, {"topic": "Админ"})
+        journal.save_lesson(school.admin, school.lesson.id, 3, {"topic": "Админ"}, clock=school.clock)
 
 
 def test_substitute_must_be_able_to_fill_the_journal(school):
     with pytest.raises(DomainError, match="не может вести журнал"):
-        journal.save_lesson(school.deputy, school.lesson.id, 1, {"teacher_id": school.head.id})
+        journal.save_lesson(school.deputy, school.lesson.id, 1, {"teacher_id": school.head.id}, clock=school.clock)
     assert Lesson.get_by_id(school.lesson.id).teacher_id == school.teacher.id
 
 
@@ -230,7 +235,7 @@ def test_substitutions_page(school, as_user):
 
 
 def test_today_page_shows_what_is_missing(school, as_user):
-    journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Дроби"})
+    journal.save_lesson(school.teacher, school.lesson.id, 1, {"topic": "Дроби"}, clock=school.clock)
     html = as_user(school.teacher).get("/journal/today/").get_data(as_text=True)
     assert "Сегодня" in html and f"open-lesson-{school.lesson.id}" in html
     row = html.split(f'id="lesson-row-{school.lesson.id}"')[1].split("</tr>")[0]
@@ -251,7 +256,7 @@ def test_two_saves_racing_on_the_same_version(school):
         with db.connection_context():
             barrier.wait(timeout=10)
             try:
-                journal.save_lesson(actor, school.lesson.id, 1, {"topic": topic})
+                journal.save_lesson(actor, school.lesson.id, 1, {"topic": topic}, clock=school.clock)
                 outcomes[topic] = "saved"
             except EditConflict:
                 outcomes[topic] = "refused"

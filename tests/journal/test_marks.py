@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from app.clock import utcnow
 from app.models import Absence, AuditEntry, Mark, Tombstone
 from app.services import journal_marks
 from app.services.errors import DomainError
@@ -122,7 +123,7 @@ def make_old_mark(school, days_ago=10):
         work_type=school.answer,
         weight=1,
         created_by=school.teacher,
-        created_at=dt.datetime.now() - dt.timedelta(days=days_ago),
+        created_at=utcnow() - dt.timedelta(days=days_ago),
     )
     mark.save(force_insert=True)
     return mark
@@ -238,28 +239,26 @@ def test_absence_changed_meanwhile_is_refused(school, as_user):
 
 def test_service_refuses_without_the_lesson(school):
     with pytest.raises(DomainError):
-        journal_marks.add_mark(school.teacher, 999999, school.students[0].id, "5", school.answer.id)
+        journal_marks.add_mark(school.teacher, 999999, school.students[0].id, "5", school.answer.id, clock=school.clock)
     with pytest.raises(EditConflict):
         mark = make_old_mark(school, days_ago=0)
-        journal_marks.change_mark(school.teacher, mark.id, mark.change_no - 1, "4", school.answer.id)
+        journal_marks.change_mark(
+            school.teacher, mark.id, mark.change_no - 1, "4", school.answer.id, clock=school.clock
+        )
 
 
 def test_csrf_header_is_required_when_csrf_is_on(school, as_user, app):
     client = as_user(school.teacher)
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        body = {
-            "lesson": school.lesson.id,
-            "student": school.students[0].id,
-            "value": "5",
-            "work_type": school.answer.id,
-        }
-        assert client.post("/journal/api/marks", json=body).status_code == 400
-        assert Mark.select().count() == 0
-        page = client.get(f"/journal/lesson/{school.lesson.id}").get_data(as_text=True)
-        token = page.split('name="csrf-token" content="')[1].split('"')[0]
-        response = client.post("/journal/api/marks", json=body, headers={"X-CSRFToken": token})
-        assert response.status_code == 201
-        assert Mark.select().count() == 1
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    body = {
+        "lesson": school.lesson.id,
+        "student": school.students[0].id,
+        "value": "5",
+        "work_type": school.answer.id,
+    }
+    assert client.post("/journal/api/marks", json=body, csrf=False).status_code == 400
+    assert Mark.select().count() == 0
+    page = client.get(f"/journal/lesson/{school.lesson.id}").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    response = client.post("/journal/api/marks", json=body, headers={"X-CSRFToken": token})
+    assert response.status_code == 201
+    assert Mark.select().count() == 1

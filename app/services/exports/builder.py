@@ -1,10 +1,16 @@
 """Build a package: database cursors → serializer → gzip → a file object, in one snapshot, in constant memory.
 
-Daily package for year Y: every record whose change number lies in (W, H], where W is the
-highest change number already delivered for Y and H the counter's value inside the snapshot;
-deletions come from tombstones in that range and from changed rows that left the year's scope.
-Full package: every record in Y's scope as of H. Within a package all deletions come first
-(children before parents), then all upserts (parents before children), each type by id.
+Daily package for school code C and year Y: every record whose change number lies in (W, H],
+where W is the highest change number already delivered under C for Y and H the counter's value
+inside the snapshot; deletions come from tombstones in that range and from changed rows that
+left the year's scope. With nothing delivered under C for Y yet there is nothing to continue:
+the daily becomes a full (FullNeeded). Full package: every record in Y's scope as of H.
+
+A record's change number is the latest change of everything its fields are made of: its own
+row, the rows it copies fields from (`references`: a mark's work type) and, for a type derived
+from other types (`derived_from`: the staff's access scope), the latest change of those. So
+every record of a package lies within the package's range. Within a package all deletions come
+first (children before parents), then all upserts (parents before children), each type by id.
 """
 
 import hashlib
@@ -23,7 +29,7 @@ from peewee import SQL, fn
 from app.db import db, is_sqlite
 from app.models import ClassGroup, ExportRun, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
 from app.services.exports import format as fmt
-from app.services.exports.errors import ExportError
+from app.services.exports.errors import ExportError, FullNeeded
 
 FETCH_BATCH = 1000
 BODY_CHUNK = 256 * 1024
@@ -129,21 +135,27 @@ def _chunked(iterable):
         yield chunk
 
 
-def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict) -> list[bytes]:
-    """Encode a batch of rows (id, change, fields…) as upsert lines."""
+def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict, floor: int = 0) -> list[bytes]:
+    """Encode a batch of rows (id, change numbers…, fields…) as upsert lines.
+
+    The record's change is the latest of its change numbers and `floor` (the latest change of
+    the types it is derived from).
+    """
     name, keys, booleans = record_type.name, record_type.keys, record_type.booleans
+    start = 1 + len(record_type.change_columns)
     with_scope = name == "staff"
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     lines = []
     append = lines.append
     for row in rows:
-        fields = dict(zip(keys, row[2:], strict=True))
+        fields = dict(zip(keys, row[start:], strict=True))
         for key in booleans:
             if fields[key] is not None:
                 fields[key] = bool(fields[key])
         if with_scope:
             fields["scope"] = scopes.get(row[0], {"subjects": [], "classes": []})
-        append(dumps({"type": name, "op": "upsert", "id": row[0], "change": row[1], "fields": fields}, option=newline))
+        change = max(floor, *row[1:start])
+        append(dumps({"type": name, "op": "upsert", "id": row[0], "change": change, "fields": fields}, option=newline))
     return lines
 
 
@@ -156,14 +168,36 @@ def _delete_lines(record_type: fmt.RecordType, rows) -> list[bytes]:
     ]
 
 
-def delivered_watermark(year_id: int) -> int:
-    """Return the highest change number already delivered to the portal for a school year (0 if none)."""
-    value = (
+def delivered_watermark(year_id: int, school_code: str) -> int | None:
+    """Return the highest change number delivered to the portal under a school code for a year (None: nothing yet).
+
+    The portal keeps one state per (school code, school year): a package under another code
+    or for another year continues nothing of it.
+    """
+    return (
         ExportRun.select(fn.MAX(ExportRun.change_to))
-        .where((ExportRun.status == "delivered") & (ExportRun.year == year_id))
+        .where((ExportRun.status == "delivered") & (ExportRun.year == year_id) & (ExportRun.school_code == school_code))
         .scalar()
     )
-    return value or 0
+
+
+def _full_needed_reason(year, school_code: str) -> str:
+    """Say why a daily for this code and year must be a full: a new code, or the year's first package."""
+    others = (
+        ExportRun.select(ExportRun.school_code)
+        .where((ExportRun.status == "delivered") & (ExportRun.year == year.id))
+        .order_by(ExportRun.id.desc())
+        .first()
+    )
+    if others is not None and others.school_code != school_code:
+        return (
+            f"Отправлена полной вместо ежедневной: сменился код школы ({others.school_code} → {school_code}), "
+            "портал начинает данные школы под новым кодом с полной выгрузки."
+        )
+    return (
+        f"Отправлена полной вместо ежедневной: за {year.name} учебный год под кодом {school_code} "
+        "на портал ещё ничего не доставлено."
+    )
 
 
 def _counter_value() -> int:
@@ -215,6 +249,8 @@ class _Plan:
     def __init__(self, kind: str, year_id: int, lo: int | None, hi: int):
         self.kind, self.year_id, self.lo, self.hi = kind, year_id, lo, hi
         self.steps: list[_Step] = []
+        # The latest change of the types each derived type is made of (its records' floor).
+        self.floors = {rt.name: self._latest_change(rt.derived_from) for rt in fmt.RECORD_TYPES if rt.derived_from}
         if kind == "full":
             for rt in fmt.RECORD_TYPES:
                 query = self._rows_query(rt, rt.model.change_no <= hi)
@@ -223,6 +259,10 @@ class _Plan:
         # How many rows of each type changed, and how many ids were deleted: types without
         # either cost no further query.
         self.changed = {rt.name: self._changed_ids(rt).count() for rt in fmt.RECORD_TYPES}
+        self.own_changed = {
+            rt.name: self._own_changed_ids(rt).count() if rt.references else self.changed[rt.name]
+            for rt in fmt.RECORD_TYPES
+        }
         deleted = (
             Tombstone.select(Tombstone.record_type, fn.COUNT(Tombstone.record_id.distinct()))
             .where(_in_range(Tombstone.change_no, lo, hi))
@@ -231,12 +271,12 @@ class _Plan:
         )
         self.deleted = dict(deleted)
         for rt in reversed(fmt.RECORD_TYPES):
-            left = self.changed[rt.name] if rt.scope is not None else 0
+            left = self.own_changed[rt.name] if rt.scope is not None else 0
             count = self.deleted.get(rt.tombstone_type, 0) + left
             if count:
                 self.steps.append(_Step(rt, "delete", partial(self._deletes, rt), lambda n=count: n))
         for rt in fmt.RECORD_TYPES:
-            if rt.derived_from and self._whole_type_changed(rt):
+            if rt.derived_from and self.floors[rt.name] > lo:
                 query = self._rows_query(rt, rt.model.change_no <= hi)
                 self.steps.append(_Step(rt, "upsert", partial(_batches, query), query.count))
             elif self.changed[rt.name]:
@@ -245,13 +285,44 @@ class _Plan:
 
     # --- what changed in the range ---------------------------------------------------------
 
-    def _changed_ids(self, rt):
+    def _own_changed_ids(self, rt):
         model = rt.model
-        return model.select(model.id).where(_in_range(model.change_no, self.lo, self.hi)).order_by(model.id)
+        return model.select(model.id).where(_in_range(model.change_no, self.lo, self.hi))
 
-    def _changed_id_batches(self, rt):
-        """Yield `id IN (…)` conditions for the changed rows of a type, a batch at a time."""
-        for batch in _batches(self._changed_ids(rt)):
+    def _changed_ids(self, rt):
+        """Ids of the rows changed in the range, or whose referenced rows (a mark's work type) changed, by id."""
+        model = rt.model
+        query = self._own_changed_ids(rt)
+        for foreign_key, referenced in rt.references:
+            touched = referenced.select(referenced.id).where(_in_range(referenced.change_no, self.lo, self.hi))
+            query = query | model.select(model.id).where(foreign_key.in_(touched))
+        return query.order_by(SQL("1")) if rt.references else query.order_by(model.id)
+
+    def _latest_change(self, type_names) -> int:
+        """Return the latest change (a save or a deletion) of the given types' rows, up to the snapshot's end."""
+        latest = 0
+        for name in type_names:
+            model = fmt.BY_NAME[name].model
+            value = model.select(fn.MAX(model.change_no)).where(model.change_no <= self.hi).scalar()
+            latest = max(latest, value or 0)
+        tombstoned = (
+            Tombstone.select(fn.MAX(Tombstone.change_no))
+            .where(
+                Tombstone.record_type.in_([fmt.BY_NAME[name].tombstone_type for name in type_names])
+                & (Tombstone.change_no <= self.hi)
+            )
+            .scalar()
+        )
+        return max(latest, tombstoned or 0)
+
+    def _changed_id_batches(self, rt, own_only=False):
+        """Yield `id IN (…)` conditions for the changed rows of a type, a batch at a time.
+
+        `own_only`: only rows whose own change number lies in the range (a change of a
+        referenced row never moves a record out of the year's scope).
+        """
+        ids = self._own_changed_ids(rt).order_by(rt.model.id) if own_only else self._changed_ids(rt)
+        for batch in _batches(ids):
             # Our own integer ids, written into the SQL: a thousand parameters cost more to build than to run.
             yield rt.model.id.in_(SQL("(" + ",".join(str(int(row[0])) for row in batch) + ")"))
 
@@ -268,10 +339,6 @@ class _Plan:
             .order_by(Tombstone.record_id)
         )
 
-    def _whole_type_changed(self, rt) -> bool:
-        """Tell whether a type this one derives fields from changed (or lost rows) in the range."""
-        return any(self.changed[name] or self.deleted.get(fmt.BY_NAME[name].tombstone_type) for name in rt.derived_from)
-
     # --- upserts ---------------------------------------------------------------------------
 
     def _rows_query(self, rt, condition):
@@ -280,7 +347,7 @@ class _Plan:
         scope = rt.in_scope(self.year_id)
         if scope is not None:
             condition &= scope
-        query = rt.base_query(model.id, model.change_no, *(column for _, column in rt.fields))
+        query = rt.base_query(model.id, *rt.change_columns, *(column for _, column in rt.fields))
         return query.where(condition).order_by(model.id)
 
     def _changed_rows(self, rt):
@@ -297,7 +364,7 @@ class _Plan:
         if scope is None:
             return
         model = rt.model
-        for ids in self._changed_id_batches(rt):
+        for ids in self._changed_id_batches(rt, own_only=True):
             query = rt.base_query(model.id, model.change_no).where(ids & ~scope).order_by(model.id)
             yield from db.execute_sql(*query.sql()).fetchall()
 
@@ -305,7 +372,7 @@ class _Plan:
         streams = []
         if self.deleted.get(rt.tombstone_type):
             streams.append(_rows(self._deleted_ids(rt)))
-        if rt.scope is not None and self.changed[rt.name]:
+        if rt.scope is not None and self.own_changed[rt.name]:
             streams.append(self._left_scope(rt))
         # Both streams are ordered by id; one line per id, with its latest change number.
         merged = heapq.merge(*streams, key=lambda row: (row[0], row[1]))
@@ -366,7 +433,11 @@ def build_package(
             raise ExportError(
                 "Не задан текущий учебный год: выгружать нечего. Отметьте текущий год в разделе «Учебные годы»."
             )
-        lo = delivered_watermark(year.id) if kind == "daily" else None
+        lo = None
+        if kind == "daily":
+            lo = delivered_watermark(year.id, school_code)
+            if lo is None:
+                raise FullNeeded(_full_needed_reason(year, school_code))
         settings = SchoolSettings.load()
         plan = _Plan(kind, year.id, lo, hi)
         total = sum(step.count() for step in plan.steps)
@@ -394,7 +465,7 @@ def build_package(
                 if step.op == "delete":
                     lines = _delete_lines(step.record_type, rows)
                 else:
-                    lines = _upsert_lines(step.record_type, rows, scopes)
+                    lines = _upsert_lines(step.record_type, rows, scopes, plan.floors.get(step.record_type.name, 0))
                 writer.write_lines(lines)
                 counts[step.record_type.name][step.op] += len(lines)
                 done += len(lines)

@@ -11,3 +11,14 @@ class ExportError(Exception):
 
 class ClaimLost(Exception):
     """Another exporter took over this run (our claim lapsed): stop without touching it."""
+
+
+class FullNeeded(Exception):
+    """A daily package cannot continue anything the portal holds for this school code and year: send a full.
+
+    `reason` (Russian) says why, for the run's history.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

@@ -51,8 +51,14 @@ class RecordType:
     # year_id -> condition that puts a row in the year's package; None: every row is in scope.
     scope: object = None
     # Types whose change (or deletion) changes a field of every row of this type, so a daily
-    # package resends the whole type (the staff's access scope is derived from them).
+    # package resends the whole type (the staff's access scope is derived from them). A row's
+    # `change` is then the latest change of its own row or of any of those types' rows.
     derived_from: tuple = field(default=())
+    # Rows whose fields a record copies, as (foreign key, referenced model): a change of the
+    # referenced row is a change of the record (a mark carries its work type's name). A row's
+    # `change` is the latest of its own and of those rows'; a daily package sends the record
+    # again when either changed. The referenced models must be among `joins`.
+    references: tuple = field(default=())
 
     @property
     def tombstone_type(self) -> str:
@@ -62,6 +68,11 @@ class RecordType:
     @property
     def keys(self) -> tuple:
         return tuple(key for key, _ in self.fields)
+
+    @property
+    def change_columns(self) -> tuple:
+        """Return the change number columns that make up a row's `change`: its own first."""
+        return (self.model.change_no, *(model.change_no for _, model in self.references))
 
     def base_query(self, *columns):
         """Return a select of the given columns with this type's joins, in this order.
@@ -243,6 +254,7 @@ RECORD_TYPES = (
         ),
         joins=_lesson_class(Mark) + ((WorkType, (Mark, Mark.work_type == WorkType.id)),),
         scope=lambda year: ClassGroup.year == year,
+        references=((Mark.work_type, WorkType),),
     ),
     RecordType(
         "absence",

@@ -2,8 +2,8 @@
 
 The tick reads the settings and the history, records each due run under a slot key (one run per
 slot, however often it ticks), and makes sure the oldest pending run has a job. A daily export
-sends everything above the last delivered change number, so one daily run after an outage
-catches up every missed day.
+sends everything above the last change number delivered under the school's code for the year
+(a full when there is none), so one daily run after an outage catches up every missed day.
 """
 
 import datetime as dt
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from app.clock import from_stored, utcnow
 from app.config import Config
 from app.models import ExportRun, ExportSettings, SchoolSettings, SchoolYear
 from app.services.exports import claim, runs
@@ -24,7 +25,7 @@ SPOOL_KEEP_DAYS = 60
 
 def _aware_utc(now: dt.datetime | None) -> dt.datetime:
     if now is None:
-        return dt.datetime.now(dt.UTC)
+        return from_stored(utcnow())
     return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
 
 
@@ -138,6 +139,13 @@ class ExportOverview:
             return f"Выгрузка на портал не выполняется: {self.blocked}."
         return None
 
+    @property
+    def alert_level(self) -> str | None:
+        """Return "danger" for a failed or overdue export, "warning" for a school not set up yet, else None."""
+        if self.failed or self.overdue:
+            return "danger"
+        return "warning" if self.alert else None
+
 
 def next_moments(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE):
     """Return the next scheduled daily and full export moments after `now` (aware, school time)."""
@@ -171,7 +179,10 @@ def overview(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -
     if settings.enabled and blocked is None:
         due = last_daily_moment(settings, now, timezone)
         delivered_since = last_success is not None and last_success.finished_at >= _naive_utc(due)
-        overdue = not delivered_since and now >= due + OVERDUE_AFTER
+        # A daily that fell due before the schedule stood as it is (a fresh install, a schedule just
+        # switched on or moved) never had a chance to run: not overdue.
+        had_a_chance = settings.schedule_since is None or _naive_utc(due) >= settings.schedule_since
+        overdue = had_a_chance and not delivered_since and now >= due + OVERDUE_AFTER
     return ExportOverview(
         enabled=settings.enabled,
         blocked=blocked,
@@ -193,12 +204,12 @@ def _local_text(moment: dt.datetime | None, timezone: str) -> str:
 
 
 def dashboard_notices(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[tuple]:
-    """Return (title, count, endpoint, level) lines for the home page: the alert first, then the status."""
+    """Return (title, count, endpoint, level) lines for the home page: how exports stand.
+
+    A failed or overdue export is not among them: the banner on every page says it (once).
+    """
     state = overview(now, timezone)
     lines = []
-    if state.alert:
-        failures = 1 if state.failed else 0
-        lines.append((state.alert, max(failures, 1), "exportrun.index_view", "danger"))
     last = _local_text(state.last_success.finished_at, timezone) if state.last_success else "ещё не было"
     if state.enabled:
         upcoming = f"следующая — {_local_text(state.next_daily, timezone)}"

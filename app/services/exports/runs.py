@@ -27,8 +27,14 @@ from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim
 from app.services.exports.builder import build_package
-from app.services.exports.errors import ClaimLost, ExportError
-from app.services.exports.transports import DirectoryTransport, HttpTransport, package_name, temporary_name
+from app.services.exports.errors import ClaimLost, ExportError, FullNeeded
+from app.services.exports.transports import (
+    DirectoryTransport,
+    HttpTransport,
+    package_name,
+    partial_files,
+    temporary_name,
+)
 
 JOB_FUNC = "workers.exports.run_export"
 QUEUE_NAME = "exports"
@@ -211,7 +217,41 @@ def _update_claimed(run: ExportRun, owner: str, **values) -> None:
         setattr(run, name, value)
 
 
+def _package_ids(run: ExportRun) -> set[str]:
+    """Return every package id the run may have built under (a daily may have turned into a full)."""
+    ids = {run.package_id}
+    if run.kind == "full" and run.note:
+        ids.add(run.package_id.replace("-full-", "-daily-", 1))
+    return ids
+
+
+def remove_partial_files(run: ExportRun) -> int:
+    """Delete what killed attempts of a run left half-written in its directory; return how many files.
+
+    The file the run has built and recorded (its `file_path`, once `sha256` is set) is kept: the
+    next attempt delivers it as it is.
+    """
+    keep = Path(run.file_path) if run.sha256 is not None and run.file_path else None
+    removed = 0
+    for package_id in _package_ids(run):
+        for path in partial_files(Path(run.package_dir), package_id):
+            if path != keep:
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def _build(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+    try:
+        _build_as_asked(run, owner, beat, on_progress)
+    except FullNeeded as exc:
+        # Nothing was delivered under this school code for this year: the portal has nothing a
+        # daily could continue. The run goes out as a full (a new package id: nothing was sent yet).
+        _update_claimed(run, owner, kind="full", note=exc.reason)
+        _build_as_asked(run, owner, beat, on_progress)
+
+
+def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
     directory = Path(run.package_dir)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / temporary_name(run.package_id, owner)
@@ -285,7 +325,12 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
     run = ExportRun.get_by_id(run.id)
     beat.run_id, beat.progress = run.id, None
     claim.renew(owner, beat.lease_seconds, run.id)
+    # An attempt before this one was killed mid-write: its half-written file goes now.
+    remove_partial_files(run)
     if run.attempts > MAX_ATTEMPTS:
+        if run.file_path and Path(run.file_path).name.endswith(".part"):
+            # Built but never delivered: nobody can pick up a hidden temporary file.
+            Path(run.file_path).unlink(missing_ok=True)
         _update_claimed(
             run,
             owner,

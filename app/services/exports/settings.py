@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from app.db import db
 from app.models import ExportSettings
-from app.models.exports import TRANSPORTS, utcnow
+from app.models.exports import DEFAULT_HTTP_TIMEOUT, TRANSPORTS, utcnow
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 
@@ -37,7 +37,7 @@ def update_settings(
     portal_url: str = "",
     token: str | None = None,
     clear_token: bool = False,
-    http_timeout=30,
+    http_timeout=DEFAULT_HTTP_TIMEOUT,
     http_retries=3,
     http_retry_delay=2.0,
     source: str = "panel",
@@ -69,7 +69,7 @@ def update_settings(
                 "Адрес портала должен начинаться с https:// (или http://) и содержать имя сервера.", "portal_url"
             )
     http_timeout = _check_number(
-        http_timeout, 1, 600, "Время ожидания ответа портала — от 1 до 600 секунд.", "http_timeout"
+        http_timeout, 1, 3600, "Время ожидания ответа портала — от 1 до 3600 секунд.", "http_timeout"
     )
     http_retries = _check_number(http_retries, 0, 10, "Число повторных попыток — от 0 до 10.", "http_retries")
     http_retry_delay = _check_number(
@@ -89,6 +89,10 @@ def update_settings(
             raise DomainError("Для доставки на портал укажите токен доступа, выданный порталом.", "token")
 
     before = settings.snapshot()
+    # A schedule switched on or moved to another time has had no chance to run yet (no false "overdue").
+    schedule_moved = (bool(enabled) and not settings.enabled) or (
+        bool(enabled) and settings.daily_time != daily_time.replace(second=0, microsecond=0)
+    )
     token_changed = new_token != settings.token
     with db.atomic():
         settings.enabled = bool(enabled)
@@ -102,6 +106,8 @@ def update_settings(
         settings.http_retries = http_retries
         settings.http_retry_delay = http_retry_delay
         settings.updated_at = utcnow()
+        if schedule_moved:
+            settings.schedule_since = settings.updated_at
         settings.updated_by_name = actor.full_name if actor is not None else "система"
         settings.save()
         after = settings.snapshot()

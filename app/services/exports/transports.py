@@ -16,6 +16,10 @@ from app.services.exports import format as fmt
 from app.services.exports.errors import ExportError
 
 MAX_BACKOFF = 60.0
+# The portal checks the whole package (gzip, schema, counts, checksum) before it answers: the
+# wait for its answer grows with the package, on top of the configured timeout.
+SECONDS_PER_MIB = 5.0
+MIB = 1024 * 1024
 RESPONSE_TEXT_LIMIT = 2000
 UPLOAD_BLOCK = 64 * 1024
 
@@ -37,6 +41,19 @@ def package_name(package_id: str) -> str:
 def temporary_name(package_id: str, owner: str) -> str:
     """Return the name a package is built under: hidden, unique to the exporter that builds it."""
     return f".{package_id}.{owner}.part"
+
+
+def partial_files(directory: Path, package_id: str) -> list[Path]:
+    """Return the temporary files of a package in a directory, whoever was building them."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    return sorted(directory.glob(f".{package_id}.*.part"))
+
+
+def answer_timeout(base: float, size: int, per_mib: float = SECONDS_PER_MIB) -> float:
+    """Return how long to wait for the portal's answer to a package of `size` bytes: `base` plus per_mib a MiB."""
+    return base + per_mib * size / MIB
 
 
 class DirectoryTransport:
@@ -76,7 +93,8 @@ class HttpTransport:
         url: str,
         token: str,
         *,
-        timeout: float = 30,
+        timeout: float = 300,
+        timeout_per_mib: float = SECONDS_PER_MIB,
         retries: int = 3,
         retry_delay: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -89,6 +107,7 @@ class HttpTransport:
         self._parts = parts
         self._token = token
         self.timeout = timeout
+        self.timeout_per_mib = timeout_per_mib
         self.retries = retries
         self.retry_delay = retry_delay
         self._sleep = sleep
@@ -98,25 +117,27 @@ class HttpTransport:
         # Never show the token.
         return f"HttpTransport({self.url!r})"
 
-    def _connection(self):
+    def _connection(self, size: int):
         parts = self._parts
         cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        return cls(parts.hostname, parts.port, timeout=self.timeout, blocksize=UPLOAD_BLOCK)
+        timeout = answer_timeout(self.timeout, size, self.timeout_per_mib)
+        return cls(parts.hostname, parts.port, timeout=timeout, blocksize=UPLOAD_BLOCK)
 
     def _post_once(self, path: Path, package_id: str) -> tuple[int, str]:
+        size = path.stat().st_size
         target = self._parts.path or "/"
         if self._parts.query:
             target += "?" + self._parts.query
         headers = {
             "Content-Type": fmt.MEDIA_TYPE,
             "Content-Encoding": "gzip",
-            "Content-Length": str(path.stat().st_size),
+            "Content-Length": str(size),
             "Idempotency-Key": package_id,
             "User-Agent": "ejournal-export/1",
         }
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
-        connection = self._connection()
+        connection = self._connection(size)
         try:
             with open(path, "rb") as body:
                 connection.request("POST", target, body=body, headers=headers)

@@ -1,0 +1,759 @@
+"""In a real browser: every create and edit form of the panel is filled in and saved by the role that owns it.
+
+The model forms are discovered from the registered Flask-Admin views: every `SecureModelView` with a
+`manage_permission` is opened from its list («Создать»), filled field by field like a person would
+(Russian text unique to the run, a real option in each select, dates typed as ДД.ММ.ГГГГ, the
+checkboxes ticked), saved, found in the database, then edited and found changed. A view is filled
+generically unless RECIPES says how to fill the fields generic values cannot satisfy. The pages that
+are not model forms (applications' status buttons, staff passwords, UIDs, export settings, the own
+password, the journal's lesson, substitution and planning forms) have a test each, and
+`test_every_posted_page_is_covered` fails when a page accepting POST has neither.
+
+All of it runs against one live server and one database holding the small demo school, logged in
+with the demo logins (password `demo`): the records each test adds are its own.
+"""
+
+import datetime as dt
+import random
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.security import check_password_hash
+
+from admin_views.base import SecureModelView
+from app import create_app
+from app.config import TestConfig
+from app.db import db, init_db
+from app.models import (
+    MODELS,
+    ClassGroup,
+    DiaryApplication,
+    ExportSettings,
+    Guardian,
+    Lesson,
+    SchoolYear,
+    Staff,
+    Student,
+    StudentGuardian,
+    Subject,
+    TeachingAssignment,
+    Term,
+)
+from app.permissions import BUILTIN_ROLES
+from app.services import access, demo, setup
+from app.services import staff as staff_service
+from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field
+from tests.e2e.conftest import new_page, serving
+
+pytestmark = pytest.mark.e2e
+
+NEW_PASSWORD = "Проверка2026"
+# A school year far from the demo one: the records recipes build there clash with nothing.
+SANDBOX_START = 2080
+
+
+# --- discovery -----------------------------------------------------------------------------------
+
+
+def panel(app):
+    """Return the app's Flask-Admin panel."""
+    admins = app.extensions["admin"]
+    return admins[0] if isinstance(admins, list) else admins
+
+
+def model_form_views(app) -> list:
+    """Return every model view of the panel whose records some permission lets people create or edit."""
+    return [v for v in panel(app)._views if isinstance(v, SecureModelView) and v.manage_permission]
+
+
+def owner_login(permission: str) -> str:
+    """Return the demo login of the built-in role that holds the permission with the fewest others."""
+    holders = sorted((len(perms), code) for code, (_name, perms) in BUILTIN_ROLES.items() if permission in perms)
+    assert holders, f"no built-in role holds «{permission}»: nobody could save this form"
+    role = holders[0][1]
+    logins = [login for login, roles in demo.DEMO_LOGINS.items() if roles == (role,)]
+    assert logins, f"the demo school has no login with only the role «{role}»"
+    return logins[0]
+
+
+def _discovery_app():
+    """Build a throwaway app (never connected to its database) to list the views at collection time."""
+    folder = Path(tempfile.mkdtemp(prefix="ejournal-forms-"))
+
+    class Config(TestConfig):
+        DATABASE_URL = f"sqlite:///{folder / 'unused.db'}"
+        INSTANCE_PATH = folder
+
+    try:
+        return create_app(Config)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_generate_tests(metafunc):
+    if "endpoint" in metafunc.fixturenames:
+        endpoints = [view.endpoint for view in model_form_views(_discovery_app())]
+        metafunc.parametrize("endpoint", endpoints)
+
+
+# --- one database, one server, one browser session per login for the whole module ----------------
+
+
+def _fresh_database(template_db, folder: Path) -> str:
+    if template_db["engine"] == "postgres":
+        url = template_db["url"]
+        database = init_db(url)
+        with database.connection_context():
+            tables = ", ".join(m._meta.table_name for m in MODELS)
+            database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            setup.ensure_defaults()
+        return url
+    path = folder / "forms.db"
+    shutil.copyfile(template_db["path"], path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def forms_app(template_db, redis_url, tmp_path_factory):
+    """The app on its own database holding the small demo school as of the school's today; CSRF on."""
+    folder = tmp_path_factory.mktemp("forms")
+    url = _fresh_database(template_db, folder)
+
+    class Config(TestConfig):
+        DATABASE_URL = url
+        REDIS_URL = redis_url
+        INSTANCE_PATH = folder / "instance"
+        WTF_CSRF_ENABLED = True
+
+    application = create_app(Config)
+    with db.connection_context():
+        demo.seed("small", today=application.extensions["clock"].today())
+        yield application
+    if not db.obj.is_closed():
+        db.obj.close()
+
+
+@pytest.fixture(scope="module")
+def server(forms_app):
+    with serving(forms_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def as_login(browser, server):
+    """Return a logged-in page for a login (one browser context per login, kept for the module)."""
+    pages = {}
+
+    def _page(login, password=demo.DEMO_PASSWORD):
+        if login not in pages:
+            page = new_page(browser, server)
+            log_in(page, login, password)
+            pages[login] = page
+        return pages[login]
+
+    yield _page
+    for page in pages.values():
+        page.context.close()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    """The folder for the screenshots of saved forms: emptied at the start, kept after the run for people to look at."""
+    folder = Path(tempfile.gettempdir()) / "ejournal-e2e-forms"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
+
+
+# --- values a person would type --------------------------------------------------------------------
+
+_LETTERS = "абвгдежзиклмнопрстуфхцчшэюя"
+_run = random.Random()
+
+
+@dataclass
+class Ctx:
+    """What recipes fill forms with: the school's today, unique words, records built for the form."""
+
+    app: Any
+    today: dt.date
+    serial: int = field(default_factory=lambda: _run.randrange(10_000, 99_999))
+    made: dict = field(default_factory=dict)
+
+    def word(self, limit: int | None = None) -> str:
+        """Return a Russian-looking word never used before in this run (a surname-like «Проверкина…»)."""
+        self.serial += 1
+        n, tail = self.serial, ""
+        while n:
+            n, digit = divmod(n, len(_LETTERS))
+            tail += _LETTERS[digit]
+        text = f"Проверкин{tail}"
+        return text[-limit:].capitalize() if limit and len(text) > limit else text
+
+    def number(self) -> int:
+        self.serial += 1
+        return self.serial
+
+    def sandbox_year(self) -> SchoolYear:
+        """Return a school year of the far future with one class, built once."""
+        if "year" not in self.made:
+            year = SchoolYear.create(
+                name=f"{SANDBOX_START}/{SANDBOX_START + 1}",
+                start_date=dt.date(SANDBOX_START, 9, 1),
+                end_date=dt.date(SANDBOX_START + 1, 5, 31),
+                is_current=False,
+            )
+            self.made["year"] = year
+            self.made["class"] = ClassGroup.create(year=year, grade=5, letter="А")
+        return self.made["year"]
+
+    def sandbox_class(self) -> ClassGroup:
+        self.sandbox_year()
+        return self.made["class"]
+
+    def in_sandbox(self, month: int, day: int) -> dt.date:
+        return dt.date(SANDBOX_START + (month < 9), month, day)
+
+    def teachers(self) -> list[Staff]:
+        """Return active staff members who may fill the journal, by id."""
+        return [s for s in Staff.select().where(Staff.active).order_by(Staff.id) if access.can(s, "journal.edit_own")]
+
+    def new_student(self) -> Student:
+        return Student.create(last_name=self.word(), first_name="Анна", middle_name="Сергеевна")
+
+    def new_guardian(self) -> Guardian:
+        return Guardian.create(last_name=self.word(), first_name="Елена", middle_name="Викторовна")
+
+    def new_family(self) -> tuple[Student, Guardian]:
+        student, guardian = self.new_student(), self.new_guardian()
+        StudentGuardian.create(student=student, guardian=guardian, relation="mother")
+        return student, guardian
+
+
+@pytest.fixture(scope="module")
+def ctx(forms_app):
+    return Ctx(forms_app, forms_app.extensions["clock"].today())
+
+
+# --- how to fill the forms generic values cannot satisfy -------------------------------------------
+
+
+@dataclass
+class Recipe:
+    """Values for some fields of a view's create form (the rest is filled generically) and the edit to make.
+
+    `create(ctx)` returns {field name: value}; `edit(ctx, record)` returns (field name, new value).
+    Values are what a person enters: text, an option's value, a date, True/False for a checkbox
+    or the values of the checkboxes to tick.
+    """
+
+    create: Callable[[Ctx], dict] = lambda ctx: {}
+    edit: Callable[[Ctx, Any], tuple[str, Any]] | None = None
+    # Fields whose saved value is not what was typed (passwords, role lists kept elsewhere).
+    unchecked: tuple = ()
+
+
+def _assignment_for_slot(ctx: Ctx) -> dict:
+    teacher = ctx.teachers()[0]
+    subject = Subject.select().order_by(Subject.id).first()
+    TeachingAssignment.create(
+        year=ctx.sandbox_year(), class_group=ctx.sandbox_class(), subject=subject, teacher=teacher
+    )
+    return {
+        "class_group": ctx.sandbox_class().id,
+        "weekday": "1",
+        "lesson_number": 1,
+        "subject": subject.id,
+        "teacher": teacher.id,
+        "valid_from": ctx.in_sandbox(9, 1),
+        "valid_to": ctx.in_sandbox(12, 27),
+    }
+
+
+def _application(ctx: Ctx) -> dict:
+    student, guardian = ctx.new_family()
+    return {
+        "student": student.id,
+        "guardian": guardian.id,
+        "relation": "mother",
+        "student_last_name": student.last_name,
+        "student_first_name": student.first_name,
+        "student_middle_name": student.middle_name,
+        "guardian_last_name": guardian.last_name,
+        "guardian_first_name": guardian.first_name,
+        "guardian_middle_name": guardian.middle_name,
+        "submitted_on": ctx.today,
+        "portal_number": f"ПР-{ctx.number()}",
+    }
+
+
+def _other_teacher(ctx: Ctx, record) -> tuple[str, Any]:
+    return "teacher", next(t.id for t in ctx.teachers() if t.id != record.teacher_id)
+
+
+RECIPES = {
+    "schoolyear": Recipe(
+        create=lambda ctx: {
+            "name": f"{SANDBOX_START + 10}/{SANDBOX_START + 11}",
+            "start_date": dt.date(SANDBOX_START + 10, 9, 1),
+            "end_date": dt.date(SANDBOX_START + 11, 5, 31),
+            # Ticking «Текущий» would move the demo school's current year: not this test's business.
+            "is_current": False,
+        },
+        edit=lambda ctx, year: ("end_date", dt.date(SANDBOX_START + 11, 6, 30)),
+    ),
+    "term": Recipe(
+        create=lambda ctx: {
+            "year": ctx.sandbox_year().id,
+            "kind": "quarter",
+            "number": 1,
+            "start_date": ctx.in_sandbox(9, 1),
+            "end_date": ctx.in_sandbox(10, 25),
+        },
+        edit=lambda ctx, term: ("end_date", ctx.in_sandbox(10, 26)),
+    ),
+    "holiday": Recipe(
+        create=lambda ctx: {
+            "year": ctx.sandbox_year().id,
+            "start_date": ctx.in_sandbox(10, 27),
+            "end_date": ctx.in_sandbox(11, 4),
+        },
+    ),
+    "classgroup": Recipe(
+        create=lambda ctx: {"year": ctx.sandbox_year().id, "grade": 6, "letter": "Б", "class_teacher": ""},
+        edit=lambda ctx, group: ("letter", "В"),
+    ),
+    "teachingassignment": Recipe(
+        create=lambda ctx: {
+            "year": ctx.sandbox_year().id,
+            "class_group": ctx.sandbox_class().id,
+            "subject": Subject.select().order_by(Subject.id.desc()).first().id,
+            "teacher": ctx.teachers()[0].id,
+        },
+        edit=_other_teacher,
+    ),
+    "timetableslot": Recipe(create=_assignment_for_slot, edit=lambda ctx, slot: ("lesson_number", 2)),
+    "student": Recipe(create=lambda ctx: {"birth_date": dt.date(2014, 3, 15)}),
+    "guardian": Recipe(create=lambda ctx: {"phone": "+7 (812) 555-12-34", "email": f"mama{ctx.number()}@example.ru"}),
+    "studentguardian": Recipe(
+        create=lambda ctx: {"student": ctx.new_student().id, "guardian": ctx.new_guardian().id, "relation": "mother"},
+        edit=lambda ctx, link: ("relation", "father"),
+    ),
+    "enrollment": Recipe(
+        create=lambda ctx: {
+            "student": ctx.new_student().id,
+            "class_group": ctx.sandbox_class().id,
+            "start_date": ctx.in_sandbox(9, 1),
+            "end_date": ctx.in_sandbox(12, 30),
+        },
+        edit=lambda ctx, enrollment: ("end_date", ctx.in_sandbox(12, 31)),
+    ),
+    "diaryapplication": Recipe(create=_application, edit=lambda ctx, a: ("portal_number", f"ПР-{ctx.number()}")),
+    "staff": Recipe(
+        create=lambda ctx: {
+            "login": f"proverka{ctx.number()}",
+            "email": f"uchitel{ctx.number()}@example.ru",
+            "roles": ["teacher"],
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+        unchecked=("roles", "password", "confirm"),
+    ),
+    "role": Recipe(
+        create=lambda ctx: {"code": f"proverka{ctx.number()}", "permissions": ["school.view", "students.view"]},
+        unchecked=("permissions",),
+    ),
+}
+
+# Views whose list offers no «Создать» on purpose, and why; they are only edited.
+EDIT_ONLY = {"schoolsettings": "the school's one settings row is made by `flask db upgrade` and only edited"}
+
+
+# --- the generic form filler ---------------------------------------------------------------------
+
+
+def generic_value(ctx: Ctx, spec: dict):
+    """Return what a person would enter into a field nobody gave a value for."""
+    if spec["type"] == "select":
+        real = [o["value"] for o in spec["options"] if o["value"] not in ("", "__None")]
+        return spec["value"] if spec["value"] in real else real[0]
+    if spec["type"] == "checkbox":
+        return True
+    if spec["role"] == "datepicker":
+        return ctx.today
+    if spec["type"] == "number":
+        # One, the number people reach for, moved inside the field's bounds when it has some.
+        low = float(spec["min"]) if spec["min"] else None
+        return int(low) if low is not None and low > 1 else 1
+    if spec["type"] == "password":
+        return NEW_PASSWORD
+    return ctx.word(spec["maxlength"])
+
+
+def fill(page, ctx: Ctx, form, given: dict) -> dict:
+    """Fill every field of the form (given values first, generic ones for the rest); return what was entered."""
+    entered = {}
+    fields = form_fields(form)
+    names = {spec["name"] for spec in fields}
+    unknown = set(given) - names
+    assert not unknown, f"the recipe fills fields the form lacks: {sorted(unknown)}"
+    for spec in fields:
+        if spec["readonly"]:
+            continue
+        value = given[spec["name"]] if spec["name"] in given else generic_value(ctx, spec)
+        set_field(page, spec, value)
+        entered[spec["name"]] = (spec, value)
+    return entered
+
+
+def as_saved(spec: dict, value):
+    """Return the value the database should hold for what was entered in the field."""
+    if spec["type"] == "checkbox":
+        return bool(value) if len(spec["choices"]) == 1 else value
+    if spec["type"] == "number":
+        return value
+    if isinstance(value, dt.date):
+        return value
+    if spec["type"] == "select" and value == "":
+        return None
+    return str(value)
+
+
+def stored(record, name: str):
+    """Return a record's field as comparable with what was entered (a related row by its id as text)."""
+    model_field = type(record)._meta.fields[name]
+    value = getattr(record, model_field.column_name if hasattr(model_field, "rel_model") else name)
+    if hasattr(model_field, "rel_model"):
+        return None if value is None else str(value)
+    if model_field.choices and value is not None:
+        return str(value)
+    return value
+
+
+def check_record(record, entered: dict, unchecked=()) -> None:
+    """Assert the saved record holds every model field as it was entered."""
+    columns = type(record)._meta.fields
+    wrong = {}
+    for name, (spec, value) in entered.items():
+        if name not in columns or name in unchecked:
+            continue
+        want, got = as_saved(spec, value), stored(record, name)
+        if isinstance(want, str) and isinstance(got, str):
+            want, got = want.strip().casefold(), got.strip().casefold()
+        if want != got:
+            wrong[name] = {"entered": want, "saved": got}
+    assert not wrong, f"{type(record).__name__} #{record.get_id()} saved other values than entered: {wrong}"
+
+
+def save(page, button, shots: Path, shot_name: str, what: str = "") -> None:
+    """Post the form with its save button, screenshot the page that follows and assert it shows no error."""
+    status = post_by_clicking(page, button)
+    page.screenshot(path=str(shots / f"{shot_name}.png"), full_page=True)
+    problems = page_problems(page, status)
+    assert not problems, f"{what or shot_name}: the save at {page.url} ended with {problems} (see {shot_name}.png)"
+
+
+def save_model_form(page, shots: Path, what: str, shot_name: str) -> None:
+    """Save a Flask-Admin form and assert the panel took it: a success message, the form not shown again."""
+    button = page.locator("form.admin-form").get_by_role("button", name="Сохранить", exact=True)
+    save(page, button, shots, shot_name, what)
+    assert "/new/" not in page.url and "/edit/" not in page.url, f"{what}: the form came back at {page.url}"
+    expect(page.locator(".alert-success").first).to_be_visible()
+
+
+def open_create_form(page, view) -> None:
+    """Open the view's list and click its «Создать»."""
+    page.goto(f"{view.url}/")
+    page.wait_for_load_state("load")
+    link = page.get_by_role("link", name="Создать", exact=True)
+    assert link.count() == 1, f"the list {view.url}/ offers no «Создать» (if on purpose, say why in EDIT_ONLY)"
+    link.click()
+    page.wait_for_load_state("load")
+    assert "/new/" in page.url, f"«Создать» on {view.url}/ led to {page.url}"
+
+
+def ids_of(model) -> set:
+    pk = model._meta.primary_key
+    return {row[0] for row in model.select(pk).tuples()}
+
+
+# --- the model forms, discovered ---------------------------------------------------------------------
+
+
+def test_model_form_creates_and_edits(endpoint, forms_app, as_login, ctx, shots):
+    view = next(v for v in model_form_views(forms_app) if v.endpoint == endpoint)
+    model = view.model
+    recipe = RECIPES.get(endpoint, Recipe())
+    page = as_login(owner_login(view.manage_permission))
+    what = f"«{view.name}» ({endpoint})"
+
+    if endpoint in EDIT_ONLY:
+        page.goto(f"{view.url}/")
+        expect(page.get_by_role("link", name="Создать", exact=True)).to_have_count(0)
+        record = model.select().order_by(model._meta.primary_key).first()
+        assert record is not None, f"{what}: nothing to edit"
+    else:
+        given = recipe.create(ctx)  # builds the records the form's selects must offer, before the page opens
+        open_create_form(page, view)
+        before = ids_of(model)
+        entered = fill(page, ctx, page.locator("form.admin-form"), given)
+        save_model_form(page, shots, f"{what}, create", f"{endpoint}-create")
+        new = ids_of(model) - before
+        assert len(new) == 1, f"{what}: saving the create form added {len(new)} records"
+        record = model.get_by_id(new.pop())
+        check_record(record, entered, recipe.unchecked)
+
+    # The edit: open the record's edit page, change one field, save, find the change saved.
+    page.goto(f"{view.url}/edit/?id={record.get_id()}")
+    page.wait_for_load_state("load")
+    form = page.locator("form.admin-form")
+    fields = {spec["name"]: spec for spec in form_fields(form)}
+    if recipe.edit:
+        name, value = recipe.edit(ctx, record)
+    else:
+        columns = model._meta.fields
+        texts = [
+            s
+            for s in fields.values()
+            if s["type"] in ("text", "textarea") and s["role"] == "" and not s["readonly"] and s["name"] in columns
+        ]
+        assert texts, f"{what}: no text field to change generically; give RECIPES[{endpoint!r}] an edit"
+        name, value = texts[0]["name"], ctx.word(texts[0]["maxlength"])
+    set_field(page, fields[name], value)
+    save_model_form(page, shots, f"{what}, edit", f"{endpoint}-edit")
+    check_record(model.get_by_id(record.get_id()), {name: (fields[name], value)})
+
+
+# --- the other forms people submit ---------------------------------------------------------------
+
+
+def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
+    student, guardian = ctx.new_family()
+    admin = Staff.get(Staff.login == "admin")
+    application = DiaryApplication.create(
+        student=student,
+        guardian=guardian,
+        relation="mother",
+        received_by=admin,
+        status="accepted",
+        submitted_on=ctx.today,
+        student_last_name=student.last_name,
+        student_first_name=student.first_name,
+        guardian_last_name=guardian.last_name,
+        guardian_first_name=guardian.first_name,
+        passport_presented=True,
+        names_checked=True,
+        pd_consent=True,
+    )
+    page = as_login(owner_login("applications.manage"))
+    page.goto(f"/diaryapplication/details/?id={application.id}")
+    save(page, page.get_by_role("button", name="Внесено в систему"), shots, "diaryapplication-status")
+    assert DiaryApplication.get_by_id(application.id).status == "entered"
+
+
+def test_staff_password_reset(forms_app, as_login, ctx, shots):
+    staff = staff_service.create_staff(
+        None,
+        login=f"sbros{ctx.number()}",
+        last_name=ctx.word(),
+        first_name="Ольга",
+        password="Старый2026",
+        role_codes=["teacher"],
+        source="system",
+    )
+    page = as_login(owner_login("staff.manage"))
+    page.goto(f"/staff/password/?id={staff.id}")
+    page.get_by_label("Новый пароль", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Новый пароль ещё раз").fill(NEW_PASSWORD)
+    save(page, page.get_by_role("button", name="Сохранить пароль"), shots, "staff-password")
+    assert check_password_hash(Staff.get_by_id(staff.id).password_hash, NEW_PASSWORD)
+
+
+def test_uid_is_entered(forms_app, as_login, ctx, shots):
+    staff = Staff.select().where(Staff.portal_uid.is_null() | (Staff.portal_uid == "")).order_by(Staff.id).first()
+    uid = str(1_000_000 + ctx.number())
+    page = as_login(owner_login("uids.manage"))
+    page.goto(f"/uids/edit/?id={staff.id}")
+    page.get_by_label("UID портала").fill(uid)
+    save(page, page.get_by_role("button", name="Сохранить"), shots, "uid")
+    assert Staff.get_by_id(staff.id).portal_uid == uid
+
+
+def test_export_settings_are_saved(forms_app, as_login, shots):
+    page = as_login(owner_login("exports.run"))
+    page.goto("/export-settings/")
+    page.get_by_label("Время ежедневной выгрузки").fill("21:15")
+    page.get_by_label("День месяца полной выгрузки").fill("5")
+    page.get_by_label("Ожидание ответа портала, с").fill("120")
+    save(page, page.locator("#export-settings").get_by_role("button", name="Сохранить"), shots, "export-settings")
+    expect(page.get_by_text("Настройки выгрузки сохранены.")).to_be_visible()
+    settings = ExportSettings.select().first()
+    assert (settings.daily_time, settings.full_day, settings.http_timeout) == (dt.time(21, 15), 5, 120)
+
+
+def test_own_password_is_changed(forms_app, browser, server, ctx, shots):
+    login = f"svoy{ctx.number()}"
+    staff_service.create_staff(
+        None,
+        login=login,
+        last_name=ctx.word(),
+        first_name="Ирина",
+        password="Старый2026",
+        role_codes=["teacher"],
+        source="system",
+    )
+    page = new_page(browser, server)
+    try:
+        log_in(page, login, "Старый2026")
+        page.goto("/account/")
+        page.get_by_label("Текущий пароль").fill("Старый2026")
+        page.get_by_label("Новый пароль", exact=True).fill(NEW_PASSWORD)
+        page.get_by_label("Новый пароль ещё раз").fill(NEW_PASSWORD)
+        save(page, page.get_by_role("button", name="Сохранить"), shots, "account-password")
+        expect(page.get_by_text("Пароль изменён.")).to_be_visible()
+    finally:
+        page.context.close()
+    assert check_password_hash(Staff.get(Staff.login == login).password_hash, NEW_PASSWORD)
+
+
+def _open_lesson(teacher: Staff, today: dt.date) -> Lesson:
+    """Return a lesson of the teacher's in a term still open, the latest up to today."""
+    return (
+        Lesson.select()
+        .join(Term)
+        .where((Lesson.teacher == teacher.id) & (Lesson.date <= today) & ~Term.closed)
+        .order_by(Lesson.date.desc(), Lesson.number)
+        .first()
+    )
+
+
+def test_lesson_topic_is_saved(forms_app, as_login, ctx, shots):
+    login = owner_login("journal.edit_own")
+    lesson = _open_lesson(Staff.get(Staff.login == login), ctx.today)
+    topic = f"Тема {ctx.word()}"
+    page = as_login(login)
+    page.goto(f"/journal/lesson/{lesson.id}")
+    page.get_by_label("Тема урока").fill(topic)
+    save(page, page.locator("#save-lesson"), shots, "journal-lesson")
+    assert Lesson.get_by_id(lesson.id).topic == topic
+
+
+def test_substitute_is_assigned(forms_app, as_login, ctx, shots):
+    login = owner_login("journal.check")
+    lesson = (
+        Lesson.select()
+        .join(Term)
+        .where((Lesson.date <= ctx.today) & ~Term.closed & (Lesson.teacher == Lesson.planned_teacher))
+        .order_by(Lesson.date.desc(), Lesson.class_group, Lesson.number)
+        .first()
+    )
+    substitute = next(t for t in ctx.teachers() if t.id != lesson.teacher_id)
+    page = as_login(login)
+    page.goto(f"/journal/substitutions/?date={lesson.date.isoformat()}")
+    pick = page.locator(f'select[name="teacher_id"][form="sub-{lesson.id}"]')
+    pick.focus()  # the row's list of teachers is filled when it is opened
+    pick.select_option(value=str(substitute.id))
+    save(page, page.locator(f"#sub-{lesson.id}").get_by_role("button", name="Сохранить"), shots, "journal-substitution")
+    assert Lesson.get_by_id(lesson.id).teacher_id == substitute.id
+
+
+def test_lessons_are_planned(forms_app, as_login, ctx, shots):
+    login = owner_login("journal.check")
+    year = SchoolYear.get(SchoolYear.is_current)
+    group = ClassGroup.select().where(ClassGroup.year == year.id).order_by(ClassGroup.grade, ClassGroup.letter).first()
+    start = ctx.today + dt.timedelta(days=7)
+    end = start + dt.timedelta(days=6)
+    page = as_login(login)
+    page.goto("/journal/planning/")
+    form = page.locator("#plan-form")
+    form.get_by_label("Класс").select_option(value=str(group.id))
+    # The browser's own date inputs: Playwright fills them in ISO, whatever the browser displays.
+    form.get_by_label("С даты").fill(start.isoformat())
+    form.get_by_label("По дату").fill(end.isoformat())
+    save(page, form.get_by_role("button", name="Спланировать"), shots, "journal-planning")
+    planned = Lesson.select().where((Lesson.class_group == group.id) & Lesson.date.between(start, end))
+    assert planned.count() > 0
+
+
+def test_term_is_closed_and_reopened(forms_app, as_login, ctx, shots):
+    year = SchoolYear.create(
+        name="2016/2017", start_date=dt.date(2016, 9, 1), end_date=dt.date(2017, 5, 31), is_current=False
+    )
+    term = Term.create(
+        year=year, kind="quarter", number=1, start_date=dt.date(2016, 9, 1), end_date=dt.date(2016, 10, 28)
+    )
+    page = as_login(owner_login("journal.check"))
+    page.goto(f"/journal/terms/{term.id}")
+    close = page.locator("#close-term")
+    close.locator('input[type="checkbox"]').check()
+    save(page, close.get_by_role("button", name="Закрыть период"), shots, "journal-term-close")
+    assert Term.get_by_id(term.id).closed
+    reopen = page.locator("#reopen-term")
+    reopen.locator("textarea").fill("Исправление отметок по заявлению родителей")
+    save(page, reopen.get_by_role("button", name="Открыть период снова"), shots, "journal-term-reopen")
+    assert not Term.get_by_id(term.id).closed
+
+
+# --- nothing posted goes uncovered ------------------------------------------------------------------
+
+# POST endpoints that are forms with their own test in this module.
+CUSTOM_FORMS = {
+    "diaryapplication.status_view": test_application_moves_to_entered,
+    "staff.password_view": test_staff_password_reset,
+    "uids.edit": test_uid_is_entered,
+    "exportsettings.index": test_export_settings_are_saved,
+    "account.index": test_own_password_is_changed,
+    "journal.lesson": test_lesson_topic_is_saved,
+    "journal_substitutions.save": test_substitute_is_assigned,
+    "journal_planning.index": test_lessons_are_planned,
+    "journal_terms.term": test_term_is_closed_and_reopened,
+}
+# POST endpoints that are not forms to fill, and where they are tested instead.
+NOT_FORMS = {
+    "auth.login": "the login form: tests/e2e/test_login_menu.py",
+    "auth.logout": "a button: tests/e2e/test_login_menu.py",
+    "journal.api_absence": "the journal grid's JSON save: tests/e2e/test_journal.py",
+    "journal.api_add_mark": "the journal grid's JSON save: tests/e2e/test_journal.py",
+    "journal.api_change_mark": "the journal grid's JSON save: tests/e2e/test_journal.py",
+    "journal.api_delete_mark": "the journal grid's JSON delete",
+    "journal.delete_file": "a delete button on the lesson page",
+    "journal_planning.delete_orphan": "a delete button on the planning page",
+    "exportrun.run_full_view": "a button that queues an export: tests/exports",
+}
+# Flask-Admin's own POST endpoints of every model view: buttons and list actions, not forms to fill.
+MODEL_VIEW_BUTTONS = {"delete_view", "action_view", "ajax_update"}
+
+
+def test_every_posted_page_is_covered(forms_app):
+    """Fail for a page accepting POST that this module neither fills in nor names as something else."""
+    views = {view.endpoint: view for view in panel(forms_app)._views}
+    writable = {view.endpoint for view in model_form_views(forms_app)}
+    uncovered = []
+    for rule in forms_app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.endpoint in CUSTOM_FORMS or rule.endpoint in NOT_FORMS:
+            continue
+        owner, _, method = rule.endpoint.partition(".")
+        view = views.get(owner)
+        if isinstance(view, SecureModelView):
+            if method in MODEL_VIEW_BUTTONS:
+                continue
+            if method in ("create_view", "edit_view") and (owner in writable or not view.manage_permission):
+                continue  # filled by test_model_form_creates_and_edits, or a read-only view
+        uncovered.append(f"{rule.endpoint} ({rule.rule})")
+    assert not uncovered, (
+        "pages accepting POST with no browser test: give each a test in tests/e2e/test_forms.py "
+        f"(CUSTOM_FORMS) or say in NOT_FORMS why it is not a form: {uncovered}"
+    )
+
+
+def test_every_model_form_has_an_owner_login(forms_app):
+    """Fail for a model view whose manage permission no built-in role (and so no demo login) holds."""
+    for view in model_form_views(forms_app):
+        owner_login(view.manage_permission)
+    assert set(RECIPES) <= {view.endpoint for view in model_form_views(forms_app)}, "a recipe for a view that is gone"
