@@ -14,7 +14,24 @@ from admin_views import (
     staff,
     students,
 )
+from app.permissions import UnknownPermission, ensure_known
 from app.security import csp_nonce
+
+# The attributes through which a view names the permissions that open it.
+PERMISSION_ATTRIBUTES = ("required_permission", "manage_permission", "codes")
+
+
+def check_view_permissions(views) -> None:
+    """Raise UnknownPermission when a view names a permission code that is not in Perm (a typo would deny silently)."""
+    for view in views:
+        for name in PERMISSION_ATTRIBUTES:
+            value = getattr(view, name, None)
+            for code in (value,) if value is None or isinstance(value, str) else value:
+                if code is not None:
+                    try:
+                        ensure_known(code)
+                    except UnknownPermission as exc:
+                        raise UnknownPermission(f"{type(view).__name__}.{name}: {exc}") from None
 
 
 def init_admin(app) -> Admin:
@@ -37,6 +54,7 @@ def init_admin(app) -> Admin:
     exports.register(admin)
     audit.register(admin)
     account.register(admin)
+    check_view_permissions(admin._views)
     # Every panel page loads the shared behaviours that replace inline handlers (the CSP forbids them).
     shared_js = f"{app.static_url_path}/ejournal.js"
     for view in admin._views:

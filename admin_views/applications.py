@@ -19,7 +19,7 @@ from wtforms.widgets import Select
 from wtfpeewee.fields import SelectQueryField
 
 from admin_views.base import SecureModelView
-from admin_views.forms import DATE_FORMATS, DATE_PICKER_FORMAT
+from admin_views.forms import DATE_FORMATS, DATE_PICKER_FORMAT, RefuseForgedIds
 from app.clock import app_clock
 from app.db import db
 from app.models import (
@@ -35,6 +35,7 @@ from app.models import (
     Student,
     StudentGuardian,
 )
+from app.permissions import Perm
 from app.services import access
 from app.services import applications as service
 from app.services.errors import DomainError
@@ -43,6 +44,10 @@ STATUS_BADGES = {"accepted": "warning", "entered": "info", "granted": "success",
 WAITING_OPTION = "waiting"
 HISTORY_TEXT = {"create": "заявление принято", "update": "заявление исправлено", "delete": "заявление удалено"}
 STATUS_BUTTONS = {"entered": "Внесено в систему", "granted": "Доступ предоставлен"}
+
+
+class SafeSelectQueryField(RefuseForgedIds, SelectQueryField):
+    """A select of rows that refuses a forged or out-of-range id instead of querying with it."""
 
 
 class _Select2(Select2Widget):
@@ -68,7 +73,7 @@ def _student_label(student) -> str:
 class ApplicationForm(FlaskForm):
     """What the employee enters from the printed application; there is no passport field on purpose."""
 
-    student = SelectQueryField(
+    student = SafeSelectQueryField(
         "Ученик",
         query=Student.select(),
         get_label=_student_label,
@@ -77,7 +82,7 @@ class ApplicationForm(FlaskForm):
         widget=_Select2(),
         validators=[DataRequired("Выберите ученика.")],
     )
-    guardian = SelectQueryField(
+    guardian = SafeSelectQueryField(
         "Родитель (законный представитель)",
         query=Guardian.select(),
         get_label="full_name",
@@ -191,8 +196,8 @@ class ClassFilter(BasePeeweeFilter):
 class DiaryApplicationView(SecureModelView):
     """Parents' applications: accepted against the checks, moved forward only through the service."""
 
-    required_permission = "applications.view"
-    manage_permission = "applications.manage"
+    required_permission = Perm.APPLICATIONS_VIEW
+    manage_permission = Perm.APPLICATIONS_MANAGE
 
     form = ApplicationForm
     form_create_rules = _FORM_RULES
@@ -431,7 +436,7 @@ class DiaryApplicationView(SecureModelView):
 
     def history(self, application) -> list[tuple[AuditEntry, str]]:
         """Return (audit entry, what happened) for this application, oldest first, to those who may read the audit."""
-        if not access.can(current_user, "audit.view"):
+        if not access.can(current_user, Perm.AUDIT_VIEW):
             return []
         entries = (
             AuditEntry.select()

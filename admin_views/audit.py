@@ -15,6 +15,7 @@ from admin_views.exports import ExportSettingsForm
 from app.clock import app_clock
 from app.models import MODELS, AuditEntry
 from app.models.audit import AUDIT_SOURCES
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.audit import ACTION_NAMES, MODEL_NAMES
 
@@ -89,7 +90,7 @@ def _sorted_options(names: dict, codes) -> list[tuple[str, str]]:
 class AuditEntryView(SecureModelView):
     """The audit trail: browse and filter; nobody creates, edits or deletes an entry, admins included."""
 
-    required_permission = "audit.view"
+    required_permission = Perm.AUDIT_VIEW
     manage_permission = None
     # Plain attributes override the base's permission-driven properties: always read-only.
     can_create = False

@@ -1,10 +1,12 @@
-"""The secure base every admin view inherits: default deny, row scope, transactions, audit."""
+"""The secure base every admin view inherits: default deny, row scope, forms that save through services."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee import ModelView
-from flask_admin.contrib.peewee.form import save_inline
 from flask_admin.helpers import is_form_submitted
 from flask_admin.model.helpers import get_mdict_item_or_list
 from flask_babel import get_locale
@@ -24,8 +26,8 @@ from admin_views.forms import (
     add_form_error,
 )
 from app import translations
-from app.db import db
 from app.ids import parse_id, parse_ids
+from app.permissions import NOBODY
 from app.services import access, audit, records
 from app.services.errors import DomainError
 
@@ -41,7 +43,7 @@ class SecureMixin:
     """Access rule shared by model views and plain views: a permission to see, default deny."""
 
     # Permission to open the view; None means every logged-in staff member.
-    required_permission: str | None = "__nobody__"
+    required_permission: str | None = NOBODY
 
     def is_accessible(self):
         if not current_user.is_authenticated:
@@ -67,6 +69,20 @@ class SecureIndexView(SecureMixin, AdminIndexView):
     required_permission = None
 
 
+@dataclass(frozen=True)
+class Writes:
+    """The area's service functions a model view saves through (app/services); the view handles the form.
+
+    `create_row(actor, **fields)` returns the new row, `update_row(actor, row, **fields)` changes
+    one, `delete_row(actor, row)` deletes one (None: the view's records are never deleted). Each
+    runs in its own transaction, checks the area's rules, audits, and refuses with DomainError.
+    """
+
+    create_row: Callable
+    update_row: Callable
+    delete_row: Callable | None = None
+
+
 class SecureModelView(SecureMixin, ModelView):
     """A list/form view of one model, with the peewee backend's traps mended (CONVENTIONS 7)."""
 
@@ -86,6 +102,9 @@ class SecureModelView(SecureMixin, ModelView):
     # Models that get_query already joins: search, filters and sorting on their fields reuse
     # those joins instead of joining the same table a second time.
     joined_models: tuple = ()
+    # The area's write functions; None: the generic ones of app/services/records.py, checked by
+    # the view's validate_model (for views whose area has no service functions of its own yet).
+    writes: Writes | None = None
 
     @property
     def can_create(self):
@@ -235,10 +254,10 @@ class SecureModelView(SecureMixin, ModelView):
     # --- domain validation hook -------------------------------------------------------------
 
     def validate_model(self, model, is_created: bool) -> None:
-        """Check the area's rules; raise DomainError with a Russian message to refuse."""
+        """Check the area's rules on an unsaved copy (the service checks them again when it saves).
 
-    def on_model_change(self, form, model, is_created):
-        self.validate_model(model, is_created)
+        Raise DomainError with a Russian message to refuse; a view calls its service's validator.
+        """
 
     # validate_form checks the area's rules on the create and edit forms only (not on the delete
     # and action forms it also validates), and for an edit on a copy of the record.
@@ -271,7 +290,34 @@ class SecureModelView(SecureMixin, ModelView):
                 raise
         return valid
 
-    # --- writes: one transaction each, audited, never cascading -----------------------------
+    # --- writes: the form's values handed to the area's service -----------------------------
+
+    def _actor(self):
+        return current_user._get_current_object()
+
+    def _writes(self) -> Writes:
+        if self.writes is not None:
+            return self.writes
+        model = self.model
+
+        def create(actor, **fields):
+            return records.create_row(actor, model, fields, validate=lambda row: self.validate_model(row, True))
+
+        def update(actor, row, **fields):
+            return records.update_row(actor, row, fields, validate=lambda row: self.validate_model(row, False))
+
+        return Writes(create, update, lambda actor, row: records.delete_row(actor, row))
+
+    def form_values(self, form, obj=None) -> dict:
+        """Return what the form says of the model's fields, as keyword arguments for the service."""
+        scratch = self.model(**obj.__data__) if obj is not None else self.model()
+        form.populate_obj(scratch)
+        fields = self.model._meta.fields
+        return {name: getattr(scratch, name) for name in form._fields if name in fields}
+
+    def write_args(self) -> dict:
+        """Return what the area's create and update functions need besides the fields (today, …)."""
+        return {}
 
     def _report(self, exc) -> None:
         if isinstance(exc, DomainError):
@@ -281,13 +327,7 @@ class SecureModelView(SecureMixin, ModelView):
 
     def create_model(self, form):
         try:
-            with db.atomic():
-                model = self.model()
-                form.populate_obj(model)
-                self._on_model_change(form, model, True)
-                model.save(force_insert=True)
-                save_inline(form, model)
-                audit.record(current_user, "create", model, after=model.snapshot())
+            model = self._writes().create_row(self._actor(), **self.form_values(form), **self.write_args())
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return False
@@ -295,14 +335,9 @@ class SecureModelView(SecureMixin, ModelView):
         return model
 
     def update_model(self, form, model):
-        before = model.snapshot()
         try:
-            with db.atomic():
-                form.populate_obj(model)
-                self._on_model_change(form, model, False)
-                model.save()
-                save_inline(form, model)
-                audit.record(current_user, "update", model, before=before, after=model.snapshot())
+            values = self.form_values(form, model)
+            self._writes().update_row(self._actor(), model, **values, **self.write_args())
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return False
@@ -310,17 +345,16 @@ class SecureModelView(SecureMixin, ModelView):
         return True
 
     def delete_record(self, model) -> None:
-        """Delete one row inside the caller's transaction, refusing when others depend on it."""
+        """Delete one row through the area's service (inside the caller's transaction, if any)."""
         self.on_model_delete(model)
-        records.ensure_deletable(model)
-        before = model.snapshot()
-        model.delete_instance()
-        audit.record(current_user, "delete", model, before=before)
+        delete = self._writes().delete_row
+        if delete is None:
+            raise DomainError("Эту запись удалить нельзя.")
+        delete(self._actor(), model)
 
     def delete_model(self, model):
         try:
-            with db.atomic():
-                self.delete_record(model)
+            self.delete_record(model)
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return False
@@ -332,11 +366,8 @@ class SecureModelView(SecureMixin, ModelView):
         """Delete the selected rows all together or not at all."""
         pk = self.model._meta.primary_key
         try:
-            with db.atomic():
-                rows = list(self.get_query().where(pk.in_(ids)))
-                for row in rows:
-                    self.delete_record(row)
+            count = records.delete_all(self.get_query().where(pk.in_(ids)), self.delete_record)
         except (DomainError, IntegrityError) as exc:
             self._report(exc)
             return
-        flash(f"Удалено записей: {len(rows)}.", "success")
+        flash(f"Удалено записей: {count}.", "success")

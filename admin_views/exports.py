@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee import ModelView
 from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from admin_views.base import SecureBaseView, SecureModelView
-from app.ids import parse_id
+from app.clock import app_clock
 from app.models import ExportRun
 from app.models.exports import (
     EXPORT_KINDS,
@@ -27,9 +26,11 @@ from app.models.exports import (
     EXPORT_TRIGGERS,
     TRANSPORTS,
 )
+from app.permissions import Perm
 from app.services import access, exports
 from app.services.errors import DomainError
 from app.services.exports import runs
+from app.settings import app_settings
 
 CATEGORY = "Выгрузка на портал"
 STATUS_STYLE = {"queued": "secondary", "running": "info", "delivered": "success", "failed": "danger"}
@@ -121,7 +122,7 @@ def _counts(view, context, run, name):
 def _package(view, context, run, name):
     """The package id (details) or a download icon (list), as a download link for those allowed."""
     text = run.package_id if name == "package_id" else ""
-    if run.sha256 is None or not run.file_path or not access.can(current_user, "exports.run"):
+    if run.sha256 is None or not run.file_path or not access.can(current_user, Perm.EXPORTS_RUN):
         return text
     url = url_for(".download_view", run_id=run.id)
     return Markup(f'<a href="{url}" title="Скачать пакет"><i class="fa fa-download"></i> {escape(text)}</a>')
@@ -130,7 +131,7 @@ def _package(view, context, run, name):
 class ExportRunView(SecureModelView):
     """The export history: every run, its progress while it runs, its result."""
 
-    required_permission = "exports.view"
+    required_permission = Perm.EXPORTS_VIEW
     manage_permission = None
     list_template = "exports/list.html"
     details_template = "exports/details.html"
@@ -221,29 +222,20 @@ class ExportRunView(SecureModelView):
     column_default_sort = ("id", True)
     column_filters = ("kind", "trigger", "status")
 
-    # Holding exports.view is what opens the history: the runs are not anybody's rows, so the
-    # general row scope (which knows nothing of them) would hide them from a custom role.
-    def get_query(self):
-        return ExportRun.select()
-
-    def get_one(self, id):
-        id = parse_id(id)
-        return None if id is None else ModelView.get_one(self, id)
+    # The runs are nobody's rows: the row scope (access.py) shows them all to whoever opens this view.
 
     def render(self, template, **kwargs):
-        kwargs.setdefault("overview", exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]))
-        kwargs.setdefault("may_run", access.can(current_user, "exports.run"))
+        kwargs.setdefault("overview", exports.overview(app_clock(current_app)))
+        kwargs.setdefault("may_run", access.can(current_user, Perm.EXPORTS_RUN))
         return super().render(template, **kwargs)
 
     @expose("/run-full/", methods=("POST",))
     def run_full_view(self):
         """Ask for a full export of the current school year now (R5.2)."""
-        if not access.can(current_user, "exports.run"):
+        if not access.can(current_user, Perm.EXPORTS_RUN):
             abort(403)
         try:
-            run = exports.request_export(
-                "full", _actor(), instance_path=current_app.config["INSTANCE_PATH"], config=current_app.config
-            )
+            run = exports.request_export("full", _actor(), settings=app_settings(current_app))
         except DomainError as exc:
             flash(exc.message, "error")
         else:
@@ -260,7 +252,7 @@ class ExportRunView(SecureModelView):
     @expose("/download/<int:run_id>/")
     def download_view(self, run_id):
         """Send a run's package file to someone allowed to run exports."""
-        if not access.can(current_user, "exports.run"):
+        if not access.can(current_user, Perm.EXPORTS_RUN):
             abort(403)
         try:
             path, name = runs.package_for_download(run_id, _actor())
@@ -310,24 +302,25 @@ class ExportSettingsForm(FlaskForm):
     http_retries = IntegerField(
         "Повторных попыток при сбое",
         validators=[InputRequired("Укажите число попыток.")],
-        description="При недоступности портала или ошибке 5xx; ошибка 4xx не повторяется.",
+        description="При недоступности портала, ошибке 5xx, 408 или 429; другие ошибки 4xx не повторяются.",
     )
     http_retry_delay = FloatField(
         "Пауза перед первым повтором, с",
         validators=[InputRequired("Укажите паузу в секундах.")],
-        description="Каждая следующая пауза вдвое длиннее.",
+        description="Каждая следующая пауза вдвое длиннее (до минуты); если портал сам просит "
+        "подождать, ждём, сколько он просит, но не дольше часа.",
     )
 
 
 class ExportSettingsView(SecureBaseView):
     """The export settings (R5.1): readable with exports.view, changed with exports.run."""
 
-    required_permission = "exports.view"
+    required_permission = Perm.EXPORTS_VIEW
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
         settings = exports.get_settings()
-        may_edit = access.can(current_user, "exports.run")
+        may_edit = access.can(current_user, Perm.EXPORTS_RUN)
         if request.method == "POST" and not may_edit:
             abort(403)
         form = ExportSettingsForm(obj=settings if request.method != "POST" else None)
@@ -363,7 +356,7 @@ class ExportSettingsView(SecureBaseView):
             form=form,
             settings=settings,
             may_edit=may_edit,
-            overview=exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"]),
+            overview=exports.overview(app_clock(current_app)),
             default_directory=str(current_app.config["INSTANCE_PATH"]) + "/exports",
         )
         return page, status
@@ -371,9 +364,9 @@ class ExportSettingsView(SecureBaseView):
 
 def export_alert():
     """Return the export banner (text, level) for the person viewing the page, or None when all is well."""
-    if not current_user.is_authenticated or not access.can(current_user, "exports.view"):
+    if not current_user.is_authenticated or not access.can(current_user, Perm.EXPORTS_VIEW):
         return None
-    state = exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"])
+    state = exports.overview(app_clock(current_app))
     return (state.alert, state.alert_level) if state.alert else None
 
 

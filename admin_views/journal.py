@@ -19,13 +19,12 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.fields import DateField
 
-from admin_views.base import SecureBaseView, SecureModelView
+from admin_views.base import SecureBaseView, SecureModelView, Writes
 from app.clock import app_clock
 from app.ids import MAX_ID, parse_id
 from app.json_body import json_object
 from app.models import (
     ABSENCE_REASONS,
-    MARK_VALUES,
     ClassGroup,
     HomeworkFile,
     Lesson,
@@ -34,8 +33,8 @@ from app.models import (
     Term,
     WorkType,
 )
-from app.models.journal import MARK_CHANGE_REASONS
-from app.services import access, journal, journal_files, journal_marks, journal_planning, school
+from app.permissions import Perm
+from app.services import access, journal, journal_files, journal_marks, journal_planning, school, work_types
 from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound
 
 VIEW_CODES = (journal.EDIT_PERMISSION, access.VIEW_ALL)
@@ -107,16 +106,12 @@ def _work_types():
 
 
 def _script_config(**extra) -> dict:
-    """Return what the page's script needs: lists, URLs; the cells come separately."""
+    """Return what the page's script needs: the entry rules (from the server), work types, URLs; not the cells."""
     config = {
+        **journal_marks.entry_rules(),
         "workTypes": [
             {"id": w.id, "name": w.name[:1].upper() + w.name[1:], "weight": w.default_weight} for w in _work_types()
         ],
-        "markValues": list(MARK_VALUES),
-        "absenceReasons": [
-            {"code": c, "label": label, "short": journal_marks.ABSENCE_CODES[c]} for c, label in ABSENCE_REASONS
-        ],
-        "changeReasons": [{"code": c, "label": label} for c, label in MARK_CHANGE_REASONS],
         "urls": {
             "addMark": url_for("journal.api_add_mark"),
             "mark": url_for("journal.api_change_mark", mark_id=0),
@@ -211,6 +206,7 @@ class JournalView(JournalMixin, SecureBaseView):
             fmt=journal_marks.format_average,
             jconfig=_script_config(cells=grid.cells_data()),
             any_editable=any(c.editable for c in grid.lessons),
+            start_lesson=grid.start_lesson_id(),
         )
 
     @expose("/print/<int:class_id>/<int:subject_id>/<month>")
@@ -662,8 +658,9 @@ class WorkTypeView(SecureModelView):
     """«Виды работ»: the list of work types marks are given for, kept by the administrator."""
 
     # Everyone who reads the school's lists sees the work types; the administrator keeps them.
-    required_permission = "school.view"
+    required_permission = Perm.SCHOOL_VIEW
     manage_permission = journal.SCHEDULE_PERMISSION
+    writes = Writes(work_types.create_work_type, work_types.update_work_type, work_types.delete_work_type)
     column_list = ("name", "default_weight", "active")
     column_labels = {"name": "Вид работы", "default_weight": "Вес по умолчанию", "active": "Используется"}
     column_default_sort = "name"
@@ -676,13 +673,7 @@ class WorkTypeView(SecureModelView):
     }
 
     def validate_model(self, model, is_created):
-        model.name = (model.name or "").strip()
-        if not model.name:
-            raise DomainError("Укажите название вида работы.", "name")
-        if not journal_marks.WEIGHT_MIN <= (model.default_weight or 0) <= journal_marks.WEIGHT_MAX:
-            raise DomainError(
-                f"Вес — целое число от {journal_marks.WEIGHT_MIN} до {journal_marks.WEIGHT_MAX}.", "default_weight"
-            )
+        work_types.validate_work_type(model)
 
 
 def register(admin) -> None:

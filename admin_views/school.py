@@ -7,11 +7,10 @@ from flask_admin.contrib.peewee.filters import (
     FilterLike,
     IntEqualFilter,
 )
-from flask_login import current_user
 from peewee import JOIN
 from wtforms.validators import NumberRange, Regexp
 
-from admin_views.base import SecureModelView
+from admin_views.base import SecureModelView, Writes
 from admin_views.forms import choice_field
 from app.clock import app_clock
 from app.models import (
@@ -27,6 +26,7 @@ from app.models import (
     TimetableSlot,
 )
 from app.models.school import TERM_KINDS
+from app.permissions import Perm
 from app.services import school, students
 
 GRADE_OPTIONS = [(str(g), str(g)) for g in range(school.GRADES[0], school.GRADES[1] + 1)]
@@ -91,8 +91,8 @@ SubjectField = choice_field(subject_choices)
 class SchoolView(SecureModelView):
     """A view of the school area: everyone with school.view reads, school.manage writes."""
 
-    required_permission = "school.view"
-    manage_permission = "school.manage"
+    required_permission = Perm.SCHOOL_VIEW
+    manage_permission = Perm.SCHOOL_MANAGE
 
 
 # --- views ----------------------------------------------------------------------------------------
@@ -101,6 +101,7 @@ class SchoolView(SecureModelView):
 class SchoolSettingsView(SchoolView):
     """The one row of the school's settings: edited, never created twice or deleted."""
 
+    writes = Writes(school.create_settings, school.update_settings)
     can_delete = False
     column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb"]
     column_labels = {
@@ -127,6 +128,7 @@ class SchoolSettingsView(SchoolView):
 
 
 class SchoolYearView(SchoolView):
+    writes = Writes(school.create_school_year, school.update_school_year, school.delete_school_year)
     column_list = ["name", "start_date", "end_date", "is_current"]
     column_labels = {
         "name": "Учебный год",
@@ -145,18 +147,15 @@ class SchoolYearView(SchoolView):
     def validate_model(self, model, is_created):
         school.validate_school_year(model)
 
-    def on_model_change(self, form, model, is_created):
-        super().on_model_change(form, model, is_created)
-        model._released = school.release_other_current_years(model, current_user)
-
     def after_model_change(self, form, model, is_created):
-        released = getattr(model, "_released", [])
+        released = getattr(model, "released_years", [])
         if released:
             names = ", ".join(str(y) for y in released)
             flash(f"Текущим стал учебный год {model}; у года {names} отметка «текущий» снята.", "info")
 
 
 class TermView(SchoolView):
+    writes = Writes(school.create_term, school.update_term, school.delete_term)
     joined_models = (SchoolYear,)
     column_list = ["year", "kind", "number", "start_date", "end_date", "closed"]
     column_labels = {
@@ -190,6 +189,7 @@ class TermView(SchoolView):
 
 
 class HolidayView(SchoolView):
+    writes = Writes(school.create_holiday, school.update_holiday, school.delete_holiday)
     joined_models = (SchoolYear,)
     column_list = ["year", "name", "start_date", "end_date"]
     column_labels = {"year": "Учебный год", "name": "Название", "start_date": "Начало", "end_date": "Конец"}
@@ -207,6 +207,7 @@ class HolidayView(SchoolView):
 
 
 class ClassGroupView(SchoolView):
+    writes = Writes(school.create_class_group, school.update_class_group, school.delete_class_group)
     joined_models = (SchoolYear, Staff)
     column_list = ["name", "year", "class_teacher", "enrolled_count"]
     column_details_list = ["year", "grade", "letter", "class_teacher"]
@@ -259,6 +260,7 @@ class ClassGroupView(SchoolView):
 
 
 class SubjectView(SchoolView):
+    writes = Writes(school.create_subject, school.update_subject, school.delete_subject)
     column_list = ["name", "short_name"]
     column_labels = {"name": "Предмет", "short_name": "Краткое название"}
     column_default_sort = "name"
@@ -269,6 +271,7 @@ class SubjectView(SchoolView):
 
 
 class TeachingAssignmentView(SchoolView):
+    writes = Writes(school.create_assignment, school.update_assignment, school.delete_assignment)
     joined_models = (SchoolYear, ClassGroup, Subject, Staff)
     column_list = ["year", "class_group", "subject", "teacher"]
     column_labels = {"year": "Учебный год", "class_group": "Класс", "subject": "Предмет", "teacher": "Учитель"}
@@ -311,11 +314,9 @@ class TeachingAssignmentView(SchoolView):
     def validate_model(self, model, is_created):
         school.validate_assignment(model)
 
-    def on_model_delete(self, model):
-        school.check_assignment_deletable(model)
-
 
 class TimetableSlotView(SchoolView):
+    writes = Writes(school.create_slot, school.update_slot, school.delete_slot)
     joined_models = (ClassGroup, SchoolYear, Subject, Staff)
     column_list = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
     column_labels = {

@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, BooleanEqualFilter
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model.template import EndpointLinkRowAction
@@ -17,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from admin_views.base import SecureBaseView, SecureModelView
 from app.ids import parse_id
 from app.models import Role, Staff, StaffRole
-from app.permissions import PERMISSIONS, permission_label
+from app.permissions import PERMISSIONS, Perm, permission_label
 from app.services import access, roles, uids
 from app.services import staff as staff_service
 from app.services.errors import DomainError
@@ -60,12 +59,6 @@ def _refuse(form, exc) -> None:
             flash(exc.message, "error")
     else:
         flash(integrity_message(exc), "error")
-
-
-def _get_by_id(view, id):
-    """Return one row by its id without the personal row scope, None for a malformed or unknown id."""
-    id = parse_id(id)
-    return None if id is None else ModelView.get_one(view, id)
 
 
 # --- staff -------------------------------------------------------------------------------
@@ -136,8 +129,8 @@ def _uid_formatter(view, context, model, name):
 
 
 class StaffView(SecureModelView):
-    required_permission = "staff.manage"
-    manage_permission = "staff.manage"
+    required_permission = Perm.STAFF_MANAGE
+    manage_permission = Perm.STAFF_MANAGE
     edit_template = "staff/edit.html"
     # The base pages by 25, which Flask-Admin's default choices (20, 50, 100) lack.
     column_list = ("full_name", "login", "roles", "active", "has_uid")
@@ -186,14 +179,7 @@ class StaffView(SecureModelView):
     ]
     form_widget_args = {"roles": {"class": "list-unstyled mb-0"}}
 
-    # Holding staff.manage is what lets a person see every staff member: the general row
-    # scope (a teacher sees only themselves) would make this screen useless to a custom
-    # «кадры» role without journal.view_all.
-    def get_query(self):
-        return Staff.select()
-
-    def get_one(self, id):
-        return _get_by_id(self, id)
+    # Every staff member is listed to a staff.manage holder by the row scope itself (access.py).
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -322,8 +308,8 @@ def _permissions_formatter(view, context, model, name):
 
 
 class RoleView(SecureModelView):
-    required_permission = "staff.manage"
-    manage_permission = "staff.manage"
+    required_permission = Perm.STAFF_MANAGE
+    manage_permission = Perm.STAFF_MANAGE
     column_list = ("name", "code", "builtin", "permissions")
     column_details_list = ("name", "code", "builtin", "permissions")
     column_labels = {"name": "Название", "code": "Код", "builtin": "Встроенная", "permissions": "Права"}
@@ -335,12 +321,7 @@ class RoleView(SecureModelView):
     column_formatters_detail = {**column_formatters, "builtin": _yes_no}
     form_widget_args = {"permissions": {"class": "list-unstyled mb-0"}}
 
-    # Roles are not personal rows: whoever may manage staff sees them all.
-    def get_query(self):
-        return Role.select()
-
-    def get_one(self, id):
-        return _get_by_id(self, id)
+    # Roles are not personal rows: the row scope (access.py) shows them all to whoever opens this view.
 
     def get_list(self, *args, **kwargs):
         count, rows = super().get_list(*args, **kwargs)
@@ -398,7 +379,7 @@ class UidForm(FlaskForm):
 class UidView(SecureBaseView):
     """Who has a portal UID, who lacks one, what each UID opens; entering a UID (R7.1–7.2)."""
 
-    required_permission = "uids.manage"
+    required_permission = Perm.UIDS_MANAGE
     page_size = 50
 
     @expose("/")

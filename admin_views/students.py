@@ -6,16 +6,15 @@ from flask_admin.contrib.peewee.filters import (
     FilterLike,
     IntEqualFilter,
 )
-from flask_admin.contrib.peewee.form import InlineModelConverter, InlineModelFormList
 from flask_admin.form import BaseForm
 from flask_admin.model.form import InlineFormAdmin
-from flask_login import current_user
 from wtforms.fields import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
-from admin_views.base import SecureModelView
+from admin_views.base import SecureModelView, Writes
 from admin_views.forms import SelectWidget, choice_field
 from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
+from app.ids import parse_id
 from app.models import (
     RELATIONS,
     ClassGroup,
@@ -25,7 +24,8 @@ from app.models import (
     Student,
     StudentGuardian,
 )
-from app.services import audit, records, students
+from app.permissions import Perm
+from app.services import students
 from app.services.school import format_date
 
 
@@ -58,46 +58,17 @@ GuardianField = choice_field(guardian_choices, guardian_label)
 # --- guardians inline on the student's form ----------------------------------------------------
 
 
-class AuditedInlineList(InlineModelFormList):
-    """Inline rows written like the panel's own writes: checked, audited, deleted without cascade.
-
-    It runs inside the parent's transaction (SecureModelView saves inlines there), so a refused
-    row undoes the whole form.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # flask_admin's save_inline (called by the base) finds inline lists by this type name.
-        self.type = "InlineModelFormList"
-
-    def save_related(self, obj):
-        parent_id = obj.get_id()
-        link = getattr(self.model, self.prop)
-        existing = {str(row.get_id()): row for row in self.model.select().where(link == parent_id)}
-        for entry in self.entries:
-            row = existing.get(str(entry.get_pk()))
-            if self.should_delete(entry):
-                if row is not None:
-                    records.ensure_deletable(row)
-                    before = row.snapshot()
-                    row.delete_instance()
-                    audit.record(current_user, "delete", row, before=before)
-                continue
-            created = row is None
-            if created:
-                row = self.model()
-            before = None if created else row.snapshot()
-            entry.populate_obj(row, None)
-            setattr(row, self.prop, parent_id)
-            if not created and row.snapshot() == before:
-                continue
-            self.inline_view._on_model_change(entry, row, created)
-            row.save()
-            audit.record(current_user, "create" if created else "update", row, before=before, after=row.snapshot())
-
-
-class AuditedInlineConverter(InlineModelConverter):
-    inline_field_list_type = AuditedInlineList
+def guardian_links(field) -> list[students.GuardianLink]:
+    """Return the inline rows of the student's form as the guardian links the service saves."""
+    return [
+        students.GuardianLink(
+            link_id=parse_id(entry.get_pk()),
+            guardian=entry.form.guardian.data,
+            relation=entry.form.relation.data,
+            remove=field.should_delete(entry),
+        )
+        for entry in field.entries
+    ]
 
 
 class GuardianLinkForm(BaseForm):
@@ -116,9 +87,6 @@ class GuardianLinkInline(InlineFormAdmin):
     def get_form(self):
         return GuardianLinkForm
 
-    def on_model_change(self, form, model, is_created):
-        students.validate_link(model)
-
 
 # --- views ------------------------------------------------------------------------------------------
 
@@ -126,11 +94,12 @@ class GuardianLinkInline(InlineFormAdmin):
 class StudentsView(SecureModelView):
     """A view of the students area: everyone with students.view reads, students.manage writes."""
 
-    required_permission = "students.view"
-    manage_permission = "students.manage"
+    required_permission = Perm.STUDENTS_VIEW
+    manage_permission = Perm.STUDENTS_MANAGE
 
 
 class StudentView(StudentsView):
+    writes = Writes(students.create_student, students.update_student, students.delete_student)
     joined_models = (ClassGroup,)
     column_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class"]
     column_details_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class", "notes"]
@@ -152,7 +121,7 @@ class StudentView(StudentsView):
         FilterEmpty(ClassGroup.id, "Класс сейчас"),
     ]
     form_columns = ["last_name", "first_name", "middle_name", "birth_date", "notes"]
-    inline_model_form_converter = AuditedInlineConverter
+    # Saved with the student by the service (students.GuardianLink), in the student's transaction.
     inline_models = (GuardianLinkInline(StudentGuardian),)
 
     column_formatters = {
@@ -169,11 +138,18 @@ class StudentView(StudentsView):
             student.current_class = students.current_class(student, school_today())
         return student
 
+    def write_args(self) -> dict:
+        return {"today": school_today()}
+
+    def form_values(self, form, obj=None) -> dict:
+        return {**super().form_values(form, obj), "guardians": guardian_links(form.guardian_links)}
+
     def validate_model(self, model, is_created):
         students.validate_student(model, school_today())
 
 
 class GuardianView(StudentsView):
+    writes = Writes(students.create_guardian, students.update_guardian, students.delete_guardian)
     column_list = ["last_name", "first_name", "middle_name", "phone", "email"]
     column_labels = {
         "last_name": "Фамилия",
@@ -190,6 +166,7 @@ class GuardianView(StudentsView):
 
 
 class StudentGuardianView(StudentsView):
+    writes = Writes(students.create_link, students.update_link, students.delete_link)
     joined_models = (Student, Guardian)
     column_list = ["student", "guardian", "relation"]
     column_labels = {"student": "Ученик", "guardian": "Родитель", "relation": "Кем приходится"}
@@ -221,6 +198,7 @@ class StudentGuardianView(StudentsView):
 
 
 class EnrollmentView(StudentsView):
+    writes = Writes(students.create_enrollment, students.update_enrollment, students.delete_enrollment)
     joined_models = (Student, ClassGroup, SchoolYear)
     column_list = ["student", "class_group", "class_group.year", "start_date", "end_date"]
     column_labels = {
@@ -267,9 +245,6 @@ class EnrollmentView(StudentsView):
 
     def validate_model(self, model, is_created):
         students.validate_enrollment(model)
-
-    def on_model_delete(self, model):
-        students.check_enrollment_deletable(model)
 
 
 def register(admin) -> None:

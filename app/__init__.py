@@ -34,11 +34,14 @@ def create_app(config=None) -> Flask:
     if app.config.get("TESTING"):
         app.jinja_env.undefined = StrictUndefined
 
-    from app.clock import SchoolClock
     from app.db import init_db, register_request_hooks
+    from app.settings import Settings
 
-    # The one clock (DESIGN 9): views take it from here and pass it to services.
-    app.extensions["clock"] = SchoolClock(app.config["SCHOOL_TIMEZONE"])
+    # Built once: views pass the settings (folder, Redis, the school's key) and the one clock
+    # (DESIGN 9) to services.
+    settings = Settings.from_config(app.config)
+    app.extensions["settings"] = settings
+    app.extensions["clock"] = settings.clock
 
     init_db(app.config["DATABASE_URL"])
     register_request_hooks(app)

@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.models import SchoolSettings
+from app.permissions import Perm
 from app.services import access
 from app.services.errors import DomainError
 
@@ -50,10 +51,12 @@ def init_app(app):
     @app.context_processor
     def inject_helpers():
         def can(code: str) -> bool:
+            # access.can refuses a code that is not in Perm (UnknownPermission): a misspelt
+            # `can(...)` in a template fails loudly instead of hiding a part of the page.
             return access.can(current_user, code)
 
         settings = SchoolSettings.get_or_none()
-        return {"can": can, "school_name": settings.name if settings else ""}
+        return {"can": can, "Perm": Perm, "school_name": settings.name if settings else ""}
 
     for code in ERRORS:
         app.register_error_handler(code, lambda exc, code=code: _render_error(code))

@@ -66,7 +66,7 @@ class Context:
 
     def client(self, login: str):
         """Return a test client logged in with a demo login (password demo)."""
-        from app.services.demo import DEMO_PASSWORD
+        from app.demo import DEMO_PASSWORD
 
         client = self.app.test_client()
         response = client.post("/login", data={"login": login, "password": DEMO_PASSWORD})

@@ -4,8 +4,8 @@ Run with the others (`make bench`, or `python -m bench --only journal`), or on i
 
     python -m bench.bench_journal            # the same database as `python -m bench` ($BENCH_DB…)
 
-Figures: median server time of the journal page (in-process, no network) and its SQL query
-count for the largest class and for a small one (the count must be the same), the median
+Figures: median server time of the journal page (in-process, no network), its SQL query
+count for the largest class and for a small one (the count must be the same) and its size, the median
 time of saving one mark through the JSON endpoint the grid uses (and of deleting it again), and
 the «Замены» page of the school's busiest day: time, size and queries (the same as on a quiet day).
 """
@@ -211,6 +211,9 @@ def run(ctx, Result) -> list:
                 )
             )
             results.append(Result(f"journal page SQL queries ({label})", queries, "", what))
+            if label == "large":
+                page = deputy.get(url).get_data()
+                results.append(Result("journal page size", round(len(page) / 1024, 1), "KB", f"{what}, uncompressed"))
         results.append(
             Result(
                 "journal page queries constant",

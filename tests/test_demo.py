@@ -1,10 +1,14 @@
 """The demo school: `flask seed-demo` builds a consistent school, once, with working demo logins."""
 
+import ast
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from peewee import JOIN, fn
 
+from app import demo, migrate
+from app.demo import names, school_year
 from app.models import (
     MODELS,
     Absence,
@@ -28,18 +32,26 @@ from app.models import (
     WorkType,
 )
 from app.models.changes import ExportedModel
-from app.services import demo
+from app.reference import DEFAULT_WORK_TYPES
+from app.services import journal_planning
 from app.services.errors import DomainError
 from app.services.uids import normalize_uid
 from tests.conftest import login
+from tests.test_migrations import empty_database  # noqa: F401  (a fresh database of the suite's engine)
 
 TODAY = dt.date(2026, 11, 29)  # a Sunday in the second quarter of 2026/2027
 
 
 @pytest.fixture
-def small(app):
+def hash_method(app):
+    """The app's password hash method (the test config's cheap one), as the CLI passes it."""
+    return app.config["PASSWORD_HASH_METHOD"]
+
+
+@pytest.fixture
+def small(app, hash_method):
     """The small demo school as of TODAY."""
-    return demo.seed("small", today=TODAY)
+    return demo.seed("small", today=TODAY, hash_method=hash_method)
 
 
 # --- helpers: rules every seeded school must keep -------------------------------------------------
@@ -148,7 +160,7 @@ def test_small_school_counts_are_plausible(small):
     assert StudentGuardian.select().where(StudentGuardian.relation == "mother").count() == Student.select().count()
     assert StudentGuardian.select().where(StudentGuardian.relation == "father").count() > Student.select().count() / 2
     assert all(s.middle_name.endswith(("вич", "вна", "ич", "чна")) for s in Student.select())
-    assert Guardian.select().where(Guardian.first_name.in_(demo.WOMEN)).count() > 0
+    assert Guardian.select().where(Guardian.first_name.in_(names.WOMEN)).count() > 0
     # The report tells the truth.
     assert small.counts["students"] == Student.select().count()
     assert small.counts["lessons"] == Lesson.select().count()
@@ -156,7 +168,7 @@ def test_small_school_counts_are_plausible(small):
     assert small.counts["absences"] == Absence.select().count()
     # Work types are the school's closed list; every one of them is used somewhere except зачёт
     # (no physical-education control work falls into the filled weeks for every class).
-    assert {w.name for w in WorkType.select()} == {name for name, _ in demo.WORK_TYPES}
+    assert {w.name for w in WorkType.select()} == {name for name, _ in DEFAULT_WORK_TYPES}
     used = {m.work_type.name for m in Mark.select(Mark, WorkType).join(WorkType)}
     assert {"ответ на уроке", "контрольная работа", "самостоятельная работа", "диктант"} <= used
     assert {a.reason for a in Absence.select()} == {"illness", "excused", "unexcused", "late"}
@@ -194,8 +206,8 @@ def test_journal_is_planned_to_today_and_filled_for_recent_weeks(small):
     for lesson in Lesson.select():
         planned.setdefault((lesson.class_group_id, lesson.date), set()).add((lesson.number, lesson.subject_id))
         assert lesson.term_id is not None
-    holidays = demo.holidays_for(2026)
-    days = demo.school_days(dt.date(2026, 9, 1), TODAY - dt.timedelta(days=1), holidays)
+    days_off = [(first, last) for _, first, last in school_year.holidays_for(2026)]
+    days = list(journal_planning.school_days(dt.date(2026, 9, 1), TODAY - dt.timedelta(days=1), days_off))
     for cls in ClassGroup.select():
         for day in days:
             assert planned.get((cls.id, day), set()) == slots.get((cls.id, day.isoweekday()), set()), (str(cls), day)
@@ -243,6 +255,73 @@ def test_demo_logins_log_in_with_demo(app, small):
     assert Staff.select().where(Staff.password_hash != "").count() == len(demo.DEMO_LOGINS)
 
 
+def assert_planned_as_the_planner_plans(until=None) -> None:
+    """Re-plan the seeded year (up to `until`) with the planner: it must find every lesson where it would put one."""
+    year = SchoolYear.get(SchoolYear.is_current == True)  # noqa: E712
+    result = journal_planning.plan_lessons(None, year, end=until)
+    assert result.kept == Lesson.select().count() > 0
+    assert (result.created, result.updated, result.removed, result.orphaned, result.clashes) == (0, 0, 0, 0, [])
+
+
+def test_the_demo_plans_the_lessons_the_planner_plans(small):
+    assert_planned_as_the_planner_plans(until=small.today)
+
+
+def test_demo_passwords_are_hashed_with_the_method_given(app, hash_method):
+    assert hash_method != "scrypt", "the test config's cheap method, so the check below tells them apart"
+    demo.seed("small", today=TODAY, hash_method=hash_method)
+    hashes = [s.password_hash for s in Staff.select().where(Staff.login.in_(list(demo.DEMO_LOGINS)))]
+    assert len(hashes) == len(demo.DEMO_LOGINS)
+    assert all(h.startswith(hash_method + "$") for h in hashes), hashes
+    assert len(set(hashes)) == len(hashes), "each login has its own salt"
+
+
+def test_demo_passwords_default_to_scrypt(app):
+    demo.seed("small", today=TODAY)
+    hashes = [s.password_hash for s in Staff.select().where(Staff.login.in_(list(demo.DEMO_LOGINS)))]
+    assert hashes and all(h.startswith("scrypt:") for h in hashes), hashes
+    assert login(app.test_client(), "teacher", demo.DEMO_PASSWORD).status_code == 302
+
+
+def test_command_hashes_with_the_apps_password_method(app, runner, hash_method):
+    result = runner.invoke(args=["seed-demo", "--today", "2026-11-29"])
+    assert result.exit_code == 0, result.output
+    assert Staff.get(Staff.login == "admin").password_hash.startswith(hash_method + "$")
+
+
+# --- the reference data and the layering -------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("empty_database")
+def test_migrations_write_exactly_the_apps_default_work_types():
+    """The migrations keep their own frozen copy of the list; a freshly migrated database must hold the app's list."""
+    migrate.upgrade()
+    rows = {(w.name, w.default_weight, w.active) for w in WorkType.select()}
+    assert rows == {(name, weight, True) for name, weight in DEFAULT_WORK_TYPES}
+    assert len(DEFAULT_WORK_TYPES) == len({name for name, _ in DEFAULT_WORK_TYPES})
+
+
+def test_services_do_not_import_the_demo_and_the_demo_does_not_import_flask():
+    root = Path(__file__).resolve().parent.parent / "app"
+    offending = []
+    for folder, banned in ((root / "services", ("app.demo",)), (root / "demo", ("flask",))):
+        for path in sorted(folder.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                offending += [
+                    f"{path.relative_to(root)}: {name}"
+                    for name in names
+                    if any(name == b or name.startswith(b + ".") for b in banned)
+                ]
+    assert offending == []
+    assert not (root / "services" / "demo.py").exists()
+
+
 # --- the command: --if-empty and refusing a second run --------------------------------------------
 
 
@@ -288,11 +367,11 @@ def test_second_run_refuses_and_writes_nothing(runner, small):
     assert {m.__name__: m.select().count() for m in MODELS} == before
 
 
-def test_unknown_size_and_scale_are_refused(app):
+def test_unknown_size_and_scale_are_refused(app, hash_method):
     with pytest.raises(DomainError, match="размер"):
-        demo.seed("huge", today=TODAY)
+        demo.seed("huge", today=TODAY, hash_method=hash_method)
     with pytest.raises(DomainError, match="Масштаб"):
-        demo.seed("large", today=TODAY, scale=1.5)
+        demo.seed("large", today=TODAY, scale=1.5, hash_method=hash_method)
     assert Staff.select().count() == 0
     assert AuditEntry.select().where(AuditEntry.action == "seed-demo").count() == 0
 
@@ -301,7 +380,7 @@ def test_unknown_size_and_scale_are_refused(app):
 
 
 def test_calendar_of_2026_2027():
-    holidays = demo.holidays_for(2026)
+    holidays = school_year.holidays_for(2026)
     by_name = {name: (first, last) for name, first, last in holidays}
     assert by_name["Осенние каникулы"] == (dt.date(2026, 10, 26), dt.date(2026, 11, 3))
     assert by_name["Зимние каникулы"] == (dt.date(2026, 12, 29), dt.date(2027, 1, 11))
@@ -309,14 +388,15 @@ def test_calendar_of_2026_2027():
     assert by_name["День народного единства"] == (dt.date(2026, 11, 4),) * 2
     # 9 May 2027 is a Sunday: the day off moves to Monday.
     assert by_name["День Победы (перенос выходного дня)"] == (dt.date(2027, 5, 10),) * 2
-    quarters = demo.quarters(dt.date(2026, 9, 1), dt.date(2027, 5, 31), holidays)
+    quarters = school_year.quarters(dt.date(2026, 9, 1), dt.date(2027, 5, 31), holidays)
     assert quarters == [
         (dt.date(2026, 9, 1), dt.date(2026, 10, 25)),
         (dt.date(2026, 11, 4), dt.date(2026, 12, 28)),
         (dt.date(2027, 1, 12), dt.date(2027, 3, 21)),
         (dt.date(2027, 3, 31), dt.date(2027, 5, 31)),
     ]
-    days = demo.school_days(dt.date(2026, 10, 24), dt.date(2026, 11, 9), holidays)
+    days_off = [(first, last) for _, first, last in holidays]
+    days = list(journal_planning.school_days(dt.date(2026, 10, 24), dt.date(2026, 11, 9), days_off, quarters))
     assert days == [
         dt.date(2026, 10, 24),
         dt.date(2026, 11, 5),
@@ -324,12 +404,15 @@ def test_calendar_of_2026_2027():
         dt.date(2026, 11, 7),
         dt.date(2026, 11, 9),
     ]
-    assert demo.school_year_start(dt.date(2027, 7, 15)) == 2026
-    assert demo.school_year_start(dt.date(2026, 9, 1)) == 2026
+    assert school_year.school_year_start(dt.date(2027, 7, 15)) == 2026
+    assert school_year.school_year_start(dt.date(2026, 9, 1)) == 2026
+    # Outside every term there is no school day, holiday or not (the planner's rule).
+    summer = list(journal_planning.school_days(dt.date(2027, 5, 29), dt.date(2027, 6, 2), [], quarters))
+    assert summer == [dt.date(2027, 5, 29), dt.date(2027, 5, 31)]
 
 
-def test_summer_today_is_clamped_to_the_last_day(app):
-    report = demo.seed("small", today=dt.date(2027, 7, 20))
+def test_summer_today_is_clamped_to_the_last_day(app, hash_method):
+    report = demo.seed("small", today=dt.date(2027, 7, 20), hash_method=hash_method)
     assert report.year == "2026/2027" and report.today == dt.date(2027, 5, 31)
     # Lessons are planned up to the clamped "today" (Monday 31 May), filled up to the day before.
     assert Lesson.select(fn.MAX(Lesson.date)).scalar() == dt.date(2027, 5, 31)
@@ -342,8 +425,8 @@ def test_summer_today_is_clamped_to_the_last_day(app):
 # --- the large school, scaled down --------------------------------------------------------------------
 
 
-def test_large_school_scaled_down_is_a_full_filled_year(app):
-    report = demo.seed("large", today=TODAY, scale=0.05)
+def test_large_school_scaled_down_is_a_full_filled_year(app, hash_method):
+    report = demo.seed("large", today=TODAY, scale=0.05, hash_method=hash_method)
     assert ClassGroup.select().count() == 3
     grades = sorted(c.grade for c in ClassGroup.select())
     assert grades[0] <= 4 and grades[-1] >= 9  # spread over the school, primary to senior
@@ -363,6 +446,7 @@ def test_large_school_scaled_down_is_a_full_filled_year(app):
     )
     assert primary_subjects.count() >= 4
     assert_consistent()
+    assert_planned_as_the_planner_plans()
 
 
 def test_change_counter_reserves_a_block(app):

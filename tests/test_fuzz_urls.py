@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import demo
 from app.db import db
 from app.ids import MAX_ID
 from app.models import MODELS, LoginAttempt
-from app.services import demo
 
 TODAY = dt.date(2026, 12, 1)
 ROLES = (None, "teacher", "classteacher", "deputy", "head", "admin")
@@ -147,7 +147,7 @@ class World:
 
 @pytest.fixture
 def world(app):
-    demo.seed("small", today=TODAY)
+    demo.seed("small", today=TODAY, hash_method=app.config["PASSWORD_HASH_METHOD"])
     return World(app)
 
 

@@ -87,8 +87,9 @@ def test_cli_upgrade_and_rollback(app, runner):
 
 def test_later_migrations_roll_back_and_apply_again_on_a_school_with_data(empty_database):
     """A school's database (marks pointing at work types, and so on) survives rolling back and re-upgrading."""
+    from app import demo
     from app.models import Mark, WorkType
-    from app.services import demo, setup
+    from app.services import setup
 
     migrate.upgrade()
     setup.ensure_defaults()

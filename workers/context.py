@@ -1,15 +1,33 @@
-"""The database for a job: the one already bound in this process, or the configured one."""
+"""What a job starts from: the worker's settings, read when the job starts, and its school's database."""
 
 from contextlib import contextmanager
 
-from app.config import Config
-from app.db import db, init_db
+from app.db import db, init_db, open_database
+from app.settings import Settings
+
+
+def _bound_to(url: str) -> bool:
+    """Tell whether the database bound in this process is the one at `url`."""
+    if db.obj is None:
+        return False
+    wanted = open_database(url)
+    return (
+        type(wanted) is type(db.obj)
+        and wanted.database == db.obj.database
+        and wanted.connect_params == db.obj.connect_params
+    )
 
 
 @contextmanager
-def job_database():
-    """Open a connection for one job; bind the configured database first if nothing is bound."""
-    if db.obj is None:
-        init_db(Config.DATABASE_URL)
+def job_context(school: str):
+    """Read the worker's settings, bind the database of the job's school and open a connection; yield the settings.
+
+    RQ forks a work horse per job, so the binding happens in the horse and never crosses a fork
+    with an open connection; an in-process worker keeps a database already bound to the same URL.
+    """
+    settings = Settings.from_env()
+    url = settings.database_url_for(school)
+    if not _bound_to(url):
+        init_db(url)
     with db.connection_context():
-        yield db
+        yield settings

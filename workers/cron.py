@@ -10,12 +10,18 @@ The export planner ticks every minute: it reads the export settings and history,
 daily and monthly exports that are due (catching up what was missed) and enqueues them with
 deterministic job ids. A tick left waiting in the queue for over a minute is dropped (`ttl`):
 the next one does the same work.
+
+The schedule is read once, when `rq cron` starts: each school the settings name gets its own
+jobs, carrying its key.
 """
 
 from rq import cron
 
+from app.settings import Settings
 from workers.exports import plan_exports
 from workers.maintenance import purge_login_attempts
 
-cron.register(purge_login_attempts, queue_name="default", cron="17 3 * * *", job_timeout=300)
-cron.register(plan_exports, queue_name="default", cron="* * * * *", job_timeout=120, ttl=90)
+for school in Settings.from_env().schools:
+    job = {"school": school}
+    cron.register(purge_login_attempts, queue_name="default", kwargs=job, cron="17 3 * * *", job_timeout=300)
+    cron.register(plan_exports, queue_name="default", kwargs=job, cron="* * * * *", job_timeout=120, ttl=90)

@@ -33,7 +33,7 @@ from app.db import db
 @with_appcontext
 def seed_demo(if_empty, size, scale, today):
     """Build the demo school with one login per role (password demo) in an empty database."""
-    from app.services import demo
+    from app import demo
     from app.services.errors import DomainError
 
     if today is None:
@@ -45,7 +45,13 @@ def seed_demo(if_empty, size, scale, today):
             click.echo("База данных не пуста (есть сотрудники или школьные данные): демо-школа не создаётся.")
             return
         try:
-            report = demo.seed(size, today=today, scale=scale, source="cli")
+            report = demo.seed(
+                size,
+                today=today,
+                scale=scale,
+                source="cli",
+                hash_method=current_app.config["PASSWORD_HASH_METHOD"],
+            )
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         size_bytes = demo.database_size_bytes()

@@ -7,7 +7,9 @@ from flask import current_app
 from flask.cli import AppGroup
 from flask_babel import format_datetime
 
+from app.clock import app_clock
 from app.db import db
+from app.settings import app_settings
 
 export_cli = AppGroup("export", help="Выгрузка на портал.")
 
@@ -67,29 +69,25 @@ def export_run(kind, foreground):
     from app.services.errors import DomainError
     from app.services.exports import runs
 
+    settings = app_settings(current_app)
     with db.connection_context():
         try:
             if not foreground:
-                run = exports.request_export(
-                    kind,
-                    None,
-                    instance_path=current_app.config["INSTANCE_PATH"],
-                    source="cli",
-                    config=current_app.config,
-                )
+                run = exports.request_export(kind, None, settings=settings, source="cli")
                 run = ExportRun.get_by_id(run.id)
                 if run.job_id:
                     click.echo(f"{run} поставлена в очередь (задание {run.job_id}).")
                 else:
                     click.echo(f"{run} записана; очередь заданий недоступна — её поставит планировщик.")
                 return
-            run = runs.create_run(kind, "manual", None, instance_path=current_app.config["INSTANCE_PATH"], source="cli")
+            run = runs.create_run(kind, "manual", None, instance_path=settings.instance_path, source="cli")
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
 
         progress = _Progress()
         try:
-            status = runs.process(run.id, on_progress=progress.show)
+            # A delivery the portal may take later is retried by the worker, not waited for here.
+            status = runs.process(run.id, settings=settings, on_progress=progress.show)
         finally:
             progress.close()
         run = ExportRun.get_by_id(run.id)
@@ -97,6 +95,9 @@ def export_run(kind, foreground):
         raise click.ClickException(f"Сейчас работает другая выгрузка; {run} выполнится следом за ней.")
     if run.status == "failed":
         raise click.ClickException(f"{run}: ошибка. {run.error}")
+    if run.status == "queued":
+        click.echo(f"{run}: {run.error} Повтор выполнит обработчик заданий.")
+        return
     click.echo(
         f"{run}: {run.status_label}. Пакет {run.package_id}, записей {run.records}, "
         f"{run.bytes} байт, изменения {_range(run)}."
@@ -113,7 +114,7 @@ def export_status(limit):
 
     with db.connection_context():
         settings = exports.get_settings()
-        state = exports.overview(timezone=current_app.config["SCHOOL_TIMEZONE"])
+        state = exports.overview(app_clock(current_app))
         click.echo(
             f"Выгрузка по расписанию: {'включена' if settings.enabled else 'выключена'}; "
             f"ежедневно в {settings.daily_time:%H:%M}, полная — {settings.full_day}-го числа."

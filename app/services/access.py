@@ -1,4 +1,8 @@
-"""Who may do what (permissions) and who may see which rows (scope): one place for both (DESIGN 1)."""
+"""Who may do what (permissions), who may see which rows (scope), and the journal's rules: one place (DESIGN 1).
+
+The journal's rules are who opens a class journal, who fills a lesson, who gives it to another
+teacher, and that a closed term is read-only except for the deputy.
+"""
 
 from app.models import (
     Absence,
@@ -20,8 +24,9 @@ from app.models import (
     TeachingAssignment,
     TimetableSlot,
 )
+from app.permissions import NOBODY, Perm, UnknownPermission, ensure_known  # noqa: F401 (re-exported)
 
-VIEW_ALL = "journal.view_all"
+VIEW_ALL = Perm.JOURNAL_VIEW_ALL
 
 
 def permissions_of(staff) -> frozenset[str]:
@@ -49,12 +54,13 @@ def forget_permissions(staff) -> None:
 
 
 def can(staff, code: str) -> bool:
-    """Answer whether the staff member holds the permission code."""
-    return code in permissions_of(staff)
+    """Answer whether the staff member holds the permission code; raise UnknownPermission for a code not in Perm."""
+    return ensure_known(code) in permissions_of(staff)
 
 
 def can_any(staff, codes) -> bool:
-    """Answer whether the staff member holds at least one of the codes."""
+    """Answer whether the staff member holds at least one of the codes (every one of them must be known)."""
+    codes = [ensure_known(code) for code in codes]
     held = permissions_of(staff)
     return any(code in held for code in codes)
 
@@ -141,10 +147,24 @@ _SCOPES = {
     Absence: lambda q, s: q.where(Absence.lesson.in_(_lesson_ids(s))),
     HomeworkFile: lambda q, s: q.where(HomeworkFile.lesson.in_(_lesson_ids(s))),
     DiaryApplication: lambda q, s: q.where(DiaryApplication.student.in_(_student_ids(s))),
-    Staff: lambda q, s: q.where(Staff.id == s.id),
+    # Everyone sees their own card; holding staff.manage is what lets a person see every staff
+    # member (a custom «кадры» role without journal.view_all would otherwise manage only themselves).
+    Staff: lambda q, s: q if can(s, Perm.STAFF_MANAGE) else q.where(Staff.id == s.id),
 }
-# Not personal, or guarded by their own permission (audit.view): no row scope.
-_UNSCOPED_NAMES = {"Subject", "SchoolYear", "Term", "Holiday", "WorkType", "SchoolSettings", "AuditEntry"}
+# No row scope: the rows are not personal (the school's calendar, subjects and work types), or
+# they are nobody's rows and the permission that opens their screen is the whole rule — the audit
+# (audit.view), the roles (staff.manage) and the export runs (exports.view).
+_UNSCOPED_NAMES = {
+    "Subject",
+    "SchoolYear",
+    "Term",
+    "Holiday",
+    "WorkType",
+    "SchoolSettings",
+    "AuditEntry",
+    "Role",
+    "ExportRun",
+}
 
 
 def scope(query, staff, model=None):
@@ -167,13 +187,63 @@ def can_see(staff, instance) -> bool:
 
 
 def can_edit_lesson(staff, lesson) -> bool:
-    """A teacher edits the lessons they give (their own and the ones they substitute); the deputy edits any."""
+    """A teacher edits the lessons they give (their own and the ones they substitute); the deputy edits any.
+
+    This is the lesson's own rule; whether its term still allows writing is `can_edit_in_term`.
+    """
     # The deputy checks the journal and has remarks fixed (R4.1, R4.2), closed terms included.
-    if can(staff, "journal.check"):
+    if can(staff, Perm.JOURNAL_CHECK):
         return True
-    if not can(staff, "journal.edit_own"):
+    if not can(staff, Perm.JOURNAL_EDIT_OWN):
         return False
     return lesson.teacher_id == staff.id
+
+
+def term_is_closed(term) -> bool:
+    """Tell whether a term is closed (a missing term, as for a lesson outside every term, is open)."""
+    return bool(term is not None and term.closed)
+
+
+def can_edit_in_term(staff, term) -> bool:
+    """A closed term is read-only except for the deputy (journal.check); an open or missing term allows writing."""
+    return not term_is_closed(term) or can(staff, Perm.JOURNAL_CHECK)
+
+
+def can_fill_lesson(staff, lesson, term=None) -> bool:
+    """Answer whether the staff member may fill this lesson: its own rule and its term's (`term` saves a query)."""
+    if term is None and lesson.term_id:
+        term = lesson.term
+    return can_edit_in_term(staff, term) and can_edit_lesson(staff, lesson)
+
+
+def can_substitute(staff, term) -> bool:
+    """The deputy gives any lesson to another teacher; the timetable's keeper (school.manage) in an open term."""
+    if can(staff, Perm.JOURNAL_CHECK):
+        return True
+    return can(staff, Perm.SCHOOL_MANAGE) and can_edit_in_term(staff, term)
+
+
+def can_open_journal(staff, class_group, subject) -> bool:
+    """Answer whether the staff member may open this class's journal of this subject.
+
+    Deputy and head see every journal; a class teacher every subject of their class; a teacher
+    the subjects they are assigned to teach in that class.
+    """
+    if staff is None or not getattr(staff, "id", None):
+        return False
+    if sees_everything(staff):
+        return True
+    if class_group.class_teacher_id == staff.id:
+        return True
+    return (
+        TeachingAssignment.select()
+        .where(
+            (TeachingAssignment.teacher == staff.id)
+            & (TeachingAssignment.class_group == class_group.id)
+            & (TeachingAssignment.subject == subject.id)
+        )
+        .exists()
+    )
 
 
 def uid_scope(staff) -> dict:

@@ -15,10 +15,11 @@ from peewee import IntegrityError
 from app.clock import utcnow
 from app.db import db
 from app.models import APPLICATION_STATUSES, RELATIONS, ClassGroup, DiaryApplication, Enrollment, StudentGuardian
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 
-MANAGE = "applications.manage"
+MANAGE = Perm.APPLICATIONS_MANAGE
 
 STATUS_LABELS = dict(APPLICATION_STATUSES)
 # The only way forward: accepted → entered → granted. Rejection ends a waiting application.

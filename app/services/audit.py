@@ -9,12 +9,12 @@ from peewee import JOIN, BooleanField, DateField, DateTimeField, ForeignKeyField
 from app.models import MODELS, AuditEntry, Role
 from app.models.audit import AUDIT_SOURCES
 from app.models.journal import MARK_CHANGE_REASONS
-from app.permissions import permission_label
+from app.permissions import Perm, permission_label
 from app.services import access
 from app.services.records import MODEL_LABELS
 
 # Who may see portal UIDs: the holders of the permission that opens the UID list (R7.1).
-UID_PERMISSION = "uids.manage"
+UID_PERMISSION = Perm.UIDS_MANAGE
 # Snapshot fields that hold a portal UID; shown only to UID_PERMISSION holders.
 UID_FIELDS = frozenset({"portal_uid"})
 HIDDEN = "скрыт"

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from app.models import DiaryApplication
+from app.permissions import Perm
 from app.services import access, uids
 
 
@@ -21,21 +22,21 @@ def staff_without_uid():
     return uids.uid_list(without_uid=True)
 
 
-def notices_for(staff) -> list[Notice]:
-    """Return the things waiting for this staff member, most urgent first."""
+def notices_for(staff, clock) -> list[Notice]:
+    """Return the things waiting for this staff member, most urgent first (times on the school's `clock`)."""
     notices = []
-    if access.can(staff, "uids.manage"):
+    if access.can(staff, Perm.UIDS_MANAGE):
         missing = staff_without_uid().count()
         if missing:
             notices.append(Notice("Сотрудники без UID портала", missing, "uids.missing"))
-    if access.can_any(staff, ("applications.manage", "applications.view")):
+    if access.can_any(staff, (Perm.APPLICATIONS_MANAGE, Perm.APPLICATIONS_VIEW)):
         waiting = access.scope(DiaryApplication.waiting(), staff).count()
         if waiting:
             notices.append(Notice("Заявления родителей ждут обработки", waiting, "diaryapplication.index_view", "info"))
-    if access.can(staff, "exports.view"):
+    if access.can(staff, Perm.EXPORTS_VIEW):
         # Last success and next run of the exports to the portal. A failed or overdue export is
         # the banner's (on every page, this one included): listing it here too showed it twice.
         from app.services.exports.planner import dashboard_notices
 
-        notices.extend(Notice(*line) for line in dashboard_notices())
+        notices.extend(Notice(*line) for line in dashboard_notices(clock))
     return notices

@@ -28,15 +28,17 @@ from app.models import (
     TeachingAssignment,
     Term,
 )
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, BadInput, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
 
 TOPIC_MAX = 500
 HOMEWORK_MAX = 4000
 
-EDIT_PERMISSION = "journal.edit_own"
-CHECK_PERMISSION = "journal.check"
-SCHEDULE_PERMISSION = "school.manage"
+# The journal's permissions under the names its views and services use.
+EDIT_PERMISSION = Perm.JOURNAL_EDIT_OWN
+CHECK_PERMISSION = Perm.JOURNAL_CHECK
+SCHEDULE_PERMISSION = Perm.SCHOOL_MANAGE
 
 # How a lesson field is named in messages, and in what order changes are listed.
 LESSON_FIELD_LABELS = {
@@ -61,30 +63,24 @@ def staff_name(staff_id) -> str:
     return staff.short_name if staff else ""
 
 
-# --- who may do what with a lesson ------------------------------------------------------------
+# --- who may do what with a lesson: the rules are access's, these answer for a lesson ----------
 
 
 def term_closed(term) -> bool:
     """Tell whether a lesson's term is closed (a missing term is open)."""
-    return bool(term is not None and term.closed)
+    return access.term_is_closed(term)
 
 
 def may_edit(staff, lesson, term=None) -> bool:
     """Answer whether the staff member may fill this lesson (closed terms only for the deputy)."""
-    if term is None and lesson.term_id:
-        term = lesson.term
-    if term_closed(term) and not access.can(staff, CHECK_PERMISSION):
-        return False
-    return access.can_edit_lesson(staff, lesson)
+    return access.can_fill_lesson(staff, lesson, term)
 
 
 def may_substitute(staff, lesson, term=None) -> bool:
     """Answer whether the staff member may give this lesson to another teacher (the deputy, the timetable's keeper)."""
     if term is None and lesson.term_id:
         term = lesson.term
-    if access.can(staff, CHECK_PERMISSION):
-        return True
-    return access.can(staff, SCHEDULE_PERMISSION) and not term_closed(term)
+    return access.can_substitute(staff, term)
 
 
 def get_lesson(lesson_id) -> Lesson:
@@ -107,7 +103,7 @@ def ensure_can_edit(staff, lesson, term=None) -> None:
     ensure_can_see(staff, lesson)
     if term is None and lesson.term_id:
         term = lesson.term
-    if term_closed(term) and not access.can(staff, CHECK_PERMISSION):
+    if not access.can_edit_in_term(staff, term):
         raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
     if not access.can_edit_lesson(staff, lesson):
         raise AccessDenied("Заполнять этот урок может только учитель, который его ведёт, или заместитель директора.")
@@ -273,8 +269,8 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
     staffing = {k for k in ("teacher_id", "replacement_subject_id") if k in changes}
     if content:
         ensure_can_edit(actor, lesson, term)
-    if staffing and not may_substitute(actor, lesson, term):
-        if term_closed(term):
+    if staffing and not access.can_substitute(actor, term):
+        if not access.can_edit_in_term(actor, term):
             raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
         raise AccessDenied("Назначать замену может заместитель директора или администратор расписания.")
     version = _version(version)
@@ -504,19 +500,9 @@ def journals_for(staff, year) -> list[JournalEntry]:
 def ensure_may_open_journal(staff, class_group, subject) -> None:
     """Refuse with AccessDenied unless the staff member may open this class's journal of this subject.
 
-    Deputy and head see every journal; a class teacher every subject of their class; a
-    teacher the subjects they are assigned to teach in that class.
+    The rule is `access.can_open_journal`.
     """
-    if access.sees_everything(staff):
-        return
-    if class_group.class_teacher_id == staff.id:
-        return
-    assigned = TeachingAssignment.select().where(
-        (TeachingAssignment.teacher == staff.id)
-        & (TeachingAssignment.class_group == class_group.id)
-        & (TeachingAssignment.subject == subject.id)
-    )
-    if not assigned.exists():
+    if not access.can_open_journal(staff, class_group, subject):
         raise AccessDenied("Этот журнал вам недоступен: вы не ведёте этот предмет в этом классе.")
 
 

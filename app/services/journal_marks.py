@@ -40,12 +40,25 @@ from app.services.journal import (
 
 # How each absence reason is written in a grid cell, as in the paper journal.
 ABSENCE_CODES = {"illness": "б", "excused": "уп", "unexcused": "н", "late": "оп"}
+# What a teacher may type into a cell for an absence: the codes, and their short forms.
+ABSENCE_INPUT = {
+    **{code: reason for reason, code in ABSENCE_CODES.items()},
+    "нп": "unexcused",
+    "у": "excused",
+    "о": "late",
+}
 ABSENCE_LABELS = dict(ABSENCE_REASONS)
 CHANGE_REASON_LABELS = dict(MARK_CHANGE_REASONS)
 NUMERIC_MARKS = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
 # Words a teacher may type for the credit marks.
 MARK_SYNONYMS = {"зачёт": "зч", "зачет": "зч", "незачёт": "нз", "незачет": "нз"}
 WEIGHT_MIN, WEIGHT_MAX = 1, 10
+# Why a cell cannot be filled, as the grid says it (keys are Grid.table()'s `why`).
+READ_ONLY_REASONS = {
+    "out": "Ученик не числится в классе на эту дату.",
+    "future": "Урок ещё не наступил: отметки и пропуски ставятся в день урока.",
+    "ro": "Этот урок доступен вам только для просмотра.",
+}
 MONTHS = (
     "январь",
     "февраль",
@@ -60,6 +73,25 @@ MONTHS = (
     "ноябрь",
     "декабрь",
 )
+
+
+def entry_rules() -> dict:
+    """Return the rules of a cell's entry for the page's script: the scale, the absence codes, weights, reasons.
+
+    The script repeats none of them: what a teacher may type or tap comes from here, the same
+    lists the saves check against.
+    """
+    return {
+        "markValues": list(MARK_VALUES),
+        "markSynonyms": dict(MARK_SYNONYMS),
+        "absenceReasons": [
+            {"code": code, "label": label, "short": ABSENCE_CODES[code]} for code, label in ABSENCE_REASONS
+        ],
+        "absenceInput": dict(ABSENCE_INPUT),
+        "changeReasons": [{"code": code, "label": label} for code, label in MARK_CHANGE_REASONS],
+        "weight": {"min": WEIGHT_MIN, "max": WEIGHT_MAX},
+        "readOnly": dict(READ_ONLY_REASONS),
+    }
 
 
 def subject_condition(subject_id):
@@ -256,6 +288,16 @@ class Grid:
                 line.append((column, why, cell_html(cell.marks, cell.absence) if cell else ""))
             yield row, line
 
+    def start_lesson_id(self) -> int | None:
+        """Return the lesson whose column takes the keyboard first: the latest this person may fill by today.
+
+        A journal they may only read starts at its latest lesson by today, one of future lessons at the first.
+        """
+        fillable = [c for c in self.lessons if c.editable and not c.future]
+        held = [c for c in self.lessons if not c.future]
+        chosen = (fillable or held or self.lessons[:1] or [None])[-1]
+        return chosen.lesson.id if chosen else None
+
     def cells_data(self) -> dict[str, dict]:
         """Return every filled cell as plain data for the page's script, keyed "student:lesson"."""
         return {
@@ -361,7 +403,11 @@ def cell_payload(marks, absence, window: EditWindow) -> dict:
 
 
 def cell_html(marks, absence) -> Markup:
-    """Render a cell's absence and marks the way the page's script does (journal.js renderCell)."""
+    """Render a cell's absence and marks: the one renderer of a cell, for the pages and for the saves' replies.
+
+    The grid and the lesson page print it; after a save the page's script swaps in the `html`
+    of the cell that the endpoint returns (cell_state), so the script never draws a cell itself.
+    """
     parts = []
     if absence is not None:
         label = ABSENCE_LABELS.get(absence.reason, absence.reason)
@@ -377,11 +423,11 @@ def cell_html(marks, absence) -> Markup:
 
 
 def cell_state(staff, lesson, student_id, *, clock) -> dict:
-    """Return a cell's current marks and absence, and the student's averages over the lesson's term."""
+    """Return a cell's current marks and absence (as data and as HTML), and the student's term averages."""
     marks = mark_rows((Mark.lesson == lesson.id) & (Mark.student == student_id))
     absence = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student_id))
     data = cell_payload(marks, absence, EditWindow.of(clock))
-    data.update({"lesson": lesson.id, "student": student_id})
+    data.update({"lesson": lesson.id, "student": student_id, "html": str(cell_html(marks, absence))})
     term = lesson.term if lesson.term_id else None
     start, end = (term.start_date, term.end_date) if term else (lesson.date, lesson.date)
     term_marks = (

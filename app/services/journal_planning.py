@@ -21,9 +21,10 @@ from app.models import (
     Term,
     TimetableSlot,
 )
+from app.permissions import Perm
 from app.services import access, audit, journal_files
 from app.services.errors import AccessDenied, DomainError
-from app.services.journal import CHECK_PERMISSION, SCHEDULE_PERMISSION, format_date, get_lesson, lessons_with_people
+from app.services.journal import format_date, get_lesson, lessons_with_people
 
 SUNDAY = 7
 
@@ -54,20 +55,32 @@ class PlanResult:
 
 def may_plan(staff) -> bool:
     """Answer whether the staff member may plan lessons (the timetable's keeper or the deputy)."""
-    return access.can_any(staff, (SCHEDULE_PERMISSION, CHECK_PERMISSION))
+    return access.can_any(staff, (Perm.SCHOOL_MANAGE, Perm.JOURNAL_CHECK))
 
 
-def working_days(start: dt.date, end: dt.date, holidays, terms):
-    """Yield the school days between two dates: Monday to Saturday, inside a term, not a holiday."""
+def school_days(start: dt.date, end: dt.date, holidays, terms=()):
+    """Yield the school days between two dates: Monday to Saturday, inside a term, not a holiday.
+
+    `holidays` and `terms` are (first day, last day) pairs; with no terms every week is a school
+    week. The planner and the demo school both plan lessons for exactly these days.
+    """
+    holidays, terms = list(holidays), list(terms)
     day = start
     while day <= end:
         if (
             day.isoweekday() != SUNDAY
-            and not any(h.start_date <= day <= h.end_date for h in holidays)
-            and (not terms or any(t.start_date <= day <= t.end_date for t in terms))
+            and not any(first <= day <= last for first, last in holidays)
+            and (not terms or any(first <= day <= last for first, last in terms))
         ):
             yield day
         day += dt.timedelta(days=1)
+
+
+def working_days(start: dt.date, end: dt.date, holidays, terms):
+    """Yield the school days between two dates of a year's Holiday and Term rows (see `school_days`)."""
+    yield from school_days(
+        start, end, [(h.start_date, h.end_date) for h in holidays], [(t.start_date, t.end_date) for t in terms]
+    )
 
 
 def _term_of(day, terms):
@@ -242,7 +255,7 @@ def orphaned_lessons(staff, year):
 
 def delete_orphaned_lesson(actor, lesson_id, root) -> None:
     """Delete an orphaned lesson with its marks, absences and files, at the deputy's explicit request, audited."""
-    if not access.can(actor, CHECK_PERMISSION):
+    if not access.can(actor, Perm.JOURNAL_CHECK):
         raise AccessDenied("Удалять уроки вне расписания может заместитель директора.")
     lesson = get_lesson(lesson_id)
     if not lesson.orphaned:

@@ -1,7 +1,16 @@
-"""Generic record rules shared by every area: safe deletion and friendly database errors."""
+"""Generic record rules shared by every area: the one write path, safe deletion, friendly database errors.
+
+Every area's create, update and delete of a record goes through `create_row`, `update_row` and
+`delete_row` here (app/services/school.py, students.py, work_types.py wrap them with their rules),
+so the panel, the CLI, imports and jobs write alike: one transaction, the area's rules checked
+inside it, an audit entry with the values before and after, and no delete that would cascade.
+"""
+
+from collections.abc import Callable, Iterable
 
 from peewee import IntegrityError
 
+from app.db import db
 from app.services.errors import DomainError
 
 # Russian plural names of what can depend on a record, for "cannot delete" messages.
@@ -66,3 +75,112 @@ def integrity_message(exc: IntegrityError) -> str:
     if "not null" in text or "null value" in text:
         return "Заполните все обязательные поля."
     return "Данные не сохранены: они противоречат правилам базы данных."
+
+
+# --- the one write path -----------------------------------------------------------------------
+
+
+def _audit():
+    # app.services.audit imports MODEL_LABELS from this module: import it when a write runs.
+    from app.services import audit
+
+    return audit
+
+
+def _assign(row, fields: dict) -> None:
+    """Set the given fields on a row; a name that is not an editable field is a programming error."""
+    meta = row._meta
+    for name in fields:
+        if name not in meta.fields or meta.fields[name] is meta.primary_key:
+            raise TypeError(f"{type(row).__name__} has no editable field {name!r}")
+    for name, value in fields.items():
+        setattr(row, name, value)
+
+
+def _saving(row, validate, before_save) -> None:
+    if validate is not None:
+        validate(row)
+    if before_save is not None:
+        before_save(row)
+
+
+def create_row(
+    actor,
+    model,
+    fields: dict,
+    *,
+    validate: Callable | None = None,
+    before_save: Callable | None = None,
+    source: str = "panel",
+):
+    """Create a row of `model` from `fields` in one transaction, checked by `validate(row)` and audited.
+
+    `before_save(row)` runs after the check, inside the same transaction (a write the row brings
+    along, such as another year losing the "current" mark). A refusal is a DomainError; a
+    database constraint is reported as one too, and nothing is written either way.
+    """
+    row = model()
+    _assign(row, fields)
+    try:
+        with db.atomic():
+            _saving(row, validate, before_save)
+            row.save(force_insert=True)
+            _audit().record(actor, "create", row, after=row.snapshot(), source=source)
+    except IntegrityError as exc:
+        raise DomainError(integrity_message(exc)) from exc
+    return row
+
+
+def update_row(
+    actor,
+    row,
+    fields: dict,
+    *,
+    validate: Callable | None = None,
+    before_save: Callable | None = None,
+    source: str = "panel",
+):
+    """Change the given fields of a row in one transaction, checked by `validate(row)` and audited.
+
+    On a refusal the row keeps the values it had, in the database and in memory.
+    """
+    before = row.snapshot()
+    kept = dict(row.__data__), set(row._dirty), dict(row.__rel__)
+    try:
+        with db.atomic():
+            _assign(row, fields)
+            _saving(row, validate, before_save)
+            row.save()
+            _audit().record(actor, "update", row, before=before, after=row.snapshot(), source=source)
+    except BaseException as exc:
+        row.__data__, row._dirty, row.__rel__ = kept
+        if isinstance(exc, IntegrityError):
+            raise DomainError(integrity_message(exc)) from exc
+        raise
+    return row
+
+
+def delete_row(actor, row, *, check: Callable | None = None, source: str = "panel") -> None:
+    """Delete a row in one transaction, audited: refused by `check(row)` or when other rows point at it."""
+    try:
+        with db.atomic():
+            if check is not None:
+                check(row)
+            ensure_deletable(row)
+            before = row.snapshot()
+            row.delete_instance()
+            _audit().record(actor, "delete", row, before=before, source=source)
+    except IntegrityError as exc:
+        raise DomainError(integrity_message(exc)) from exc
+
+
+def delete_all(rows: Iterable, delete: Callable) -> int:
+    """Delete every row with `delete(row)` in one transaction, all of them or none; return how many.
+
+    A query given as `rows` is read inside the transaction.
+    """
+    with db.atomic():
+        found = list(rows)
+        for row in found:
+            delete(row)
+    return len(found)

@@ -4,13 +4,13 @@ import re
 
 from app.db import db, is_sqlite
 from app.models import Permission, Role, RolePermission, Staff, StaffRole
-from app.permissions import BUILTIN_ROLES, PERMISSIONS
+from app.permissions import BUILTIN_ROLES, PERMISSIONS, Perm
 from app.services import access, audit
 from app.services.errors import DomainError
 
 # The permission that lets a person manage staff and rights: someone active must always keep it,
 # or nobody could ever give rights again.
-MANAGE_STAFF = "staff.manage"
+MANAGE_STAFF = Perm.STAFF_MANAGE
 ROLE_CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
@@ -18,7 +18,7 @@ def sync_builtin() -> None:
     """Make sure every permission code and built-in role exists; existing roles keep their edits."""
     with db.atomic():
         for code in PERMISSIONS:
-            Permission.get_or_create(code=code)
+            Permission.get_or_create(code=str(code))
         for code, (name, defaults) in BUILTIN_ROLES.items():
             role, created = Role.get_or_create(code=code, defaults={"name": name, "builtin": True})
             if created:
@@ -89,7 +89,8 @@ def permissions_by_role(role_ids) -> dict[int, list[str]]:
 
 def set_role_permissions(role: Role, codes, actor, *, source="panel") -> None:
     """Replace a role's permissions with `codes`, audited; nobody may lose the last way to manage staff."""
-    codes = set(codes)
+    # Plain strings (Perm members are str too): that is what the database and the audit keep.
+    codes = {str(code) for code in codes}
     unknown = codes - set(PERMISSIONS)
     if unknown:
         raise DomainError(f"Неизвестные права: {', '.join(sorted(unknown))}.", "permissions")

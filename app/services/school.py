@@ -1,9 +1,11 @@
 """Rules of the school's structure: settings, years, terms, holidays, classes, subjects, teaching load, timetable.
 
 Each `validate_*` function checks one record before it is saved and raises DomainError with a
-Russian message (and the offending field) to refuse it; it writes nothing. The only write here
-is `release_other_current_years`, which the school administrator expects when they mark a new
-year as current: the previous current year loses the mark in the same transaction.
+Russian message (and the offending field) to refuse it; it writes nothing. Every write goes
+through the `create_*`, `update_*` and `delete_*` functions of each section, which the panel,
+the CLI and imports share (app/services/records.py): one transaction, the section's rules, an
+audit entry, no cascading delete. Marking a year as current takes the mark off the previous
+current year in the same transaction.
 """
 
 import datetime as dt
@@ -30,7 +32,8 @@ from app.models import (
     TimetableSlot,
 )
 from app.models.school import TERM_KINDS
-from app.services import access, audit
+from app.permissions import Perm
+from app.services import access, audit, records
 from app.services.errors import AccessDenied, DomainError, NotFound
 
 YEAR_NAME_RE = re.compile(r"^(\d{4})/(\d{4})$")
@@ -131,6 +134,18 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
     )
 
 
+def create_settings(actor, *, source="panel", **fields) -> SchoolSettings:
+    """Create the school's settings row (there is only one), checked and audited."""
+    return records.create_row(
+        actor, SchoolSettings, fields, validate=lambda row: validate_settings(row, True), source=source
+    )
+
+
+def update_settings(actor, settings: SchoolSettings, *, source="panel", **fields) -> SchoolSettings:
+    """Change the school's settings, checked and audited."""
+    return records.update_row(actor, settings, fields, validate=validate_settings, source=source)
+
+
 # --- school years -----------------------------------------------------------------------------
 
 
@@ -228,11 +243,45 @@ def release_other_current_years(year: SchoolYear, actor, *, source: str = "panel
     released = list(SchoolYear.select().where(others))
     with db.atomic():
         for other in released:
-            before = other.snapshot()
-            other.is_current = False
-            other.save()
-            audit.record(actor, "update", other, before=before, after=other.snapshot(), source=source)
+            records.update_row(actor, other, {"is_current": False}, source=source)
     return released
+
+
+def _releasing_others(actor, source: str):
+    def before_save(year: SchoolYear) -> None:
+        year.released_years = release_other_current_years(year, actor, source=source)
+
+    return before_save
+
+
+def create_school_year(actor, *, source="panel", **fields) -> SchoolYear:
+    """Create a school year, checked and audited; marked current, it takes the mark from the other years.
+
+    The years that lost the mark are left on the returned year as `released_years`.
+    """
+    return records.create_row(
+        actor,
+        SchoolYear,
+        fields,
+        validate=validate_school_year,
+        before_save=_releasing_others(actor, source),
+        source=source,
+    )
+
+
+def update_school_year(actor, year: SchoolYear, *, source="panel", **fields) -> SchoolYear:
+    """Change a school year, checked and audited; marked current, it takes the mark from the other years.
+
+    The years that lost the mark are left on the year as `released_years`.
+    """
+    return records.update_row(
+        actor, year, fields, validate=validate_school_year, before_save=_releasing_others(actor, source), source=source
+    )
+
+
+def delete_school_year(actor, year: SchoolYear, *, source="panel") -> None:
+    """Delete a school year that nothing refers to, audited."""
+    records.delete_row(actor, year, source=source)
 
 
 def year_containing(day: dt.date) -> SchoolYear | None:
@@ -274,10 +323,32 @@ def validate_term(term: Term) -> None:
         )
 
 
+def _no_closing(fields: dict) -> dict:
+    # A term is closed and reopened by close_term/reopen_term (with their checks and audit), never by a field.
+    if "closed" in fields:
+        raise TypeError("close and reopen a term with close_term and reopen_term")
+    return fields
+
+
+def create_term(actor, *, source="panel", **fields) -> Term:
+    """Create a term (open), checked and audited."""
+    return records.create_row(actor, Term, _no_closing(fields), validate=validate_term, source=source)
+
+
+def update_term(actor, term: Term, *, source="panel", **fields) -> Term:
+    """Change a term's kind, number, year or dates, checked and audited."""
+    return records.update_row(actor, term, _no_closing(fields), validate=validate_term, source=source)
+
+
+def delete_term(actor, term: Term, *, source="panel") -> None:
+    """Delete a term that no lesson refers to, audited."""
+    records.delete_row(actor, term, source=source)
+
+
 # --- closing a term ---------------------------------------------------------------------------
 
 # Who closes and reopens a term: the deputy who checks the journal, or the school's administrator.
-TERM_CLOSE_PERMISSIONS = ("journal.check", "school.manage")
+TERM_CLOSE_PERMISSIONS = (Perm.JOURNAL_CHECK, Perm.SCHOOL_MANAGE)
 REOPEN_REASON_MAX = 500
 
 
@@ -470,6 +541,21 @@ def validate_holiday(holiday: Holiday) -> None:
     _inside_year(holiday.year, holiday.start_date, holiday.end_date, "Период каникул")
 
 
+def create_holiday(actor, *, source="panel", **fields) -> Holiday:
+    """Create a holiday, checked and audited."""
+    return records.create_row(actor, Holiday, fields, validate=validate_holiday, source=source)
+
+
+def update_holiday(actor, holiday: Holiday, *, source="panel", **fields) -> Holiday:
+    """Change a holiday, checked and audited."""
+    return records.update_row(actor, holiday, fields, validate=validate_holiday, source=source)
+
+
+def delete_holiday(actor, holiday: Holiday, *, source="panel") -> None:
+    """Delete a holiday, audited."""
+    records.delete_row(actor, holiday, source=source)
+
+
 # --- classes and subjects ----------------------------------------------------------
 
 
@@ -512,6 +598,21 @@ def _class_has_contents(group: ClassGroup) -> bool:
     )
 
 
+def create_class_group(actor, *, source="panel", **fields) -> ClassGroup:
+    """Create a class, checked and audited."""
+    return records.create_row(actor, ClassGroup, fields, validate=validate_class_group, source=source)
+
+
+def update_class_group(actor, group: ClassGroup, *, source="panel", **fields) -> ClassGroup:
+    """Change a class, checked and audited."""
+    return records.update_row(actor, group, fields, validate=validate_class_group, source=source)
+
+
+def delete_class_group(actor, group: ClassGroup, *, source="panel") -> None:
+    """Delete a class that has no students, load, timetable or lessons, audited."""
+    records.delete_row(actor, group, source=source)
+
+
 def validate_subject(subject: Subject) -> None:
     """Check a subject: a name not used by another subject (ignoring case)."""
     subject.name = require(subject.name, "Укажите название предмета.", "name").strip()
@@ -521,6 +622,21 @@ def validate_subject(subject: Subject) -> None:
     for other in Subject.select(Subject.id, Subject.name).where(not_self(Subject, subject)):
         if other.name.casefold() == wanted:
             raise DomainError(f"Предмет «{other.name}» уже есть.", "name")
+
+
+def create_subject(actor, *, source="panel", **fields) -> Subject:
+    """Create a subject, checked and audited."""
+    return records.create_row(actor, Subject, fields, validate=validate_subject, source=source)
+
+
+def update_subject(actor, subject: Subject, *, source="panel", **fields) -> Subject:
+    """Change a subject, checked and audited."""
+    return records.update_row(actor, subject, fields, validate=validate_subject, source=source)
+
+
+def delete_subject(actor, subject: Subject, *, source="panel") -> None:
+    """Delete a subject that nothing refers to, audited."""
+    records.delete_row(actor, subject, source=source)
 
 
 # --- teaching assignments ---------------------------------------------------------------------
@@ -585,6 +701,21 @@ def check_assignment_deletable(assignment: TeachingAssignment) -> None:
     _refuse_if_scheduled(assignment, "Нельзя удалить нагрузку")
 
 
+def create_assignment(actor, *, source="panel", **fields) -> TeachingAssignment:
+    """Create a teaching assignment, checked and audited."""
+    return records.create_row(actor, TeachingAssignment, fields, validate=validate_assignment, source=source)
+
+
+def update_assignment(actor, assignment: TeachingAssignment, *, source="panel", **fields) -> TeachingAssignment:
+    """Change a teaching assignment, checked and audited."""
+    return records.update_row(actor, assignment, fields, validate=validate_assignment, source=source)
+
+
+def delete_assignment(actor, assignment: TeachingAssignment, *, source="panel") -> None:
+    """Delete a teaching assignment the timetable does not use, audited."""
+    records.delete_row(actor, assignment, check=check_assignment_deletable, source=source)
+
+
 # --- timetable ----------------------------------------------------------------------------------
 
 
@@ -639,3 +770,18 @@ def validate_slot(slot: TimetableSlot) -> None:
             f"{slot_label(busy)}.",
             "teacher",
         )
+
+
+def create_slot(actor, *, source="panel", **fields) -> TimetableSlot:
+    """Create a timetable slot, checked and audited."""
+    return records.create_row(actor, TimetableSlot, fields, validate=validate_slot, source=source)
+
+
+def update_slot(actor, slot: TimetableSlot, *, source="panel", **fields) -> TimetableSlot:
+    """Change a timetable slot, checked and audited."""
+    return records.update_row(actor, slot, fields, validate=validate_slot, source=source)
+
+
+def delete_slot(actor, slot: TimetableSlot, *, source="panel") -> None:
+    """Delete a timetable slot, audited."""
+    records.delete_row(actor, slot, source=source)

@@ -2,13 +2,21 @@
 
 An enrollment without an end date lasts until the end of its class's school year: a student
 moves to next year's class with a new enrollment, and the old one never overlaps it.
+
+Every write goes through the `create_*`, `update_*` and `delete_*` functions below, shared by
+the panel, the CLI and imports (app/services/records.py): one transaction, the rules checked
+inside it, an audit entry, no cascading delete. A student's guardians can be written together
+with the student (`guardians=`, as the student's form does) or one link at a time.
 """
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from peewee import JOIN, fn
 
+from app.db import db
 from app.models import (
     RELATIONS,
     Absence,
@@ -21,6 +29,7 @@ from app.models import (
     Student,
     StudentGuardian,
 )
+from app.services import records
 from app.services.errors import DomainError
 from app.services.school import format_date, format_span, not_self, require
 
@@ -120,6 +129,68 @@ def validate_student(student: Student, day: dt.date) -> None:
             raise DomainError("Проверьте дату рождения: год слишком ранний.", "birth_date")
 
 
+@dataclass(frozen=True)
+class GuardianLink:
+    """One of a student's guardians as a form or an import gives it.
+
+    `link_id` names an existing link of that student (None, or the id of someone else's link,
+    adds a new one); `remove` deletes the link it names.
+    """
+
+    link_id: int | None
+    guardian: Guardian | int | None
+    relation: str | None
+    remove: bool = False
+
+
+def create_student(
+    actor, *, today: dt.date, guardians: Iterable[GuardianLink] = (), source="panel", **fields
+) -> Student:
+    """Create a student (and their guardian links) in one transaction, checked on the school's `today`, audited."""
+    with db.atomic():
+        student = records.create_row(
+            actor, Student, fields, validate=lambda row: validate_student(row, today), source=source
+        )
+        save_guardian_links(actor, student, guardians, source=source)
+    return student
+
+
+def update_student(
+    actor, student: Student, *, today: dt.date, guardians: Iterable[GuardianLink] = (), source="panel", **fields
+) -> Student:
+    """Change a student (and their guardian links) in one transaction, checked on the school's `today`, audited."""
+    with db.atomic():
+        records.update_row(actor, student, fields, validate=lambda row: validate_student(row, today), source=source)
+        save_guardian_links(actor, student, guardians, source=source)
+    return student
+
+
+def delete_student(actor, student: Student, *, source="panel") -> None:
+    """Delete a student nothing refers to (no guardians, enrollments, marks…), audited."""
+    records.delete_row(actor, student, source=source)
+
+
+def save_guardian_links(actor, student: Student, guardians: Iterable[GuardianLink], *, source="panel") -> None:
+    """Add, change and remove a student's guardian links in one transaction; an unchanged link is not saved again."""
+    with db.atomic():
+        existing = {row.id: row for row in StudentGuardian.select().where(StudentGuardian.student == student.id)}
+        for change in guardians:
+            row = existing.get(change.link_id)
+            if change.remove:
+                if row is not None:
+                    delete_link(actor, row, source=source)
+                continue
+            fields = {"student": student.id, "guardian": change.guardian, "relation": change.relation}
+            if row is None:
+                create_link(actor, source=source, **fields)
+                continue
+            draft = StudentGuardian(**row.__data__)
+            for name, value in fields.items():
+                setattr(draft, name, value)
+            if draft.snapshot() != row.snapshot():
+                update_link(actor, row, source=source, **fields)
+
+
 def validate_guardian(guardian: Guardian) -> None:
     """Check a guardian: surname and name given, a phone and e-mail that look like ones."""
     _clean_names(guardian)
@@ -131,6 +202,21 @@ def validate_guardian(guardian: Guardian) -> None:
         )
     if guardian.email and not EMAIL_RE.match(guardian.email):
         raise DomainError("Адрес электронной почты выглядит неверно, пример: ivanova@example.ru.", "email")
+
+
+def create_guardian(actor, *, source="panel", **fields) -> Guardian:
+    """Create a guardian, checked and audited."""
+    return records.create_row(actor, Guardian, fields, validate=validate_guardian, source=source)
+
+
+def update_guardian(actor, guardian: Guardian, *, source="panel", **fields) -> Guardian:
+    """Change a guardian, checked and audited."""
+    return records.update_row(actor, guardian, fields, validate=validate_guardian, source=source)
+
+
+def delete_guardian(actor, guardian: Guardian, *, source="panel") -> None:
+    """Delete a guardian linked to no student and named in no application, audited."""
+    records.delete_row(actor, guardian, source=source)
 
 
 def validate_link(link: StudentGuardian) -> None:
@@ -146,6 +232,21 @@ def validate_link(link: StudentGuardian) -> None:
     )
     if twin.exists():
         raise DomainError(f"{link.guardian} уже указан(а) как родитель ученика {link.student}.", "guardian")
+
+
+def create_link(actor, *, source="panel", **fields) -> StudentGuardian:
+    """Link a guardian to a student, checked and audited."""
+    return records.create_row(actor, StudentGuardian, fields, validate=validate_link, source=source)
+
+
+def update_link(actor, link: StudentGuardian, *, source="panel", **fields) -> StudentGuardian:
+    """Change a student–guardian link, checked and audited."""
+    return records.update_row(actor, link, fields, validate=validate_link, source=source)
+
+
+def delete_link(actor, link: StudentGuardian, *, source="panel") -> None:
+    """Remove a student–guardian link, audited."""
+    records.delete_row(actor, link, source=source)
 
 
 # --- enrollments ----------------------------------------------------------------------------------
@@ -197,6 +298,21 @@ def validate_enrollment(enrollment: Enrollment) -> None:
                 f"за {format_date(day)}: они остались бы вне дат зачисления. Сначала исправьте журнал.",
                 "start_date",
             )
+
+
+def create_enrollment(actor, *, source="panel", **fields) -> Enrollment:
+    """Enroll a student in a class, checked and audited."""
+    return records.create_row(actor, Enrollment, fields, validate=validate_enrollment, source=source)
+
+
+def update_enrollment(actor, enrollment: Enrollment, *, source="panel", **fields) -> Enrollment:
+    """Change an enrollment, checked (the journal kept whole) and audited."""
+    return records.update_row(actor, enrollment, fields, validate=validate_enrollment, source=source)
+
+
+def delete_enrollment(actor, enrollment: Enrollment, *, source="panel") -> None:
+    """Delete an enrollment the student's marks and absences do not rely on, audited."""
+    records.delete_row(actor, enrollment, check=check_enrollment_deletable, source=source)
 
 
 def check_enrollment_deletable(enrollment: Enrollment) -> None:

@@ -7,6 +7,7 @@ from peewee import IntegrityError
 
 from app.db import db
 from app.models import ClassGroup, Permission, RolePermission, Staff, StaffRole, TeachingAssignment
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import DomainError
 
@@ -17,7 +18,7 @@ UID_FORMAT_HINT = (
     "UID портала — это число из 5–20 цифр (например, 1234567) или идентификатор вида "
     "3f2b8c1e-5a4d-4e6f-9b0a-1c2d3e4f5a6b; скопируйте его из личного кабинета портала."
 )
-JOURNAL_PERMISSION = "journal.edit_own"
+JOURNAL_PERMISSION = Perm.JOURNAL_EDIT_OWN
 
 
 def normalize_uid(uid: str | None) -> str | None:

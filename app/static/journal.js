@@ -1,4 +1,10 @@
-/* The class journal: keyboard entry in the grid, the cell dialog, saves through the JSON endpoints. */
+/* The class journal: the grid's keyboard and touch entry, the entry pad, the cell dialog, saves
+   through the JSON endpoints.
+
+   The server renders every cell (journal_marks.cell_html): a save's reply carries the cell's
+   new HTML, which is swapped in here; this script never draws a cell. The rules — the marks of
+   the scale, the absence codes, the weight range, why a cell is read-only — come from the
+   page's JSON config (journal_marks.entry_rules) and are not repeated here. */
 (function () {
   "use strict";
 
@@ -32,18 +38,26 @@
   var workTypeSelect = document.getElementById("jwt");
   var weightInput = document.getElementById("jweight");
 
-  // A teacher on the Latin layout types the same keys: y is н, p is з, "," is б…
+  // A teacher on the Latin layout types the same keys: y is н, p is з, "," is б… (the keyboard, not a rule).
   var LATIN = {
     q: "й", w: "ц", e: "у", r: "к", t: "е", y: "н", u: "г", i: "ш", o: "щ", p: "з", "[": "х", "]": "ъ",
     a: "ф", s: "ы", d: "в", f: "а", g: "п", h: "р", j: "о", k: "л", l: "д", ";": "ж", "'": "э",
     z: "я", x: "ч", c: "с", v: "м", b: "и", n: "т", m: "ь", ",": "б", ".": "ю", "`": "ё"
   };
-  var ABSENCE_INPUT = { "н": "unexcused", "нп": "unexcused", "б": "illness", "у": "excused", "уп": "excused", "о": "late", "оп": "late" };
-  var WHY = {
-    out: "Ученик не числится в классе на эту дату.",
-    future: "Урок ещё не наступил: отметки и пропуски ставятся в день урока.",
-    ro: "Этот урок доступен вам только для просмотра."
-  };
+
+  // --- the rules, as the server sent them ----------------------------------------------------
+
+  var markValues = config.markValues || [];
+  var markSynonyms = config.markSynonyms || {};
+  var absenceInput = config.absenceInput || {};
+  var readOnlyReasons = config.readOnly || {};
+  var weightRange = config.weight || {};
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  // The longest values first, so that a two-letter mark is read whole.
+  var MARK_PATTERN = new RegExp(markValues.slice().sort(function (a, b) { return b.length - a.length; })
+    .map(escapeRegExp).join("|") || "(?!)", "g");
 
   function reasonLabel(code) {
     for (var i = 0; i < config.absenceReasons.length; i++) {
@@ -51,6 +65,8 @@
     }
     return code;
   }
+
+  function whyText(why) { return readOnlyReasons[why] || readOnlyReasons.ro || ""; }
 
   // --- messages ----------------------------------------------------------------------------
 
@@ -67,7 +83,7 @@
 
   function show(message, kind) {
     statusNode.textContent = message;
-    statusNode.className = statusNode.className.replace(/\bjs-(ok|error)\b/g, "").trim() + " js-" + (kind || "ok");
+    statusNode.className = statusNode.className.replace(/\bjs-(ok|error|info)\b/g, "").trim() + " js-" + (kind || "ok");
     statusNode.classList.add("jvisible");
     window.clearTimeout(statusTimer);
     statusTimer = window.setTimeout(function () { statusNode.classList.remove("jvisible"); }, kind === "error" ? 12000 : 3000);
@@ -108,29 +124,16 @@
   function key(studentId, lessonId) { return studentId + ":" + lessonId; }
   function cellOf(td) { return cells[key(td.dataset.s, td.dataset.l)] || { marks: [], absence: null }; }
 
-  function span(className, title, text) {
-    var node = document.createElement("span");
-    node.className = className;
-    node.title = title;
-    node.textContent = text;
-    return node;
-  }
-
-  function renderCell(td, data) {
-    while (td.firstChild) { td.removeChild(td.firstChild); }
-    if (data.absence) {
-      td.appendChild(span("jab jab-" + data.absence.reason, "Пропуск: " + data.absence.label, data.absence.code));
-    }
-    data.marks.forEach(function (m) {
-      td.appendChild(span("jm" + (m.weight > 1 ? " jm-heavy" : ""), m.work_type_name + ", вес " + m.weight, m.value));
-    });
-  }
-
   function applyCell(cell) {
     var data = { marks: cell.marks || [], absence: cell.absence || null };
     cells[key(cell.student, cell.lesson)] = data;
     var selector = '[data-s="' + cell.student + '"][data-l="' + cell.lesson + '"]';
-    document.querySelectorAll("td.jc" + selector).forEach(function (td) { renderCell(td, data); });
+    if (typeof cell.html === "string") {
+      // The server's rendering of the cell (journal_marks.cell_html), swapped in as it is.
+      document.querySelectorAll("td.jc" + selector).forEach(function (td) {
+        if (!(editor && editor.td === td)) { td.innerHTML = cell.html; }
+      });
+    }
     document.querySelectorAll("select.jabs" + selector).forEach(function (select) {
       select.value = data.absence ? data.absence.reason : "";
       select.dataset.current = select.value;
@@ -142,11 +145,22 @@
     if (dialogCell && dialogCell.dataset.s === String(cell.student) && dialogCell.dataset.l === String(cell.lesson)) {
       renderDialog();
     }
+    if (padCell && padCell.dataset.s === String(cell.student) && padCell.dataset.l === String(cell.lesson)) {
+      markPressed();
+    }
   }
 
   function studentName(td) {
     var row = td.closest("tr");
     return row ? row.dataset.name : "";
+  }
+
+  // The lesson's date and number: the lesson page writes it on the cell, the grid in the column header.
+  function lessonLabel(td) {
+    if (td.dataset.date) { return td.dataset.date; }
+    var header = document.getElementById("l" + td.dataset.l);
+    var label = header && header.querySelector(".sr-only");
+    return label ? label.textContent : "";
   }
 
   // --- what the teacher types --------------------------------------------------------------
@@ -164,11 +178,13 @@
   function parse(text) {
     var t = normalise(text);
     if (!t) { return null; }
-    if (ABSENCE_INPUT[t]) { return { absence: ABSENCE_INPUT[t] }; }
+    if (absenceInput[t]) { return { absence: absenceInput[t] }; }
+    if (markSynonyms[t]) { return { marks: [markSynonyms[t]] }; }
     var compact = t.replace(/[\s,;]+/g, "");
-    var marks = compact.match(/зч|нз|[1-5]/g) || [];
+    var marks = compact.match(MARK_PATTERN) || [];
     if (marks.join("") !== compact) {
-      return { error: "Не понятно, что значит «" + text + "». Отметки: 5, 4, 3, 2, 1, зч, нз; пропуски: н, б, уп, оп." };
+      var codes = config.absenceReasons.map(function (r) { return r.short; });
+      return { error: "Не понятно, что значит «" + text + "». Отметки: " + markValues.join(", ") + "; пропуски: " + codes.join(", ") + "." };
     }
     return { marks: marks };
   }
@@ -176,15 +192,20 @@
   function currentWorkType() { return workTypeSelect ? workTypeSelect.value : (config.workTypes[0] || {}).id; }
   function currentWeight() { return weightInput && weightInput.value ? weightInput.value : null; }
 
+  function saveAbsence(td, reason) {
+    var who = studentName(td);
+    var before = cellOf(td).absence;
+    return post(config.urls.absence, {
+      lesson: td.dataset.l, student: td.dataset.s, reason: reason, expected: before ? before.reason : ""
+    }).then(function () {
+      show(who + ": " + (reason ? "пропуск — " + reasonLabel(reason) : "пропуск снят") + ".");
+    }, function (err) { show(who + ": " + err.error, "error"); });
+  }
+
   function saveTyped(td, parsed) {
     var who = studentName(td);
     if (parsed.absence) {
-      var before = cellOf(td).absence;
-      post(config.urls.absence, {
-        lesson: td.dataset.l, student: td.dataset.s, reason: parsed.absence, expected: before ? before.reason : ""
-      }).then(function () {
-        show(who + ": пропуск — " + reasonLabel(parsed.absence) + ".");
-      }, function (err) { show(who + ": " + err.error, "error"); });
+      saveAbsence(td, parsed.absence);
       return;
     }
     if (!currentWorkType()) {
@@ -204,29 +225,118 @@
     }, function (err) { show(who + ": " + err.error, "error"); });
   }
 
-  // --- moving around the grid --------------------------------------------------------------
+  // --- moving around: the grid's roving tabindex -------------------------------------------
+  // In the journal grid (table[role=grid]) one cell has tabindex 0, every other -1: Tab enters
+  // the grid at that cell and leaves it with the next Tab; arrows, Home and End move the one.
+  // The date headers (links to the lessons) are the row above the first student.
 
-  function rowCells(tr) { return Array.prototype.slice.call(tr.querySelectorAll("td.jc")); }
+  var NAV = "td.jc, a.jdl";
+  var navCache = [];
 
-  function neighbour(td, direction) {
-    var tr = td.closest("tr");
-    var row = rowCells(tr);
-    var index = row.indexOf(td);
-    if (direction === "left") { return row[index - 1]; }
-    if (direction === "right") { return row[index + 1]; }
+  function navRows(table) {
+    for (var i = 0; i < navCache.length; i++) {
+      if (navCache[i].table === table) { return navCache[i].rows; }
+    }
+    var rows = [];
+    Array.prototype.forEach.call(table.rows, function (tr) {
+      var items = Array.prototype.slice.call(tr.querySelectorAll(NAV));
+      if (items.length) { rows.push(items); }
+    });
+    navCache.push({ table: table, rows: rows });
+    return rows;
+  }
+
+  function gridOf(el) {
+    var table = el.closest("table");
+    return table && table.getAttribute("role") === "grid" ? table : null;
+  }
+
+  function neighbour(el, direction, ctrl) {
+    var rows = navRows(el.closest("table"));
+    var r = -1, c = -1;
+    for (var i = 0; i < rows.length && r < 0; i++) {
+      c = rows[i].indexOf(el);
+      if (c >= 0) { r = i; }
+    }
+    if (r < 0) { return null; }
+    var row = rows[r];
+    var body = rows.filter(function (items) { return items[0].matches("td.jc"); });
+    if (ctrl && direction === "home") { return body.length ? body[0][0] : null; }
+    if (ctrl && direction === "end") { return body.length ? body[body.length - 1][body[body.length - 1].length - 1] : null; }
+    if (direction === "left") { return row[c - 1]; }
+    if (direction === "right") { return row[c + 1]; }
     if (direction === "home") { return row[0]; }
     if (direction === "end") { return row[row.length - 1]; }
-    var other = direction === "up" ? tr.previousElementSibling : tr.nextElementSibling;
-    while (other && !other.querySelector("td.jc")) {
-      other = direction === "up" ? other.previousElementSibling : other.nextElementSibling;
-    }
-    return other ? rowCells(other)[index] : null;
+    var other = rows[direction === "up" ? r - 1 : r + 1];
+    return other ? other[Math.min(c, other.length - 1)] : null;
   }
 
-  function move(td, direction) {
-    var next = direction ? neighbour(td, direction) : null;
-    (next || td).focus();
+  function stickyEdges(wrap) {
+    var table = wrap.querySelector("table");
+    var head = table.tHead;
+    var num = table.querySelector("thead th.jnum");
+    var name = table.querySelector("thead th.jname");
+    var averages = table.querySelectorAll("thead th.javg");
+    var right = 0;
+    averages.forEach(function (th) { right += th.offsetWidth; });
+    return {
+      top: head ? head.offsetHeight : 0,
+      left: (num ? num.offsetWidth : 0) + (name ? name.offsetWidth : 0),
+      right: right
+    };
   }
+
+  // Bring an item out from under the sticky header and columns (focus alone would leave it there).
+  function ensureVisible(el) {
+    var wrap = el.closest(".jgrid-wrap");
+    if (!wrap) { return; }
+    var edges = stickyEdges(wrap);
+    var box = wrap.getBoundingClientRect();
+    var left = box.left + wrap.clientLeft + edges.left;
+    var right = box.left + wrap.clientLeft + wrap.clientWidth - edges.right;
+    var top = box.top + wrap.clientTop + edges.top;
+    var bottom = box.top + wrap.clientTop + wrap.clientHeight;
+    var r = el.getBoundingClientRect();
+    if (r.left < left) { wrap.scrollLeft -= left - r.left; }
+    else if (r.right > right) { wrap.scrollLeft += r.right - right; }
+    if (!el.closest("thead")) {
+      if (r.top < top) { wrap.scrollTop -= top - r.top; }
+      else if (r.bottom > bottom) { wrap.scrollTop += r.bottom - bottom; }
+    }
+    r = el.getBoundingClientRect();
+    if (r.top < 0) { window.scrollBy(0, r.top - 8); }
+    else if (r.bottom > window.innerHeight) { window.scrollBy(0, r.bottom - window.innerHeight + 8); }
+  }
+
+  function makeCurrent(el) {
+    var table = gridOf(el);
+    if (!table) { return; }
+    table.querySelectorAll('[tabindex="0"]').forEach(function (other) {
+      if (other !== el && other.matches(NAV)) { other.setAttribute("tabindex", "-1"); }
+    });
+    el.setAttribute("tabindex", "0");
+  }
+
+  function focusItem(el) {
+    if (gridOf(el)) {
+      makeCurrent(el);
+      el.focus({ preventScroll: true });
+      ensureVisible(el);
+    } else {
+      el.focus();
+    }
+  }
+
+  function move(td, direction, ctrl) {
+    var next = direction ? neighbour(td, direction, ctrl) : null;
+    focusItem(next || td);
+  }
+
+  // A click or a tap that focuses a cell makes it the grid's current one.
+  document.addEventListener("focusin", function (event) {
+    var el = event.target;
+    if (el.matches && el.matches(NAV) && gridOf(el)) { makeCurrent(el); }
+  });
 
   var KEYS = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down", Home: "home", End: "end" };
 
@@ -235,14 +345,15 @@
   var editor = null;
 
   function startEdit(td, initial) {
+    closePad();
     if (td.dataset.why) {
-      show(WHY[td.dataset.why] || WHY.ro, "error");
+      show(whyText(td.dataset.why), "error");
       return;
     }
     var input = document.createElement("input");
     input.type = "text";
     input.className = "jc-input";
-    input.setAttribute("aria-label", "Отметка или пропуск: " + studentName(td));
+    input.setAttribute("aria-label", "Отметка или пропуск: " + studentName(td) + ", " + lessonLabel(td));
     input.value = initial;
     td.appendChild(input);
     editor = { td: td, input: input };
@@ -257,7 +368,7 @@
         event.preventDefault();
         event.stopPropagation();
         stopEdit(false);
-        td.focus();
+        focusItem(td);
         return;
       } else { return; }
       event.preventDefault();
@@ -273,7 +384,11 @@
     var text = editor.input.value;
     editor = null;
     td.removeChild(td.querySelector(".jc-input"));
-    if (!blurred) { move(td, direction); }
+    if (!blurred) {
+      // A header is no place to type into: Enter on the first student goes nowhere up.
+      var next = direction ? neighbour(td, direction) : null;
+      focusItem(next && next.matches("td.jc") ? next : td);
+    }
     if (!commit) { return; }
     var parsed = parse(text);
     if (!parsed) { return; }
@@ -282,23 +397,169 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    var td = event.target;
-    if (!td.classList || !td.classList.contains("jc")) { return; }
-    if (KEYS[event.key] && !event.altKey && !event.ctrlKey && !event.metaKey) {
+    var el = event.target;
+    if (event.key === "Escape" && padCell) {
+      var back = padCell;
+      closePad();
+      focusItem(back);
+      return;
+    }
+    if (!el.matches || !el.matches(NAV)) { return; }
+    var plain = !event.altKey && !event.ctrlKey && !event.metaKey;
+    var ctrlHomeEnd = (event.ctrlKey || event.metaKey) && (event.key === "Home" || event.key === "End");
+    if (KEYS[event.key] && (plain || ctrlHomeEnd) && !event.altKey) {
       event.preventDefault();
-      move(td, KEYS[event.key]);
-    } else if (event.key === "Enter" || event.key === "F2" || event.key === "Delete" || event.key === "Backspace") {
+      closePad();
+      move(el, KEYS[event.key], ctrlHomeEnd);
+      return;
+    }
+    if (!el.matches("td.jc")) { return; }  // a date header: Enter follows its link
+    if (event.key === "Enter" || event.key === "F2" || event.key === "Delete" || event.key === "Backspace") {
       event.preventDefault();
-      openDialog(td);
-    } else if (event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      openDialog(el);
+    } else if (event.key === " " && plain && padNode) {
       event.preventDefault();
-      startEdit(td, event.key);
+      if (el.dataset.why) { show(whyText(el.dataset.why), "info"); }
+      else { openPad(el, true); }
+    } else if (event.key.length === 1 && event.key !== " " && plain) {
+      event.preventDefault();
+      startEdit(el, event.key);
+    }
+  });
+
+  // --- the entry pad: a tap on a cell, then a tap on «5» --------------------------------------
+
+  var padNode = document.getElementById("jpad");
+  var padCell = null;
+  var padFrame = null;
+
+  function markPressed() {
+    var data = cellOf(padCell);
+    var current = data.absence ? data.absence.reason : "";
+    padNode.querySelectorAll(".jpad-abs").forEach(function (button) {
+      button.setAttribute("aria-pressed", button.dataset.absence === current ? "true" : "false");
+    });
+  }
+
+  function placePad() {
+    padFrame = null;
+    if (!padCell) { return; }
+    var r = padCell.getBoundingClientRect();
+    var wrap = padCell.closest(".jgrid-wrap");
+    if (wrap) {
+      // The cell scrolled away under the sticky columns or out of the grid: the pad goes with it.
+      var box = wrap.getBoundingClientRect();
+      var edges = stickyEdges(wrap);
+      if (r.right <= box.left + edges.left || r.left >= box.right - edges.right ||
+          r.bottom <= box.top + edges.top || r.top >= box.bottom) {
+        closePad();
+        return;
+      }
+    }
+    // The visible area, without the page's scrollbars (innerWidth counts them).
+    var screenWidth = document.documentElement.clientWidth, screenHeight = document.documentElement.clientHeight;
+    var width = padNode.offsetWidth, height = padNode.offsetHeight;
+    var top = r.bottom + 4;
+    if (top + height > screenHeight - 4 && r.top - height - 4 >= 4) { top = r.top - height - 4; }
+    var left = Math.max(4, Math.min(r.left, screenWidth - width - 4));
+    padNode.style.top = Math.round(top) + "px";
+    padNode.style.left = Math.round(left) + "px";
+  }
+
+  function schedulePlacePad() {
+    if (padCell && padFrame === null) { padFrame = window.requestAnimationFrame(placePad); }
+  }
+
+  function openPad(td, fromKeyboard) {
+    if (!padNode) { return; }
+    padCell = td;
+    document.getElementById("jpad-title").textContent = studentName(td) + ", " + lessonLabel(td);
+    var caption = document.getElementById("jpad-wt");
+    if (caption) {
+      var option = workTypeSelect && workTypeSelect.options[workTypeSelect.selectedIndex];
+      caption.textContent = option ? option.text + ", вес " + (currentWeight() || option.dataset.weight) : "";
+    }
+    markPressed();
+    padNode.querySelectorAll("button").forEach(function (button) { button.disabled = false; });
+    padNode.hidden = false;
+    placePad();
+    if (fromKeyboard) {
+      var first = padNode.querySelector(".jpad-btn");
+      if (first) { first.focus(); }
+    }
+  }
+
+  function closePad() {
+    if (!padNode || !padCell) { return; }
+    padNode.hidden = true;
+    padCell = null;
+  }
+
+  if (padNode) {
+    padNode.addEventListener("click", function (event) {
+      var button = event.target.closest("button");
+      if (!button || !padCell) { return; }
+      var td = padCell;
+      if (button.classList.contains("jpad-close")) {
+        closePad();
+        focusItem(td);
+      } else if (button.classList.contains("jpad-more")) {
+        closePad();
+        openDialog(td);
+      } else if (button.dataset.mark) {
+        // One tap is one mark: the pad closes at once, so a second tap cannot add another.
+        closePad();
+        focusItem(td);
+        saveTyped(td, { marks: [button.dataset.mark] });
+      } else if (button.dataset.absence) {
+        var current = cellOf(td).absence;
+        closePad();
+        focusItem(td);
+        saveAbsence(td, current && current.reason === button.dataset.absence ? "" : button.dataset.absence);
+      }
+    });
+    padNode.addEventListener("keydown", function (event) {
+      var buttons = Array.prototype.slice.call(padNode.querySelectorAll("button"));
+      var index = buttons.indexOf(document.activeElement);
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (step && index >= 0) {
+        event.preventDefault();
+        buttons[(index + step + buttons.length) % buttons.length].focus();
+      }
+    });
+    // Focus that goes anywhere but the pad and its cell (Tab onwards) closes it. (Focus that is
+    // merely lost — Safari does not focus a tapped button — does not.)
+    document.addEventListener("focusin", function (event) {
+      if (padCell && !padNode.contains(event.target) && event.target !== padCell) { closePad(); }
+    });
+    window.addEventListener("resize", schedulePlacePad);
+    window.addEventListener("scroll", schedulePlacePad, true);
+  }
+
+  document.addEventListener("click", function (event) {
+    if (padNode && padNode.contains(event.target)) { return; }
+    var td = event.target.closest && event.target.closest("td.jc");
+    if (!td || !gridOf(td) || (editor && editor.td === td)) {
+      if (!td) { closePad(); }
+      return;
+    }
+    if (padCell === td) {
+      closePad();
+    } else if (td.dataset.why) {
+      // A tap on a cell that cannot be filled says why (a read-only journal has no pad at all).
+      closePad();
+      show(whyText(td.dataset.why), "info");
+    } else if (padNode) {
+      openPad(td, false);
     }
   });
 
   document.addEventListener("dblclick", function (event) {
     var td = event.target.closest && event.target.closest("td.jc");
-    if (td) { openDialog(td); }
+    if (td && !(editor && editor.td === td)) {
+      closePad();
+      openDialog(td);
+    }
   });
 
   // --- the absence list on the lesson page --------------------------------------------------
@@ -345,7 +606,7 @@
 
   function valueSelect(selected, label) {
     return options(el("select", { className: "form-control form-control-sm mr-2", "aria-label": label }),
-      config.markValues.map(function (v) { return [v, v]; }), selected);
+      markValues.map(function (v) { return [v, v]; }), selected);
   }
 
   function workTypeOptions(selected, selectedName) {
@@ -357,7 +618,10 @@
   }
 
   function weightBox(value) {
-    var input = el("input", { type: "number", min: "1", max: "10", className: "form-control form-control-sm mr-2", "aria-label": "Вес", style: "width:4.5em" });
+    var input = el("input", {
+      type: "number", min: String(weightRange.min), max: String(weightRange.max),
+      className: "form-control form-control-sm mr-2", "aria-label": "Вес", style: "width:4.5em"
+    });
     input.value = value || "";
     return input;
   }
@@ -377,7 +641,7 @@
     while (body.firstChild) { body.removeChild(body.firstChild); }
     var readOnly = !!td.dataset.why;
     if (readOnly) {
-      body.appendChild(el("p", { className: "text-muted", text: WHY[td.dataset.why] || WHY.ro }));
+      body.appendChild(el("p", { className: "text-muted", text: whyText(td.dataset.why) }));
     }
 
     body.appendChild(el("h6", { text: "Отметки" }));
@@ -429,7 +693,7 @@
     if (!readOnly && config.workTypes.length) {
       body.appendChild(el("h6", { className: "mt-3", text: "Новая отметка" }));
       var addLine = el("div", { className: "form-inline mb-2" });
-      var newValue = valueSelect("5", "Новая отметка");
+      var newValue = valueSelect(markValues[0], "Новая отметка");
       var newType = workTypeOptions(currentWorkType());
       var newWeight = weightBox(currentWeight());
       var add = el("button", { type: "button", className: "btn btn-sm btn-primary", text: "Добавить" });
@@ -465,8 +729,9 @@
 
   function openDialog(td) {
     if (!dialogNode || !window.jQuery) { return; }
+    closePad();
     dialogCell = td;
-    document.getElementById("jdialog-title").textContent = studentName(td) + " — " + td.dataset.date;
+    document.getElementById("jdialog-title").textContent = studentName(td) + " — " + lessonLabel(td);
     dialogError("");
     renderDialog();
     window.jQuery(dialogNode).modal("show");
@@ -476,7 +741,7 @@
     window.jQuery(dialogNode).on("hidden.bs.modal", function () {
       var td = dialogCell;
       dialogCell = null;
-      if (td) { td.focus(); }
+      if (td) { focusItem(td); }
     });
   }
 
@@ -499,5 +764,42 @@
       if (window.localStorage) { window.localStorage.setItem("journal.workType", workTypeSelect.value); }
       syncWeight();
     });
+  }
+
+  // --- the grid's frame: sticky header and columns, the height that fits the screen ----------
+
+  var gridWrap = document.getElementById("jgrid-wrap");
+
+  function layoutGrid() {
+    var table = gridWrap.querySelector("table");
+    var months = table.querySelector("tr.jhead-months");
+    var num = table.querySelector("thead th.jnum");
+    var first = table.querySelector("thead th.javg2");
+    // The second header row sticks under the first, the name column beside the number, the
+    // first average beside the second: each offset is what the browser actually drew.
+    if (months) { table.style.setProperty("--jmonth-h", months.offsetHeight + "px"); }
+    if (num) { table.style.setProperty("--jnum-w", num.offsetWidth + "px"); }
+    if (first) { table.style.setProperty("--javg-w", first.offsetWidth + "px"); }
+    // The grid takes the rest of the screen, so its header and columns stay in view as it scrolls.
+    var top = gridWrap.getBoundingClientRect().top + window.pageYOffset;
+    var room = window.innerHeight - Math.min(top, window.innerHeight * 0.4) - 12;
+    gridWrap.style.maxHeight = Math.max(240, Math.round(room)) + "px";
+  }
+
+  if (gridWrap) {
+    layoutGrid();
+    window.addEventListener("resize", layoutGrid);
+    // A message in the toolbar or the opened help moves the grid down: it gives up that much height.
+    if (window.ResizeObserver) {
+      var above = new window.ResizeObserver(function () { layoutGrid(); });
+      document.querySelectorAll(".jtoolbar, .jhelp").forEach(function (node) { above.observe(node); });
+    }
+    // The cell that takes the keyboard first (the latest lesson one may fill) is shown, not focused.
+    var start = gridWrap.querySelector('td.jc[tabindex="0"]');
+    if (start) {
+      var saved = { x: window.pageXOffset, y: window.pageYOffset };
+      ensureVisible(start);
+      window.scrollTo(saved.x, saved.y);
+    }
   }
 })();

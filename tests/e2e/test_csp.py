@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from app import demo
 from app.clock import app_clock
 from app.models import Subject
-from app.services import demo
 from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +95,7 @@ def _kind(role: str, url: str):
 
 
 def test_every_page_of_every_role_runs_under_the_csp_without_errors(app, page, live_server):
-    demo.seed("small", today=app_clock(app).today())
+    demo.seed("small", today=app_clock(app).today(), hash_method=app.config["PASSWORD_HASH_METHOD"])
     watch = Watch(page)
     watch.visit("/login")
     kinds = set()
@@ -126,7 +126,7 @@ def test_every_page_of_every_role_runs_under_the_csp_without_errors(app, page, l
 
 
 def test_former_inline_handlers_still_work(app, page, live_server):
-    demo.seed("small", today=app_clock(app).today())
+    demo.seed("small", today=app_clock(app).today(), hash_method=app.config["PASSWORD_HASH_METHOD"])
     watch = Watch(page)
     log_in(page, "admin", demo.DEMO_PASSWORD)
     dialogs = []

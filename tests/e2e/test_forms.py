@@ -27,7 +27,7 @@ from playwright.sync_api import expect
 from werkzeug.security import check_password_hash
 
 from admin_views.base import SecureModelView
-from app import create_app
+from app import create_app, demo
 from app.config import TestConfig
 from app.db import db, init_db
 from app.models import (
@@ -46,7 +46,7 @@ from app.models import (
     Term,
 )
 from app.permissions import BUILTIN_ROLES
-from app.services import access, demo, setup
+from app.services import access, setup
 from app.services import staff as staff_service
 from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field
 from tests.e2e.conftest import new_page, serving
@@ -133,7 +133,11 @@ def forms_app(template_db, redis_url, tmp_path_factory):
 
     application = create_app(Config)
     with db.connection_context():
-        demo.seed("small", today=application.extensions["clock"].today())
+        demo.seed(
+            "small",
+            today=application.extensions["clock"].today(),
+            hash_method=application.config["PASSWORD_HASH_METHOD"],
+        )
         yield application
     if not db.obj.is_closed():
         db.obj.close()

@@ -5,8 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from app import demo
 from app.models import Absence, ClassGroup, HomeworkFile, Lesson, Mark, Staff, TeachingAssignment, Term
-from app.services import access, demo, journal
+from app.services import access, journal
 from app.services.auth import hash_password
 from tests.e2e.browser import log_in, log_out, open_menu_item
 
@@ -62,7 +63,7 @@ def outsider_for(lesson) -> Staff:
 
 def test_teacher_fills_todays_lesson_and_a_colleague_gets_403(app, page, tmp_path):
     today = app.extensions["clock"].today()
-    demo.seed("small", today=today)
+    demo.seed("small", today=today, hash_method=app.config["PASSWORD_HASH_METHOD"])
     teacher = Staff.get(Staff.login == "teacher")
     lesson = todays_lesson(teacher, today)
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.services import demo
+from app import demo
 from tests.e2e.browser import log_in, log_out, open_menu_item
 
 pytestmark = pytest.mark.e2e

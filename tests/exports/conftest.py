@@ -22,7 +22,17 @@ from app.models import (
     Term,
     WorkType,
 )
-from tests.exports.helpers import TOKEN, BurstWorker, make_lesson, set_school, use_directory, use_portal
+from app.queue import QUEUES
+from app.settings import app_settings
+from tests.exports.helpers import (
+    TOKEN,
+    BurstWorker,
+    make_lesson,
+    run_scheduled_now,
+    set_school,
+    use_directory,
+    use_portal,
+)
 from tests.exports.receiver import ReferenceReceiver
 
 
@@ -175,10 +185,33 @@ def instance_path(app):
 
 
 @pytest.fixture
-def work(redis_conn):
-    """Run every queued job with a real RQ worker (in this process), until the queues are empty."""
+def settings(app):
+    """The settings the factory built (the school's key, folder, Redis, clock), as views pass them."""
+    return app_settings(app)
 
-    def _work():
-        BurstWorker(["exports", "default"], connection=redis_conn).work(burst=True)
+
+@pytest.fixture
+def worker_env(app, monkeypatch):
+    """The environment a worker of this test's school starts its jobs with (as the Procfile gives it)."""
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
+    monkeypatch.setenv("EJOURNAL_INSTANCE", str(app.config["INSTANCE_PATH"]))
+    monkeypatch.setenv("SCHOOL_TIMEZONE", app.config["SCHOOL_TIMEZONE"])
+
+
+@pytest.fixture
+def work(redis_conn, worker_env):
+    """Run every queued job with a real RQ worker (in this process), until the queues are empty.
+
+    Jobs scheduled for later (a delivery's retry after its back-off) are run as soon as the queues
+    are empty, as if their time had come; `work(fast_forward=False)` leaves them waiting.
+    """
+
+    def _work(fast_forward: bool = True):
+        for _ in range(50):
+            BurstWorker(QUEUES, connection=redis_conn).work(burst=True)
+            if not fast_forward or not run_scheduled_now(QUEUES, redis_conn):
+                return
+        raise AssertionError("jobs keep scheduling jobs")
 
     return _work

@@ -3,7 +3,7 @@
 import gzip
 from pathlib import Path
 
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
 
 from app.models import ExportSettings, Lesson, SchoolSettings
 from tests.exports.receiver import read_lines
@@ -67,3 +67,18 @@ class BurstWorker(SimpleWorker):
 
     def subscribe(self):
         self.pubsub_thread = None
+
+
+def run_scheduled_now(queue_names, connection) -> int:
+    """Enqueue every job waiting in the queues' scheduled registries now, as if its time had come; return how many."""
+    moved = 0
+    for name in queue_names:
+        queue = Queue(name, connection=connection)
+        registry = queue.scheduled_job_registry
+        for job_id in registry.get_job_ids():
+            job = queue.fetch_job(job_id)
+            registry.remove(job_id)
+            if job is not None:
+                queue.enqueue_job(job)
+                moved += 1
+    return moved

@@ -116,6 +116,9 @@ class ReferenceReceiver:
         self.slow_seconds = 2.0
         self.fail_next = 0
         self.reject_status = 422
+        # The "busy" fault: a status that says "later" (503, 429, 408) and the Retry-After to send.
+        self.busy_status = 503
+        self.retry_after: str | None = None
         self.state: dict[tuple[str, int], dict[tuple[str, int], dict]] = {}
         self.applied: list[str] = []
         self.apply_counts: Counter = Counter()
@@ -175,7 +178,7 @@ class ReferenceReceiver:
             self.start()
 
     def set_fault(self, mode: str) -> None:
-        """Switch a fault on: "down", "slow", "error500", "reject" (4xx) or "drop_after_apply"."""
+        """Switch a fault on: "down", "slow", "error500", "busy" (503/429/408), "reject" (4xx) or "drop_after_apply"."""
         if mode == "down":
             self.down()
         else:
@@ -187,9 +190,11 @@ class ReferenceReceiver:
         self.up()
 
     @staticmethod
-    def _answer(handler, status, payload):
+    def _answer(handler, status, payload, headers=None):
         body = json.dumps(payload, ensure_ascii=False).encode()
         handler.send_response(status)
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
         handler.send_header("Content-Type", "application/json; charset=utf-8")
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
@@ -217,6 +222,9 @@ class ReferenceReceiver:
             time.sleep(self.slow_seconds)
         if mode == "error500":
             return self._answer(handler, 500, {"error": "временная ошибка портала"})
+        if mode == "busy":
+            headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+            return self._answer(handler, self.busy_status, {"error": "портал занят, повторите позже"}, headers)
         if mode == "reject":
             return self._answer(handler, self.reject_status, {"error": "Неизвестный код школы"})
         if headers.get("authorization") != f"Bearer {self.token}":

@@ -46,6 +46,7 @@ from app.models import (
 from app.models.journal import ABSENCE_REASONS, MARK_VALUES
 from app.services import exports
 from app.services.exports import planner
+from app.settings import app_settings
 from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
 from tests.exports.journal_state import differences, journal_state
 from tests.exports.receiver import ReferenceReceiver
@@ -83,8 +84,6 @@ def _wipe_journal():
 
 
 def make_machine(app, redis_conn, work, staff):
-    instance_path = app.config["INSTANCE_PATH"]
-
     class ExportFidelity(RuleBasedStateMachine):
         """One school, one portal, a clock; edits, exports and faults in any order."""
 
@@ -167,9 +166,9 @@ def make_machine(app, redis_conn, work, staff):
         def _tick(self, hours, twice=False):
             before = self._newest_id()
             self.clock += dt.timedelta(hours=hours)
-            planner.tick(self.clock, instance_path=instance_path, config=app.config)
+            planner.tick(self.clock, settings=app_settings(app))
             if twice:
-                planner.tick(self.clock, instance_path=instance_path, config=app.config)
+                planner.tick(self.clock, settings=app_settings(app))
             work()
             self._after_export(before)
 
@@ -400,7 +399,7 @@ def make_machine(app, redis_conn, work, staff):
         def manual_export(self, kind):
             before = self._newest_id()
             try:
-                exports.request_export(kind, None, instance_path=instance_path, config=app.config)
+                exports.request_export(kind, None, settings=app_settings(app))
             except exports.ExportError:
                 return
             except Exception as exc:  # a run of the same kind is waiting: refused, nothing added
@@ -413,13 +412,13 @@ def make_machine(app, redis_conn, work, staff):
         def redis_loses_its_jobs(self):
             before = self._newest_id()
             try:
-                exports.request_export("daily", None, instance_path=instance_path, config=app.config)
+                exports.request_export("daily", None, settings=app_settings(app))
             except Exception:
                 return
             redis_conn.flushdb()
             work()
             assert ExportRun.pending().exists(), "the job is gone, the run waits"
-            planner.tick(self.clock, instance_path=instance_path, config=app.config)
+            planner.tick(self.clock, settings=app_settings(app))
             work()
             self._after_export(before)
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -21,6 +22,7 @@ from app.embedded_redis import server_command, url_for_instance
 from app.models import ExportLock, ExportRun, ExportSettings, Mark
 from app.services import exports
 from app.services.exports import claim, planner, runs
+from app.settings import app_settings
 from tests.exports.helpers import SCHOOL_CODE, BurstWorker
 from tests.exports.journal_state import differences, journal_state
 
@@ -49,13 +51,13 @@ def schedule_off():
 
 
 def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(
-    app, school, portal, database_url, redis_url, redis_conn, tmp_path
+    app, school, portal, database_url, redis_url, redis_conn, tmp_path, worker_env
 ):
-    config = {"REDIS_URL": redis_url, "INSTANCE_PATH": app.config["INSTANCE_PATH"]}
+    config = app_settings(app)
     schedule_off()
     portal.mode, portal.slow_seconds = "slow", 3.0  # the portal takes its time to answer
     run = runs.create_run("daily", "manual", None, instance_path=app.config["INSTANCE_PATH"])
-    assert runs.enqueue_run(run, config=config, lease_seconds=2) == f"export-run-{run.id}-0"
+    assert runs.enqueue_run(run, settings=config, lease_seconds=2) == f"export-run-{run.id}-0"
     log = open(tmp_path / "worker.log", "wb")
     env = {
         **os.environ,
@@ -92,14 +94,14 @@ def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(
     first_body = portal.requests[0]["sha256"]
 
     # Within the dead worker's lease the claim still looks alive: the tick adds no job.
-    planner.tick(now_utc(), instance_path=app.config["INSTANCE_PATH"], config=config)
+    planner.tick(now_utc(), settings=config)
     assert ExportLock.get_by_id(1).owner is not None
     assert f"export-run-{run.id}-1" not in Queue("exports", connection=redis_conn).job_ids
     # The lease runs out; the portal has applied the package meanwhile, but its answer was lost.
     assert wait_for(lambda: not claim.held_by_someone(), timeout=10)
     assert wait_for(lambda: len(portal.applied) == 1, timeout=10)
     portal.mode = "ok"
-    planner.tick(now_utc(), instance_path=app.config["INSTANCE_PATH"], config=config)
+    planner.tick(now_utc(), settings=config)
     assert f"export-run-{run.id}-1" in Queue("exports", connection=redis_conn).job_ids
     BurstWorker(["exports"], connection=redis_conn).work(burst=True)
 
@@ -153,16 +155,15 @@ def own_redis(tmp_path):
         server.process.wait(10)
 
 
-def test_redis_restarted_with_or_without_its_data_loses_no_export(app, school, portal, own_redis):
-    config = {"REDIS_URL": own_redis.url, "INSTANCE_PATH": app.config["INSTANCE_PATH"]}
+def test_redis_restarted_with_or_without_its_data_loses_no_export(app, school, portal, own_redis, worker_env):
+    config = replace(app_settings(app), redis_url=own_redis.url)
     schedule_off()
-    instance_path = app.config["INSTANCE_PATH"]
 
     def work():
         BurstWorker(["exports", "default"], connection=Redis.from_url(own_redis.url)).work(burst=True)
 
     # 1. Restarted with its append-only file: the queued job is still there.
-    first = exports.request_export("full", None, instance_path=instance_path, config=config)
+    first = exports.request_export("full", None, settings=config)
     own_redis.stop()
     own_redis.start()
     work()
@@ -171,22 +172,22 @@ def test_redis_restarted_with_or_without_its_data_loses_no_export(app, school, p
     # 2. Redis is down when the export is asked for: the run is kept, its job comes with the tick.
     own_redis.stop()
     Mark.get(Mark.lesson == school.lesson, Mark.student == school.students[1]).delete_instance()
-    second = exports.request_export("daily", None, instance_path=instance_path, config=config)
+    second = exports.request_export("daily", None, settings=config)
     assert ExportRun.get_by_id(second.id).job_id is None and ExportRun.get_by_id(second.id).status == "queued"
     own_redis.start()
-    planner.tick(now_utc(), instance_path=instance_path, config=config)
+    planner.tick(now_utc(), settings=config)
     work()
     assert ExportRun.get_by_id(second.id).status == "delivered"
 
     # 3. Restarted without its data: the queued job is lost, the tick enqueues it again.
     school.lesson.topic = "Другая тема"
     school.lesson.save()
-    third = exports.request_export("daily", None, instance_path=instance_path, config=config)
+    third = exports.request_export("daily", None, settings=config)
     assert ExportRun.get_by_id(third.id).job_id
     own_redis.stop(lose_data=True)
     own_redis.start()
     assert len(Queue("exports", connection=Redis.from_url(own_redis.url))) == 0
-    planner.tick(now_utc(), instance_path=instance_path, config=config)
+    planner.tick(now_utc(), settings=config)
     work()
     assert ExportRun.get_by_id(third.id).status == "delivered"
 
@@ -209,13 +210,13 @@ def _many_students(count: int) -> None:
 
 
 def test_a_worker_killed_mid_write_leaves_no_partial_file_behind(
-    app, school, outbox, database_url, redis_url, redis_conn, tmp_path
+    app, school, outbox, database_url, redis_url, redis_conn, tmp_path, worker_env
 ):
-    config = {"REDIS_URL": redis_url, "INSTANCE_PATH": app.config["INSTANCE_PATH"]}
+    config = app_settings(app)
     schedule_off()
     _many_students(300_000)
     run = runs.create_run("full", "manual", None, instance_path=app.config["INSTANCE_PATH"])
-    runs.enqueue_run(run, config=config, lease_seconds=2)
+    runs.enqueue_run(run, settings=config, lease_seconds=2)
     log = open(tmp_path / "worker.log", "wb")
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), "TZ": "Europe/Moscow"}
     env["EJOURNAL_INSTANCE"] = str(tmp_path / "worker-instance")
@@ -247,7 +248,7 @@ def test_a_worker_killed_mid_write_leaves_no_partial_file_behind(
 
     # The lease runs out; the next tick gives the run another attempt, which clears the half-written file.
     assert wait_for(lambda: not claim.held_by_someone(), timeout=10)
-    planner.tick(now_utc(), instance_path=app.config["INSTANCE_PATH"], config=config)
+    planner.tick(now_utc(), settings=config)
     BurstWorker(["exports"], connection=redis_conn).work(burst=True)
     done = ExportRun.get_by_id(run.id)
     assert done.status == "delivered" and done.attempts == 2, done.error

@@ -12,6 +12,7 @@ from app.models import AuditEntry, ExportLock, ExportRun, Mark
 from app.services import exports
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim, planner, runs
+from app.settings import DEFAULT_SCHOOL, app_settings
 from tests.exports.helpers import SCHOOL_CODE, package_lines, records_of
 from tests.exports.journal_state import differences, journal_state
 from workers.exports import run_export
@@ -27,12 +28,15 @@ def test_a_request_becomes_a_run_then_a_job_and_a_worker_delivers_it(
     app, school, outbox, instance_path, redis_conn, work, make_staff
 ):
     admin = make_staff("admin1", roles=["admin"])
-    run = exports.request_export("full", admin, instance_path=instance_path, config=app.config)
+    run = exports.request_export("full", admin, settings=app_settings(app))
     run = ExportRun.get_by_id(run.id)
     assert run.status == "queued" and run.trigger == "manual" and run.requested_by_id == admin.id
     assert run.job_id == f"export-run-{run.id}-0" and JOB_ID.match(run.job_id)
     job = exports_queue(redis_conn).fetch_job(run.job_id)
     assert job.func_name == "workers.exports.run_export" and job.args == (run.id,)
+    # The job names its school (not a model, not a database handle) and RQ retries it if it crashes.
+    assert job.kwargs == {"school": DEFAULT_SCHOOL} and job.retries_left == runs.JOB_RETRIES
+    assert job.retry_intervals == runs.JOB_RETRY_INTERVALS
     assert AuditEntry.get(AuditEntry.model == "ExportRun", AuditEntry.object_id == str(run.id)).actor_id == admin.id
     work()
     run = ExportRun.get_by_id(run.id)
@@ -42,12 +46,12 @@ def test_a_request_becomes_a_run_then_a_job_and_a_worker_delivers_it(
     package_lines(run.file_path)
 
 
-def test_a_job_for_a_gone_or_finished_run_returns_quietly(school, outbox, instance_path):
-    assert run_export(987654) == "gone"
+def test_a_job_for_a_gone_or_finished_run_returns_quietly(school, outbox, instance_path, worker_env):
+    assert run_export(987654, school=DEFAULT_SCHOOL) == "gone"
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    assert run_export(run.id) == "delivered"
+    assert run_export(run.id, school=DEFAULT_SCHOOL) == "delivered"
     files = sorted(outbox.iterdir())
-    assert run_export(run.id) == "delivered"
+    assert run_export(run.id, school=DEFAULT_SCHOOL) == "delivered"
     assert sorted(outbox.iterdir()) == files
 
 
@@ -117,9 +121,9 @@ def test_a_run_interrupted_too_often_is_given_up(school, outbox, instance_path):
 
 
 def test_asking_twice_for_the_same_kind_is_refused(app, school, outbox, instance_path, redis_conn):
-    exports.request_export("full", None, instance_path=instance_path, config=app.config)
+    exports.request_export("full", None, settings=app_settings(app))
     with pytest.raises(DomainError, match="уже ждёт"):
-        exports.request_export("full", None, instance_path=instance_path, config=app.config)
+        exports.request_export("full", None, settings=app_settings(app))
     assert ExportRun.select().count() == 1
     assert len(exports_queue(redis_conn)) == 1
 
@@ -129,7 +133,7 @@ def test_someone_without_the_right_cannot_ask_or_download(app, school, outbox, i
     head = make_staff("head1", roles=["head"])
     for person in (teacher, head):
         with pytest.raises(AccessDenied):
-            exports.request_export("full", person, instance_path=instance_path, config=app.config)
+            exports.request_export("full", person, settings=app_settings(app))
     assert ExportRun.select().count() == 0
     run = runs.create_run("full", "manual", None, instance_path=instance_path)
     runs.process(run.id)
@@ -144,17 +148,13 @@ def test_someone_without_the_right_cannot_ask_or_download(app, school, outbox, i
 def test_the_year_transition_asks_for_one_full_export(app, school, outbox, instance_path, redis_conn, work):
     with db.atomic():
         # Inside the transition's own transaction nothing is enqueued (the job could beat the commit).
-        run = exports.request_full_export(
-            "year_transition", None, instance_path=instance_path, year_id=school.year.id, config=app.config
-        )
+        run = exports.request_full_export("year_transition", None, settings=app_settings(app), year_id=school.year.id)
         assert run.job_id is None
-    again = exports.request_full_export(
-        "year_transition", None, instance_path=instance_path, year_id=school.year.id, config=app.config
-    )
+    again = exports.request_full_export("year_transition", None, settings=app_settings(app), year_id=school.year.id)
     assert again.id == run.id and ExportRun.select().count() == 1
     assert len(exports_queue(redis_conn)) == 0
     # The planner's tick hands it to a worker.
-    planner.tick(dt.datetime(2026, 9, 5, 9, 0, tzinfo=dt.UTC), instance_path=instance_path, config=app.config)
+    planner.tick(dt.datetime(2026, 9, 5, 9, 0, tzinfo=dt.UTC), settings=app_settings(app))
     work()
     run = ExportRun.get_by_id(run.id)
     assert run.status == "delivered" and run.kind == "full" and run.trigger == "year_transition"

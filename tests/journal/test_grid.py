@@ -1,8 +1,11 @@
 """The journal grid, the list of journals and the print layout: content, scope and a constant query count."""
 
 import datetime as dt
+import json
+import re
+from pathlib import Path
 
-from app.models import Absence, Enrollment, Mark, Student
+from app.models import ABSENCE_REASONS, MARK_VALUES, Absence, Enrollment, Mark, Student
 from app.services import journal, journal_marks
 from tests.journal.conftest import QueryCounter, make_lesson
 
@@ -140,3 +143,105 @@ def test_print_month(school, as_user):
     assert "@media print" not in html  # the print rules live in journal.css
     assert as_user(school.other).get(f"/journal/print/{school.c5a.id}/{school.math.id}/{month}").status_code == 403
     assert as_user(school.deputy).get(f"/journal/print/{school.c5a.id}/{school.math.id}/2026-13").status_code == 404
+
+
+# --- one renderer, rules from the server, the ARIA grid (issue 8) ------------------------------
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+
+
+def _config(html: str) -> dict:
+    found = re.search(r'<script id="jconfig" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found.group(1))
+
+
+def _cell(html: str, student_id: int, lesson_id: int) -> tuple[str, str]:
+    """Return a grid cell's opening tag and its content."""
+    found = re.search(rf'(<td class="jc[^>]*id="c{student_id}-{lesson_id}"[^>]*>)(.*?)</td>', html, re.S)
+    assert found, f"no cell {student_id}:{lesson_id}"
+    return found.group(1), found.group(2)
+
+
+def test_grid_sends_the_rules_the_saves_check(school, as_user):
+    html = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
+    config = _config(html)
+    assert config["markValues"] == list(MARK_VALUES)
+    assert [(r["code"], r["label"]) for r in config["absenceReasons"]] == list(ABSENCE_REASONS)
+    assert {r["short"]: r["code"] for r in config["absenceReasons"]}.items() <= config["absenceInput"].items()
+    assert config["weight"] == {"min": journal_marks.WEIGHT_MIN, "max": journal_marks.WEIGHT_MAX}
+    assert config["markSynonyms"] == journal_marks.MARK_SYNONYMS
+    assert config["readOnly"] == journal_marks.READ_ONLY_REASONS
+    # What the script would accept is what the service accepts.
+    for typed, reason in config["absenceInput"].items():
+        assert reason in dict(ABSENCE_REASONS), typed
+    for word, value in config["markSynonyms"].items():
+        assert journal_marks._value(word) == value
+    # The pad offers exactly the scale and the absence codes, and the weight box their range.
+    assert re.findall(r'data-mark="([^"]+)"', html) == list(MARK_VALUES)
+    assert re.findall(r'data-absence="([^"]+)"', html) == [code for code, _ in ABSENCE_REASONS]
+    assert f'min="{journal_marks.WEIGHT_MIN}" max="{journal_marks.WEIGHT_MAX}"' in html
+
+
+def test_the_script_repeats_no_rule():
+    script = (STATIC / "journal.js").read_text(encoding="utf-8")
+    # (One-letter codes are letters of the keyboard map, which is the keyboard's, not a rule.)
+    rules = [*MARK_VALUES, *journal_marks.ABSENCE_CODES.values(), *journal_marks.ABSENCE_INPUT, *dict(ABSENCE_REASONS)]
+    for value in (v for v in rules if len(v) > 1 or v.isdigit()):
+        assert f'"{value}"' not in script, f"journal.js repeats {value!r}: it comes from the page's config"
+    assert "[1-5]" not in script and f'"{journal_marks.WEIGHT_MAX}"' not in script
+    # …and draws no cell: the server's HTML is swapped in.
+    assert "jm-heavy" not in script and 'className = "jab' not in script
+
+
+def test_a_save_answers_the_same_html_the_page_prints(school, as_user):
+    client = as_user(school.teacher)
+    pupil = school.students[0]
+    body = {"lesson": school.lesson.id, "student": pupil.id, "value": "4", "work_type": school.test.id}
+    saved = client.post("/journal/api/marks", json=body)
+    assert saved.status_code == 201
+    absent = client.post(
+        "/journal/api/absence",
+        json={"lesson": school.lesson.id, "student": pupil.id, "reason": "late", "expected": ""},
+    )
+    cell = absent.get_json()["cell"]
+    assert cell["html"] == '<span class="jab jab-late" title="Пропуск: опоздание">оп</span>' + (
+        '<span class="jm jm-heavy" title="Контрольная работа, вес 3">4</span>'
+    )
+    _, printed = _cell(client.get(grid_url(school)).get_data(as_text=True), pupil.id, school.lesson.id)
+    assert printed == cell["html"]
+    lesson_page = client.get(f"/journal/lesson/{school.lesson.id}").get_data(as_text=True)
+    assert cell["html"] in lesson_page
+    assert client.get(f"/journal/api/cell?lesson={school.lesson.id}&student={pupil.id}").get_json()["cell"] == cell
+
+
+def test_grid_is_an_aria_grid_with_one_cell_in_the_tab_order(school, as_user):
+    Mark.create(lesson=school.earlier, student=school.students[0], value="5", work_type=school.answer)
+    html = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
+    assert 'role="grid"' in html and 'aria-readonly="true" ' not in html.split('role="grid"')[1][:40]
+    assert html.count('tabindex="0"') == 1
+    # The one in the Tab order: the first student, the latest lesson the teacher may fill today.
+    first = school.students[0]
+    opening, content = _cell(html, first.id, school.lesson.id)
+    assert 'tabindex="0"' in opening and 'data-why=""' in opening and "aria-readonly" not in opening
+    assert f'aria-labelledby="s{first.id} l{school.lesson.id} c{first.id}-{school.lesson.id}"' in opening
+    assert f'role="rowheader" scope="row" id="s{first.id}">{first.last_name} {first.first_name}<' in html
+    header = html.split(f'id="l{school.lesson.id}"')[0].rsplit("<th", 1)[1]
+    assert 'role="columnheader"' in header
+    assert f'<span class="sr-only">{school.lesson.date:%d.%m}, 2-й урок</span>' in html
+    # Every other cell and the date links are out of the Tab order; the read-only ones say why.
+    future, _ = _cell(html, first.id, school.future.id)
+    assert 'tabindex="-1"' in future and 'aria-readonly="true" aria-describedby="why-future"' in future
+    leaver, _ = _cell(html, school.leaver.id, school.lesson.id)
+    assert 'aria-readonly="true" aria-describedby="why-out"' in leaver
+    assert f'<span id="why-future">{journal_marks.READ_ONLY_REASONS["future"]}</span>' in html
+    assert html.count('class="jdl"') == 3 and html.count('tabindex="-1"><span aria-hidden="true">') == 3
+
+
+def test_a_read_only_journal_is_marked_so_and_has_no_pad(school, as_user):
+    html = as_user(school.leader).get(grid_url(school, subject=school.russian)).get_data(as_text=True)
+    assert 'role="grid" aria-label="Отметки и пропуски: 5А, Русский язык" aria-readonly="true"' in html
+    assert 'id="jpad"' not in html and html.count('tabindex="0"') == 1
+    assert html.count('aria-describedby="why-ro"') == len(school.students) + 2 - 1  # the leaver's cell is «out»
+    assert 'class="fa fa-lock jlock"' in html
+    editable = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
+    assert 'id="jpad"' in editable and "fa-lock" not in editable.split("<tbody>")[0]

@@ -33,15 +33,33 @@ def _ensure_row() -> None:
 
 
 def acquire(owner: str, lease_seconds: float = LEASE_SECONDS) -> bool:
-    """Take the claim if it is free or lapsed; tell whether we hold it now."""
+    """Take the claim if it is free, lapsed or reserved for `owner` already; tell whether we hold it now."""
     _ensure_row()
     now = utcnow()
     taken = (
         ExportLock.update(owner=owner, until=now + dt.timedelta(seconds=lease_seconds), run_id=None)
-        .where((ExportLock.id == 1) & (ExportLock.owner.is_null() | (ExportLock.until < now)))
+        .where(
+            (ExportLock.id == 1) & (ExportLock.owner.is_null() | (ExportLock.until < now) | (ExportLock.owner == owner))
+        )
         .execute()
     )
     return taken == 1
+
+
+def reserve(owner: str, seconds: float, run_id: int) -> bool:
+    """Keep our claim for `seconds` with no heartbeat, while a run waits to retry; tell whether it is still ours.
+
+    Nobody else exports meanwhile, so no newer package overtakes the waiting one. The job that
+    retries comes back with the same `owner` and takes the claim over; if that job is lost, the
+    reservation lapses like any lease and the planner's tick hands the run to a worker.
+    """
+    until = utcnow() + dt.timedelta(seconds=seconds)
+    return (
+        ExportLock.update(until=until, run_id=run_id)
+        .where((ExportLock.id == 1) & (ExportLock.owner == owner))
+        .execute()
+        == 1
+    )
 
 
 def renew(owner: str, lease_seconds: float = LEASE_SECONDS, run_id: int | None = None) -> bool:

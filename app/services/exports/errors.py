@@ -22,3 +22,16 @@ class FullNeeded(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class DeliveryDeferred(ExportError):
+    """The portal may take the package later (no answer, 5xx, 408, 429): try again after a wait.
+
+    `problem` (Russian) says what went wrong; `retry_after` is the wait in seconds the portal asked
+    for in its Retry-After header, or None.
+    """
+
+    def __init__(self, problem: str, retry_after: float | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.retry_after = retry_after

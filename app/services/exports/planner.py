@@ -9,14 +9,12 @@ sends everything above the last change number delivered under the school's code 
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from app.clock import from_stored, utcnow
-from app.config import Config
+from app.clock import SchoolClock, from_stored, utcnow
 from app.models import ExportRun, ExportSettings, SchoolSettings, SchoolYear
 from app.services.exports import claim, runs
+from app.settings import Settings
 
-DEFAULT_TIMEZONE = Config.SCHOOL_TIMEZONE
 # A daily export not delivered this long after it fell due is overdue (loud on the dashboard).
 OVERDUE_AFTER = dt.timedelta(hours=2)
 # HTTP packages are kept this long for download, then removed from the spool.
@@ -43,21 +41,21 @@ def blocked_reason() -> str | None:
     return None
 
 
-def last_daily_moment(settings: ExportSettings, now: dt.datetime, timezone: str) -> dt.datetime:
+def last_daily_moment(settings: ExportSettings, now: dt.datetime, clock: SchoolClock) -> dt.datetime:
     """Return the latest moment at or before `now` when a daily export fell due (aware, school time)."""
-    local = now.astimezone(ZoneInfo(timezone))
+    local = now.astimezone(clock.zone)
     moment = dt.datetime.combine(local.date(), settings.daily_time, tzinfo=local.tzinfo)
     if moment > local:
         moment = dt.datetime.combine(local.date() - dt.timedelta(days=1), settings.daily_time, tzinfo=local.tzinfo)
     return moment
 
 
-def due_slots(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> list[tuple[str, str]]:
+def due_slots(settings: ExportSettings, now: dt.datetime, clock: SchoolClock) -> list[tuple[str, str]]:
     """Return (kind, slot) of the scheduled runs due at `now`: the latest daily, this month's full."""
     if not settings.enabled:
         return []
-    local = now.astimezone(ZoneInfo(timezone))
-    daily_day = last_daily_moment(settings, now, timezone).date()
+    local = now.astimezone(clock.zone)
+    daily_day = last_daily_moment(settings, now, clock).date()
     slots = [("daily", f"daily-{daily_day:%Y%m%d}")]
     full_due = local.day > settings.full_day or (local.day == settings.full_day and local.time() >= settings.daily_time)
     if full_due:
@@ -65,19 +63,22 @@ def due_slots(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAUL
     return slots
 
 
-def tick(
-    now: dt.datetime | None = None, *, instance_path, timezone: str = DEFAULT_TIMEZONE, connection=None, config=None
-) -> list[ExportRun]:
-    """Record the scheduled runs that are due and give the oldest pending run a job; return the new runs."""
+def tick(now: dt.datetime | None = None, *, settings: Settings, connection=None) -> list[ExportRun]:
+    """Record the scheduled runs that are due and give the oldest pending run a job; return the new runs.
+
+    The job goes to `connection` (the Redis the tick came from) or to the settings' Redis.
+    """
     now = _aware_utc(now)
-    settings = ExportSettings.load()
+    export = ExportSettings.load()
     created = []
-    if settings.enabled and blocked_reason() is None:
-        for kind, slot in due_slots(settings, now, timezone):
-            run = runs.create_run(kind, "schedule", None, instance_path=instance_path, slot=slot, source="system")
+    if export.enabled and blocked_reason() is None:
+        for kind, slot in due_slots(export, now, settings.clock):
+            run = runs.create_run(
+                kind, "schedule", None, instance_path=settings.instance_path, slot=slot, source="system"
+            )
             if run is not None:
                 created.append(run)
-    runs.ensure_worker(connection=connection, config=config)
+    runs.ensure_worker(settings=settings, connection=connection)
     remove_old_spool_files(now)
     return created
 
@@ -147,11 +148,11 @@ class ExportOverview:
         return "warning" if self.alert else None
 
 
-def next_moments(settings: ExportSettings, now: dt.datetime, timezone: str = DEFAULT_TIMEZONE):
+def next_moments(settings: ExportSettings, now: dt.datetime, clock: SchoolClock):
     """Return the next scheduled daily and full export moments after `now` (aware, school time)."""
     if not settings.enabled:
         return None, None
-    tz = ZoneInfo(timezone)
+    tz = clock.zone
     local = now.astimezone(tz)
     daily = dt.datetime.combine(local.date(), settings.daily_time, tzinfo=tz)
     if daily <= local or ExportRun.select().where(ExportRun.slot == f"daily-{local:%Y%m%d}").exists():
@@ -167,17 +168,17 @@ def next_moments(settings: ExportSettings, now: dt.datetime, timezone: str = DEF
     return daily, full
 
 
-def overview(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> ExportOverview:
-    """Return how exports stand now."""
+def overview(clock: SchoolClock, now: dt.datetime | None = None) -> ExportOverview:
+    """Return how exports stand now (`now` defaults to the clock's), in the school's time."""
     now = _aware_utc(now)
     settings = ExportSettings.load()
     blocked = blocked_reason()
     last_success = ExportRun.select().where(ExportRun.status == "delivered").order_by(ExportRun.id.desc()).first()
     last_failure = ExportRun.select().where(ExportRun.status == "failed").order_by(ExportRun.id.desc()).first()
-    next_daily, next_full = next_moments(settings, now, timezone)
+    next_daily, next_full = next_moments(settings, now, clock)
     overdue = False
     if settings.enabled and blocked is None:
-        due = last_daily_moment(settings, now, timezone)
+        due = last_daily_moment(settings, now, clock)
         delivered_since = last_success is not None and last_success.finished_at >= _naive_utc(due)
         # A daily that fell due before the schedule stood as it is (a fresh install, a schedule just
         # switched on or moved) never had a chance to run: not overdue.
@@ -196,23 +197,20 @@ def overview(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -
     )
 
 
-def _local_text(moment: dt.datetime | None, timezone: str) -> str:
-    if moment is None:
-        return "—"
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+def _local_text(moment: dt.datetime | None, clock: SchoolClock) -> str:
+    return clock.format(moment) if moment is not None else "—"
 
 
-def dashboard_notices(now: dt.datetime | None = None, timezone: str = DEFAULT_TIMEZONE) -> list[tuple]:
+def dashboard_notices(clock: SchoolClock, now: dt.datetime | None = None) -> list[tuple]:
     """Return (title, count, endpoint, level) lines for the home page: how exports stand.
 
     A failed or overdue export is not among them: the banner on every page says it (once).
     """
-    state = overview(now, timezone)
+    state = overview(clock, now)
     lines = []
-    last = _local_text(state.last_success.finished_at, timezone) if state.last_success else "ещё не было"
+    last = _local_text(state.last_success.finished_at, clock) if state.last_success else "ещё не было"
     if state.enabled:
-        upcoming = f"следующая — {_local_text(state.next_daily, timezone)}"
+        upcoming = f"следующая — {_local_text(state.next_daily, clock)}"
     else:
         upcoming = "по расписанию выключена"
     lines.append(

@@ -3,42 +3,54 @@
 A run is committed before its job is enqueued (a job finds it by id and returns quietly when it
 is gone or done). Whoever holds the exporter's claim works through every pending run, oldest
 first, so packages reach the portal in the order their change ranges were taken.
+
+A delivery the portal may take later (no answer, 5xx, 408, 429) is not waited for inside the job:
+the run goes back to the queue, the claim is kept for it (nothing newer overtakes it) and its job
+is scheduled again after a back-off, or after the portal's Retry-After (`rq worker --with-scheduler`).
+Every job carries the school's key (`settings.school`); the worker finds the database by it.
 """
 
+import datetime as dt
 import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from flask import has_app_context
 from peewee import IntegrityError, fn
+from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from app import queue as app_queue
-from app.config import Config
 from app.db import db
 from app.models import ExportRun, ExportSettings, SchoolSettings
 from app.models.exports import EXPORT_KINDS, utcnow
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim
 from app.services.exports.builder import build_package
-from app.services.exports.errors import ClaimLost, ExportError, FullNeeded
+from app.services.exports.errors import ClaimLost, DeliveryDeferred, ExportError, FullNeeded
 from app.services.exports.transports import (
     DirectoryTransport,
     HttpTransport,
+    backoff_seconds,
     package_name,
     partial_files,
     temporary_name,
 )
+from app.settings import Settings
 
 JOB_FUNC = "workers.exports.run_export"
 QUEUE_NAME = "exports"
 JOB_TIMEOUT = 3 * 3600
+# A job that fails outright (say, the database was unreachable when it started) is run again by RQ.
+JOB_RETRIES = 3
+JOB_RETRY_INTERVALS = [30, 120, 600]
 # A run whose worker died this many times is given up (the next run covers its changes).
 MAX_ATTEMPTS = 3
 OUTBOX_DIRNAME = "exports"
@@ -64,10 +76,9 @@ def _requester_name(actor, source: str) -> str:
 
 
 def create_run(
-    kind: str, trigger: str, actor, *, instance_path=None, slot: str | None = None, source: str = "panel"
+    kind: str, trigger: str, actor, *, instance_path, slot: str | None = None, source: str = "panel"
 ) -> ExportRun | None:
     """Record a run in the history (committed, audited); None when its slot is taken already."""
-    instance_path = instance_path or Config.INSTANCE_PATH
     if kind not in dict(EXPORT_KINDS):
         raise DomainError("Вид выгрузки: ежедневная или полная.", "kind")
     settings = ExportSettings.load()
@@ -98,16 +109,16 @@ def create_run(
 
 
 def request_export(
-    kind: str, actor, *, instance_path=None, trigger: str = "manual", source: str = "panel", config=None
+    kind: str, actor, *, settings: Settings, trigger: str = "manual", source: str = "panel"
 ) -> ExportRun:
     """Ask for a daily or full export now (R5.2): record it, then hand it to a worker."""
-    if actor is not None and not access.can(actor, "exports.run"):
+    if actor is not None and not access.can(actor, Perm.EXPORTS_RUN):
         raise AccessDenied()
     waiting = ExportRun.pending().where(ExportRun.kind == kind).first()
     if waiting is not None:
         raise DomainError(f"{waiting} уже ждёт своей очереди ({waiting.status_label}); дождитесь её окончания.")
-    run = create_run(kind, trigger, actor, instance_path=instance_path, source=source)
-    enqueue_run(run, config=config)
+    run = create_run(kind, trigger, actor, instance_path=settings.instance_path, source=source)
+    enqueue_run(run, settings=settings)
     return run
 
 
@@ -115,10 +126,9 @@ def request_full_export(
     trigger: str = "year_transition",
     actor=None,
     *,
-    instance_path=None,
+    settings: Settings,
     source: str = "system",
     year_id: int | None = None,
-    config=None,
 ) -> ExportRun:
     """Ask for a full export of the current school year, e.g. after the transfer to a new year (R5.3).
 
@@ -127,23 +137,14 @@ def request_full_export(
     planner's next tick, within a minute, hands the run to a worker.
     """
     slot = f"year-{year_id}" if trigger == "year_transition" and year_id is not None else None
-    run = create_run("full", trigger, actor, instance_path=instance_path, slot=slot, source=source)
+    run = create_run("full", trigger, actor, instance_path=settings.instance_path, slot=slot, source=source)
     if run is None:
         return ExportRun.get(ExportRun.slot == slot)
-    enqueue_run(run, config=config)
+    enqueue_run(run, settings=settings)
     return run
 
 
 # --- handing a run to a worker ----------------------------------------------------------------
-
-
-def _exports_queue(connection=None, config=None) -> Queue:
-    if connection is not None:
-        return Queue(QUEUE_NAME, connection=connection)
-    if config is None and not has_app_context():
-        # Called from a job or a script: the environment's settings, as the worker has them.
-        config = {"REDIS_URL": Config.REDIS_URL, "INSTANCE_PATH": Config.INSTANCE_PATH}
-    return app_queue.queue(QUEUE_NAME, config)
 
 
 def job_id_for(run: ExportRun) -> str:
@@ -151,19 +152,43 @@ def job_id_for(run: ExportRun) -> str:
     return f"export-run-{run.id}-{run.attempts}"
 
 
-def enqueue_run(run: ExportRun, *, connection=None, config=None, lease_seconds: float | None = None) -> str | None:
-    """Enqueue the job of a run's next attempt (once); return its id, or None when it must wait for the planner."""
+def _job_retry() -> Retry:
+    return Retry(max=JOB_RETRIES, interval=JOB_RETRY_INTERVALS)
+
+
+def _job_kwargs(settings: Settings, lease_seconds: float | None, **extra) -> dict:
+    kwargs = {"school": settings.school, **extra}
+    if lease_seconds is not None:
+        kwargs["lease_seconds"] = lease_seconds
+    return kwargs
+
+
+def enqueue_run(
+    run: ExportRun, *, settings: Settings, connection: Redis | None = None, lease_seconds: float | None = None
+) -> str | None:
+    """Enqueue the job of a run's next attempt (once); return its id, or None when it must wait for the planner.
+
+    The job goes to `connection` (a job enqueueing into the Redis it came from) or to the settings' Redis.
+    """
     if db.in_transaction():
         return None
     job_id = job_id_for(run)
-    kwargs = {"lease_seconds": lease_seconds} if lease_seconds is not None else {}
+    options = {
+        "queue_name": QUEUE_NAME,
+        "args": (run.id,),
+        "kwargs": _job_kwargs(settings, lease_seconds),
+        "job_id": job_id,
+        "timeout": JOB_TIMEOUT,
+        "retry": _job_retry(),
+        "unique": True,
+    }
     try:
-        queue = _exports_queue(connection, config)
+        connection = connection if connection is not None else app_queue.connection(settings)
         try:
-            queue.enqueue(JOB_FUNC, args=(run.id,), kwargs=kwargs, job_id=job_id, job_timeout=JOB_TIMEOUT, unique=True)
+            app_queue.enqueue(JOB_FUNC, connection=connection, **options)
         except DuplicateJobError:
             try:
-                job = Job.fetch(job_id, connection=queue.connection)
+                job = Job.fetch(job_id, connection=connection)
             except NoSuchJobError:
                 job = None
             # A finished job with the run still pending: its worker lost the race for the claim.
@@ -171,7 +196,7 @@ def enqueue_run(run: ExportRun, *, connection=None, config=None, lease_seconds: 
                 return job_id
             if job is not None:
                 job.delete()
-            queue.enqueue(JOB_FUNC, args=(run.id,), kwargs=kwargs, job_id=job_id, job_timeout=JOB_TIMEOUT, unique=True)
+            app_queue.enqueue(JOB_FUNC, connection=connection, **options)
     except (RedisError, OSError, DuplicateJobError) as exc:
         # Redis is down or restarting: the run stays queued and the planner's tick enqueues it.
         log.warning("Export run %s not enqueued: %s", run.id, exc)
@@ -180,12 +205,15 @@ def enqueue_run(run: ExportRun, *, connection=None, config=None, lease_seconds: 
     return job_id
 
 
-def ensure_worker(*, connection=None, config=None) -> str | None:
-    """Give the oldest pending run a job unless a live exporter holds the claim (recovers lost jobs)."""
+def ensure_worker(*, settings: Settings, connection: Redis | None = None) -> str | None:
+    """Give the oldest pending run a job unless a live exporter holds the claim (recovers lost jobs).
+
+    A run waiting to retry its delivery keeps the claim until its retry is due: no job is added.
+    """
     run = ExportRun.pending().first()
     if run is None or claim.held_by_someone():
         return None
-    return enqueue_run(run, connection=connection, config=config)
+    return enqueue_run(run, settings=settings, connection=connection)
 
 
 # --- doing a run ----------------------------------------------------------------------------
@@ -194,18 +222,11 @@ def ensure_worker(*, connection=None, config=None) -> str | None:
 def _transport(run: ExportRun, settings: ExportSettings, beat: claim.Heartbeat):
     if run.transport == "http":
 
-        def check_claim(attempt):
+        def check_claim():
             if beat.lost:
                 raise ClaimLost()
 
-        return HttpTransport(
-            run.target,
-            settings.token,
-            timeout=settings.http_timeout,
-            retries=settings.http_retries,
-            retry_delay=settings.http_retry_delay,
-            on_attempt=check_claim,
-        )
+        return HttpTransport(run.target, settings.token, timeout=settings.http_timeout, on_attempt=check_claim)
     return DirectoryTransport(Path(run.package_dir))
 
 
@@ -307,7 +328,34 @@ def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progre
         _update_claimed(run, owner, file_path=str(final))
 
 
-def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+@dataclass
+class _RetryDue:
+    """A run whose delivery is to be tried again: which try comes next, and after how many seconds."""
+
+    run_id: int
+    attempts: int
+    delivery: int
+    delay: float
+
+
+def _hold_for_retry(run: ExportRun, owner: str, delivery: int, delay: float, problem: str, tries: int, clock):
+    """Put a run whose delivery failed for now back in the queue, saying when it is tried again."""
+    at = utcnow() + dt.timedelta(seconds=delay)
+    _update_claimed(
+        run,
+        owner,
+        status="queued",
+        # Coming back for a retry is no interruption (MAX_ATTEMPTS counts killed attempts only).
+        attempts=run.attempts - 1,
+        error=f"Попытка доставки {delivery} из {tries} не удалась: {problem}. "
+        f"Следующая попытка — {clock.format(at, with_seconds=True)}.",
+    )
+    return _RetryDue(run.id, run.attempts, delivery + 1, delay)
+
+
+def _process_one(
+    run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress, *, delivery: int = 1, settings=None
+) -> _RetryDue | None:
     started = utcnow()
     taken = (
         ExportRun.update(
@@ -321,7 +369,7 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
         .execute()
     )
     if not taken:
-        return
+        return None
     run = ExportRun.get_by_id(run.id)
     beat.run_id, beat.progress = run.id, None
     claim.renew(owner, beat.lease_seconds, run.id)
@@ -339,8 +387,8 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
             error=f"Выгрузка прерывалась {run.attempts - 1} раза (работник остановлен или перезапущен). "
             "Изменения не потеряны: они уйдут со следующей выгрузкой.",
         )
-        return
-    settings = ExportSettings.load()
+        return None
+    export_settings = ExportSettings.load()
     try:
         if run.sha256 is None:
             _build(run, owner, beat, on_progress)
@@ -349,7 +397,17 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
         if run.transport == "http" and not built.exists() and spooled.exists():
             # Stopped between giving the spooled file its plain name and recording that name.
             built = spooled
-        _transport(run, settings, beat).deliver(built, run.package_id)
+        try:
+            _transport(run, export_settings, beat).deliver(built, run.package_id)
+        except DeliveryDeferred as exc:
+            tries = export_settings.http_retries + 1
+            if settings is None or delivery >= tries:
+                raise ExportError(
+                    f"Пакет не доставлен после {delivery} попыток: {exc.problem}. "
+                    "Изменения не потеряны: они уйдут со следующей выгрузкой."
+                ) from None
+            delay = backoff_seconds(delivery, export_settings.http_retry_delay, exc.retry_after)
+            return _hold_for_retry(run, owner, delivery, delay, exc.problem, tries, settings.clock)
         if run.transport == "directory":
             run.file_path = str(DirectoryTransport(Path(run.package_dir)).final_path(run.package_id))
         _update_claimed(run, owner, status="delivered", finished_at=utcnow(), file_path=run.file_path, error=None)
@@ -366,37 +424,83 @@ def _process_one(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress)
             finished_at=utcnow(),
             error=f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}",
         )
+    return None
+
+
+def _schedule_retry(due: _RetryDue, owner: str, lease_seconds: float, settings: Settings, connection) -> str | None:
+    """Keep the claim for the waiting run and schedule its job after the back-off; return the job id."""
+    # The job may start a little late: the reservation outlasts the wait by a lease.
+    if not claim.reserve(owner, due.delay + lease_seconds, due.run_id):
+        return None
+    job_id = f"export-run-{due.run_id}-{due.attempts}-try-{due.delivery}"
+    try:
+        app_queue.enqueue(
+            JOB_FUNC,
+            settings=settings,
+            connection=connection,
+            queue_name=QUEUE_NAME,
+            args=(due.run_id,),
+            kwargs=_job_kwargs(settings, lease_seconds, delivery=due.delivery, owner=owner),
+            job_id=job_id,
+            timeout=JOB_TIMEOUT,
+            retry=_job_retry(),
+            delay=dt.timedelta(seconds=due.delay),
+        )
+    except (RedisError, OSError) as exc:
+        # The reservation lapses on its own; then the planner's tick gives the run a job.
+        log.warning("Retry of export run %s not scheduled: %s", due.run_id, exc)
+        return None
+    ExportRun.update(job_id=job_id).where(ExportRun.id == due.run_id).execute()
+    return job_id
 
 
 def process(
     run_id: int,
     *,
+    settings: Settings | None = None,
+    connection: Redis | None = None,
     lease_seconds: float = claim.LEASE_SECONDS,
     on_progress: Callable[[ExportRun, int, int], None] | None = None,
+    delivery: int = 1,
+    owner: str | None = None,
 ) -> str:
     """Do a run (and every older pending one first) under the exporter's claim; return its status.
 
     Returns "gone" when the run no longer exists and "busy" when another exporter holds the
-    claim: that one works through every pending run, this one included.
+    claim: that one works through every pending run, this one included. With `settings`, a
+    delivery the portal may take later is tried again by a job scheduled after a back-off (the
+    run stays "queued" meanwhile, and `delivery`/`owner` are what that job comes back with);
+    without them it fails at once.
     """
     run = ExportRun.get_or_none(ExportRun.id == run_id)
     if run is None:
         return "gone"
     if not run.is_pending:
         return run.status
-    owner = claim.new_owner()
+    owner = owner or claim.new_owner()
     while True:
         if not claim.acquire(owner, lease_seconds):
             return "busy"
+        due = None
         try:
             with claim.Heartbeat(owner, lease_seconds) as beat:
                 while (pending := ExportRun.pending().first()) is not None:
-                    _process_one(pending, owner, beat, on_progress)
+                    try_number = delivery if pending.id == run_id else 1
+                    due = _process_one(pending, owner, beat, on_progress, delivery=try_number, settings=settings)
+                    if due is not None:
+                        break
         except ClaimLost:
             log.warning("Export claim lost by %s; another exporter carries on", owner)
-            return "busy"
-        finally:
             claim.release(owner)
+            return "busy"
+        except BaseException:
+            claim.release(owner)
+            raise
+        if due is not None:
+            # The heartbeat has stopped: nothing renews the claim over the reservation now.
+            _schedule_retry(due, owner, lease_seconds, settings, connection)
+            break
+        claim.release(owner)
         # A run may have arrived after our last look but before the release: look again.
         if not ExportRun.pending().exists():
             break
@@ -409,7 +513,7 @@ def process(
 
 def package_for_download(run_id: int, actor) -> tuple[Path, str]:
     """Return a run's package file and its download name for someone allowed to run exports (audited)."""
-    if not access.can(actor, "exports.run"):
+    if not access.can(actor, Perm.EXPORTS_RUN):
         raise AccessDenied()
     run = ExportRun.get_or_none(ExportRun.id == run_id)
     if run is None:

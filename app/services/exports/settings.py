@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from app.db import db
 from app.models import ExportSettings
 from app.models.exports import DEFAULT_HTTP_TIMEOUT, TRANSPORTS, utcnow
+from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 
@@ -46,7 +47,7 @@ def update_settings(
 
     `token=None` (or empty) keeps the stored token; `clear_token=True` removes it.
     """
-    if actor is not None and not access.can(actor, "exports.run"):
+    if actor is not None and not access.can(actor, Perm.EXPORTS_RUN):
         raise AccessDenied()
     if not isinstance(daily_time, dt.time):
         raise DomainError("Укажите время ежедневной выгрузки, например 20:00.", "daily_time")

@@ -3,19 +3,29 @@
 Packages are built into a file first (the directory's temporary name, or the HTTP spool), so a
 retry after a 5xx, a timeout or a killed worker re-sends the very same bytes under the same
 package id, with a known Content-Length.
+
+A transport makes one attempt and never sleeps: an answer worth trying again later raises
+`DeliveryDeferred`, and the run's job comes back after a back-off (`runs.py`).
 """
 
+import datetime as dt
+import email.utils
 import http.client
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.clock import from_stored, utcnow
 from app.services.exports import format as fmt
-from app.services.exports.errors import ExportError
+from app.services.exports.errors import DeliveryDeferred, ExportError
 
+# The longest wait between two tries of our own back-off, and the longest Retry-After we follow
+# (a portal asking for a day is retried within the hour; the run fails when the tries are spent).
 MAX_BACKOFF = 60.0
+MAX_RETRY_AFTER = 3600.0
+# Answers that say "later", not "never": a request timeout, too many requests, unavailable (and 5xx).
+RETRYABLE_STATUSES = frozenset({408, 429})
 # The portal checks the whole package (gzip, schema, counts, checksum) before it answers: the
 # wait for its answer grows with the package, on top of the configured timeout.
 SECONDS_PER_MIB = 5.0
@@ -83,8 +93,34 @@ class DirectoryTransport:
         return f"Файл {final.name} записан в каталог {self.directory}."
 
 
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Return the wait a Retry-After header asks for (seconds or an HTTP date), capped; None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment is None or moment.tzinfo is None:
+            return None
+        now = now or from_stored(utcnow())
+        seconds = (moment - now).total_seconds()
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def backoff_seconds(attempt: int, first_delay: float, retry_after: float | None = None) -> float:
+    """Return the wait before try `attempt + 1`: the portal's Retry-After if it gave one, else doubling waits."""
+    if retry_after is not None:
+        return min(retry_after, MAX_RETRY_AFTER)
+    return min(first_delay * 2 ** (attempt - 1), MAX_BACKOFF)
+
+
 class HttpTransport:
-    """POST packages to the portal: bearer token, gzip, Idempotency-Key, timeouts, bounded retries."""
+    """POST packages to the portal: bearer token, gzip, Idempotency-Key, timeouts; one attempt per call."""
 
     name = "http"
 
@@ -95,10 +131,7 @@ class HttpTransport:
         *,
         timeout: float = 300,
         timeout_per_mib: float = SECONDS_PER_MIB,
-        retries: int = 3,
-        retry_delay: float = 2.0,
-        sleep: Callable[[float], None] = time.sleep,
-        on_attempt: Callable[[int], None] | None = None,
+        on_attempt: Callable[[], None] | None = None,
     ):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -108,9 +141,6 @@ class HttpTransport:
         self._token = token
         self.timeout = timeout
         self.timeout_per_mib = timeout_per_mib
-        self.retries = retries
-        self.retry_delay = retry_delay
-        self._sleep = sleep
         self._on_attempt = on_attempt
 
     def __repr__(self):
@@ -123,7 +153,7 @@ class HttpTransport:
         timeout = answer_timeout(self.timeout, size, self.timeout_per_mib)
         return cls(parts.hostname, parts.port, timeout=timeout, blocksize=UPLOAD_BLOCK)
 
-    def _post_once(self, path: Path, package_id: str) -> tuple[int, str]:
+    def _post_once(self, path: Path, package_id: str) -> tuple[int, str, str | None]:
         size = path.stat().st_size
         target = self._parts.path or "/"
         if self._parts.query:
@@ -143,34 +173,26 @@ class HttpTransport:
                 connection.request("POST", target, body=body, headers=headers)
             response = connection.getresponse()
             text = response.read(RESPONSE_TEXT_LIMIT * 4).decode("utf-8", "replace")
-            return response.status, text[:RESPONSE_TEXT_LIMIT]
+            return response.status, text[:RESPONSE_TEXT_LIMIT], response.getheader("Retry-After")
         finally:
             connection.close()
 
     def deliver(self, built: Path, package_id: str) -> str:
-        """Send the package; retry network errors and 5xx with doubling waits; refuse on anything else."""
+        """Send the package once; raise DeliveryDeferred when the portal may take it later, ExportError on a refusal."""
         if not built.exists():
             raise ExportError(
                 f"Файл пакета {built.name} пропал до отправки. Изменения не потеряны: они уйдут со следующей выгрузкой."
             )
-        attempt = 0
-        while True:
-            attempt += 1
-            if self._on_attempt:
-                self._on_attempt(attempt)
-            try:
-                status, text = self._post_once(built, package_id)
-            except (OSError, http.client.HTTPException) as exc:
-                problem = f"портал не ответил ({type(exc).__name__}: {exc})"
-            else:
-                if 200 <= status < 300:
-                    return f"Портал принял пакет (HTTP {status}). {text}".strip()
-                if status < 500:
-                    raise ExportError(f"Портал отклонил пакет: HTTP {status}. Ответ портала: {text or '(пусто)'}")
-                problem = f"ошибка портала HTTP {status}: {text or '(пусто)'}"
-            if attempt > self.retries:
-                raise ExportError(
-                    f"Пакет не доставлен после {attempt} попыток: {problem}. "
-                    "Изменения не потеряны: они уйдут со следующей выгрузкой."
-                )
-            self._sleep(min(self.retry_delay * 2 ** (attempt - 1), MAX_BACKOFF))
+        if self._on_attempt:
+            self._on_attempt()
+        try:
+            status, text, retry_after = self._post_once(built, package_id)
+        except (OSError, http.client.HTTPException) as exc:
+            raise DeliveryDeferred(f"портал не ответил ({type(exc).__name__}: {exc})") from None
+        if 200 <= status < 300:
+            return f"Портал принял пакет (HTTP {status}). {text}".strip()
+        if status >= 500 or status in RETRYABLE_STATUSES:
+            raise DeliveryDeferred(
+                f"ошибка портала HTTP {status}: {text or '(пусто)'}", retry_after_seconds(retry_after)
+            )
+        raise ExportError(f"Портал отклонил пакет: HTTP {status}. Ответ портала: {text or '(пусто)'}")

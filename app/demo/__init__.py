@@ -1,0 +1,30 @@
+"""The demo school: a believable Russian school to try the product on, or a large one to measure it.
+
+`seed("small", today=…)` builds what `make run` shows: grades 5–7 with two classes each, a dozen teachers,
+a timetable, lessons planned from 1 September up to today and the last few weeks of the journal
+filled in. `seed("large", today=…)` builds a finished year of a big school (60 classes, 1,500 students,
+120 teachers) for benchmarks. Both are deterministic for a given `today` and random seed, and both
+write with bulk inserts in one transaction: a failure leaves the database as it was.
+
+Not a service: it calls services and models (the planner's school days, the reference work types,
+the audit), and no service imports it. Its modules, by concern: `spec` (sizes, logins), `names`,
+`curriculum` and `topics` (what a Russian school teaches), `school_year` (vacations, quarters),
+`school`, `people`, `journal`, `applications` (the builder's steps), `bulk` (the inserter), `report`
+and `seed` (the entry point).
+"""
+
+from app.demo.report import SeedReport, database_size_bytes, format_size
+from app.demo.seed import ensure_empty, is_empty, seed
+from app.demo.spec import DEMO_LOGINS, DEMO_PASSWORD, SIZES
+
+__all__ = [
+    "DEMO_LOGINS",
+    "DEMO_PASSWORD",
+    "SIZES",
+    "SeedReport",
+    "database_size_bytes",
+    "ensure_empty",
+    "format_size",
+    "is_empty",
+    "seed",
+]

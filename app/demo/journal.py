@@ -1,0 +1,231 @@
+"""The demo school's journal: lessons planned for the planner's school days, the held ones filled in.
+
+A held lesson gets its topic and homework, the register (illnesses of several days, a family day,
+a missed lesson now and then) and marks: a test for everybody now and then, otherwise a few answers
+and homework checks, each student's marks around their own ability.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from app.demo.bulk import BulkInserter
+from app.demo.curriculum import PRIMARY, department
+from app.demo.entities import SchoolClass
+from app.demo.topics import CONTROL_WORK, HOMEWORK_STYLE, NO_HOMEWORK, TOPICS
+from app.models import Absence, Lesson, Mark
+from app.services.journal_planning import school_days
+
+# Mark and absence rates, tuned so the large school gives about 600,000 marks and 200,000 absences.
+ILLNESS_START = 0.022  # chance per school day that a healthy student falls ill
+ILLNESS_DAYS = (3, 8)  # how many school days an illness lasts
+FAMILY_ABSENCE = 0.002  # chance per school day of a day missed for family reasons
+SINGLE_ABSENCE = 0.035  # chance per lesson of one missed lesson
+SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
+SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
+
+
+class JournalFilling:
+    """The builder's step that writes lessons, marks and absences.
+
+    Reads the builder's spec, rng, ids, year bounds, holidays, terms, subject_ids, work_types,
+    classes (their timetable and rosters), students, ability, teachers and busy.
+    """
+
+    def _term_of(self, day: dt.date) -> int | None:
+        for term_id, first, last in self.terms:
+            if first <= day <= last:
+                return term_id
+        return None
+
+    def _journal_span(self) -> tuple[dt.date, dt.date, dt.date]:
+        """Return the last planned day and the first and last filled ones: a whole year, or recent weeks."""
+        if self.spec.full_year:
+            return self.end, self.start, self.end
+        fill_from = max(self.start, self.today - dt.timedelta(weeks=self.spec.filled_weeks))
+        return self.today, fill_from, self.today - dt.timedelta(days=1)
+
+    def _journal(self) -> None:
+        """Plan lessons from the timetable and fill the held ones with topics, marks and absences."""
+        plan_until, fill_from, fill_until = self._journal_span()
+        days_off = [(first, last) for _, first, last in self.holidays]
+        terms = [(first, last) for _, first, last in self.terms]
+        days = list(school_days(self.start, plan_until, days_off, terms))
+        absent_days = self._absent_days(days)
+        lessons = BulkInserter(
+            Lesson,
+            [
+                Lesson.id,
+                Lesson.class_group,
+                Lesson.subject,
+                Lesson.term,
+                Lesson.date,
+                Lesson.number,
+                Lesson.planned_teacher,
+                Lesson.teacher,
+                Lesson.topic,
+                Lesson.homework,
+                Lesson.held,
+                Lesson.orphaned,
+                Lesson.version,
+                Lesson.updated_at,
+                Lesson.updated_by,
+            ],
+        )
+        marks = BulkInserter(
+            Mark, [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight, Mark.created_by, Mark.created_at]
+        )
+        absences = BulkInserter(Absence, [Absence.lesson, Absence.student, Absence.reason])
+        planned_at = dt.datetime.combine(self.start, dt.time(7, 0))
+        substituting: set[tuple[int, dt.date, int]] = set()
+        held = 0
+        for cls in self.classes:
+            counter: dict[str, int] = defaultdict(int)
+            pending_marks, pending_absences = [], []
+            for day in days:
+                for number, subject, planned in cls.slots.get(day.isoweekday(), ()):
+                    lesson_id = self.ids.take(Lesson)
+                    k = counter[subject]
+                    counter[subject] += 1
+                    filled = fill_from <= day <= fill_until
+                    if filled:
+                        teacher, at, topic, homework = self._given(cls, subject, planned, day, number, k, substituting)
+                    else:
+                        teacher, at, topic, homework = planned, planned_at, None, None
+                    lessons.add(
+                        lesson_id,
+                        cls.id,
+                        self.subject_ids[subject],
+                        self._term_of(day),
+                        day,
+                        number,
+                        planned,
+                        teacher,
+                        topic,
+                        homework,
+                        filled,
+                        False,
+                        1,
+                        at,
+                        teacher if filled else None,
+                    )
+                    if filled:
+                        held += 1
+                        register = self._register(cls, lesson_id, day, absent_days, pending_absences)
+                        if cls.grade > 1:  # first-graders are not given marks
+                            given_at = dt.datetime.combine(day, dt.time(8 + number, 40))
+                            for student_id, value, work_type in self._marks(subject, k, register):
+                                wt_id, weight = self.work_types[work_type]
+                                pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
+            # Lessons first: marks and absences point at them.
+            lessons.flush()
+            for row in pending_marks:
+                marks.add(*row)
+            for row in pending_absences:
+                absences.add(*row)
+        lessons.flush()
+        marks.flush()
+        absences.flush()
+        self.counts.update(lessons=lessons.count, held=held, marks=marks.count, absences=absences.count)
+
+    def _given(self, cls: SchoolClass, subject: str, planned: int, day: dt.date, number: int, k: int, substituting):
+        """Return who gave a held lesson, when they saved it, its topic and its homework."""
+        teacher = self._substitute(cls, subject, planned, day, number, substituting)
+        at = dt.datetime.combine(day, dt.time(14, 30)) + dt.timedelta(minutes=self.rng.randrange(300))
+        topics = TOPICS[subject]
+        return teacher, at, topics[k % len(topics)], self._homework(subject, k)
+
+    def _register(self, cls: SchoolClass, lesson_id: int, day: dt.date, absent_days, absences: list) -> list[int]:
+        """Take a held lesson's register: add the absences to `absences`, return who was present."""
+        present = []
+        for student_id, first, last in cls.roster:
+            if day < first or (last is not None and day > last):
+                continue
+            reason = absent_days.get((student_id, day))
+            if reason is None and self.rng.random() < SINGLE_ABSENCE:
+                reason = self._weighted(SINGLE_REASONS)
+            if reason is None:
+                present.append(student_id)
+            else:
+                absences.append((lesson_id, student_id, reason))
+        return present
+
+    def _absent_days(self, days: list[dt.date]) -> dict[tuple[int, dt.date], str]:
+        """Decide which whole school days each student misses: illnesses of several days, family reasons."""
+        rng = self.rng
+        result = {}
+        for student_id in self.students:
+            i = 0
+            while i < len(days):
+                if rng.random() < ILLNESS_START:
+                    for day in days[i : i + rng.randint(*ILLNESS_DAYS)]:
+                        result[(student_id, day)] = "illness"
+                    i += ILLNESS_DAYS[1] + 1
+                    continue
+                if rng.random() < FAMILY_ABSENCE:
+                    result[(student_id, days[i])] = "excused"
+                i += 1
+        return result
+
+    def _weighted(self, choices) -> str:
+        values, weights = zip(*choices, strict=True)
+        return self.rng.choices(values, weights)[0]
+
+    def _substitute(
+        self, cls: SchoolClass, subject: str, planned: int, day: dt.date, number: int, substituting: set
+    ) -> int:
+        """Return who gives the lesson: now and then a free colleague substitutes for the planned teacher."""
+        if self.rng.random() >= SUBSTITUTION_RATE:
+            return planned
+        weekday = day.isoweekday()
+        dept = department(cls.grade, subject)
+        colleagues = [t.id for t in self.teachers if t.id != planned and (t.dept == dept or dept == PRIMARY)]
+        free = [t for t in colleagues if (t, weekday, number) not in self.busy and (t, day, number) not in substituting]
+        if not free:
+            return planned
+        chosen = self.rng.choice(free)
+        substituting.add((chosen, day, number))
+        return chosen
+
+    def _homework(self, subject: str, k: int) -> str | None:
+        rng = self.rng
+        if subject in NO_HOMEWORK or rng.random() < 0.2:
+            return None
+        style = HOMEWORK_STYLE.get(subject, "paragraph")
+        if style == "exercise":
+            return f"Упр. {rng.randint(10, 400)}, с. {rng.randint(5, 180)}"
+        if style == "problems":
+            first = rng.randint(1, 900)
+            return f"№ {first}, {first + rng.randint(1, 4)}, {first + rng.randint(5, 9)}"
+        if style == "reading":
+            return f"Прочитать с. {rng.randint(10, 200)}–{rng.randint(201, 240)}, ответить на вопросы"
+        return f"§ {k // 2 + 1}, вопросы {rng.randint(1, 3)}–{rng.randint(4, 7)}"
+
+    def _marks(self, subject: str, k: int, present: list[int]):
+        """Return (student, value, work type) for one lesson: a test for everybody, or a few answers."""
+        rng = self.rng
+        if k % 8 == 7:
+            work_type, takers = CONTROL_WORK.get(subject, "контрольная работа"), present
+        elif k % 5 == 2:
+            work_type = "самостоятельная работа" if k % 2 else "проверочная работа"
+            takers = present
+        else:
+            work_type = None
+            takers = []
+        marks = []
+        if work_type:
+            for student_id in takers:
+                if rng.random() < 0.95:
+                    marks.append((student_id, self._value(student_id, work_type), work_type))
+            return marks
+        for student_id in rng.sample(present, min(len(present), rng.randint(3, 8))):
+            marks.append((student_id, self._value(student_id, "ответ на уроке"), "ответ на уроке"))
+        if subject not in NO_HOMEWORK:
+            for student_id in rng.sample(present, min(len(present), rng.randint(1, 3))):
+                marks.append((student_id, self._value(student_id, "домашняя работа"), "домашняя работа"))
+        return marks
+
+    def _value(self, student_id: int, work_type: str) -> str:
+        score = round(self.ability[student_id] + self.rng.gauss(0, 0.7))
+        if work_type == "зачёт":
+            return "зч" if score >= 3 else "нз"
+        return str(min(5, max(2, score)))
