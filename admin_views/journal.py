@@ -223,6 +223,7 @@ class JournalView(JournalMixin, SecureBaseView):
             "journal/print.html",
             grid=grid,
             month_label=f"{journal_marks.MONTHS[start.month - 1]} {start.year}",
+            rules=journal_marks.entry_rules(),
         )
 
     # --- the lesson panel ------------------------------------------------------------------

@@ -74,7 +74,7 @@ def seed(
             "seed-demo",
             None,
             model="DemoSchool",
-            object_repr=f"Демо-школа ({spec.size})",
+            object_repr="Демо-школа, " + ("большая" if spec.size == "large" else "малая"),
             after={"size": spec.size, "scale": scale, "year": report.year, "today": today.isoformat(), **report.counts},
             source=source,
         )

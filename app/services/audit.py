@@ -52,6 +52,7 @@ MODEL_NAMES = {
     "TimetableSlot": "Урок расписания",
     "Tombstone": "Отметка об удалении",
     "WorkType": "Вид работы",
+    "DemoSchool": "Демо-школа",
 }
 
 ACTION_NAMES = {
@@ -63,6 +64,7 @@ ACTION_NAMES = {
     "permissions": "изменение прав роли",
     "roles": "изменение ролей сотрудника",
     "download": "скачивание пакета",
+    "seed-demo": "создание демо-школы",
 }
 
 SOURCE_NAMES = dict(AUDIT_SOURCES)
