@@ -8,13 +8,7 @@
 (function () {
   "use strict";
 
-  // Forms that delete something ask first (data-confirm holds the question).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      event.preventDefault();
-    }
-  }, true);
+  // Forms with data-confirm ask first: ejournal.js, loaded on every page, handles them.
 
   // The file picker shows the chosen name in Russian surroundings, whatever the browser's language.
   function showChosenFile(input) {
