@@ -233,22 +233,6 @@ class DiaryApplicationView(SecureModelView):
         "created_at",
         "updated_at",
     )
-    column_labels = {
-        "submitted_on": "Дата заявления",
-        "portal_number": "№ на портале",
-        "student": "Ученик",
-        "class_name": "Класс",
-        "guardian": "Родитель (законный представитель)",
-        "relation": "Кем приходится",
-        "status": "Статус",
-        "reject_reason": "Причина отклонения",
-        "received_by": "Принял(а)",
-        "passport_presented": "Паспорт предъявлен",
-        "names_checked": "ФИО сверены",
-        "pd_consent": "Согласие на обработку ПДн",
-        "created_at": "Внесено",
-        "updated_at": "Изменено",
-    }
     column_choices = {"relation": RELATIONS}
     column_sortable_list = (
         "submitted_on",

@@ -8,45 +8,25 @@ from flask_admin.contrib.peewee import ModelView
 from flask_admin.contrib.peewee.filters import BasePeeweeFilter, FilterEqual, FilterLike
 from flask_admin.model.filters import BaseDateFilter
 from flask_login import current_user
-from wtforms.fields.core import UnboundField
 
 from admin_views.base import SecureModelView
-from admin_views.exports import ExportSettingsForm
 from app.clock import app_clock
+from app.labels import model_name
 from app.models import MODELS, AuditEntry
 from app.models.audit import AUDIT_SOURCES
 from app.permissions import Perm
 from app.services import access, audit
-from app.services.audit import ACTION_NAMES, MODEL_NAMES
+from app.services.audit import ACTION_NAMES
 
 
 def labels_of(admin) -> audit.Labels:
-    """Gather the Russian field labels and code choices that the panel's model views already keep.
-
-    A view's column labels come first, then the labels of its create and edit forms: each field is
-    named where the person saw it.
-    """
+    """Return the audit's labels: field names from app.labels, code choices the panel's model views declare."""
     labels = audit.Labels()
     for view in admin._views:
         model = getattr(view, "model", None)
         if model is not None and isinstance(view, ModelView):
-            labels.add(model.__name__, view.column_labels, view.column_choices)
-            for form_class in (getattr(view, "_create_form_class", None), getattr(view, "_edit_form_class", None)):
-                labels.add(model.__name__, _form_labels(form_class))
-    # The export settings have a page of their own, not a model view.
-    labels.add("ExportSettings", _form_labels(ExportSettingsForm))
+            labels.add(model.__name__, view.column_choices)
     return labels
-
-
-def _form_labels(form_class) -> dict:
-    found = {}
-    for name in dir(form_class or object):
-        unbound = getattr(form_class, name, None)
-        if isinstance(unbound, UnboundField):
-            label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None)
-            if isinstance(label, str) and label:
-                found[name] = label
-    return found
 
 
 class DayFromFilter(BasePeeweeFilter, BaseDateFilter):
@@ -87,6 +67,9 @@ def _sorted_options(names: dict, codes) -> list[tuple[str, str]]:
     return sorted(((code, names.get(code, code)) for code in set(codes)), key=lambda pair: pair[1])
 
 
+MODEL_OPTIONS = _sorted_options({m.__name__: model_name(m.__name__) for m in MODELS}, [m.__name__ for m in MODELS])
+
+
 class AuditEntryView(SecureModelView):
     """The audit trail: browse and filter; nobody creates, edits or deletes an entry, admins included."""
 
@@ -103,20 +86,11 @@ class AuditEntryView(SecureModelView):
     details_template = "audit/details.html"
 
     column_list = ("at", "actor_name", "source", "action", "model", "object_repr")
-    column_labels = {
-        "at": "Когда",
-        "actor_name": "Кто",
-        "source": "Источник",
-        "action": "Действие",
-        "model": "Объект",
-        "object_id": "Код записи",
-        "object_repr": "Запись",
-    }
     column_sortable_list = ("at", "actor_name", "source", "action", "model")
     column_default_sort = [("at", True), ("id", True)]
     column_searchable_list = ("object_repr", "actor_name")
     column_filters = (
-        RussianEqual(AuditEntry.model, "Объект", options=_sorted_options(MODEL_NAMES, [m.__name__ for m in MODELS])),
+        RussianEqual(AuditEntry.model, "Объект", options=MODEL_OPTIONS),
         RussianEqual(AuditEntry.action, "Действие", options=_sorted_options(ACTION_NAMES, ACTION_NAMES)),
         RussianLike(AuditEntry.actor_name, "Кто"),
         DayFromFilter(AuditEntry.at, "Дата"),

@@ -27,8 +27,9 @@ from admin_views.forms import (
 )
 from app import translations
 from app.ids import parse_id, parse_ids
+from app.labels import field_label
 from app.permissions import NOBODY
-from app.services import access, audit, records
+from app.services import access, records
 from app.services.errors import DomainError
 
 
@@ -158,8 +159,7 @@ class SecureModelView(SecureMixin, ModelView):
         # instead of Flask-Admin's prettified English field name («Id»).
         if self.column_labels and field in self.column_labels:
             return self.column_labels[field]
-        label = audit.Labels().label(self.model.__name__, field)
-        return label if label != field else super().get_column_name(field)
+        return field_label(self.model.__name__, field) or super().get_column_name(field)
 
     def get_filters(self):
         # Date filters read ДД.ММ.ГГГГ, which the Russian date picker writes (static/datepicker-ru.js).
@@ -180,8 +180,9 @@ class SecureModelView(SecureMixin, ModelView):
         args = {name: dict(options) for name, options in (self.form_args or {}).items()}
         widgets = {name: dict(options) for name, options in (self.form_widget_args or {}).items()}
         for name, field in self.model._meta.fields.items():
-            if name in (self.column_labels or {}):
-                args.setdefault(name, {}).setdefault("label", self.column_labels[name])
+            label = (self.column_labels or {}).get(name) or field_label(self.model.__name__, name)
+            if label:
+                args.setdefault(name, {}).setdefault("label", label)
             if field.choices:
                 args.setdefault(name, {}).setdefault("widget", SelectWidget())
             if isinstance(field, DateField):

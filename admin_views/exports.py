@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
-from flask_babel import format_datetime
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
@@ -19,6 +18,7 @@ from wtforms.validators import InputRequired, Optional
 
 from admin_views.base import SecureBaseView, SecureModelView
 from app.clock import app_clock
+from app.labels import field_label
 from app.models import ExportRun
 from app.models.exports import (
     EXPORT_KINDS,
@@ -41,8 +41,8 @@ def _actor():
 
 
 def _when(value) -> str:
-    # Stored as naive UTC; Flask-Babel shows it in the school's time zone.
-    return format_datetime(value, "dd.MM.yyyy HH:mm:ss") if value else ""
+    # Stored as naive UTC; the clock shows it in the school's time zone.
+    return app_clock(current_app).format(value, with_seconds=True)
 
 
 def _size(value) -> str:
@@ -173,31 +173,6 @@ class ExportRunView(SecureModelView):
         "note",
         "error",
     )
-    column_labels = {
-        "id": "№",
-        "package_id": "Пакет",
-        "kind": "Вид",
-        "trigger": "Повод",
-        "requested_by_name": "Кто",
-        "status": "Состояние",
-        "download": "Пакет",
-        "created_at": "Создана",
-        "started_at": "Начата",
-        "finished_at": "Завершена",
-        "duration": "Длительность",
-        "year_name": "Учебный год",
-        "change_range": "Изменения (номера)",
-        "records": "Записей",
-        "counts": "По видам записей",
-        "bytes": "Размер",
-        "sha256": "Контрольная сумма SHA-256",
-        "transport": "Доставка",
-        "target": "Куда",
-        "attempts": "Попыток",
-        "job_id": "Задание",
-        "note": "Примечание",
-        "error": "Ошибка",
-    }
     column_choices = {
         "kind": list(EXPORT_KINDS),
         "trigger": list(EXPORT_TRIGGERS),
@@ -262,50 +237,54 @@ class ExportRunView(SecureModelView):
         return send_file(path, mimetype="application/gzip", as_attachment=True, download_name=name)
 
 
+def _label(name: str) -> str:
+    return field_label("ExportSettings", name)
+
+
 class ExportSettingsForm(FlaskForm):
     enabled = BooleanField(
-        "Выгрузка по расписанию включена",
+        _label("enabled"),
         description="Ежедневная выгрузка изменений и полная выгрузка раз в месяц (п. 5.1, 5.2 регламента).",
     )
     daily_time = TimeField(
-        "Время ежедневной выгрузки",
+        _label("daily_time"),
         format="%H:%M",
         validators=[InputRequired("Укажите время, например 20:00.")],
         description="Школьное время (Москва). В это же время в день полной выгрузки уходит полная.",
     )
     full_day = IntegerField(
-        "День месяца полной выгрузки", validators=[InputRequired("Укажите день месяца.")], description="От 1 до 28."
+        _label("full_day"), validators=[InputRequired("Укажите день месяца.")], description="От 1 до 28."
     )
-    transport = SelectField("Способ доставки", choices=list(TRANSPORTS))
+    transport = SelectField(_label("transport"), choices=list(TRANSPORTS))
     directory = StringField(
-        "Каталог выгрузки",
+        _label("directory"),
         validators=[Optional()],
         description="Полный путь; пусто — каталог exports в папке данных программы.",
     )
     portal_url = StringField(
-        "Адрес приёма на портале",
+        _label("portal_url"),
         validators=[Optional()],
         description="Например, https://portal.example/api/ejournal/packages",
     )
     token = PasswordField(
-        "Токен доступа портала",
+        _label("token"),
         validators=[Optional()],
         description="Только для ввода: сохранённый токен не показывается. Пусто — оставить прежний.",
     )
-    clear_token = BooleanField("Удалить сохранённый токен")
+    clear_token = BooleanField(_label("clear_token"))
     http_timeout = IntegerField(
-        "Ожидание ответа портала, с",
+        _label("http_timeout"),
         validators=[InputRequired("Укажите число секунд.")],
         description="От 1 до 3600, обычно 300. К этому времени добавляется 5 с на каждый МБ пакета: "
         "портал проверяет пакет целиком, прежде чем ответить.",
     )
     http_retries = IntegerField(
-        "Повторных попыток при сбое",
+        _label("http_retries"),
         validators=[InputRequired("Укажите число попыток.")],
         description="При недоступности портала, ошибке 5xx, 408 или 429; другие ошибки 4xx не повторяются.",
     )
     http_retry_delay = FloatField(
-        "Пауза перед первым повтором, с",
+        _label("http_retry_delay"),
         validators=[InputRequired("Укажите паузу в секундах.")],
         description="Каждая следующая пауза вдвое длиннее (до минуты); если портал сам просит "
         "подождать, ждём, сколько он просит, но не дольше часа.",

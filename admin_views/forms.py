@@ -15,16 +15,12 @@ from wtfpeewee.fields import ModelSelectField, SelectQueryField
 from wtfpeewee.orm import FieldInfo
 
 from app.clock import app_clock
+from app.formats import format_date
 from app.ids import parse_id
 
 # The first format is the one forms show; ISO dates are accepted too.
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 DATE_PICKER_FORMAT = "DD.MM.YYYY"
-
-
-def format_date(value: dt.date) -> str:
-    """Return a date the way Russian school papers write it: 01.09.2026."""
-    return value.strftime("%d.%m.%Y")
 
 
 def format_datetime(value: dt.datetime) -> str:

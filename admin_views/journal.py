@@ -21,6 +21,7 @@ from wtforms.fields import DateField
 
 from admin_views.base import SecureBaseView, SecureModelView, Writes
 from app.clock import app_clock
+from app.formats import month_label, month_name
 from app.ids import MAX_ID, parse_id
 from app.json_body import json_object
 from app.models import (
@@ -202,7 +203,7 @@ class JournalView(JournalMixin, SecureBaseView):
             term=term,
             terms=terms,
             months=months,
-            month_names=journal_marks.MONTHS,
+            month_name=month_name,
             fmt=journal_marks.format_average,
             jconfig=_script_config(cells=grid.cells_data()),
             any_editable=any(c.editable for c in grid.lessons),
@@ -222,7 +223,7 @@ class JournalView(JournalMixin, SecureBaseView):
         return self.render(
             "journal/print.html",
             grid=grid,
-            month_label=f"{journal_marks.MONTHS[start.month - 1]} {start.year}",
+            month_label=month_label(start),
             rules=journal_marks.entry_rules(),
         )
 
@@ -663,15 +664,9 @@ class WorkTypeView(SecureModelView):
     manage_permission = journal.SCHEDULE_PERMISSION
     writes = Writes(work_types.create_work_type, work_types.update_work_type, work_types.delete_work_type)
     column_list = ("name", "default_weight", "active")
-    column_labels = {"name": "Вид работы", "default_weight": "Вес по умолчанию", "active": "Используется"}
     column_default_sort = "name"
     column_searchable_list = ("name",)
     form_columns = ("name", "default_weight", "active")
-    form_args = {
-        "name": {"label": "Вид работы"},
-        "default_weight": {"label": "Вес по умолчанию"},
-        "active": {"label": "Используется"},
-    }
 
     def validate_model(self, model, is_created):
         work_types.validate_work_type(model)

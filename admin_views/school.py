@@ -104,12 +104,6 @@ class SchoolSettingsView(SchoolView):
     writes = Writes(school.create_settings, school.update_settings)
     can_delete = False
     column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb"]
-    column_labels = {
-        "name": "Название школы",
-        "school_code": "Код школы",
-        "mark_edit_days": "Срок правки отметок без причины, дней",
-        "upload_max_mb": "Предельный размер файла, МБ",
-    }
     column_sortable_list = []
     form_args = {
         "mark_edit_days": {
@@ -130,12 +124,6 @@ class SchoolSettingsView(SchoolView):
 class SchoolYearView(SchoolView):
     writes = Writes(school.create_school_year, school.update_school_year, school.delete_school_year)
     column_list = ["name", "start_date", "end_date", "is_current"]
-    column_labels = {
-        "name": "Учебный год",
-        "start_date": "Начало",
-        "end_date": "Конец",
-        "is_current": "Текущий",
-    }
     column_default_sort = ("start_date", True)
     column_searchable_list = ["name"]
     column_filters = [BooleanEqualFilter(SchoolYear.is_current, "Текущий")]
@@ -158,14 +146,6 @@ class TermView(SchoolView):
     writes = Writes(school.create_term, school.update_term, school.delete_term)
     joined_models = (SchoolYear,)
     column_list = ["year", "kind", "number", "start_date", "end_date", "closed"]
-    column_labels = {
-        "year": "Учебный год",
-        "kind": "Вид",
-        "number": "Номер",
-        "start_date": "Начало",
-        "end_date": "Конец",
-        "closed": "Закрыт",
-    }
     column_choices = {"kind": list(TERM_KINDS)}
     column_sortable_list = [("year", SchoolYear.start_date), "kind", "number", "start_date", "end_date"]
     column_default_sort = [(SchoolYear.start_date, True), ("kind", False), ("number", False)]
@@ -192,7 +172,6 @@ class HolidayView(SchoolView):
     writes = Writes(school.create_holiday, school.update_holiday, school.delete_holiday)
     joined_models = (SchoolYear,)
     column_list = ["year", "name", "start_date", "end_date"]
-    column_labels = {"year": "Учебный год", "name": "Название", "start_date": "Начало", "end_date": "Конец"}
     column_sortable_list = [("year", SchoolYear.start_date), "name", "start_date", "end_date"]
     column_default_sort = [(SchoolYear.start_date, True), ("start_date", False)]
     column_searchable_list = ["name"]
@@ -211,14 +190,6 @@ class ClassGroupView(SchoolView):
     joined_models = (SchoolYear, Staff)
     column_list = ["name", "year", "class_teacher", "enrolled_count"]
     column_details_list = ["year", "grade", "letter", "class_teacher"]
-    column_labels = {
-        "name": "Класс",
-        "year": "Учебный год",
-        "grade": "Параллель",
-        "letter": "Буква",
-        "class_teacher": "Классный руководитель",
-        "enrolled_count": "Учеников сейчас",
-    }
     column_sortable_list = [
         ("name", ClassGroup.grade),
         ("year", SchoolYear.start_date),
@@ -262,7 +233,6 @@ class ClassGroupView(SchoolView):
 class SubjectView(SchoolView):
     writes = Writes(school.create_subject, school.update_subject, school.delete_subject)
     column_list = ["name", "short_name"]
-    column_labels = {"name": "Предмет", "short_name": "Краткое название"}
     column_default_sort = "name"
     column_searchable_list = ["name", "short_name"]
 
@@ -274,7 +244,6 @@ class TeachingAssignmentView(SchoolView):
     writes = Writes(school.create_assignment, school.update_assignment, school.delete_assignment)
     joined_models = (SchoolYear, ClassGroup, Subject, Staff)
     column_list = ["year", "class_group", "subject", "teacher"]
-    column_labels = {"year": "Учебный год", "class_group": "Класс", "subject": "Предмет", "teacher": "Учитель"}
     column_sortable_list = [
         ("year", SchoolYear.start_date),
         ("class_group", ClassGroup.grade),
@@ -319,15 +288,6 @@ class TimetableSlotView(SchoolView):
     writes = Writes(school.create_slot, school.update_slot, school.delete_slot)
     joined_models = (ClassGroup, SchoolYear, Subject, Staff)
     column_list = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
-    column_labels = {
-        "class_group": "Класс",
-        "weekday": "День недели",
-        "lesson_number": "Урок №",
-        "subject": "Предмет",
-        "teacher": "Учитель",
-        "valid_from": "Действует с",
-        "valid_to": "Действует по",
-    }
     column_choices = {"weekday": list(WEEKDAYS)}
     column_sortable_list = [
         ("class_group", ClassGroup.grade),

@@ -145,19 +145,6 @@ class StaffView(SecureModelView):
         "portal_uid",
         "created_at",
     )
-    column_labels = {
-        "full_name": "ФИО",
-        "last_name": "Фамилия",
-        "first_name": "Имя",
-        "middle_name": "Отчество",
-        "login": "Логин",
-        "email": "Электронная почта",
-        "roles": "Роли",
-        "active": "Активен",
-        "has_uid": "UID портала",
-        "portal_uid": "UID портала",
-        "created_at": "Создан",
-    }
     column_sortable_list = (("full_name", Staff.last_name), "login", "active")
     column_default_sort = [("last_name", False), ("first_name", False)]
     column_searchable_list = ("last_name", "first_name", "middle_name", "login")
@@ -312,7 +299,6 @@ class RoleView(SecureModelView):
     manage_permission = Perm.STAFF_MANAGE
     column_list = ("name", "code", "builtin", "permissions")
     column_details_list = ("name", "code", "builtin", "permissions")
-    column_labels = {"name": "Название", "code": "Код", "builtin": "Встроенная", "permissions": "Права"}
     column_sortable_list = ("name", "code", "builtin")
     column_default_sort = [("builtin", True), ("name", False)]
     column_searchable_list = ("name", "code")

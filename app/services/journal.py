@@ -11,6 +11,7 @@ from peewee import JOIN, fn
 
 from app.clock import utcnow
 from app.db import db
+from app.formats import format_date
 from app.ids import parse_id
 from app.models import (
     Absence,
@@ -48,11 +49,6 @@ LESSON_FIELD_LABELS = {
     "teacher_id": "учитель",
     "replacement_subject_id": "предмет замены",
 }
-
-
-def format_date(day: dt.date) -> str:
-    """Return a date the Russian way: 05.09.2026."""
-    return day.strftime("%d.%m.%Y")
 
 
 def staff_name(staff_id) -> str:

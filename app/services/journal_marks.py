@@ -9,6 +9,7 @@ from peewee import IntegrityError
 
 from app.clock import utcnow
 from app.db import db
+from app.formats import format_date, month_label
 from app.ids import MAX_ID, parse_id
 from app.models import (
     ABSENCE_REASONS,
@@ -33,7 +34,6 @@ from app.services.journal import (
     ensure_can_edit,
     ensure_can_see,
     ensure_not_future,
-    format_date,
     get_lesson,
     may_edit,
 )
@@ -59,20 +59,6 @@ READ_ONLY_REASONS = {
     "future": "Урок ещё не наступил: отметки и пропуски ставятся в день урока.",
     "ro": "Этот урок доступен вам только для просмотра.",
 }
-MONTHS = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-)
 
 
 def entry_rules() -> dict:
@@ -263,7 +249,7 @@ class Grid:
         """Return (month name, number of lessons) for the header row above the dates."""
         spans: list[list] = []
         for column in self.lessons:
-            label = f"{MONTHS[column.lesson.date.month - 1]} {column.lesson.date.year}"
+            label = month_label(column.lesson.date)
             if spans and spans[-1][0] == label:
                 spans[-1][1] += 1
             else:

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app.db import db
+from app.formats import format_date
 from app.models import (
     Absence,
     ClassGroup,
@@ -24,7 +25,7 @@ from app.models import (
 from app.permissions import Perm
 from app.services import access, audit, journal_files
 from app.services.errors import AccessDenied, DomainError
-from app.services.journal import format_date, get_lesson, lessons_with_people
+from app.services.journal import get_lesson, lessons_with_people
 
 SUNDAY = 7
 

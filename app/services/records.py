@@ -11,31 +11,9 @@ from collections.abc import Callable, Iterable
 from peewee import IntegrityError
 
 from app.db import db
+from app.labels import model_plural
+from app.services import audit
 from app.services.errors import DomainError
-
-# Russian plural names of what can depend on a record, for "cannot delete" messages.
-MODEL_LABELS = {
-    "Absence": "пропуски",
-    "AuditEntry": "записи аудита",
-    "ClassGroup": "классы",
-    "DiaryApplication": "заявления родителей",
-    "Enrollment": "зачисления учеников",
-    "Guardian": "родители",
-    "HomeworkFile": "файлы домашних заданий",
-    "Holiday": "каникулы и праздники",
-    "Lesson": "уроки",
-    "Mark": "отметки",
-    "RolePermission": "права роли",
-    "SchoolYear": "учебные годы",
-    "Staff": "сотрудники",
-    "StaffRole": "назначения ролей сотрудникам",
-    "Student": "ученики",
-    "StudentGuardian": "связи ученик — родитель",
-    "Subject": "предметы",
-    "TeachingAssignment": "учебная нагрузка",
-    "Term": "учебные периоды",
-    "TimetableSlot": "уроки расписания",
-}
 
 
 def dependents(instance) -> list[tuple[str, int]]:
@@ -50,7 +28,7 @@ def dependents(instance) -> list[tuple[str, int]]:
             continue
         count = fk.model.select().where(query).count()
         if count:
-            found.append((MODEL_LABELS.get(fk.model.__name__, fk.model.__name__), count))
+            found.append((model_plural(fk.model.__name__), count))
     return found
 
 
@@ -78,13 +56,6 @@ def integrity_message(exc: IntegrityError) -> str:
 
 
 # --- the one write path -----------------------------------------------------------------------
-
-
-def _audit():
-    # app.services.audit imports MODEL_LABELS from this module: import it when a write runs.
-    from app.services import audit
-
-    return audit
 
 
 def _assign(row, fields: dict) -> None:
@@ -125,7 +96,7 @@ def create_row(
         with db.atomic():
             _saving(row, validate, before_save)
             row.save(force_insert=True)
-            _audit().record(actor, "create", row, after=row.snapshot(), source=source)
+            audit.record(actor, "create", row, after=row.snapshot(), source=source)
     except IntegrityError as exc:
         raise DomainError(integrity_message(exc)) from exc
     return row
@@ -151,7 +122,7 @@ def update_row(
             _assign(row, fields)
             _saving(row, validate, before_save)
             row.save()
-            _audit().record(actor, "update", row, before=before, after=row.snapshot(), source=source)
+            audit.record(actor, "update", row, before=before, after=row.snapshot(), source=source)
     except BaseException as exc:
         row.__data__, row._dirty, row.__rel__ = kept
         if isinstance(exc, IntegrityError):
@@ -169,7 +140,7 @@ def delete_row(actor, row, *, check: Callable | None = None, source: str = "pane
             ensure_deletable(row)
             before = row.snapshot()
             row.delete_instance()
-            _audit().record(actor, "delete", row, before=before, source=source)
+            audit.record(actor, "delete", row, before=before, source=source)
     except IntegrityError as exc:
         raise DomainError(integrity_message(exc)) from exc
 

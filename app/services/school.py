@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from peewee import Case, fn
 
 from app.db import db
+from app.formats import format_date, format_span
 from app.ids import parse_id
 from app.models import (
     WEEKDAYS,
@@ -48,16 +49,6 @@ TERM_COUNTS = {"quarter": 4, "trimester": 3, "half": 2}
 
 
 # --- small helpers shared with app.services.students ----------------------------------------
-
-
-def format_date(day: dt.date) -> str:
-    """Return a date the way Russian school papers write it: 01.09.2026."""
-    return day.strftime("%d.%m.%Y")
-
-
-def format_span(start: dt.date, end: dt.date | None) -> str:
-    """Return a date range as 01.09.2026–31.05.2027 (an open end as an ellipsis)."""
-    return f"{format_date(start)}–{format_date(end) if end else '…'}"
 
 
 def not_self(model, obj):

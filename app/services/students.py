@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from app.db import db
+from app.formats import format_date, format_span
 from app.models import (
     RELATIONS,
     Absence,
@@ -31,7 +32,7 @@ from app.models import (
 )
 from app.services import records
 from app.services.errors import DomainError
-from app.services.school import format_date, format_span, not_self, require
+from app.services.school import not_self, require
 
 PHONE_RE = re.compile(r"^\+?[0-9()\-\s]{5,40}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -245,3 +245,17 @@ def test_a_read_only_journal_is_marked_so_and_has_no_pad(school, as_user):
     assert 'class="fa fa-lock jlock"' in html
     editable = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
     assert 'id="jpad"' in editable and "fa-lock" not in editable.split("<tbody>")[0]
+
+
+NOMINATIVE = "январь февраль март апрель май июнь июль август сентябрь октябрь ноябрь декабрь".split()
+
+
+def test_months_read_in_russian_on_the_grid_and_the_print_page(school, as_user):
+    """The grid's month header, its print menu and the print page name the month in the nominative."""
+    day = school.today
+    label = f"{NOMINATIVE[day.month - 1]} {day.year}"
+    html = as_user(school.deputy).get(grid_url(school)).get_data(as_text=True)
+    assert re.search(rf'class="jmonth"[^>]*>{label}</th>', html)
+    assert f">{label.capitalize()}</a>" in html
+    page = as_user(school.deputy).get(f"/journal/print/{school.c5a.id}/{school.math.id}/{day.strftime('%Y-%m')}")
+    assert f"<title>5А · Математика · {label} — печать" in page.get_data(as_text=True)
