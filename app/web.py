@@ -4,6 +4,8 @@ from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app import formats
+from app.clock import app_clock
 from app.models import SchoolSettings
 from app.permissions import Perm
 from app.services import access
@@ -57,6 +59,10 @@ def init_app(app):
 
         settings = SchoolSettings.get_or_none()
         return {"can": can, "Perm": Perm, "school_name": settings.name if settings else ""}
+
+    # Templates show dates and stored instants the one way (app/formats.py, the school's clock).
+    app.add_template_filter(formats.format_date, "ru_date")
+    app.add_template_filter(lambda moment: app_clock(app).format(moment), "school_time")
 
     for code in ERRORS:
         app.register_error_handler(code, lambda exc, code=code: _render_error(code))

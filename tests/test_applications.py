@@ -318,6 +318,16 @@ def test_details_show_the_name_comparison_with_mismatches_highlighted(client, lo
     assert "Сверка ФИО с данными школы" in html
 
 
+def test_details_show_the_history_in_school_time(client, login_as, family):
+    admin = login_as("admin")
+    application = make_application(admin, family)
+    # Stored as naive UTC: 21:33 UTC is 00:33 the next day in Moscow.
+    AuditEntry.update(at=dt.datetime(2026, 12, 1, 21, 33)).where(AuditEntry.model == "DiaryApplication").execute()
+    html = client.get(f"{URL}/details/?id={application.id}").get_data(as_text=True)
+    assert "02.12.2026 00:33" in html
+    assert "01.12.2026 21:33" not in html
+
+
 # --- status flow ------------------------------------------------------------------------------
 
 
