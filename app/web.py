@@ -6,10 +6,11 @@ from flask_wtf.csrf import CSRFError
 
 from app import formats
 from app.clock import app_clock
+from app.json_body import parse_object
 from app.models import SchoolSettings
 from app.permissions import Perm
 from app.services import access
-from app.services.errors import DomainError
+from app.services.errors import BadInput, DomainError
 
 ERRORS = {
     400: ("Неверный запрос", "Запрос не удалось обработать. Обновите страницу и попробуйте ещё раз."),
@@ -82,13 +83,12 @@ def init_app(app):
     def refuse_json_that_is_not_an_object():
         # Every JSON body we accept is an object: the APIs read named fields from it, and Flask-WTF
         # turns it into form data. Anything else ([1], 5, broken JSON) is refused here, once.
+        # The rule is json_body's, the same the APIs read their fields with.
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.is_json:
             try:
-                body = request.get_json(silent=True)
-            except RecursionError:  # nested deeper than the parser goes
-                body = None
-            if not isinstance(body, dict):
-                return _render_error(400, "Тело запроса должно быть JSON-объектом.")
+                parse_object(request.get_data(cache=True))
+            except BadInput as exc:
+                return domain_error(exc)
         return None
 
     @app.errorhandler(CSRFError)

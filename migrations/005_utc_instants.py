@@ -8,12 +8,12 @@ else the school's zone (`SCHOOL_TIMEZONE`, default Europe/Moscow, which has had 
 offset since 2014). Rolling back shifts them back by the same offset.
 """
 
-import datetime as dt
 import os
-from zoneinfo import ZoneInfo
 
 import peewee as pw
 from peewee_migrate import Migrator
+
+from app.clock import SchoolClock
 
 # (table, column) of every instant that was stored in local time.
 COLUMNS = (
@@ -31,7 +31,7 @@ COLUMNS = (
 
 def _offset_seconds() -> int:
     zone = os.environ.get("EJOURNAL_STORED_TZ") or os.environ.get("SCHOOL_TIMEZONE") or "Europe/Moscow"
-    return int(dt.datetime.now(ZoneInfo(zone)).utcoffset().total_seconds())
+    return int(SchoolClock(zone).now().utcoffset().total_seconds())
 
 
 def _shift(migrator: Migrator, database: pw.Database, seconds: int) -> None:
