@@ -8,6 +8,7 @@ from admin_views import (
     applications,
     audit,
     exports,
+    groups,
     home,
     journal,
     school,
@@ -48,6 +49,7 @@ def init_admin(app) -> Admin:
     # Order here is the order of the menu.
     journal.register(admin)
     school.register(admin)
+    groups.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)

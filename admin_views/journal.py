@@ -35,7 +35,7 @@ from app.models import (
     WorkType,
 )
 from app.permissions import Perm
-from app.services import access, journal, journal_files, journal_marks, journal_planning, school, work_types
+from app.services import access, groups, journal, journal_files, journal_marks, journal_planning, school, work_types
 from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound
 
 VIEW_CODES = (journal.EDIT_PERMISSION, access.VIEW_ALL)
@@ -174,24 +174,28 @@ class JournalView(JournalMixin, SecureBaseView):
         year = journal.current_year()
         entries = journal.journals_for(_me(), year)
         term = journal.default_term(year, _clock().today()) if year else None
-        classes: dict[int, dict] = {}
+        cards: dict[int, dict] = {}
         for entry in entries:
-            group = classes.setdefault(entry.class_group.id, {"class_group": entry.class_group, "entries": []})
-            group["entries"].append(entry)
-        return self.render("journal/index.html", year=year, term=term, classes=list(classes.values()))
+            cards.setdefault(entry.group.id, {"group": entry.group, "entries": []})["entries"].append(entry)
+        return self.render(
+            "journal/index.html",
+            year=year,
+            term=term,
+            groups=list(cards.values()),
+            kind_labels=groups.GROUP_KIND_LABELS,
+        )
 
     # --- the grid --------------------------------------------------------------------------
 
-    @expose("/grid/<int:class_id>/<int:subject_id>/<int:term_id>")
-    def grid(self, class_id, subject_id, term_id):
-        class_group = ClassGroup.get_or_none(ClassGroup.id == class_id)
-        subject = Subject.get_or_none(Subject.id == subject_id)
+    @expose("/grid/<int:journal_id>/<int:term_id>")
+    def grid(self, journal_id, term_id):
+        book = journal.get_journal(journal_id)
         term = Term.get_or_none(Term.id == term_id)
-        if class_group is None or subject is None or term is None or term.year_id != class_group.year_id:
-            raise NotFound("Такого журнала нет.")
-        journal.ensure_may_open_journal(_me(), class_group, subject)
-        grid = journal_marks.build_grid(_me(), class_group, subject, term.start_date, term.end_date, clock=_clock())
-        terms = list(Term.select().where(Term.year == class_group.year_id).order_by(Term.start_date))
+        journal.ensure_may_open_journal(_me(), book)
+        if term is None or term.year_id != book.year_id:
+            raise NotFound("Такого периода в учебном году журнала нет.")
+        grid = journal_marks.build_grid(_me(), book, term.start_date, term.end_date, clock=_clock())
+        terms = list(Term.select().where(Term.year == book.year_id).order_by(Term.start_date))
         months = []
         day = term.start_date.replace(day=1)
         while day <= term.end_date:
@@ -210,16 +214,15 @@ class JournalView(JournalMixin, SecureBaseView):
             start_lesson=grid.start_lesson_id(),
         )
 
-    @expose("/print/<int:class_id>/<int:subject_id>/<month>")
-    def print_month(self, class_id, subject_id, month):
-        class_group = ClassGroup.get_or_none(ClassGroup.id == class_id)
-        subject = Subject.get_or_none(Subject.id == subject_id)
+    @expose("/print/<int:journal_id>/<month>")
+    def print_month(self, journal_id, month):
+        book = journal.get_journal(journal_id)
+        journal.ensure_may_open_journal(_me(), book)
         start = _parse_month(month)
-        if class_group is None or subject is None or start is None:
-            raise NotFound("Такого журнала нет.")
-        journal.ensure_may_open_journal(_me(), class_group, subject)
+        if start is None:
+            raise NotFound("Такого месяца нет: укажите месяц как ГГГГ-ММ.")
         end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-        grid = journal_marks.build_grid(_me(), class_group, subject, start, end, clock=_clock())
+        grid = journal_marks.build_grid(_me(), book, start, end, clock=_clock())
         return self.render(
             "journal/print.html",
             grid=grid,
@@ -318,6 +321,7 @@ class JournalView(JournalMixin, SecureBaseView):
                 cells_html=cells_html,
                 files=files,
                 effective_subject=effective,
+                counting_journal=journal.counting_journal(lesson),
                 history=journal.changes_since(lesson, 0, clock)[-10:],
                 field_labels=journal.LESSON_FIELD_LABELS,
                 describe=journal.describe_value,

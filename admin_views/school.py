@@ -1,4 +1,7 @@
-"""Admin views of the school's structure: settings, years, terms, holidays, classes, subjects, load, timetable."""
+"""Admin views of the school's structure: settings, years, terms, holidays, classes, subjects.
+
+Groups, journals, the teaching load and the timetable are admin_views/groups.py.
+"""
 
 from flask import current_app, flash
 from flask_admin.contrib.peewee.filters import (
@@ -21,9 +24,7 @@ from app.models import (
     SchoolYear,
     Staff,
     Subject,
-    TeachingAssignment,
     Term,
-    TimetableSlot,
 )
 from app.models.school import TERM_KINDS
 from app.permissions import Perm
@@ -240,102 +241,6 @@ class SubjectView(SchoolView):
         school.validate_subject(model)
 
 
-class TeachingAssignmentView(SchoolView):
-    writes = Writes(school.create_assignment, school.update_assignment, school.delete_assignment)
-    joined_models = (SchoolYear, ClassGroup, Subject, Staff)
-    column_list = ["year", "class_group", "subject", "teacher"]
-    column_sortable_list = [
-        ("year", SchoolYear.start_date),
-        ("class_group", ClassGroup.grade),
-        ("subject", Subject.name),
-        ("teacher", Staff.last_name),
-    ]
-    column_default_sort = [
-        (SchoolYear.start_date, True),
-        (ClassGroup.grade, False),
-        (ClassGroup.letter, False),
-        (Subject.name, False),
-    ]
-    column_searchable_list = [Subject.name, Staff.last_name]
-    column_filters = [
-        *class_filters(),
-        FilterLike(Subject.name, "Предмет"),
-        FilterLike(Staff.last_name, "Учитель (фамилия)"),
-    ]
-    form_columns = ["year", "class_group", "subject", "teacher"]
-    form_overrides = {"year": YearField, "class_group": ClassField, "subject": SubjectField, "teacher": StaffField}
-
-    def get_query(self):
-        return (
-            super()
-            .get_query()
-            .select_extend(SchoolYear, ClassGroup, Subject, Staff)
-            .join(SchoolYear, on=TeachingAssignment.year)
-            .switch(TeachingAssignment)
-            .join(ClassGroup)
-            .switch(TeachingAssignment)
-            .join(Subject)
-            .switch(TeachingAssignment)
-            .join(Staff, on=TeachingAssignment.teacher)
-            .switch(TeachingAssignment)
-        )
-
-    def validate_model(self, model, is_created):
-        school.validate_assignment(model)
-
-
-class TimetableSlotView(SchoolView):
-    writes = Writes(school.create_slot, school.update_slot, school.delete_slot)
-    joined_models = (ClassGroup, SchoolYear, Subject, Staff)
-    column_list = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
-    column_choices = {"weekday": list(WEEKDAYS)}
-    column_sortable_list = [
-        ("class_group", ClassGroup.grade),
-        "weekday",
-        "lesson_number",
-        ("subject", Subject.name),
-        ("teacher", Staff.last_name),
-        "valid_from",
-        "valid_to",
-    ]
-    column_default_sort = [
-        (SchoolYear.start_date, True),
-        (ClassGroup.grade, False),
-        (ClassGroup.letter, False),
-        ("weekday", False),
-        ("lesson_number", False),
-    ]
-    column_searchable_list = [Subject.name, Staff.last_name]
-    column_filters = [
-        *class_filters(),
-        IntEqualFilter(TimetableSlot.weekday, "День недели", options=WEEKDAY_OPTIONS),
-        FilterLike(Subject.name, "Предмет"),
-        FilterLike(Staff.last_name, "Учитель (фамилия)"),
-    ]
-    form_columns = ["class_group", "weekday", "lesson_number", "subject", "teacher", "valid_from", "valid_to"]
-    form_overrides = {"class_group": ClassField, "subject": SubjectField, "teacher": StaffField}
-    form_args = {
-        "lesson_number": {"validators": [NumberRange(*school.LESSON_NUMBERS, message="Номер урока — от 1 до 10.")]}
-    }
-
-    def get_query(self):
-        return (
-            super()
-            .get_query()
-            .select_extend(ClassGroup, SchoolYear, Subject, Staff)
-            .join(ClassGroup)
-            .join(SchoolYear)
-            .switch(TimetableSlot)
-            .join(Subject)
-            .switch(TimetableSlot)
-            .join(Staff, on=TimetableSlot.teacher)
-            .switch(TimetableSlot)
-        )
-
-    def validate_model(self, model, is_created):
-        school.validate_slot(model)
-
-
 def register(admin) -> None:
     """Register this area's views."""
     category = "Школа"
@@ -345,5 +250,3 @@ def register(admin) -> None:
     admin.add_view(HolidayView(Holiday, name="Каникулы и праздники", category=category))
     admin.add_view(ClassGroupView(ClassGroup, name="Классы", category=category))
     admin.add_view(SubjectView(Subject, name="Предметы", category=category))
-    admin.add_view(TeachingAssignmentView(TeachingAssignment, name="Учебная нагрузка", category=category))
-    admin.add_view(TimetableSlotView(TimetableSlot, name="Расписание", category=category))

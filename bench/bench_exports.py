@@ -112,17 +112,19 @@ def measure_baseline(db_path: str, out_dir: str, specs_path: str) -> dict:
     ):
         for spec in specs["types"]:
             name, keys, booleans = spec["name"], spec["keys"], spec["booleans"]
+            # A row is (id, change numbers…, fields…): its own and those of the rows it follows.
+            start = 1 + spec["change_columns"]
             cursor = connection.execute(spec["sql"], spec["params"])
             while rows := cursor.fetchmany(1000):
                 lines = []
                 for row in rows:
-                    fields = dict(zip(keys, row[2:], strict=True))
+                    fields = dict(zip(keys, row[start:], strict=True))
                     for key in booleans:
                         if fields[key] is not None:
                             fields[key] = bool(fields[key])
                     lines.append(
                         orjson.dumps(
-                            {"type": name, "op": "upsert", "id": row[0], "change": row[1], "fields": fields},
+                            {"type": name, "op": "upsert", "id": row[0], "change": max(row[1:start]), "fields": fields},
                             option=newline,
                         )
                     )
@@ -143,16 +145,16 @@ def change_one_day(connection: sqlite3.Connection, nth: int) -> int:
     days = [
         row[0]
         for row in connection.execute(
-            "SELECT DISTINCT l.date FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
-            "WHERE c.year_id = ? ORDER BY l.date",
+            "SELECT DISTINCT l.date FROM lesson l JOIN journal j ON j.id = l.journal_id "
+            "WHERE j.year_id = ? ORDER BY l.date",
             (year,),
         )
     ]
     day = days[(len(days) // 3 + nth * 7) % len(days)]
     # The doubled school's copies have lesson numbers above 20: a day of changes stays one day's worth.
     lessons = (
-        "SELECT l.id FROM lesson l JOIN class_group c ON c.id = l.class_group_id "
-        "WHERE c.year_id = ? AND l.date = ? AND l.number < 20"
+        "SELECT l.id FROM lesson l JOIN journal j ON j.id = l.journal_id "
+        "WHERE j.year_id = ? AND l.date = ? AND l.number < 20"
     )
     with connection:
         connection.execute("BEGIN IMMEDIATE")
@@ -244,6 +246,7 @@ def _specs(db_path: str, specs_path: Path) -> None:
                     "params": list(params),
                     "keys": list(rt.keys),
                     "booleans": list(rt.booleans),
+                    "change_columns": len(rt.change_columns),
                 }
             )
     specs_path.write_text(json.dumps({"gzip_level": GZIP_LEVEL, "types": types}))
@@ -266,9 +269,9 @@ def double_journal(db_path: str) -> None:
             t: connection.execute(f"SELECT COALESCE(MAX(id), 0) FROM {t}").fetchone()[0]
             for t in ("lesson", "mark", "absence", "homework_file")
         }
-        lessons = f"class_group_id IN (SELECT id FROM class_group WHERE year_id = {year}) AND id <= {shift['lesson']}"
+        lessons = f"journal_id IN (SELECT id FROM journal WHERE year_id = {year}) AND id <= {shift['lesson']}"
         children = f"lesson_id IN (SELECT id FROM lesson WHERE {lessons})"
-        # Fresh ids and change numbers; lesson numbers + 20 keep (class, date, number, subject) unique.
+        # Fresh ids and change numbers; lesson numbers + 20 keep (journal, date, number) unique.
         plans = (
             ("lesson", lessons, {"number": "number + 20"}),
             ("mark", children, {}),

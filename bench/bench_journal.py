@@ -1,11 +1,12 @@
-"""Benchmarks of the class journal: the journal page of the largest class over a term, and saving one mark.
+"""Benchmarks of the journal: the journal page of the largest class over a term, and saving one mark.
 
 Run with the others (`make bench`, or `python -m bench --only journal`), or on its own:
 
     python -m bench.bench_journal            # the same database as `python -m bench` ($BENCH_DB…)
 
 Figures: median server time of the journal page (in-process, no network), its SQL query
-count for the largest class and for a small one (the count must be the same) and its size, the median
+count for the largest class's whole-class journal and for a small class's one (the count must be
+the same) and its size, the median
 time of saving one mark through the JSON endpoint the grid uses (and of deleting it again), and
 the «Замены» page of the school's busiest day: time, size and queries (the same as on a quiet day).
 """
@@ -46,10 +47,10 @@ def _median_ms(samples: list[float]) -> float:
 
 
 def _journal_target(journal):
-    """Pick the current term, the largest and the smallest class, and each one's subject with the most lessons."""
+    """Pick the current term, the largest and the smallest class, and each one's busiest whole-class journal."""
     from peewee import fn
 
-    from app.models import ClassGroup, Enrollment, Lesson
+    from app.models import ClassGroup, Enrollment, Journal, Lesson, StudyGroup
 
     year = journal.current_year()
     term = journal.default_term(year, _today())
@@ -69,23 +70,30 @@ def _journal_target(journal):
     largest_id, largest_size = ranked[0]
     smallest_id, smallest_size = ranked[-1]
 
-    def busiest_subject(class_id):
-        row = (
-            Lesson.select(Lesson.subject, fn.COUNT(Lesson.id).alias("n"))
-            .where((Lesson.class_group == class_id) & (Lesson.date >= term.start_date) & (Lesson.date <= term.end_date))
-            .group_by(Lesson.subject)
-            .order_by(fn.COUNT(Lesson.id).desc(), Lesson.subject)
+    def busiest_journal(class_id):
+        journal_id, lessons = (
+            Lesson.select(Lesson.journal, fn.COUNT(Lesson.id).alias("n"))
+            .join(Journal)
+            .join(StudyGroup)
+            .where(
+                (StudyGroup.class_group == class_id)
+                & (StudyGroup.kind == "class")
+                & (Lesson.date >= term.start_date)
+                & (Lesson.date <= term.end_date)
+            )
+            .group_by(Lesson.journal)
+            .order_by(fn.COUNT(Lesson.id).desc(), Lesson.journal)
             .tuples()
             .first()
         )
-        return row
+        return journal.get_journal(journal_id), lessons
 
-    large_subject, large_lessons = busiest_subject(largest_id)
-    small_subject, small_lessons = busiest_subject(smallest_id)
+    large_journal, large_lessons = busiest_journal(largest_id)
+    small_journal, small_lessons = busiest_journal(smallest_id)
     return {
         "term": term,
-        "large": (ClassGroup.get_by_id(largest_id), large_subject, largest_size, large_lessons),
-        "small": (ClassGroup.get_by_id(smallest_id), small_subject, smallest_size, small_lessons),
+        "large": (large_journal, largest_size, large_lessons),
+        "small": (small_journal, smallest_size, small_lessons),
     }
 
 
@@ -157,9 +165,9 @@ def _today():
 
 
 def _mark_target(teacher_login: str):
-    """Pick a past lesson the demo teacher gives and a student enrolled on its date."""
-    from app.models import Enrollment, Lesson, Staff, WorkType
-    from app.services import journal
+    """Pick a past lesson the demo teacher gives and a student of its group on its date."""
+    from app.models import Lesson, Staff, WorkType
+    from app.services import groups, journal
 
     teacher = Staff.get(Staff.login == teacher_login)
     today = _today()
@@ -174,14 +182,9 @@ def _mark_target(teacher_login: str):
         .order_by(Lesson.date.desc(), Lesson.number)
         .first()
     )
-    student = (
-        Enrollment.active_on(lesson.date)
-        .where(Enrollment.class_group == lesson.class_group_id)
-        .order_by(Enrollment.id)
-        .first()
-    )
+    student = groups.members_on(lesson.journal.group, lesson.date)[0]
     work_type = WorkType.select().where(WorkType.active == True).order_by(WorkType.id).first()  # noqa: E712
-    return lesson, student.student_id, work_type
+    return lesson, student.id, work_type
 
 
 def run(ctx, Result) -> list:
@@ -197,11 +200,11 @@ def run(ctx, Result) -> list:
         deputy = ctx.client("deputy")
         counts = {}
         for label in ("large", "small"):
-            class_group, subject_id, size, lessons = target[label]
-            url = f"/journal/grid/{class_group.id}/{subject_id}/{term.id}"
+            book, size, lessons = target[label]
+            url = f"/journal/grid/{book.id}/{term.id}"
             median, queries = _page(deputy, url)
             counts[label] = queries
-            what = f"{class_group}, {size} учеников × {lessons} уроков, {term}"
+            what = f"{book}, {size} учеников × {lessons} уроков, {term}"
             results.append(
                 Result(
                     f"journal page ({'largest' if label == 'large' else 'smallest'} class)",

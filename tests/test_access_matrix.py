@@ -27,11 +27,11 @@ from app.models import (
     Student,
     StudentGuardian,
     Subject,
-    TeachingAssignment,
     Term,
     TimetableSlot,
     WorkType,
 )
+from app.services import groups
 from tests.conftest import login
 
 # endpoint -> {role: "manage" | "view" | None}; None means 403 for that role.
@@ -42,6 +42,9 @@ MODEL_VIEWS = {
     "holiday": {"admin": "manage", "head": "view", "teacher": "view"},
     "classgroup": {"admin": "manage", "head": "view", "teacher": "view"},
     "subject": {"admin": "manage", "head": "view", "teacher": "view"},
+    "studygroup": {"admin": "manage", "head": "view", "teacher": "view"},
+    "groupmembership": {"admin": "manage", "head": "view", "teacher": "view"},
+    "journals": {"admin": "manage", "head": "view", "teacher": "view"},
     "worktype": {"admin": "manage", "head": "view", "teacher": "view"},
     "teachingassignment": {"admin": "manage", "head": "view", "teacher": "view"},
     "timetableslot": {"admin": "manage", "head": "view", "teacher": "view"},
@@ -69,6 +72,7 @@ PAGE_VIEWS = {
     "journal_substitutions": {"admin": 200, "head": 403, "teacher": 403},
     "journal_planning": {"admin": 200, "head": 403, "teacher": 403},
     "journal_terms": {"admin": 200, "head": 403, "teacher": 403},
+    "groups_split": {"admin": 200, "head": 403, "teacher": 403},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
@@ -92,19 +96,20 @@ def world(app, make_staff):
     guardian = Guardian.create(last_name="Петрова", first_name="Анна")
     StudentGuardian.create(student=student, guardian=guardian, relation="mother")
     Enrollment.create(student=student, class_group=group, start_date=dt.date(2026, 9, 1))
-    TeachingAssignment.create(year=year, teacher=other, class_group=group, subject=subject)
+    journal = groups.class_journal(group, subject)
+    groups.assign_teacher(None, journal, other)
+    subgroup, _second = groups.create_split(None, group, "англ.", 2)
+    groups.create_membership(None, group=subgroup.id, student=student.id, start_date=dt.date(2026, 9, 1))
     TimetableSlot.create(
-        class_group=group,
+        journal=journal,
         weekday=1,
         lesson_number=1,
-        subject=subject,
         teacher=other,
         valid_from=dt.date(2026, 9, 1),
         valid_to=dt.date(2027, 5, 31),
     )
     lesson = Lesson.create(
-        class_group=group,
-        subject=subject,
+        journal=journal,
         term=term,
         date=dt.date(2026, 9, 7),
         number=1,
@@ -131,7 +136,8 @@ def world(app, make_staff):
     AuditEntry.create(
         source="system", action="create", model="Student", object_id=str(student.id), object_repr="Петров"
     )
-    return {"other": other}
+    # A whole class's group is edited with its class (its edit page leads to its details): walk a subgroup.
+    return {"other": other, "rows": {"studygroup": subgroup.id}}
 
 
 def _state():
@@ -160,7 +166,9 @@ def _page_url(view) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _any_row_id(view):
+def _any_row_id(view, world):
+    if view.endpoint in world["rows"]:
+        return world["rows"][view.endpoint]
     row = view.model.select(view.model._meta.primary_key).order_by(view.model._meta.primary_key).first()
     assert row is not None, f"the test world has no {view.model.__name__}"
     return row.get_id()
@@ -177,7 +185,7 @@ def _write_requests(endpoint, row_id):
 
 def test_anonymous_is_sent_to_login_everywhere(app, client, world):
     for endpoint, view in _model_views(app).items():
-        row_id = _any_row_id(view)
+        row_id = _any_row_id(view, world)
         before = _state()
         for url in (
             f"/{endpoint}/",
@@ -202,7 +210,7 @@ def test_model_views_answer_by_role(app, client, make_staff, world, role):
     assert login(client, f"{role}-user").status_code == 302
     for endpoint, view in _model_views(app).items():
         expected = MODEL_VIEWS[endpoint][role]
-        row_id = _any_row_id(view)
+        row_id = _any_row_id(view, world)
         before = _state()
         listing = client.get(f"/{endpoint}/")
         details = client.get(f"/{endpoint}/details/?id={row_id}")

@@ -21,9 +21,9 @@ from werkzeug.exceptions import Forbidden
 
 from admin_views import check_view_permissions
 from admin_views.base import SecureBaseView, SecureModelView
-from app.models import ClassGroup, Lesson, Role, SchoolYear, Staff, Subject, TeachingAssignment, Term
+from app.models import ClassGroup, Lesson, Role, SchoolYear, Staff, Subject, Term
 from app.permissions import BUILTIN_ROLES, KNOWN_CODES, NOBODY, PERMISSIONS, Perm, UnknownPermission
-from app.services import access, journal, roles
+from app.services import access, groups, journal, roles
 from app.services.errors import AccessDenied
 from tests.test_access_matrix import world  # noqa: F401 (the fixture: one row of every model)
 
@@ -271,12 +271,13 @@ def journal_world(make_staff):
     math, art = Subject.create(name="Математика"), Subject.create(name="ИЗО")
     c5a = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=leader)
     c6b = ClassGroup.create(year=year, grade=6, letter="Б")
-    TeachingAssignment.create(year=year, teacher=teacher, class_group=c5a, subject=math)
-    TeachingAssignment.create(year=year, teacher=teacher, class_group=c6b, subject=art)
+    journals = {(c, s): groups.class_journal(c, s) for c in (c5a, c6b) for s in (math, art)}
+    groups.assign_teacher(None, journals[c5a, math], teacher)
+    groups.assign_teacher(None, journals[c6b, art], teacher)
 
     def lesson(term, day):
         return Lesson.create(
-            class_group=c5a, subject=math, term=term, date=day, number=1, planned_teacher=teacher, teacher=teacher
+            journal=journals[c5a, math], term=term, date=day, number=1, planned_teacher=teacher, teacher=teacher
         )
 
     return {
@@ -294,6 +295,7 @@ def journal_world(make_staff):
         "art": art,
         "c5a": c5a,
         "c6b": c6b,
+        "journals": journals,
     }
 
 
@@ -335,19 +337,25 @@ def test_substitutions_follow_the_closed_term_rule(journal_world):
 def test_who_opens_a_class_journal(journal_world):
     w = journal_world
     c5a, c6b, math, art = w["c5a"], w["c6b"], w["math"], w["art"]
+    journals = w["journals"]
     for person in ("deputy", "head", "keeper"):  # journal.view_all
-        assert access.can_open_journal(w[person], c6b, math), person
-    assert access.can_open_journal(w["leader"], c5a, art)  # every subject of their class
-    assert not access.can_open_journal(w["leader"], c6b, art)
-    assert access.can_open_journal(w["teacher"], c5a, math)  # what they are assigned to teach
-    assert access.can_open_journal(w["teacher"], c6b, art)
-    assert not access.can_open_journal(w["teacher"], c5a, art)
-    assert not access.can_open_journal(w["teacher"], c6b, math)
-    assert not access.can_open_journal(w["stranger"], c5a, math)
-    assert not access.can_open_journal(None, c5a, math)
-    journal.ensure_may_open_journal(w["teacher"], c5a, math)
-    with pytest.raises(AccessDenied, match="вы не ведёте этот предмет"):
-        journal.ensure_may_open_journal(w["teacher"], c5a, art)
+        assert access.can_open_journal(w[person], journals[c6b, math]), person
+    assert access.can_open_journal(w["leader"], journals[c5a, art])  # every journal of their class
+    assert not access.can_open_journal(w["leader"], journals[c6b, art])
+    assert access.can_open_journal(w["teacher"], journals[c5a, math])  # the journals they teach
+    assert access.can_open_journal(w["teacher"], journals[c6b, art])
+    assert not access.can_open_journal(w["teacher"], journals[c5a, art])
+    assert not access.can_open_journal(w["teacher"], journals[c6b, math])
+    assert not access.can_open_journal(w["stranger"], journals[c5a, math])
+    assert not access.can_open_journal(None, journals[c5a, math])
+    # A subgroup's journal is the class's too: its class teacher opens it, a teacher of another journal does not.
+    subgroup, _second = groups.create_split(None, c5a, "англ.", 2)
+    english = groups.create_journal(None, group=subgroup.id, subject=art.id)
+    assert access.can_open_journal(w["leader"], english)
+    assert not access.can_open_journal(w["teacher"], english)
+    journal.ensure_may_open_journal(w["teacher"], journals[c5a, math])
+    with pytest.raises(AccessDenied, match="вы не ведёте его"):
+        journal.ensure_may_open_journal(w["teacher"], journals[c5a, art])
 
 
 JOURNAL_RULE_FILES = ["app/services/journal.py", "app/services/journal_marks.py", "admin_views/journal.py"]

@@ -16,10 +16,9 @@ from app.models import (
     Student,
     StudentGuardian,
     Subject,
-    TeachingAssignment,
     WorkType,
 )
-from app.services import access
+from app.services import access, groups
 from tests.conftest import login
 
 
@@ -46,8 +45,9 @@ def years(app, make_staff):
     }
     class_5a = ClassGroup.create(year=past, grade=5, letter="А", class_teacher=people["former_lead"])
     class_6a = ClassGroup.create(year=now, grade=6, letter="А", class_teacher=people["lead"])
-    TeachingAssignment.create(year=past, teacher=people["former"], class_group=class_5a, subject=maths)
-    TeachingAssignment.create(year=now, teacher=people["teacher"], class_group=class_6a, subject=maths)
+    past_maths = groups.class_journal(class_5a, maths)
+    groups.assign_teacher(None, past_maths, people["former"])
+    groups.assign_teacher(None, groups.class_journal(class_6a, maths), people["teacher"])
     student = Student.create(last_name="Кравцова", first_name="Дарья", middle_name="Олеговна")
     mother = Guardian.create(last_name="Кравцова", first_name="Инна", middle_name="Юрьевна")
     link = StudentGuardian.create(student=student, guardian=mother, relation="mother")
@@ -65,8 +65,7 @@ def years(app, make_staff):
         relation="mother",
     )
     past_lesson = Lesson.create(
-        class_group=class_5a,
-        subject=maths,
+        journal=past_maths,
         date=dt.date(2026, 3, 2),
         number=1,
         planned_teacher=people["former"],

@@ -61,6 +61,8 @@ QUERY_KEYS = (
     "lesson",
     "student",
     "class_id",
+    "class",
+    "split",
     "term",
     "flt0_0",
     "kind",

@@ -85,20 +85,80 @@ def test_cli_upgrade_and_rollback(app, runner):
     assert db.obj is not None
 
 
+def _journal_facts():
+    """Every lesson's class, subject, date and number with its marks and absences; the load and the timetable."""
+    from app.models import Absence, Journal, Lesson, Mark, StudyGroup, TeachingAssignment, TimetableSlot
+
+    def by_class(query, *columns):
+        return sorted(
+            query.select(*columns, StudyGroup.class_group, Journal.subject)
+            .join_from(query.model, Journal)
+            .join_from(Journal, StudyGroup)
+            .tuples()
+        )
+
+    return (
+        by_class(Lesson.select(), Lesson.id, Lesson.date, Lesson.number, Lesson.teacher, Lesson.topic),
+        by_class(TeachingAssignment.select(), TeachingAssignment.id, TeachingAssignment.teacher),
+        by_class(TimetableSlot.select(), TimetableSlot.id, TimetableSlot.weekday, TimetableSlot.lesson_number),
+        sorted(Mark.select(Mark.id, Mark.lesson, Mark.student, Mark.value).tuples()),
+        sorted(Absence.select(Absence.id, Absence.lesson, Absence.student).tuples()),
+    )
+
+
+def _drop_group_journals():
+    """Delete every journal of a group other than a whole class, with its lessons and their contents."""
+    from app.models import (
+        Absence,
+        GroupMembership,
+        HomeworkFile,
+        Journal,
+        Lesson,
+        Mark,
+        StudyGroup,
+        TeachingAssignment,
+        TimetableSlot,
+    )
+
+    groups = StudyGroup.select(StudyGroup.id).where(StudyGroup.kind != "class")
+    journals = Journal.select(Journal.id).where(Journal.group.in_(groups))
+    lessons = Lesson.select(Lesson.id).where(Lesson.journal.in_(journals))
+    for model in (Mark, Absence, HomeworkFile):
+        model.delete().where(model.lesson.in_(lessons)).execute()
+    Lesson.delete().where(Lesson.journal.in_(journals)).execute()
+    for model in (TimetableSlot, TeachingAssignment):
+        model.delete().where(model.journal.in_(journals)).execute()
+    Journal.delete().where(Journal.group.in_(groups)).execute()
+    GroupMembership.delete().execute()
+    StudyGroup.delete().where(StudyGroup.kind != "class").execute()
+
+
 def test_later_migrations_roll_back_and_apply_again_on_a_school_with_data(empty_database):
-    """A school's database (marks pointing at work types, and so on) survives rolling back and re-upgrading."""
+    """A school's journal survives rolling back and re-upgrading; group journals (the old schema has none) refuse it."""
     from app import demo
-    from app.models import Mark, WorkType
+    from app.models import WorkType
     from app.services import setup
 
     migrate.upgrade()
     setup.ensure_defaults()
     demo.seed("small", today=dt.date(2026, 12, 1))
-    counts = (Mark.select().count(), WorkType.select().count())
     applied = migrate.router().done
     later = [name for name in applied if name > "004"]
+    with_groups = _journal_facts()
+    with pytest.raises(RuntimeError, match="Откат миграции 007 невозможен: журналы групп"):
+        migrate.rollback(len(later))
+    assert migrate.router().done == applied
+    assert _journal_facts() == with_groups
+
+    _drop_group_journals()
+    facts, work_types = _journal_facts(), WorkType.select().count()
+    assert facts[0] and facts[1] and facts[2] and facts[3] and facts[4]
     assert migrate.rollback(len(later)) == list(reversed(later))
+    columns = {c.name for c in empty_database.get_columns("lesson")}
+    assert {"class_group_id", "subject_id"} <= columns and "journal_id" not in columns
     assert migrate.upgrade() == later
-    assert (Mark.select().count(), WorkType.select().count()) == counts
+    # Every lesson, mark and absence kept its id, its class and its subject.
+    assert _journal_facts() == facts
+    assert WorkType.select().count() == work_types
     if isinstance(empty_database, SqliteDatabase):
         assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []

@@ -18,16 +18,19 @@ from app.models import (
     ClassGroup,
     Enrollment,
     Holiday,
+    Journal,
     SchoolSettings,
     SchoolYear,
     Staff,
     Student,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
     TimetableSlot,
     Tombstone,
 )
+from app.services import groups
 from app.services import school as school_service
 from app.services.errors import DomainError
 from tests.conftest import login
@@ -328,6 +331,13 @@ def test_class_is_created_with_a_normalised_letter(client, admin, school):
     assert client.post("/classgroup/new/", data=data).status_code == 302
     group = ClassGroup.get(ClassGroup.grade == 6)
     assert (group.letter, group.class_teacher_id) == ("В", school.kozlov.id)
+    whole = groups.find_whole_class_group(group)
+    assert (whole.kind, whole.name, whole.grade) == ("class", "6В", 6)
+    data = dict(data, letter="Г")
+    assert client.post(f"/classgroup/edit/?id={group.id}", data=data).status_code == 302
+    assert StudyGroup.get_by_id(whole.id).name == "6Г"
+    assert client.post("/classgroup/delete/", data={"id": group.id}).status_code == 302
+    assert not StudyGroup.select().where(StudyGroup.id == whole.id).exists()
 
 
 @pytest.mark.parametrize(
@@ -396,7 +406,7 @@ def test_class_with_pupils_cannot_move_to_another_year(client, admin, school):
 
 
 def test_teacher_sees_only_own_classes(client, school):
-    TeachingAssignment.create(year=school.year, teacher=school.smirnova, class_group=school.a5, subject=school.math)
+    groups.assign_teacher(None, groups.class_journal(school.a5, school.math), school.smirnova)
     assert login(client, "smirnova").status_code == 302
     listing = client.get("/classgroup/").get_data(as_text=True)
     assert "Смирнова Ольга" in listing and "Козлов Игорь" not in listing
@@ -421,48 +431,32 @@ def test_subject_names_are_unique_ignoring_case(client, admin, school):
     assert db_state(Subject) == before
 
 
-# --- teaching assignments ----------------------------------------------------------------------------
+# --- teaching assignments: a teacher of a journal (tests/test_groups.py has every rule) ------------------
 
 
-def test_assignment_is_saved_and_its_class_must_be_of_its_year(client, admin, school):
-    data = {
-        "year": school.year.id,
-        "class_group": school.a5.id,
-        "subject": school.math.id,
-        "teacher": school.smirnova.id,
-    }
+def test_assignment_is_saved_and_listed_by_group_and_subject(client, admin, school):
+    journal = groups.class_journal(school.a5, school.math)
+    data = {"journal": journal.id, "teacher": school.smirnova.id}
     assert client.post("/teachingassignment/new/", data=data).status_code == 302
-    other = SchoolYear.create(name="2040/2041", start_date=dt.date(2040, 9, 1), end_date=dt.date(2041, 5, 31))
     before = db_state(TeachingAssignment)
     refused(
         client.post("/teachingassignment/new/", data=data),
-        "Такая нагрузка уже есть: Смирнова О.П. ведёт «Математика» в классе 5А.",
-    )
-    wrong_year = dict(data, year=other.id, subject=school.russian.id)
-    refused(
-        client.post("/teachingassignment/new/", data=wrong_year),
-        f"Класс 5А относится к учебному году {school.year}, а нагрузка — к 2040/2041",
+        "Такая нагрузка уже есть: Смирнова О.П. ведёт «5А · Математика».",
     )
     assert db_state(TeachingAssignment) == before
-    listing = client.get("/teachingassignment/?flt0_4=Смирн").get_data(as_text=True)
-    assert "Математика" in listing and "Смирнова Ольга" in listing
+    # Filters: 0 year, 1 group, 2 subject, 3 teacher's surname.
+    listing = client.get("/teachingassignment/?flt0_3=Смирн").get_data(as_text=True)
+    assert "Математика" in listing and "Смирнова Ольга" in listing and "5А" in listing
 
 
 def test_scheduled_assignment_is_neither_changed_nor_deleted(client, admin, school):
-    assignment = TeachingAssignment.create(
-        year=school.year, teacher=school.smirnova, class_group=school.a5, subject=school.math
-    )
+    journal = groups.class_journal(school.a5, school.math)
+    assignment = groups.assign_teacher(None, journal, school.smirnova)
     TimetableSlot.create(
-        class_group=school.a5,
-        weekday=1,
-        lesson_number=1,
-        subject=school.math,
-        teacher=school.smirnova,
-        valid_from=day(9, 1),
-        valid_to=day(5, 31),
+        journal=journal, weekday=1, lesson_number=1, teacher=school.smirnova, valid_from=day(9, 1), valid_to=day(5, 31)
     )
     before = db_state(TeachingAssignment, TimetableSlot)
-    data = {"year": school.year.id, "class_group": school.a5.id, "subject": school.math.id, "teacher": school.kozlov.id}
+    data = {"journal": journal.id, "teacher": school.kozlov.id}
     refused(client.post(f"/teachingassignment/edit/?id={assignment.id}", data=data), "по ней составлено расписание")
     response = client.post("/teachingassignment/delete/", data={"id": assignment.id}, follow_redirects=True)
     assert "Нельзя удалить нагрузку" in response.get_data(as_text=True)
@@ -475,21 +469,23 @@ def test_scheduled_assignment_is_neither_changed_nor_deleted(client, admin, scho
 @pytest.fixture
 def loaded(school):
     """The school with teaching load: Smirnova teaches maths in 5А and 5Б, Kozlov Russian in 5Б."""
+    school.journals = {}
     for teacher, group, subject in (
         (school.smirnova, school.a5, school.math),
         (school.smirnova, school.b5, school.math),
         (school.kozlov, school.b5, school.russian),
     ):
-        TeachingAssignment.create(year=school.year, teacher=teacher, class_group=group, subject=subject)
+        journal = groups.class_journal(group, subject)
+        groups.assign_teacher(None, journal, teacher)
+        school.journals[(str(group), subject.name)] = journal
     return school
 
 
 def _slot(school, **change):
     data = {
-        "class_group": school.a5.id,
+        "journal": school.journals[("5А", "Математика")].id,
         "weekday": 1,
         "lesson_number": 2,
-        "subject": school.math.id,
         "teacher": school.smirnova.id,
         "valid_from": ru(day(9, 1)),
         "valid_to": ru(day(5, 31)),
@@ -503,7 +499,7 @@ def test_slot_is_saved_and_listed(client, admin, loaded):
     slot = TimetableSlot.get()
     assert (slot.weekday, slot.lesson_number, slot.valid_from) == (1, 2, day(9, 1))
     listing = client.get("/timetableslot/").get_data(as_text=True)
-    assert "понедельник" in listing and "Математика" in listing and ru(day(9, 1)) in listing
+    assert "понедельник" in listing and "Математика" in listing and ru(day(9, 1)) in listing and "5А" in listing
     # The same class and time in a later, separate span is fine.
     first_half = _slot(loaded, weekday=2, valid_to=ru(day(12, 31)))
     second_half = _slot(loaded, weekday=2, valid_from=ru(day(1, 9)))
@@ -515,41 +511,39 @@ def test_slot_is_saved_and_listed(client, admin, loaded):
 def test_slot_needs_a_teaching_assignment(client, admin, loaded):
     before = db_state(TimetableSlot)
     response = client.post("/timetableslot/new/", data=_slot(loaded, teacher=loaded.kozlov.id))
-    refused(response, "У учителя Козлов И.П. нет учебной нагрузки по предмету «Математика» в классе 5А.")
-    refused(response, "Сначала добавьте её в разделе «Учебная нагрузка».")
+    refused(response, "Учитель Козлов И.П. не ведёт журнал «5А · Математика».")
+    refused(response, "Сначала добавьте его в разделе «Учебная нагрузка».")
     assert db_state(TimetableSlot) == before
 
 
 def test_class_cannot_have_two_lessons_at_once(client, admin, loaded):
     TimetableSlot.create(
-        class_group=loaded.b5,
+        journal=loaded.journals[("5Б", "Русский язык")],
         weekday=1,
         lesson_number=2,
-        subject=loaded.russian,
         teacher=loaded.kozlov,
         valid_from=day(9, 1),
         valid_to=day(12, 31),
     )
     before = db_state(TimetableSlot)
-    clashing = _slot(loaded, class_group=loaded.b5.id, valid_from=ru(day(12, 1)))
+    clashing = _slot(loaded, journal=loaded.journals[("5Б", "Математика")].id, valid_from=ru(day(12, 1)))
     response = client.post("/timetableslot/new/", data=clashing)
-    refused(response, "У класса 5Б в это время уже есть урок: 5Б, понедельник, 2 урок — Русский язык (Козлов И.П.)")
+    refused(response, "У группы «5Б» в это время уже есть урок: 5Б, понедельник, 2 урок — Русский язык (Козлов И.П.")
     assert db_state(TimetableSlot) == before
 
 
 def test_teacher_cannot_be_in_two_classes_at_once(client, admin, loaded):
     TimetableSlot.create(
-        class_group=loaded.b5,
+        journal=loaded.journals[("5Б", "Математика")],
         weekday=1,
         lesson_number=2,
-        subject=loaded.math,
         teacher=loaded.smirnova,
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
     before = db_state(TimetableSlot)
     response = client.post("/timetableslot/new/", data=_slot(loaded))
-    refused(response, "Учитель Смирнова О.П. в это время уже ведёт урок в классе 5Б")
+    refused(response, "Учитель Смирнова О.П. в это время уже ведёт урок: 5Б, понедельник, 2 урок — Математика")
     assert db_state(TimetableSlot) == before
 
 
@@ -564,7 +558,8 @@ def test_teacher_cannot_be_in_two_classes_at_once(client, admin, loaded):
         ({"lesson_number": 11}, "Номер урока — от 1 до 10."),
         ({"lesson_number": 0}, "Номер урока — от 1 до 10."),
         ({"weekday": 7}, "Неверный вариант."),
-        ({"subject": ""}, "Обязательное поле."),
+        ({"journal": ""}, "Обязательное поле."),
+        ({"journal": "999999"}, "Выберите журнал из списка."),
     ],
 )
 def test_bad_slots_are_refused(client, admin, loaded, change, message):
@@ -582,24 +577,23 @@ def test_blocked_teacher_gets_no_new_slots(client, admin, loaded):
 
 def test_teacher_sees_only_own_classes_timetable(client, loaded):
     TimetableSlot.create(
-        class_group=loaded.a5,
+        journal=loaded.journals[("5А", "Математика")],
         weekday=3,
         lesson_number=1,
-        subject=loaded.math,
         teacher=loaded.smirnova,
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
     other = TimetableSlot.create(
-        class_group=loaded.b5,
+        journal=loaded.journals[("5Б", "Русский язык")],
         weekday=4,
         lesson_number=1,
-        subject=loaded.russian,
         teacher=loaded.kozlov,
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
-    TeachingAssignment.delete().where(TeachingAssignment.class_group == loaded.b5).execute()
+    b5_journals = Journal.select(Journal.id).where(Journal.group == groups.find_whole_class_group(loaded.b5).id)
+    TeachingAssignment.delete().where(TeachingAssignment.journal.in_(b5_journals)).execute()
     assert login(client, "smirnova").status_code == 302
     listing = client.get("/timetableslot/").get_data(as_text=True)
     assert "среда" in listing and "четверг" not in listing
@@ -611,16 +605,15 @@ def test_teacher_sees_only_own_classes_timetable(client, loaded):
 
 def test_rules_hold_without_the_forms(school):
     slot = TimetableSlot(
-        class_group=school.a5,
+        journal=groups.class_journal(school.a5, school.math),
         weekday=7,
         lesson_number=1,
-        subject=school.math,
         teacher=school.smirnova,
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
     with pytest.raises(DomainError, match="День недели — от понедельника до субботы.") as refusal:
-        school_service.validate_slot(slot)
+        groups.validate_slot(slot)
     assert refusal.value.field == "weekday"
     group = ClassGroup(year=school.year, grade=7, letter=" ж ")
     school_service.validate_class_group(group)
@@ -647,15 +640,10 @@ def grow_school(size: int) -> None:
         teacher = Staff.create(login=f"grow{first}", last_name=f"Учитель{first}", first_name="Иван")
         subject = Subject.create(name=f"Предмет {first}")
         group = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=teacher)
-        TeachingAssignment.create(year=year, teacher=teacher, class_group=group, subject=subject)
+        journal = groups.class_journal(group, subject)
+        groups.assign_teacher(None, journal, teacher)
         TimetableSlot.create(
-            class_group=group,
-            weekday=1,
-            lesson_number=1,
-            subject=subject,
-            teacher=teacher,
-            valid_from=start,
-            valid_to=end,
+            journal=journal, weekday=1, lesson_number=1, teacher=teacher, valid_from=start, valid_to=end
         )
 
 
@@ -682,10 +670,9 @@ def term_world(school):
 
     term = Term.create(year=school.year, kind="quarter", number=1, start_date=day(9, 1), end_date=day(10, 26))
 
-    def lesson(on, number=1, **values):
+    def lesson(on, number=1, journal=None, **values):
         return Lesson.create(
-            class_group=school.a5,
-            subject=school.math,
+            journal=journal or groups.class_journal(school.a5, school.math),
             term=term,
             date=on,
             number=number,
@@ -713,6 +700,23 @@ def test_term_summary_counts_what_is_unfilled(school, term_world):
     # Before the lesson of 04.09 it is still ahead, not «not held».
     early = school_service.term_summary(term_world.term, day(9, 3))
     assert (early.not_held, early.upcoming) == (0, 1) and not early.ended
+
+
+def test_term_summary_counts_a_subgroup_for_its_class_and_a_cross_group_under_its_name(school, term_world):
+    english = Subject.create(name="Английский язык")
+    first = groups.create_split(None, school.b5, "англ.", 2)[0]
+    term_world.lesson(day(9, 5), journal=groups.create_journal(None, group=first, subject=english))
+    choir = groups.create_group(None, kind="cross", year=school.year, name="Хор 5-х классов", grade=5)
+    singing = groups.create_journal(None, group=choir, subject=english, kind="extracurricular")
+    term_world.lesson(day(9, 5), journal=singing)
+    term_world.lesson(day(9, 6), journal=singing, held=True)
+    summary = school_service.term_summary(term_world.term, day(10, 26) + dt.timedelta(days=1))
+    assert summary.lessons == 6 and summary.not_held == 3 and summary.no_topic == 2
+    assert [(g.name, g.not_held, g.no_topic, g.unexcused) for g in summary.classes] == [
+        ("5А", 1, 1, 1),
+        ("5Б", 1, 0, 0),
+        ("Хор 5-х классов", 1, 1, 0),
+    ]
 
 
 def test_term_summary_costs_the_same_queries_however_many_lessons(school, term_world):

@@ -162,3 +162,19 @@ def test_the_setting_is_read_from_the_environment(value, expected):
         check=True,
     )
     assert out.stdout.strip() == expected
+
+
+def test_a_nul_character_is_refused_before_anything_is_written(client, login_as):
+    """PostgreSQL cannot store NUL in text: every form, query and JSON body with one gets a Russian 400."""
+    from app.models import Student
+
+    login_as("admin")
+    form = client.get("/student/new/")
+    assert form.status_code == 200
+    response = client.post("/student/new/", data={"last_name": "Иван\x00ов", "first_name": "Пётр"})
+    assert response.status_code == 400
+    assert "недопустимый символ" in response.get_data(as_text=True)
+    assert Student.select().count() == 0
+    assert client.get("/student/?search=%00").status_code == 400
+    api = client.post("/journal/api/marks", data='{"value": "5\\u0000"}', content_type="application/json")
+    assert api.status_code == 400 and "недопустимый символ" in api.get_json()["error"]

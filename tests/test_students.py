@@ -13,10 +13,10 @@ from app.models import (
     SchoolYear,
     Student,
     StudentGuardian,
-    TeachingAssignment,
     Tombstone,
     WorkType,
 )
+from app.services import groups
 from app.services import students as students_service
 from tests.conftest import login
 from tests.test_school import build_school, day, db_state, list_queries, refused, ru, year_start
@@ -35,7 +35,7 @@ def admin(login_as):
 @pytest.fixture
 def pupils(school):
     """Three students in 5А and two in 5Б, each with a guardian; Smirnova teaches 5А only."""
-    TeachingAssignment.create(year=school.year, teacher=school.smirnova, class_group=school.a5, subject=school.math)
+    groups.assign_teacher(None, groups.class_journal(school.a5, school.math), school.smirnova)
     school.students = {}
     for last, first, group in (
         ("Яковлев", "Артём", school.a5),
@@ -283,8 +283,7 @@ def test_open_enrollment_ends_with_its_year(client, admin, school):
 
 def _mark(school, student, date):
     lesson = Lesson.create(
-        class_group=school.a5,
-        subject=school.math,
+        journal=groups.class_journal(school.a5, school.math),
         date=date,
         number=1,
         planned_teacher=school.smirnova,

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from app.models import ClassGroup, SchoolYear, Subject, TeachingAssignment
-from app.services import access, uids
+from app.models import ClassGroup, SchoolYear, Subject
+from app.services import access, groups, uids
 
 
 def test_past_years_carry_no_access(app, make_staff):
@@ -15,12 +15,14 @@ def test_past_years_carry_no_access(app, make_staff):
     maths = Subject.create(name="Математика")
     old = ClassGroup.create(year=past, grade=5, letter="А", class_teacher=teacher)
     new = ClassGroup.create(year=now, grade=6, letter="А", class_teacher=teacher)
-    TeachingAssignment.create(year=past, teacher=teacher, class_group=old, subject=maths)
-    TeachingAssignment.create(year=now, teacher=teacher, class_group=new, subject=maths)
+    groups.assign_teacher(None, groups.class_journal(old, maths), teacher)
+    groups.assign_teacher(None, groups.class_journal(new, maths), teacher)
+    # The scope lists (group, subject) pairs: this year's journal is 6А's whole-class one.
+    new_group = groups.whole_class_group(new)
 
     scope = access.uid_scope(teacher)
-    assert [(c.id, s.id) for c, s in scope["subjects"]] == [(new.id, maths.id)]
+    assert [(g.id, s.id) for g, s in scope["subjects"]] == [(new_group.id, maths.id)]
     assert [c.id for c in scope["classes"]] == [new.id]
     batch = uids.uid_scopes([teacher.id])[teacher.id]
-    assert [(c.id, s.id) for c, s in batch.subjects] == [(new.id, maths.id)]
+    assert [(g.id, s.id) for g, s in batch.subjects] == [(new_group.id, maths.id)]
     assert [c.id for c in batch.classes] == [new.id]

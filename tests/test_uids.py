@@ -9,8 +9,8 @@ import time
 import pytest
 
 from app.db import db
-from app.models import AuditEntry, ChangeCounter, ClassGroup, SchoolYear, Staff, Subject, TeachingAssignment
-from app.services import access, uids
+from app.models import AuditEntry, ChangeCounter, ClassGroup, SchoolYear, Staff, Subject
+from app.services import access, groups, uids
 from app.services.errors import DomainError
 from tests.conftest import login
 
@@ -31,8 +31,8 @@ def school(make_staff):
     class_a = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=lead)
     class_b = ClassGroup.create(year=year, grade=5, letter="Б")
     maths, physics = Subject.create(name="Математика"), Subject.create(name="Физика")
-    TeachingAssignment.create(year=year, teacher=teacher, class_group=class_b, subject=physics)
-    TeachingAssignment.create(year=year, teacher=teacher, class_group=class_b, subject=maths)
+    groups.assign_teacher(None, groups.class_journal(class_b, physics), teacher)
+    groups.assign_teacher(None, groups.class_journal(class_b, maths), teacher)
     return {
         "year": year,
         "lead": lead,
@@ -252,6 +252,15 @@ def test_edit_page_shows_the_scope(client, login_as, school):
     login_as("admin")
     html = client.get(f"/uids/edit/?id={school['teacher'].id}").get_data(as_text=True)
     assert "5Б — Математика, Физика" in html
+    # A subgroup's journal is named by its group, listed after its class's (by grade, then group name).
+    subgroup, _second = groups.create_split(None, school["class_b"], "англ.", 2)
+    english = groups.create_journal(None, group=subgroup.id, subject=Subject.create(name="Английский язык").id)
+    groups.assign_teacher(None, english, school["teacher"])
+    html = client.get(f"/uids/edit/?id={school['teacher'].id}").get_data(as_text=True)
+    lines = (
+        re.escape("5Б — Математика, Физика</div>") + r"\s*" + re.escape("<div>5Б, англ., гр. 1 — Английский язык</div>")
+    )
+    assert re.search(lines, html), html
     html = client.get(f"/uids/edit/?id={school['lead'].id}").get_data(as_text=True)
     assert "5А — все предметы" in html
 
@@ -261,7 +270,7 @@ def test_batch_scopes_match_the_access_rule(school):
     batch = uids.uid_scopes([s.id for s in people])
     for staff in people:
         single = access.uid_scope(staff)
-        assert [(c.id, s.id) for c, s in batch[staff.id].subjects] == [(c.id, s.id) for c, s in single["subjects"]]
+        assert [(g.id, s.id) for g, s in batch[staff.id].subjects] == [(g.id, s.id) for g, s in single["subjects"]]
         assert [c.id for c in batch[staff.id].classes] == [c.id for c in single["classes"]]
 
 
@@ -279,7 +288,7 @@ def test_list_costs_the_same_queries_for_few_and_many_teachers(client, login_as,
     for n in range(8):
         extra = make_staff(f"extra{n}", roles=["teacher"], last_name=f"Запасов{n}")
         group = ClassGroup.create(year=school["year"], grade=6 + n % 4, letter=f"В{n}", class_teacher=extra)
-        TeachingAssignment.create(year=school["year"], teacher=extra, class_group=group, subject=school["maths"])
+        groups.assign_teacher(None, groups.class_journal(group, school["maths"]), extra)
     assert queries() == few
 
 

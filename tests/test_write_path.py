@@ -16,14 +16,17 @@ from app.models import (
     ChangeCounter,
     ClassGroup,
     Enrollment,
+    GroupMembership,
     Guardian,
     Holiday,
+    Journal,
     Lesson,
     Mark,
     SchoolSettings,
     SchoolYear,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
@@ -31,7 +34,7 @@ from app.models import (
     Tombstone,
     WorkType,
 )
-from app.services import records, school, students, work_types
+from app.services import groups, records, school, students, work_types
 from app.services import staff as staff_service
 from app.services.errors import DomainError
 
@@ -105,6 +108,10 @@ def _cases(world):
     year, group, math, teacher = world["year"], world["group"], world["math"], world["teacher"]
     guardian = Guardian.create(last_name="Соколова", first_name="Елена")
     pupil = Student.create(last_name="Соколов", first_name="Илья")
+    member = Student.create(last_name="Орлова", first_name="Ася")
+    Enrollment.create(student=member, class_group=group, start_date=day(9, 1))
+    split = groups.create_split(world["actor"], group, "информ.", 2)[0]
+    music = school.create_subject(world["actor"], name="Музыка")
     return [
         (
             SchoolYear,
@@ -151,12 +158,36 @@ def _cases(world):
             {"short_name": "Астр."},
         ),
         (
+            StudyGroup,
+            groups.create_group,
+            groups.update_group,
+            groups.delete_group,
+            {"kind": "subgroup", "class_group": group, "split": "англ.", "name": "5А, англ., гр. 1"},
+            {"name": "5А, англ., гр. 3"},
+        ),
+        (
+            Journal,
+            groups.create_journal,
+            groups.update_journal,
+            groups.delete_journal,
+            {"group": groups.find_whole_class_group(group), "subject": music},
+            {"kind": "extracurricular"},
+        ),
+        (
             TeachingAssignment,
-            school.create_assignment,
-            school.update_assignment,
-            school.delete_assignment,
-            {"year": year, "class_group": group, "subject": math, "teacher": teacher},
-            {"subject": school.create_subject(world["actor"], name="Геометрия")},
+            groups.create_assignment,
+            groups.update_assignment,
+            groups.delete_assignment,
+            {"journal": groups.class_journal(group, math, world["actor"]), "teacher": teacher},
+            {"teacher": staff_service.create_staff(None, login="kozlov", last_name="Козлов", first_name="Игорь")},
+        ),
+        (
+            GroupMembership,
+            groups.create_membership,
+            groups.update_membership,
+            groups.delete_membership,
+            {"group": split, "student": member, "start_date": day(9, 1)},
+            {"end_date": day(12, 31)},
         ),
         (
             WorkType,
@@ -219,25 +250,23 @@ def test_every_area_creates_updates_and_deletes_through_its_service(actor, world
 
 
 def test_timetable_slots_go_through_the_service(actor, world):
-    school.create_assignment(
-        actor, year=world["year"], class_group=world["group"], subject=world["math"], teacher=world["teacher"]
-    )
-    slot = school.create_slot(
+    journal = groups.class_journal(world["group"], world["math"], actor)
+    groups.create_assignment(actor, journal=journal, teacher=world["teacher"])
+    slot = groups.create_slot(
         actor,
         source="cli",
-        class_group=world["group"],
+        journal=journal,
         weekday=1,
         lesson_number=2,
-        subject=world["math"],
         teacher=world["teacher"],
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
     created = slot.snapshot()
     create_entry = last_entry(TimetableSlot)
-    school.update_slot(actor, slot, source="cli", lesson_number=3)
+    groups.update_slot(actor, slot, source="cli", lesson_number=3)
     update_entry = last_entry(TimetableSlot)
-    school.delete_slot(actor, slot, source="cli")
+    groups.delete_slot(actor, slot, source="cli")
     assert_audited_lifecycle(
         actor, TimetableSlot, slot, create_entry, update_entry, last_entry(TimetableSlot), created, slot.snapshot()
     )
@@ -289,17 +318,16 @@ def test_services_clean_values_with_the_areas_rules(world):
         (lambda a, w: school.create_class_group(a, year=w["year"], grade=5, letter="А"), "уже есть"),
         (lambda a, w: school.create_subject(a, name="математика"), "Предмет «Математика» уже есть."),
         (
-            lambda a, w: school.create_slot(
+            lambda a, w: groups.create_slot(
                 a,
-                class_group=w["group"],
+                journal=groups.class_journal(w["group"], w["math"], a),
                 weekday=1,
                 lesson_number=1,
-                subject=w["math"],
                 teacher=w["teacher"],
                 valid_from=day(9, 1),
                 valid_to=day(5, 31),
             ),
-            "нет учебной нагрузки",
+            "не ведёт журнал",
         ),
         (
             lambda a, w: students.create_student(
@@ -316,10 +344,12 @@ def test_services_clean_values_with_the_areas_rules(world):
     ],
 )
 def test_a_refused_create_writes_nothing(actor, world, write, message):
-    before = state(Term, Holiday, ClassGroup, Subject, TimetableSlot, Student, Guardian, WorkType)
+    groups.class_journal(world["group"], world["math"], actor)
+    kept = (Term, Holiday, ClassGroup, StudyGroup, Journal, Subject, TimetableSlot, Student, Guardian, WorkType)
+    before = state(*kept)
     with pytest.raises(DomainError, match=message):
         write(actor, world)
-    assert state(Term, Holiday, ClassGroup, Subject, TimetableSlot, Student, Guardian, WorkType) == before
+    assert state(*kept) == before
 
 
 def test_a_refused_update_leaves_the_row_as_it_was_in_the_database_and_in_memory(actor, world):
@@ -353,48 +383,53 @@ def test_unknown_fields_and_closing_a_term_by_a_field_are_programming_errors(act
 
 
 def test_deletes_others_depend_on_are_refused_and_never_cascade(actor, world):
-    school.create_assignment(
-        actor, year=world["year"], class_group=world["group"], subject=world["math"], teacher=world["teacher"]
-    )
-    before = state(SchoolYear, Term, ClassGroup, Subject, TeachingAssignment)
+    journal = groups.class_journal(world["group"], world["math"], actor)
+    groups.create_assignment(actor, journal=journal, teacher=world["teacher"])
+    kept = (SchoolYear, Term, ClassGroup, StudyGroup, Journal, Subject, TeachingAssignment)
+    before = state(*kept)
     with pytest.raises(DomainError, match=r"Нельзя удалить «.*»: с этой записью связаны .*учебные периоды — 1"):
         school.delete_school_year(actor, world["year"])
-    with pytest.raises(DomainError, match="Нельзя удалить «Математика»: с этой записью связаны учебная нагрузка — 1"):
+    with pytest.raises(DomainError, match="Нельзя удалить «Математика»: с этой записью связаны .*журналы — 1"):
         school.delete_subject(actor, world["math"])
-    with pytest.raises(DomainError, match="Нельзя удалить «5А»"):
+    with pytest.raises(DomainError, match="Нельзя удалить «5А»: с этой записью связаны .*журналы — 1"):
         school.delete_class_group(actor, world["group"])
-    assert state(SchoolYear, Term, ClassGroup, Subject, TeachingAssignment) == before
+    with pytest.raises(DomainError, match="Нельзя удалить «5А · Математика»: с этой записью связаны учебная нагрузка"):
+        records.delete_row(actor, journal)
+    assert state(*kept) == before
 
 
 def test_a_class_with_nothing_in_it_is_deleted(actor, world):
     group = school.create_class_group(actor, year=world["year"], grade=7, letter="В")
+    whole = groups.find_whole_class_group(group)
     school.delete_class_group(actor, group)
     assert not ClassGroup.select().where(ClassGroup.id == group.id).exists()
     assert Tombstone.get(Tombstone.record_type == "class_group").record_id == group.id
+    assert Tombstone.get(Tombstone.record_type == "study_group").record_id == whole.id
+    assert last_entry(StudyGroup).action == "delete"
 
 
 def test_area_checks_refuse_deletes_the_timetable_and_the_journal_rely_on(actor, world):
     group, math, teacher = world["group"], world["math"], world["teacher"]
-    assignment = school.create_assignment(actor, year=world["year"], class_group=group, subject=math, teacher=teacher)
-    school.create_slot(
+    journal = groups.class_journal(group, math, actor)
+    assignment = groups.create_assignment(actor, journal=journal, teacher=teacher)
+    groups.create_slot(
         actor,
-        class_group=group,
+        journal=journal,
         weekday=2,
         lesson_number=1,
-        subject=math,
         teacher=teacher,
         valid_from=day(9, 1),
         valid_to=day(5, 31),
     )
     pupil = students.create_student(actor, today=TODAY, last_name="Белов", first_name="Глеб")
     enrollment = students.create_enrollment(actor, student=pupil, class_group=group, start_date=day(9, 1))
-    lesson = Lesson.create(
-        class_group=group, subject=math, date=day(9, 3), number=1, planned_teacher=teacher, teacher=teacher
-    )
+    lesson = Lesson.create(journal=journal, date=day(9, 3), number=1, planned_teacher=teacher, teacher=teacher)
     Mark.create(lesson=lesson, student=pupil, value="5", work_type=WorkType.get_or_create(name="ответ на уроке")[0])
     before = state(TeachingAssignment, TimetableSlot, Enrollment)
     with pytest.raises(DomainError, match="Нельзя удалить нагрузку"):
-        school.delete_assignment(actor, assignment)
+        groups.delete_assignment(actor, assignment)
+    with pytest.raises(DomainError, match="по нему есть уроки расписания — 1, уроки — 1"):
+        groups.delete_journal(actor, journal)
     with pytest.raises(DomainError, match="Нельзя удалить зачисление"):
         students.delete_enrollment(actor, enrollment)
     with pytest.raises(DomainError, match="есть отметки или пропуски"):
@@ -404,14 +439,12 @@ def test_area_checks_refuse_deletes_the_timetable_and_the_journal_rely_on(actor,
 
 def test_delete_all_deletes_every_row_or_none(actor, world):
     spare = school.create_class_group(actor, year=world["year"], grade=8, letter="Г")
-    school.create_assignment(
-        actor, year=world["year"], class_group=world["group"], subject=world["math"], teacher=world["teacher"]
-    )
-    before = state(ClassGroup)
+    groups.class_journal(world["group"], world["math"], actor)
+    before = state(ClassGroup, StudyGroup)
     rows = ClassGroup.select().where(ClassGroup.id.in_([spare.id, world["group"].id])).order_by(ClassGroup.id.desc())
-    with pytest.raises(DomainError, match="учебная нагрузка — 1"):
+    with pytest.raises(DomainError, match="журналы — 1"):
         records.delete_all(rows, lambda row: school.delete_class_group(actor, row))
-    assert state(ClassGroup) == before
+    assert state(ClassGroup, StudyGroup) == before
     assert (
         records.delete_all(
             ClassGroup.select().where(ClassGroup.id == spare.id), lambda row: school.delete_class_group(actor, row)
@@ -522,7 +555,7 @@ def test_the_services_need_no_flask():
     import pathlib
 
     root = pathlib.Path(__file__).resolve().parent.parent / "app" / "services"
-    for name in ("records.py", "school.py", "students.py", "work_types.py"):
+    for name in ("records.py", "school.py", "groups.py", "students.py", "work_types.py"):
         tree = ast.parse((root / name).read_text(encoding="utf-8"))
         imported = {
             alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
@@ -541,14 +574,15 @@ def test_the_panels_school_and_students_views_save_through_their_services(databa
         INSTANCE_PATH = tmp_path / "instance"
 
     application = create_app(Config)
+    services = {"admin_views.school": school, "admin_views.students": students, "admin_views.groups": groups}
     views = [
         view
         for view in application.extensions["admin"][0]._views
-        if isinstance(view, SecureModelView) and type(view).__module__ in ("admin_views.school", "admin_views.students")
+        if isinstance(view, SecureModelView) and type(view).__module__ in services
     ]
-    assert len(views) == 12
+    assert len(views) == 15
     for view in views:
         assert view.writes is not None, type(view).__name__
-        module = students if type(view).__module__ == "admin_views.students" else school
+        module = services[type(view).__module__]
         for function in (view.writes.create_row, view.writes.update_row, view.writes.delete_row):
             assert function is None or function.__module__ == module.__name__, (type(view).__name__, function)

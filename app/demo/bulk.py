@@ -6,11 +6,23 @@ reading them back, and moves PostgreSQL's sequences past them at the end.
 """
 
 from app.db import db, is_sqlite
-from app.models import ChangeCounter, ClassGroup, Guardian, Lesson, SchoolYear, Staff, Student, Subject, Term
+from app.models import (
+    ChangeCounter,
+    ClassGroup,
+    Guardian,
+    Journal,
+    Lesson,
+    SchoolYear,
+    Staff,
+    Student,
+    StudyGroup,
+    Subject,
+    Term,
+)
 
 CHUNK = 1000
 
-EXPLICIT_ID_MODELS = (SchoolYear, Term, Subject, Staff, ClassGroup, Student, Guardian, Lesson)
+EXPLICIT_ID_MODELS = (SchoolYear, Term, Subject, Staff, ClassGroup, Student, Guardian, StudyGroup, Journal, Lesson)
 
 
 def sync_sequences() -> None:

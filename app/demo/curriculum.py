@@ -25,6 +25,9 @@ SUBJECTS = (
     ("Труд (технология)", "Труд"),
     ("Физическая культура", "Физ-ра"),
     ("Основы безопасности и защиты Родины", "ОБЗР"),
+    ("Финансовая грамотность", "Фин. грамотность"),
+    ("Практикум по математике", "Практикум по матем."),
+    ("Разговоры о важном", "Разговоры о важном"),
 )
 
 
@@ -86,7 +89,7 @@ PRIMARY_SPECIALIST = {"Английский язык", "Музыка", "Физи
 PRIMARY = "primary"
 # Departments of subject teachers: each teacher belongs to one and teaches all its subjects.
 DEPARTMENTS = {
-    "math": ("Математика", "Алгебра", "Геометрия", "Вероятность и статистика"),
+    "math": ("Математика", "Алгебра", "Геометрия", "Вероятность и статистика", "Практикум по математике"),
     "ru": ("Русский язык", "Литература"),
     "en": ("Английский язык",),
     "hist": (
@@ -94,6 +97,7 @@ DEPARTMENTS = {
         "Обществознание",
         "Основы духовно-нравственной культуры народов России",
         "Основы религиозных культур и светской этики",
+        "Финансовая грамотность",
     ),
     "nature": ("География", "Биология"),
     "phys": ("Физика", "Информатика"),
@@ -103,6 +107,15 @@ DEPARTMENTS = {
     "pe": ("Физическая культура", "Основы безопасности и защиты Родины"),
 }
 DEPARTMENT_OF = {subject: dept for dept, subjects in DEPARTMENTS.items() for subject in subjects}
+
+
+# Subjects a class is split for, with the split's name as schools write it («5А, англ., гр. 1»).
+SPLITS = {"Английский язык": "англ.", "Информатика": "информ."}
+SPLIT_GROUPS = 2
+# A senior grade's elective course (hours a week), taught to volunteers of all the grade's classes together.
+ELECTIVES = {10: ("Финансовая грамотность", 1), 11: ("Практикум по математике", 1)}
+# The extracurricular course of every class: Monday's first lesson, led by the class teacher, no marks.
+EXTRACURRICULAR = "Разговоры о важном"
 
 
 def department(grade: int, subject: str) -> str:

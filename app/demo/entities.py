@@ -28,18 +28,56 @@ class Teacher:
 
 @dataclass
 class SchoolClass:
-    """A class with its curriculum, its teachers, its roster over the year and its week's timetable."""
+    """A class with its curriculum, its journals, its roster over the year and the periods its week takes."""
 
     id: int
     grade: int
     letter: str
     curriculum: dict
-    teachers: dict = field(default_factory=dict)  # subject -> teacher id
+    # subject -> [JournalPlan]: the whole class's journal, or one journal per group of a split.
+    journals: dict = field(default_factory=dict)
+    whole: "Group | None" = None
     class_teacher: int | None = None
     roster: list = field(default_factory=list)  # [student id, first day, last day or None]
-    slots: dict = field(default_factory=dict)  # weekday -> [(number, subject, teacher id)]
+    periods: dict = field(default_factory=dict)  # weekday -> {lesson numbers the class or a group of it has}
 
     @property
     def name(self) -> str:
         """Return the class's name as the school writes it (7Б)."""
         return f"{self.grade}{self.letter}"
+
+    def hours_of(self, teacher_id: int) -> int:
+        """Return the weekly hours a teacher gives this class (or its groups)."""
+        return sum(j.hours for journals in self.journals.values() for j in journals if j.teacher == teacher_id)
+
+
+@dataclass
+class Group:
+    """A study group: a whole class, a group of one class's split («5А, англ., гр. 1»), or a cross-class group."""
+
+    id: int
+    kind: str  # "class", "subgroup" or "cross", as StudyGroup.kind
+    name: str
+    grade: int | None
+    school_class: SchoolClass | None = None  # the class of a whole class or a subgroup
+    split: str | None = None
+    classes: list = field(default_factory=list)  # the classes a cross-class group draws its members from
+    listed: list = field(default_factory=list)  # membership rows: [student id, first day, last day or None]
+
+    @property
+    def members(self) -> list:
+        """Return [student id, first day, last day or None]: a whole class's roster, or the membership rows."""
+        return self.school_class.roster if self.kind == "class" else self.listed
+
+
+@dataclass
+class JournalPlan:
+    """A journal: a subject taught to a group by one teacher, its weekly hours and its timetable slots."""
+
+    id: int
+    group: Group
+    subject: str
+    teacher: int
+    hours: int
+    kind: str = "lesson"  # or "extracurricular", as Journal.kind
+    slots: list = field(default_factory=list)  # [(weekday, lesson number)]

@@ -1,16 +1,19 @@
 """The demo school's journal: lessons planned for the planner's school days, the held ones filled in.
 
-A held lesson gets its topic and homework, the register (illnesses of several days, a family day,
-a missed lesson now and then) and marks: a test for everybody now and then, otherwise a few answers
-and homework checks, each student's marks around their own ability.
+Lessons belong to journals. A held lesson gets its topic and homework, the register of the
+group's members that day (illnesses of several days, a family day, a missed lesson now and then)
+and marks: a test for everybody now and then, otherwise a few answers and homework checks, each
+student's marks around their own ability. An extracurricular course gets topics and the register
+only.
 """
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from app.demo.bulk import BulkInserter
 from app.demo.curriculum import PRIMARY, department
-from app.demo.entities import SchoolClass
+from app.demo.entities import JournalPlan
 from app.demo.topics import CONTROL_WORK, HOMEWORK_STYLE, NO_HOMEWORK, TOPICS
 from app.models import Absence, Lesson, Mark
 from app.services.journal_planning import school_days
@@ -24,11 +27,29 @@ SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
 SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
 
 
+@dataclass
+class Filling:
+    """What the journal step carries from lesson to lesson: the days, the inserters, the rows waiting for lessons."""
+
+    days: list
+    fill_from: dt.date
+    fill_until: dt.date
+    absent_days: dict
+    lessons: BulkInserter
+    marks: BulkInserter
+    absences: BulkInserter
+    planned_at: dt.datetime
+    held: int = 0
+    pending_marks: list = field(default_factory=list)
+    pending_absences: list = field(default_factory=list)
+    substituting: set = field(default_factory=set)  # (teacher, date, number) of substitutions given
+
+
 class JournalFilling:
     """The builder's step that writes lessons, marks and absences.
 
-    Reads the builder's spec, rng, ids, year bounds, holidays, terms, subject_ids, work_types,
-    classes (their timetable and rosters), students, ability, teachers and busy.
+    Reads the builder's spec, rng, ids, year bounds, holidays, terms, work_types, journals (their
+    timetable and groups' members), students, ability, teachers and busy.
     """
 
     def _term_of(self, day: dt.date) -> int | None:
@@ -50,103 +71,129 @@ class JournalFilling:
         days_off = [(first, last) for _, first, last in self.holidays]
         terms = [(first, last) for _, first, last in self.terms]
         days = list(school_days(self.start, plan_until, days_off, terms))
-        absent_days = self._absent_days(days)
-        lessons = BulkInserter(
-            Lesson,
-            [
-                Lesson.id,
-                Lesson.class_group,
-                Lesson.subject,
-                Lesson.term,
-                Lesson.date,
-                Lesson.number,
-                Lesson.planned_teacher,
-                Lesson.teacher,
-                Lesson.topic,
-                Lesson.homework,
-                Lesson.held,
-                Lesson.orphaned,
-                Lesson.version,
-                Lesson.updated_at,
-                Lesson.updated_by,
-            ],
+        self._filling = Filling(
+            days=days,
+            fill_from=fill_from,
+            fill_until=fill_until,
+            absent_days=self._absent_days(days),
+            lessons=BulkInserter(
+                Lesson,
+                [
+                    Lesson.id,
+                    Lesson.journal,
+                    Lesson.term,
+                    Lesson.date,
+                    Lesson.number,
+                    Lesson.planned_teacher,
+                    Lesson.teacher,
+                    Lesson.topic,
+                    Lesson.homework,
+                    Lesson.held,
+                    Lesson.orphaned,
+                    Lesson.version,
+                    Lesson.updated_at,
+                    Lesson.updated_by,
+                ],
+            ),
+            marks=BulkInserter(
+                Mark,
+                [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight, Mark.created_by, Mark.created_at],
+            ),
+            absences=BulkInserter(Absence, [Absence.lesson, Absence.student, Absence.reason]),
+            planned_at=dt.datetime.combine(self.start, dt.time(7, 0)),
         )
-        marks = BulkInserter(
-            Mark, [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight, Mark.created_by, Mark.created_at]
+        # A class's journals (its whole class's and its groups') at a time, then the cross-class ones.
+        batches = defaultdict(list)
+        for journal in self.journals:
+            batches[journal.group.school_class.id if journal.group.school_class else None].append(journal)
+        for batch in batches.values():
+            for journal in batch:
+                self._fill(journal)
+            self._write_filled()
+        work = self._filling
+        work.lessons.flush()
+        work.marks.flush()
+        work.absences.flush()
+        self.counts.update(
+            lessons=work.lessons.count, held=work.held, marks=work.marks.count, absences=work.absences.count
         )
-        absences = BulkInserter(Absence, [Absence.lesson, Absence.student, Absence.reason])
-        planned_at = dt.datetime.combine(self.start, dt.time(7, 0))
-        substituting: set[tuple[int, dt.date, int]] = set()
-        held = 0
-        for cls in self.classes:
-            counter: dict[str, int] = defaultdict(int)
-            pending_marks, pending_absences = [], []
-            for day in days:
-                for number, subject, planned in cls.slots.get(day.isoweekday(), ()):
-                    lesson_id = self.ids.take(Lesson)
-                    k = counter[subject]
-                    counter[subject] += 1
-                    filled = fill_from <= day <= fill_until
-                    if filled:
-                        teacher, at, topic, homework = self._given(cls, subject, planned, day, number, k, substituting)
-                    else:
-                        teacher, at, topic, homework = planned, planned_at, None, None
-                    lessons.add(
-                        lesson_id,
-                        cls.id,
-                        self.subject_ids[subject],
-                        self._term_of(day),
-                        day,
-                        number,
-                        planned,
-                        teacher,
-                        topic,
-                        homework,
-                        filled,
-                        False,
-                        1,
-                        at,
-                        teacher if filled else None,
-                    )
-                    if filled:
-                        held += 1
-                        register = self._register(cls, lesson_id, day, absent_days, pending_absences)
-                        if cls.grade > 1:  # first-graders are not given marks
-                            given_at = dt.datetime.combine(day, dt.time(8 + number, 40))
-                            for student_id, value, work_type in self._marks(subject, k, register):
-                                wt_id, weight = self.work_types[work_type]
-                                pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
-            # Lessons first: marks and absences point at them.
-            lessons.flush()
-            for row in pending_marks:
-                marks.add(*row)
-            for row in pending_absences:
-                absences.add(*row)
-        lessons.flush()
-        marks.flush()
-        absences.flush()
-        self.counts.update(lessons=lessons.count, held=held, marks=marks.count, absences=absences.count)
 
-    def _given(self, cls: SchoolClass, subject: str, planned: int, day: dt.date, number: int, k: int, substituting):
+    def _write_filled(self) -> None:
+        """Write the queued lessons, then the marks and absences that point at them."""
+        work = self._filling
+        work.lessons.flush()
+        for row in work.pending_marks:
+            work.marks.add(*row)
+        for row in work.pending_absences:
+            work.absences.add(*row)
+        work.pending_marks, work.pending_absences = [], []
+
+    def _fill(self, journal: JournalPlan) -> None:
+        """Plan a journal's lessons on its timetable's days; fill the held ones in for the group's members that day."""
+        work = self._filling
+        numbers = defaultdict(list)
+        for weekday, number in sorted(journal.slots):
+            numbers[weekday].append(number)
+        grade = journal.group.grade
+        # First-graders are not given marks; an extracurricular course gives none.
+        marked = journal.kind == "lesson" and (grade is None or grade > 1)
+        k = 0
+        for day in work.days:
+            for number in numbers.get(day.isoweekday(), ()):
+                lesson_id = self.ids.take(Lesson)
+                filled = work.fill_from <= day <= work.fill_until
+                if filled:
+                    teacher, at, topic, homework = self._given(journal, day, number, k, work.substituting)
+                else:
+                    teacher, at, topic, homework = journal.teacher, work.planned_at, None, None
+                work.lessons.add(
+                    lesson_id,
+                    journal.id,
+                    self._term_of(day),
+                    day,
+                    number,
+                    journal.teacher,
+                    teacher,
+                    topic,
+                    homework,
+                    filled,
+                    False,
+                    1,
+                    at,
+                    teacher if filled else None,
+                )
+                if filled:
+                    work.held += 1
+                    present = self._register(journal.group.members, lesson_id, day)
+                    if marked:
+                        given_at = dt.datetime.combine(day, dt.time(8 + number, 40))
+                        for student_id, value, work_type in self._marks(journal.subject, k, present):
+                            wt_id, weight = self.work_types[work_type]
+                            work.pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
+                k += 1
+
+    def _given(self, journal: JournalPlan, day: dt.date, number: int, k: int, substituting):
         """Return who gave a held lesson, when they saved it, its topic and its homework."""
-        teacher = self._substitute(cls, subject, planned, day, number, substituting)
+        teacher = self._substitute(journal, day, number, substituting)
         at = dt.datetime.combine(day, dt.time(14, 30)) + dt.timedelta(minutes=self.rng.randrange(300))
-        topics = TOPICS[subject]
-        return teacher, at, topics[k % len(topics)], self._homework(subject, k)
+        topics = TOPICS[journal.subject]
+        homework = self._homework(journal.subject, k) if journal.kind == "lesson" else None
+        return teacher, at, topics[k % len(topics)], homework
 
-    def _register(self, cls: SchoolClass, lesson_id: int, day: dt.date, absent_days, absences: list) -> list[int]:
-        """Take a held lesson's register: add the absences to `absences`, return who was present."""
+    def _register(self, members: list, lesson_id: int, day: dt.date) -> list[int]:
+        """Take a held lesson's register of the group's members that day: queue the absences, return who was present."""
+        work = self._filling
         present = []
-        for student_id, first, last in cls.roster:
+        for student_id, first, last in members:
             if day < first or (last is not None and day > last):
                 continue
-            reason = absent_days.get((student_id, day))
+            reason = work.absent_days.get((student_id, day))
             if reason is None and self.rng.random() < SINGLE_ABSENCE:
                 reason = self._weighted(SINGLE_REASONS)
             if reason is None:
                 present.append(student_id)
             else:
-                absences.append((lesson_id, student_id, reason))
+                work.pending_absences.append((lesson_id, student_id, reason))
         return present
 
     def _absent_days(self, days: list[dt.date]) -> dict[tuple[int, dt.date], str]:
@@ -170,14 +217,17 @@ class JournalFilling:
         values, weights = zip(*choices, strict=True)
         return self.rng.choices(values, weights)[0]
 
-    def _substitute(
-        self, cls: SchoolClass, subject: str, planned: int, day: dt.date, number: int, substituting: set
-    ) -> int:
-        """Return who gives the lesson: now and then a free colleague substitutes for the planned teacher."""
+    def _substitute(self, journal: JournalPlan, day: dt.date, number: int, substituting: set) -> int:
+        """Return who gives the lesson: now and then a free colleague substitutes for the planned teacher.
+
+        A colleague of the subject's department, any teacher for a primary class or «Разговоры о важном».
+        """
+        planned = journal.teacher
         if self.rng.random() >= SUBSTITUTION_RATE:
             return planned
         weekday = day.isoweekday()
-        dept = department(cls.grade, subject)
+        grade = journal.group.grade
+        dept = PRIMARY if journal.kind == "extracurricular" else department(grade, journal.subject)
         colleagues = [t.id for t in self.teachers if t.id != planned and (t.dept == dept or dept == PRIMARY)]
         free = [t for t in colleagues if (t, weekday, number) not in self.busy and (t, day, number) not in substituting]
         if not free:

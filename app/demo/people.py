@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 
 from app.demo.bulk import BulkInserter
-from app.demo.curriculum import CURRICULUM, DEPARTMENTS, PRIMARY, department
+from app.demo.curriculum import CURRICULUM, DEPARTMENT_OF, DEPARTMENTS, ELECTIVES, PRIMARY, SPLIT_GROUPS, department
 from app.demo.entities import Person, Teacher
 from app.demo.names import BOYS, GIRLS, MALE_NAMES, SURNAMES, WOMEN, feminine_surname, transliterate
 from app.demo.spec import DEMO_LOGINS, DEMO_PASSWORD, STAFF_POSTS
@@ -61,20 +61,32 @@ class People:
                 self.teachers.append(Teacher(person.id, person, dept, ""))
 
     def _department_sizes(self) -> dict[str, int]:
-        """Share the teachers among the departments by weekly hours (one per primary class)."""
+        """Share the teachers among the departments by weekly hours (one per primary class).
+
+        A split class's subject counts once per group, and a department teaching a split has at
+        least as many teachers as the split has groups: the groups learn at the same period.
+        """
         hours: dict[str, int] = defaultdict(int)
+        least: dict[str, int] = {}
+        splits = set(self.spec.splits)
         primary = 0
-        for grade, _ in self.spec.classes:
+        for grade, letter in self.spec.classes:
             if grade <= 4:
                 primary += 1
             for subject, h in CURRICULUM[grade].items():
                 dept = department(grade, subject)
-                if dept != PRIMARY:
-                    hours[dept] += h
+                if dept == PRIMARY:
+                    continue
+                groups = SPLIT_GROUPS if (grade, letter, subject) in splits else 1
+                hours[dept] += h * groups
+                least[dept] = max(least.get(dept, 1), groups)
+        for grade in sorted({g for g, _ in self.spec.classes} & set(self.spec.electives)):
+            subject, h = ELECTIVES[grade]
+            hours[DEPARTMENT_OF[subject]] += h
         depts = [d for d in DEPARTMENTS if hours[d]]
-        sizes = {d: 1 for d in depts}
+        sizes = {d: least.get(d, 1) for d in depts}
         # Highest-average method: each next teacher goes where the load per teacher is highest.
-        for _ in range(max(0, self.spec.teachers - primary - len(depts))):
+        for _ in range(max(0, self.spec.teachers - primary - sum(sizes.values()))):
             busiest = max(depts, key=lambda d: (hours[d] / sizes[d], -depts.index(d)))
             sizes[busiest] += 1
         if primary:

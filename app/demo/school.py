@@ -1,9 +1,17 @@
-"""The demo school's structure: the year and its terms, subjects, classes with their teachers, the timetable."""
+"""The demo school's structure: the year and its terms, subjects, classes with their journals and teachers."""
 
 from collections import defaultdict
 
 from app.demo.bulk import BulkInserter
-from app.demo.curriculum import CURRICULUM, DEPARTMENTS, PRIMARY, SUBJECTS, days_per_week, department
+from app.demo.curriculum import (
+    CURRICULUM,
+    DEPARTMENTS,
+    ELECTIVES,
+    EXTRACURRICULAR,
+    PRIMARY,
+    SUBJECTS,
+    department,
+)
 from app.demo.entities import SchoolClass
 from app.demo.school_year import quarters
 from app.demo.spec import SCHOOL_CODE, SCHOOL_NAME
@@ -13,9 +21,7 @@ from app.models import (
     SchoolSettings,
     SchoolYear,
     Subject,
-    TeachingAssignment,
     Term,
-    TimetableSlot,
     WorkType,
 )
 from app.reference import DEFAULT_WORK_TYPES
@@ -25,7 +31,8 @@ class SchoolStructure:
     """The builder's steps that lay out the school; they run before the people are written and after.
 
     Reads the builder's spec, rng, ids, year bounds, holidays and teachers; sets year_id, terms,
-    subject_ids, work_types, classes (with their teachers and timetable) and busy.
+    subject_ids, work_types, teacher_by_id and classes, with the groups and journals (StudyGroups'
+    steps make them) and each journal's teacher.
     """
 
     def _school(self) -> None:
@@ -54,7 +61,10 @@ class SchoolStructure:
         holidays.flush()
 
     def _subjects(self) -> None:
+        grades = {g for g, _ in self.spec.classes}
         used = {s for grade_hours in self._curricula().values() for s in grade_hours}
+        used |= {ELECTIVES[g][0] for g in self.spec.electives if g in grades}
+        used.add(EXTRACURRICULAR)
         self.subject_ids = {}
         rows = BulkInserter(Subject, [Subject.id, Subject.name, Subject.short_name])
         for name, short in SUBJECTS:
@@ -74,17 +84,22 @@ class SchoolStructure:
             row, _ = WorkType.get_or_create(name=name, defaults={"default_weight": weight})
             self.work_types[name] = (row.id, row.default_weight)
 
-    # --- classes and teaching assignments -----------------------------------------------------
+    # --- classes, their journals and who teaches them ----------------------------------------
 
     def _classes(self) -> None:
+        """Make the classes with their whole-class groups and journals, pick every journal's teacher, write classes."""
         self.classes = [
             SchoolClass(self.ids.take(ClassGroup), grade, letter, CURRICULUM[grade])
             for grade, letter in self.spec.classes
         ]
+        self.groups, self.journals = [], []
+        self.teacher_by_id = {t.id: t for t in self.teachers}
         by_dept = defaultdict(list)
         for teacher in self.teachers:
             by_dept[teacher.dept].append(teacher)
+        splits = set(self.spec.splits)
         for cls in self.classes:
+            cls.whole = self._add_group("class", cls.name, cls.grade, school_class=cls)
             for dept in dict.fromkeys(department(cls.grade, s) for s in cls.curriculum):
                 pool = by_dept[dept]
                 if dept == PRIMARY:
@@ -93,13 +108,16 @@ class SchoolStructure:
                     cls.class_teacher = teacher.id
                 else:
                     teacher = min(pool, key=lambda t: (t.hours, pool.index(t)))
-                hours = sum(h for s, h in cls.curriculum.items() if department(cls.grade, s) == dept)
-                teacher.hours += hours
-                teacher.classes.append(cls)
-                for subject in cls.curriculum:
-                    if department(cls.grade, subject) == dept:
-                        cls.teachers[subject] = teacher.id
+                for subject, hours in cls.curriculum.items():
+                    if department(cls.grade, subject) != dept:
+                        continue
+                    if (cls.grade, cls.letter, subject) in splits:
+                        cls.journals[subject] = self._split(cls, subject, pool, teacher)
+                    else:
+                        cls.journals[subject] = [self._add_journal(cls.whole, subject, teacher, hours)]
+        self._electives(by_dept)
         self._choose_demo_teachers()
+        self._extracurricular()
         self._write_staff()
         rows = BulkInserter(
             ClassGroup, [ClassGroup.id, ClassGroup.year, ClassGroup.grade, ClassGroup.letter, ClassGroup.class_teacher]
@@ -108,28 +126,20 @@ class SchoolStructure:
             rows.add(cls.id, self.year_id, cls.grade, cls.letter, cls.class_teacher)
         rows.flush()
         self.counts["classes"] = rows.count
-        assignments = BulkInserter(
-            TeachingAssignment,
-            [
-                TeachingAssignment.year,
-                TeachingAssignment.teacher,
-                TeachingAssignment.class_group,
-                TeachingAssignment.subject,
-            ],
-        )
-        for cls in self.classes:
-            for subject, teacher_id in cls.teachers.items():
-                assignments.add(self.year_id, teacher_id, cls.id, self.subject_ids[subject])
-        assignments.flush()
-        self.counts["assignments"] = assignments.count
 
     def _choose_demo_teachers(self) -> None:
-        """Pick the `teacher` login (many classes, leads none) and class teachers for grades 5–11."""
+        """Pick the `teacher` login (English group 1 of 5А, leads no class) and class teachers for grades 5–11."""
         specialists = [t for t in self.teachers if t.dept != PRIMARY]
-        preference = list(DEPARTMENTS)
-        demo_teacher = min(
-            specialists, key=lambda t: (preference.index(t.dept), -len(t.classes), self.teachers.index(t))
-        )
+        senior = [cls for cls in self.classes if cls.grade >= 5]
+        demo_class = (senior or self.classes)[0]
+        english = demo_class.journals.get("Английский язык", [])
+        if len(english) > 1:
+            demo_teacher = self.teacher_by_id[english[0].teacher]
+        else:
+            preference = list(DEPARTMENTS)
+            demo_teacher = min(
+                specialists, key=lambda t: (preference.index(t.dept), -len(t.classes), self.teachers.index(t))
+            )
         leading = {cls.class_teacher for cls in self.classes if cls.class_teacher}
         for cls in self.classes:
             if cls.class_teacher:
@@ -138,21 +148,14 @@ class SchoolStructure:
             others = [t for t in specialists if t is not demo_teacher and t.id not in leading]
             candidates = taught or others
             if candidates:
-                chosen = max(
-                    candidates,
-                    key=lambda t: (
-                        sum(h for s, h in cls.curriculum.items() if cls.teachers.get(s) == t.id),
-                        -self.teachers.index(t),
-                    ),
-                )
+                chosen = max(candidates, key=lambda t: (cls.hours_of(t.id), -self.teachers.index(t)))
                 cls.class_teacher = chosen.id
                 leading.add(chosen.id)
-        senior = [cls for cls in self.classes if cls.grade >= 5 and cls.class_teacher]
-        led = (senior or [cls for cls in self.classes if cls.class_teacher])[0]
+        led = next((cls for cls in [demo_class, *self.classes] if cls.class_teacher), None)
         for teacher in self.teachers:
             if teacher is demo_teacher:
                 teacher.login = "teacher"
-            elif teacher.id == led.class_teacher:
+            elif led is not None and teacher.id == led.class_teacher:
                 teacher.login = "classteacher"
             else:
                 teacher.login = self._login_for(teacher.person)
@@ -160,76 +163,3 @@ class SchoolStructure:
         # Every other teacher has handed in a portal UID; the demo `teacher` has not yet.
         self.uid_logins = {t.login for i, t in enumerate(self.teachers) if i % 2 == 1 and t.login != "teacher"}
         self.uid_logins.add("classteacher")
-
-    # --- the timetable ------------------------------------------------------------------------
-
-    def _timetable(self) -> None:
-        """Lay out each class's week so no class and no teacher has two lessons at once."""
-        busy: set[tuple[int, int, int]] = set()  # (teacher, weekday, number)
-        rows = BulkInserter(
-            TimetableSlot,
-            [
-                TimetableSlot.class_group,
-                TimetableSlot.weekday,
-                TimetableSlot.lesson_number,
-                TimetableSlot.subject,
-                TimetableSlot.teacher,
-                TimetableSlot.valid_from,
-                TimetableSlot.valid_to,
-            ],
-        )
-        for cls in self.classes:
-            days = self._spread(cls)
-            for weekday, subjects in days.items():
-                placed = self._order_day(cls, weekday, subjects, busy)
-                cls.slots[weekday] = placed
-                for number, subject, teacher_id in placed:
-                    busy.add((teacher_id, weekday, number))
-                    rows.add(cls.id, weekday, number, self.subject_ids[subject], teacher_id, self.start, self.end)
-        rows.flush()
-        self.busy = busy
-        self.counts["timetable"] = rows.count
-
-    def _spread(self, cls: SchoolClass) -> dict[int, list[str]]:
-        """Share a class's weekly hours among its days, each subject on as many different days as it can."""
-        n_days = days_per_week(cls.grade)
-        total = sum(cls.curriculum.values())
-        capacity = {d: total // n_days + (1 if d <= total % n_days else 0) for d in range(1, n_days + 1)}
-        days = {d: [] for d in range(1, n_days + 1)}
-        order = sorted(cls.curriculum.items(), key=lambda item: (-item[1], item[0]))
-        for subject, hours in order:
-            for _ in range(hours):
-                free = [d for d in days if len(days[d]) < capacity[d]]
-                fewest = min(days[d].count(subject) for d in free)
-                choices = [d for d in free if days[d].count(subject) == fewest]
-                most_room = max(capacity[d] - len(days[d]) for d in choices)
-                choices = [d for d in choices if capacity[d] - len(days[d]) == most_room]
-                days[self.rng.choice(choices)].append(subject)
-        return days
-
-    def _order_day(self, cls: SchoolClass, weekday: int, subjects: list[str], busy) -> list[tuple[int, str, int]]:
-        """Give the day's lessons numbers at which their teachers are free (a class may start at lesson 2 or 3)."""
-        lessons = [(s, cls.teachers[s]) for s in subjects]
-        self.rng.shuffle(lessons)
-        for first in (1, 2, 3):
-            numbers = list(range(first, first + len(lessons)))
-            found = self._place(lessons, numbers, weekday, busy, [])
-            if found is not None:
-                return found
-        raise RuntimeError(f"Не удалось составить расписание класса {cls.name} на день {weekday}.")
-
-    def _place(self, lessons, numbers, weekday, busy, placed):
-        if not numbers:
-            return placed
-        number = numbers[0]
-        tried = set()
-        for i, (subject, teacher_id) in enumerate(lessons):
-            if (teacher_id, weekday, number) in busy or subject in tried:
-                continue
-            tried.add(subject)
-            found = self._place(
-                lessons[:i] + lessons[i + 1 :], numbers[1:], weekday, busy, placed + [(number, subject, teacher_id)]
-            )
-            if found is not None:
-                return found
-        return None

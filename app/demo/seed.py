@@ -13,6 +13,8 @@ from app.demo.report import SeedReport
 from app.demo.school import SchoolStructure
 from app.demo.school_year import holidays_for, school_year_start, year_bounds
 from app.demo.spec import DEFAULT_SEED, DEMO_LOGINS, DemoSpec, spec_for
+from app.demo.study_groups import StudyGroups
+from app.demo.timetable import Timetable
 from app.models import ClassGroup, SchoolYear, Staff, Student, Subject
 from app.services import audit, roles
 from app.services.auth import DEFAULT_HASH_METHOD
@@ -86,10 +88,11 @@ def seed(
     return report
 
 
-class Builder(SchoolStructure, People, JournalFilling, Applications):
+class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, Applications):
     """Build one demo school: every table in dependency order, remembering ids to link rows.
 
-    Each step lives in the module of its concern (school, people, journal, applications) and
+    Each step lives in the module of its concern (school, people, study_groups, timetable,
+    journal, applications) and
     draws from one random generator in a fixed order: the same seed gives the same school.
     """
 
@@ -115,6 +118,7 @@ class Builder(SchoolStructure, People, JournalFilling, Applications):
         self._staff()
         self._classes()
         self._students()
+        self._study_groups()
         self._timetable()
         self._journal()
         self._applications()

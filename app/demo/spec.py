@@ -39,6 +39,10 @@ class DemoSpec:
     filled_weeks: int
     transfers: int
     applications: int
+    # Classes split into two groups for a subject: (grade, letter, subject).
+    splits: tuple[tuple[int, str, str], ...] = ()
+    # Grades whose classes share an elective course (curriculum.ELECTIVES) in one cross-class group.
+    electives: tuple[int, ...] = ()
 
 
 def spec_for(size: str, scale: float = 1.0) -> DemoSpec:
@@ -46,8 +50,9 @@ def spec_for(size: str, scale: float = 1.0) -> DemoSpec:
     if size not in SIZES:
         raise DomainError(f"Неизвестный размер демо-школы «{size}»: допустимо {', '.join(SIZES)}.", "size")
     if size == "small":
-        classes = tuple((grade, letter) for grade in (5, 6, 7) for letter in "АБ")
-        return DemoSpec("small", classes, (23, 27), 12, False, 4, 3, 6)
+        classes = tuple((grade, letter) for grade in (5, 6, 7, 10) for letter in "АБ")
+        splits = ((5, "А", "Английский язык"), (7, "А", "Информатика"))
+        return DemoSpec("small", classes, (23, 27), 16, False, 4, 3, 6, splits, (10,))
     if not 0 < scale <= 1:
         raise DomainError("Масштаб большой демо-школы должен быть больше 0 и не больше 1.", "scale")
     letters = {grade: "АБВГДЕ" if grade <= 9 else "АБВ" for grade in range(1, 12)}
@@ -64,4 +69,13 @@ def spec_for(size: str, scale: float = 1.0) -> DemoSpec:
         0,
         max(1, round(15 * scale)),
         max(4, round(75 * scale)),
+        _large_splits(picked),
+        (10, 11),
     )
+
+
+def _large_splits(classes) -> tuple[tuple[int, str, str], ...]:
+    """Split every class from grade 5 up for English, and from grade 7 up for informatics too."""
+    splits = [(grade, letter, "Английский язык") for grade, letter in classes if grade >= 5]
+    splits += [(grade, letter, "Информатика") for grade, letter in classes if grade >= 7]
+    return tuple(splits)

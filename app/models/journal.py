@@ -27,42 +27,125 @@ WEEKDAYS = (
 )
 
 
+GROUP_KINDS = (
+    ("class", "весь класс"),
+    ("subgroup", "группа класса"),
+    ("cross", "сводная группа"),
+    ("individual", "индивидуальное обучение"),
+)
+
+JOURNAL_KINDS = (
+    ("lesson", "урочная деятельность"),
+    ("extracurricular", "внеурочная деятельность"),
+)
+
+
+class StudyGroup(ExportedModel):
+    """A set of students taught together: a whole class, a subgroup of one class, a cross-class group, one student.
+
+    A whole-class group (kind "class") is made for every class and has no membership rows: its
+    members are the class's enrollments. The other kinds list their members in GroupMembership.
+    Subgroups of one class with the same `split` («англ.») are one split: a student is in at
+    most one of them on any date.
+    """
+
+    record_type = "study_group"
+
+    year = ForeignKeyField(SchoolYear, backref="study_groups")
+    kind = CharField(max_length=12, choices=GROUP_KINDS, default="subgroup")
+    # The class of a whole-class group or of a subgroup; empty for cross-class and individual groups.
+    class_group = ForeignKeyField(ClassGroup, backref="study_groups", null=True)
+    split = CharField(max_length=60, null=True)
+    name = CharField(max_length=120)
+    # The grade the group is taught in; empty for a multi-grade group.
+    grade = IntegerField(null=True)
+
+    class Meta:
+        table_name = "study_group"
+        indexes = ((("year", "name"), True), (("class_group", "split"), False))
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_whole_class(self) -> bool:
+        return self.kind == "class"
+
+
+class GroupMembership(ExportedModel):
+    """A student's membership of a study group over a span of dates (open-ended: to the end of the year)."""
+
+    record_type = "group_membership"
+
+    group = ForeignKeyField(StudyGroup, backref="memberships")
+    student = ForeignKeyField(Student, backref="group_memberships")
+    start_date = DateField()
+    end_date = DateField(null=True)
+
+    class Meta:
+        table_name = "group_membership"
+        indexes = ((("group", "start_date"), False), (("student", "group"), False))
+
+    def __str__(self):
+        until = f"{self.end_date:%d.%m.%Y}" if self.end_date else "…"
+        return f"{self.student} — {self.group} ({self.start_date:%d.%m.%Y}–{until})"
+
+
+class Journal(ExportedModel):
+    """A subject (or an extracurricular course) taught to a study group in a school year: one journal of the school."""
+
+    record_type = "journal"
+
+    year = ForeignKeyField(SchoolYear, backref="journals")
+    group = ForeignKeyField(StudyGroup, backref="journals")
+    subject = ForeignKeyField(Subject, backref="journals")
+    kind = CharField(max_length=16, choices=JOURNAL_KINDS, default="lesson")
+
+    class Meta:
+        table_name = "journal"
+        indexes = ((("group", "subject"), True),)
+
+    def __str__(self):
+        return f"{self.group} · {self.subject}"
+
+    @property
+    def is_extracurricular(self) -> bool:
+        return self.kind == "extracurricular"
+
+
 class TeachingAssignment(ExportedModel):
-    """Who teaches which subject to which class in a school year."""
+    """A teacher of a journal (a journal may have several: a teacher and an assistant, a shared course)."""
 
     record_type = "teaching_assignment"
 
-    year = ForeignKeyField(SchoolYear, backref="assignments")
+    journal = ForeignKeyField(Journal, backref="assignments")
     teacher = ForeignKeyField(Staff, backref="assignments")
-    class_group = ForeignKeyField(ClassGroup, backref="assignments")
-    subject = ForeignKeyField(Subject, backref="assignments")
 
     class Meta:
         table_name = "teaching_assignment"
-        indexes = ((("class_group", "subject", "teacher"), True),)
+        indexes = ((("journal", "teacher"), True),)
 
     def __str__(self):
-        return f"{self.class_group} · {self.subject} · {self.teacher.short_name}"
+        return f"{self.journal} · {self.teacher.short_name}"
 
 
 class TimetableSlot(BaseModel):
-    """A weekly lesson of a class: weekday, lesson number, subject and teacher, between two dates."""
+    """A weekly lesson of a journal: weekday, lesson number and teacher, between two dates."""
 
-    class_group = ForeignKeyField(ClassGroup, backref="timetable")
+    journal = ForeignKeyField(Journal, backref="timetable")
     weekday = IntegerField(choices=WEEKDAYS)
     lesson_number = IntegerField()
-    subject = ForeignKeyField(Subject, backref="timetable")
     teacher = ForeignKeyField(Staff, backref="timetable")
     valid_from = DateField()
     valid_to = DateField()
 
     class Meta:
         table_name = "timetable_slot"
-        indexes = ((("class_group", "weekday", "lesson_number"), False),)
+        indexes = ((("weekday", "lesson_number"), False),)
 
     def __str__(self):
         day = dict(WEEKDAYS).get(self.weekday, self.weekday)
-        return f"{self.class_group}, {day}, {self.lesson_number} урок: {self.subject}"
+        return f"{self.journal.group}, {day}, {self.lesson_number} урок: {self.journal.subject}"
 
 
 class WorkType(ExportedModel):
@@ -87,12 +170,11 @@ class WorkType(ExportedModel):
 
 
 class Lesson(ExportedModel):
-    """One lesson of a class in the journal: planned from the timetable, filled by its teacher."""
+    """One lesson of a journal: planned from the timetable, filled by its teacher."""
 
     record_type = "lesson"
 
-    class_group = ForeignKeyField(ClassGroup, backref="lessons")
-    subject = ForeignKeyField(Subject, backref="lessons")
+    journal = ForeignKeyField(Journal, backref="lessons")
     term = ForeignKeyField(Term, backref="lessons", null=True)
     date = DateField()
     number = IntegerField()
@@ -112,13 +194,27 @@ class Lesson(ExportedModel):
     class Meta:
         table_name = "lesson"
         indexes = (
-            (("class_group", "date", "number", "subject"), True),
+            (("journal", "date", "number"), True),
             (("teacher", "date"), False),
-            (("class_group", "subject", "date"), False),
+            (("date", "number"), False),
         )
 
     def __str__(self):
-        return f"{self.class_group} · {self.subject} · {self.date:%d.%m.%Y}, {self.number} урок"
+        return f"{self.journal.group} · {self.subject} · {self.date:%d.%m.%Y}, {self.number} урок"
+
+    @property
+    def subject(self):
+        """The journal's subject (join Journal and Subject to read it without a query)."""
+        return self.journal.subject
+
+    @property
+    def subject_id(self) -> int:
+        return self.journal.subject_id
+
+    @property
+    def group(self):
+        """The study group the lesson is given to."""
+        return self.journal.group
 
     @property
     def is_substitution(self) -> bool:

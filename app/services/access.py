@@ -9,8 +9,10 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    GroupMembership,
     Guardian,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
     Permission,
@@ -20,6 +22,7 @@ from app.models import (
     StaffRole,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     TimetableSlot,
@@ -80,22 +83,62 @@ def led_class_ids(staff):
     return ClassGroup.select(ClassGroup.id).where(ClassGroup.class_teacher == staff.id)
 
 
-def taught_class_ids(staff):
-    """Return a subquery of the ids of the classes, of any year, the staff member teaches or leads."""
-    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == staff.id)
-    return assigned | led_class_ids(staff)
-
-
 def current_led_class_ids(staff):
     """Return a subquery of the ids of this school year's classes whose class teacher this is."""
     return led_class_ids(staff).where(ClassGroup.year.in_(current_year_ids()))
 
 
+def taught_journal_ids(staff):
+    """Return a subquery of the ids of the journals, of any year, the staff member is a teacher of."""
+    return TeachingAssignment.select(TeachingAssignment.journal).where(TeachingAssignment.teacher == staff.id)
+
+
+def journals_of_classes(class_ids):
+    """Return a subquery of the journals that have a student of these classes.
+
+    A whole-class group or a subgroup belongs to its class; a cross-class or individual group
+    has a student of the class when one of its members is enrolled in it.
+    """
+    enrolled = Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(class_ids))
+    with_members = GroupMembership.select(GroupMembership.group).where(GroupMembership.student.in_(enrolled))
+    groups = StudyGroup.select(StudyGroup.id).where(
+        StudyGroup.class_group.in_(class_ids) | StudyGroup.id.in_(with_members)
+    )
+    return Journal.select(Journal.id).where(Journal.group.in_(groups))
+
+
+def open_journal_ids(staff):
+    """Return a subquery of the journals a staff member without VIEW_ALL may open.
+
+    The journals they teach (of any year: the journal they kept stays theirs) and, this school
+    year, every journal that has a student of a class they lead (read-only for them).
+    """
+    return taught_journal_ids(staff) | journals_of_classes(current_led_class_ids(staff))
+
+
+def _group_ids_of(journal_ids):
+    return Journal.select(Journal.group).where(Journal.id.in_(journal_ids))
+
+
+def taught_class_ids(staff):
+    """Return a subquery of the ids of the classes, of any year, the staff member teaches or leads.
+
+    A class is taught through a journal of its whole class or of its subgroup, or through a
+    member of a cross-class group enrolled in it.
+    """
+    groups = _group_ids_of(taught_journal_ids(staff))
+    of_groups = ClassGroup.select(ClassGroup.id).where(
+        ClassGroup.id.in_(StudyGroup.select(StudyGroup.class_group).where(StudyGroup.id.in_(groups)))
+    )
+    members = GroupMembership.select(GroupMembership.student).where(GroupMembership.group.in_(groups))
+    of_members = Enrollment.select(Enrollment.class_group).where(Enrollment.student.in_(members))
+    return of_groups | led_class_ids(staff) | ClassGroup.select(ClassGroup.id).where(ClassGroup.id.in_(of_members))
+
+
 def current_class_ids(staff):
     """Return a subquery of the ids of this school year's classes the staff member teaches or leads."""
-    assigned = TeachingAssignment.select(TeachingAssignment.class_group).where(TeachingAssignment.teacher == staff.id)
     return ClassGroup.select(ClassGroup.id).where(
-        ClassGroup.year.in_(current_year_ids()) & (ClassGroup.id.in_(assigned) | (ClassGroup.class_teacher == staff.id))
+        ClassGroup.year.in_(current_year_ids()) & ClassGroup.id.in_(taught_class_ids(staff))
     )
 
 
@@ -105,18 +148,37 @@ def is_class_teacher(staff) -> bool:
 
 
 def _lesson_ids(staff):
-    # Their own lessons stay theirs in every year (the journal they kept); a class teacher's
-    # view over the other subjects of the class lasts as long as the class is theirs: this year.
+    # Their own lessons and their journals' lessons stay theirs in every year (the journal they
+    # kept); a class teacher's view over the class's other journals lasts as long as the class
+    # is theirs: this year.
     return Lesson.select(Lesson.id).where(
         (Lesson.teacher == staff.id)
         | (Lesson.planned_teacher == staff.id)
-        | (Lesson.class_group.in_(current_led_class_ids(staff)))
+        | Lesson.journal.in_(open_journal_ids(staff))
     )
 
 
 def _student_ids(staff):
-    # Personal data follows this year's classes only: a class taught last year opens no one.
-    return Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(current_class_ids(staff)))
+    # Personal data follows this year only: the students of the classes they lead, and the members
+    # of this year's groups they teach (a whole class's members are its enrollments).
+    this_year = Journal.select(Journal.id).where(
+        Journal.id.in_(taught_journal_ids(staff)) & Journal.year.in_(current_year_ids())
+    )
+    groups = _group_ids_of(this_year)
+    whole_classes = StudyGroup.select(StudyGroup.class_group).where(
+        StudyGroup.id.in_(groups) & (StudyGroup.kind == "class")
+    )
+    enrolled = Enrollment.select(Enrollment.student).where(
+        Enrollment.class_group.in_(current_led_class_ids(staff)) | Enrollment.class_group.in_(whole_classes)
+    )
+    members = GroupMembership.select(GroupMembership.student).where(GroupMembership.group.in_(groups))
+    return enrolled | members
+
+
+def _visible_group_ids(staff):
+    return _group_ids_of(open_journal_ids(staff)) | StudyGroup.select(StudyGroup.id).where(
+        StudyGroup.class_group.in_(current_led_class_ids(staff))
+    )
 
 
 # For each model, how a staff member without VIEW_ALL is limited. A model missing here
@@ -130,7 +192,9 @@ def _student_ids(staff):
 # (lessons, marks, assignments) ends with the year.
 _SCOPES = {
     ClassGroup: lambda q, s: q.where(ClassGroup.id.in_(taught_class_ids(s))),
-    Enrollment: lambda q, s: q.where(Enrollment.class_group.in_(current_class_ids(s))),
+    Enrollment: lambda q, s: q.where(
+        Enrollment.class_group.in_(current_class_ids(s)) & Enrollment.student.in_(_student_ids(s))
+    ),
     Student: lambda q, s: q.where(Student.id.in_(_student_ids(s))),
     StudentGuardian: lambda q, s: q.where(StudentGuardian.student.in_(_student_ids(s))),
     Guardian: lambda q, s: q.where(
@@ -138,10 +202,13 @@ _SCOPES = {
             StudentGuardian.select(StudentGuardian.guardian).where(StudentGuardian.student.in_(_student_ids(s)))
         )
     ),
-    TeachingAssignment: lambda q, s: q.where(
-        (TeachingAssignment.teacher == s.id) | (TeachingAssignment.class_group.in_(current_led_class_ids(s)))
+    StudyGroup: lambda q, s: q.where(StudyGroup.id.in_(_visible_group_ids(s))),
+    GroupMembership: lambda q, s: q.where(
+        GroupMembership.group.in_(_visible_group_ids(s)) & GroupMembership.student.in_(_student_ids(s))
     ),
-    TimetableSlot: lambda q, s: q.where(TimetableSlot.class_group.in_(taught_class_ids(s))),
+    Journal: lambda q, s: q.where(Journal.id.in_(open_journal_ids(s))),
+    TeachingAssignment: lambda q, s: q.where(TeachingAssignment.journal.in_(open_journal_ids(s))),
+    TimetableSlot: lambda q, s: q.where(TimetableSlot.journal.in_(open_journal_ids(s))),
     Lesson: lambda q, s: q.where(Lesson.id.in_(_lesson_ids(s))),
     Mark: lambda q, s: q.where(Mark.lesson.in_(_lesson_ids(s))),
     Absence: lambda q, s: q.where(Absence.lesson.in_(_lesson_ids(s))),
@@ -223,60 +290,74 @@ def can_substitute(staff, term) -> bool:
     return can(staff, Perm.SCHOOL_MANAGE) and can_edit_in_term(staff, term)
 
 
-def can_open_journal(staff, class_group, subject) -> bool:
-    """Answer whether the staff member may open this class's journal of this subject.
+def can_open_journal(staff, journal) -> bool:
+    """Answer whether the staff member may open this journal.
 
-    Deputy and head see every journal; a class teacher every subject of their class; a teacher
-    the subjects they are assigned to teach in that class.
+    Deputy and head see every journal; a teacher the journals they teach; a class teacher, this
+    school year, every journal that has a student of their class (read-only: `can_edit_lesson`).
     """
     if staff is None or not getattr(staff, "id", None):
         return False
     if sees_everything(staff):
         return True
-    if class_group.class_teacher_id == staff.id:
-        return True
-    return (
+    return Journal.select().where((Journal.id == journal.id) & Journal.id.in_(open_journal_ids(staff))).exists()
+
+
+def visible_members(staff, journal) -> set[int] | None:
+    """Return the ids of the journal's students whose rows the staff member may see, or None for all of them.
+
+    The journal's teachers (and whoever gives one of its lessons) see every member; a class
+    teacher who opens a cross-class group's journal sees the students of their own class only.
+    """
+    if sees_everything(staff):
+        return None
+    teaches = (
         TeachingAssignment.select()
-        .where(
-            (TeachingAssignment.teacher == staff.id)
-            & (TeachingAssignment.class_group == class_group.id)
-            & (TeachingAssignment.subject == subject.id)
-        )
+        .where((TeachingAssignment.journal == journal.id) & (TeachingAssignment.teacher == staff.id))
+        .exists()
+        or Lesson.select()
+        .where((Lesson.journal == journal.id) & ((Lesson.teacher == staff.id) | (Lesson.planned_teacher == staff.id)))
         .exists()
     )
+    if teaches:
+        return None
+    group = journal.group
+    if group.class_group_id is not None and group.class_group.class_teacher_id == staff.id:
+        return None
+    rows = Enrollment.select(Enrollment.student).where(Enrollment.class_group.in_(current_led_class_ids(staff)))
+    return {row.student_id for row in rows}
 
 
 def uid_scope(staff) -> dict:
     """Describe what a staff member's portal UID gives access to (R7.2).
 
-    A teacher checks their own subjects in their own classes; a class teacher checks every
-    subject of their class. Returned as {"subjects": [(class, subject), …], "classes": [class, …]}.
+    A teacher checks their own journals (a group and a subject); a class teacher checks every
+    journal of their class. Returned as {"subjects": [(group, subject), …], "classes": [class, …]}.
     """
     assignments, led = uid_scope_queries([staff.id])
     return {
-        "subjects": [(a.class_group, a.subject) for a in assignments],
+        "subjects": [(a.journal.group, a.journal.subject) for a in assignments],
         "classes": list(led),
     }
 
 
 def uid_scope_queries(staff_ids):
-    """Return (assignments with class and subject, led classes) of these staff in the current school year.
+    """Return (assignments with journal, group and subject; led classes) of these staff in the current school year.
 
-    The portal checks this year's journal (R7.3 is monthly), so past years' classes carry no access;
+    The portal checks this year's journal (R7.3 is monthly), so past years' journals carry no access;
     while no year is marked current, a UID carries none (the same rule as the row scope above).
     """
-    this_year = ClassGroup.year.in_(current_year_ids())
     assignments = (
-        TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject)
-        .join(ClassGroup)
-        .switch(TeachingAssignment)
-        .join(Subject)
-        .where(TeachingAssignment.teacher.in_(list(staff_ids)) & this_year)
-        .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name)
+        TeachingAssignment.select(TeachingAssignment, Journal, StudyGroup, Subject)
+        .join(Journal)
+        .join_from(Journal, StudyGroup)
+        .join_from(Journal, Subject)
+        .where(TeachingAssignment.teacher.in_(list(staff_ids)) & Journal.year.in_(current_year_ids()))
+        .order_by(StudyGroup.grade.asc(nulls="LAST"), StudyGroup.name, Subject.name)
     )
     led = (
         ClassGroup.select()
-        .where(ClassGroup.class_teacher.in_(list(staff_ids)) & this_year)
+        .where(ClassGroup.class_teacher.in_(list(staff_ids)) & ClassGroup.year.in_(current_year_ids()))
         .order_by(ClassGroup.grade, ClassGroup.letter)
     )
     return assignments, led

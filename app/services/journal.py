@@ -18,6 +18,7 @@ from app.models import (
     AuditEntry,
     ClassGroup,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
     Permission,
@@ -25,6 +26,7 @@ from app.models import (
     SchoolYear,
     Staff,
     StaffRole,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
@@ -32,6 +34,7 @@ from app.models import (
 from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, BadInput, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
+from app.services.groups import get_journal  # noqa: F401 (re-exported)
 
 TOPIC_MAX = 500
 HOMEWORK_MAX = 4000
@@ -80,9 +83,11 @@ def may_substitute(staff, lesson, term=None) -> bool:
 
 
 def get_lesson(lesson_id) -> Lesson:
-    """Return a lesson with its class, subject and teachers, or refuse with NotFound."""
+    """Return a lesson with its journal, group, subject and teachers, or refuse with NotFound."""
     lesson_id = parse_id(lesson_id)
-    lesson = Lesson.get_or_none(Lesson.id == lesson_id) if lesson_id is not None else None
+    lesson = (
+        lessons_with_people(Lesson.select()).where(Lesson.id == lesson_id).first() if lesson_id is not None else None
+    )
     if lesson is None:
         raise NotFound("Урок не найден.")
     return lesson
@@ -202,9 +207,9 @@ def _subject_in_text(name: str) -> str:
 
 
 def lesson_label(lesson) -> str:
-    """Name a lesson the way the school says it: «5А, 3-й урок, математика»."""
+    """Name a lesson the way the school says it: «5А, 3-й урок, математика», «5А, англ., гр. 1, 2-й урок, …»."""
     subject = lesson.replacement_subject if lesson.replacement_subject_id else lesson.subject
-    return f"{lesson.class_group}, {lesson.number}-й урок, {_subject_in_text(subject.name)}"
+    return f"{lesson.journal.group}, {lesson.number}-й урок, {_subject_in_text(subject.name)}"
 
 
 def busy_lessons(teacher_id, lesson) -> list[Lesson]:
@@ -215,7 +220,7 @@ def busy_lessons(teacher_id, lesson) -> list[Lesson]:
         & (Lesson.number == lesson.number)
         & (Lesson.id != lesson.id)
     )
-    return list(query.order_by(ClassGroup.grade, ClassGroup.letter, Lesson.id))
+    return list(query.order_by(StudyGroup.grade, StudyGroup.name, Lesson.id))
 
 
 def double_booked(lessons) -> dict[int, list[str]]:
@@ -389,13 +394,14 @@ def missing_items(lesson, today: dt.date) -> list[str]:
 
 
 def lessons_with_people(query):
-    """Join a lesson query with its class, subject, teacher and replacement subject in one go."""
+    """Join a lesson query with its journal, group, subject, teachers and replacement subject in one go."""
     planned = Staff.alias("planned")
     replacement = Subject.alias("replacement")
     return (
-        query.select_extend(ClassGroup, Subject, Staff, planned, replacement)
-        .join_from(Lesson, ClassGroup, on=(Lesson.class_group == ClassGroup.id), attr="class_group")
-        .join_from(Lesson, Subject, on=(Lesson.subject == Subject.id), attr="subject")
+        query.select_extend(Journal, StudyGroup, Subject, Staff, planned, replacement)
+        .join_from(Lesson, Journal, on=(Lesson.journal == Journal.id), attr="journal")
+        .join_from(Journal, StudyGroup, on=(Journal.group == StudyGroup.id), attr="group")
+        .join_from(Journal, Subject, on=(Journal.subject == Subject.id), attr="subject")
         .join_from(Lesson, Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
         .join_from(Lesson, planned, on=(Lesson.planned_teacher == planned.id), attr="planned_teacher")
         .join_from(
@@ -409,11 +415,11 @@ def lessons_with_people(query):
 
 
 def lessons_of_day(day: dt.date):
-    """Return every lesson of a day with its class, subject and teachers, by class and lesson number."""
+    """Return every lesson of a day with its journal, group, subject and teachers, by group and lesson number."""
     return (
         lessons_with_people(Lesson.select())
         .where(Lesson.date == day)
-        .order_by(ClassGroup.grade, ClassGroup.letter, Lesson.number, Subject.name)
+        .order_by(StudyGroup.grade.asc(nulls="LAST"), StudyGroup.name, Lesson.number, Subject.name)
     )
 
 
@@ -434,7 +440,7 @@ def day_lessons(staff, day: dt.date, *, today: dt.date) -> list[LessonStatus]:
     query = lessons_with_people(Lesson.select()).where(
         (Lesson.date == day) & ((Lesson.teacher == staff.id) | (Lesson.planned_teacher == staff.id))
     )
-    lessons = list(query.order_by(Lesson.number, ClassGroup.grade, ClassGroup.letter))
+    lessons = list(query.order_by(Lesson.number, StudyGroup.grade.asc(nulls="LAST"), StudyGroup.name))
     ids = [lesson.id for lesson in lessons]
     marks, absences, files = _counts(Mark, ids), _counts(Absence, ids), _counts(HomeworkFile, ids)
     term_ids = sorted({x.term_id for x in lessons if x.term_id})
@@ -459,47 +465,68 @@ def day_lessons(staff, day: dt.date, *, today: dt.date) -> list[LessonStatus]:
 
 @dataclass
 class JournalEntry:
-    """One journal (class + subject) a staff member may open, with its teachers."""
+    """One journal a staff member may open, with its teachers."""
 
-    class_group: ClassGroup
-    subject: Subject
+    journal: Journal
     teachers: list[str] = field(default_factory=list)
     own: bool = False
 
+    @property
+    def group(self) -> StudyGroup:
+        return self.journal.group
+
+    @property
+    def subject(self) -> Subject:
+        return self.journal.subject
+
 
 def journals_for(staff, year) -> list[JournalEntry]:
-    """Return the journals of a school year the staff member may open, by class and subject."""
+    """Return the journals of a school year the staff member may open, by grade, group and subject (two queries)."""
     if year is None:
         return []
     leader = Staff.alias("leader")
     query = (
-        TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject, Staff, leader)
-        .join_from(TeachingAssignment, ClassGroup)
+        Journal.select(Journal, StudyGroup, Subject, ClassGroup, leader)
+        .join_from(Journal, StudyGroup)
+        .join_from(Journal, Subject)
+        .join_from(StudyGroup, ClassGroup, JOIN.LEFT_OUTER, attr="class_group")
         .join_from(
             ClassGroup, leader, JOIN.LEFT_OUTER, on=(ClassGroup.class_teacher == leader.id), attr="class_teacher"
         )
-        .join_from(TeachingAssignment, Subject)
-        .join_from(TeachingAssignment, Staff, on=(TeachingAssignment.teacher == Staff.id), attr="teacher")
-        .where(TeachingAssignment.year == year.id)
-        .order_by(ClassGroup.grade, ClassGroup.letter, Subject.name, Staff.last_name)
+        .where(Journal.year == year.id)
+        .order_by(StudyGroup.grade.asc(nulls="LAST"), StudyGroup.name, Subject.name)
     )
-    query = access.scope(query, staff, TeachingAssignment)
-    entries: dict[tuple[int, int], JournalEntry] = {}
-    for assignment in query:
-        key = (assignment.class_group_id, assignment.subject_id)
-        entry = entries.setdefault(key, JournalEntry(assignment.class_group, assignment.subject))
+    entries = {j.id: JournalEntry(j) for j in access.scope(query, staff, Journal)}
+    if not entries:
+        return []
+    teachers = (
+        TeachingAssignment.select(TeachingAssignment.journal, TeachingAssignment.teacher, Staff)
+        .join(Staff)
+        .where(TeachingAssignment.journal.in_(list(entries)))
+        .order_by(Staff.last_name, Staff.first_name)
+    )
+    for assignment in teachers:
+        entry = entries[assignment.journal_id]
         entry.teachers.append(assignment.teacher.short_name)
         entry.own = entry.own or assignment.teacher_id == staff.id
     return list(entries.values())
 
 
-def ensure_may_open_journal(staff, class_group, subject) -> None:
-    """Refuse with AccessDenied unless the staff member may open this class's journal of this subject.
+def ensure_may_open_journal(staff, journal) -> None:
+    """Refuse with AccessDenied unless the staff member may open this journal (`access.can_open_journal`)."""
+    if not access.can_open_journal(staff, journal):
+        raise AccessDenied("Этот журнал вам недоступен: вы не ведёте его и не руководите классом его учеников.")
 
-    The rule is `access.can_open_journal`.
-    """
-    if not access.can_open_journal(staff, class_group, subject):
-        raise AccessDenied("Этот журнал вам недоступен: вы не ведёте этот предмет в этом классе.")
+
+def counting_journal(lesson) -> Journal:
+    """Return the journal a lesson counts in: the group's journal of the replacement subject, if any, else its own."""
+    if lesson.replacement_subject_id:
+        found = Journal.get_or_none(
+            (Journal.group == lesson.journal.group_id) & (Journal.subject == lesson.replacement_subject_id)
+        )
+        if found is not None:
+            return found
+    return lesson.journal
 
 
 def current_year():

@@ -16,7 +16,7 @@ from app.models import (
     MARK_VALUES,
     Absence,
     AuditEntry,
-    Enrollment,
+    Journal,
     Lesson,
     Mark,
     SchoolSettings,
@@ -26,7 +26,7 @@ from app.models import (
     WorkType,
 )
 from app.models.journal import MARK_CHANGE_REASONS
-from app.services import access, audit
+from app.services import access, audit, groups
 from app.services.errors import DomainError
 from app.services.journal import (
     EditConflict,
@@ -55,7 +55,7 @@ MARK_SYNONYMS = {"зачёт": "зч", "зачет": "зч", "незачёт": "
 WEIGHT_MIN, WEIGHT_MAX = 1, 10
 # Why a cell cannot be filled, as the grid says it (keys are Grid.table()'s `why`).
 READ_ONLY_REASONS = {
-    "out": "Ученик не числится в классе на эту дату.",
+    "out": "Ученик не в этой группе (классе) на эту дату.",
     "future": "Урок ещё не наступил: отметки и пропуски ставятся в день урока.",
     "ro": "Этот урок доступен вам только для просмотра.",
 }
@@ -80,25 +80,22 @@ def entry_rules() -> dict:
     }
 
 
-def subject_condition(subject_id):
-    """Match the lessons that count for a subject: its own, unless replaced, and replacements by it."""
-    return ((Lesson.subject == subject_id) & Lesson.replacement_subject.is_null()) | (
-        Lesson.replacement_subject == subject_id
+def journal_condition(group_id, subject_id):
+    """Match the lessons that count for a subject in a group: its own unless replaced, and replacements by it.
+
+    A replaced lesson (another subject given in its place) counts for the replacement subject in
+    the same group's journal of that subject.
+    """
+    of_group = Journal.select(Journal.id).where(Journal.group == group_id)
+    own = Journal.select(Journal.id).where((Journal.group == group_id) & (Journal.subject == subject_id))
+    return (Lesson.journal.in_(own) & Lesson.replacement_subject.is_null()) | (
+        Lesson.journal.in_(of_group) & (Lesson.replacement_subject == subject_id)
     )
 
 
 def effective_subject_id(lesson) -> int:
     """Return the subject a lesson counts for (the replacement subject when one was given)."""
     return lesson.replacement_subject_id or lesson.subject_id
-
-
-def is_enrolled(student_id, class_group_id, day: dt.date) -> bool:
-    """Answer whether a student belongs to the class on that date."""
-    return (
-        Enrollment.active_on(day)
-        .where((Enrollment.student == student_id) & (Enrollment.class_group == class_group_id))
-        .exists()
-    )
 
 
 def averages(marks) -> tuple[float | None, float | None]:
@@ -192,7 +189,7 @@ def mark_rows(condition) -> list[MarkRow]:
 
 @dataclass
 class GridStudent:
-    """A row of the grid: a student and the dates they belong to the class."""
+    """A row of the grid: a student and the dates they belong to the journal's group."""
 
     student: Student
     number: int
@@ -227,10 +224,9 @@ class Cell:
 
 @dataclass
 class Grid:
-    """Students × lessons of a class and subject between two dates, like a page of the paper journal."""
+    """Students × lessons of a journal between two dates, like a page of the paper journal."""
 
-    class_group: object
-    subject: object
+    journal: object
     start: dt.date
     end: dt.date
     students: list[GridStudent]
@@ -241,6 +237,14 @@ class Grid:
     @property
     def today(self) -> dt.date:
         return self.window.today
+
+    @property
+    def group(self):
+        return self.journal.group
+
+    @property
+    def subject(self):
+        return self.journal.subject
 
     def cell(self, student_id: int, lesson_id: int) -> Cell:
         return self.cells.get((student_id, lesson_id)) or Cell()
@@ -292,22 +296,25 @@ class Grid:
         }
 
 
-def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, clock) -> Grid:
-    """Build the journal grid in a fixed number of queries, whatever the size of the class or the term."""
+def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
+    """Build a journal's grid in a fixed number of queries, whatever the size of the group or the term.
+
+    The rows are the group's members between the dates (a class teacher who does not teach the
+    journal sees their own class's students only: `access.visible_members`).
+    """
     window = EditWindow.of(clock)
     today = window.today
     lesson_query = (
         Lesson.select(Lesson, Staff)
         .join(Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
-        .where(
-            (Lesson.class_group == class_group.id)
-            & subject_condition(subject.id)
-            & (Lesson.date >= start)
-            & (Lesson.date <= end)
-        )
+        .where(journal_condition(journal.group_id, journal.subject_id) & (Lesson.date >= start) & (Lesson.date <= end))
         .order_by(Lesson.date, Lesson.number, Lesson.id)
     )
     lessons = list(access.scope(lesson_query, staff, Lesson))
+    for lesson in lessons:
+        # Every lesson of the grid is given to the journal's group: no query per lesson for its name.
+        if lesson.journal_id == journal.id:
+            lesson.journal = journal
     term_ids = sorted({lesson.term_id for lesson in lessons if lesson.term_id})
     terms = {t.id: t for t in Term.select().where(Term.id.in_(term_ids))} if term_ids else {}
     columns = [
@@ -315,30 +322,28 @@ def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, clo
         for lesson in lessons
     ]
 
-    enrollments = (
-        Enrollment.select(Enrollment, Student)
-        .join(Student)
-        .where(
-            (Enrollment.class_group == class_group.id)
-            & (Enrollment.start_date <= end)
-            & (Enrollment.end_date.is_null() | (Enrollment.end_date >= start))
-        )
-        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id, Enrollment.start_date)
+    spans = groups.member_spans([journal.group], start, end)[journal.group_id]
+    allowed = access.visible_members(staff, journal)
+    if allowed is not None:
+        spans = {sid: s for sid, s in spans.items() if sid in allowed}
+    students = (
+        Student.select()
+        .where(Student.id.in_(list(spans)))
+        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)
+        if spans
+        else []
     )
-    rows: dict[int, GridStudent] = {}
-    for enrollment in enrollments:
-        row = rows.get(enrollment.student_id)
-        if row is None:
-            row = rows[enrollment.student_id] = GridStudent(enrollment.student, len(rows) + 1)
-        row.spans.append((enrollment.start_date, enrollment.end_date))
+    rows = {student.id: GridStudent(student, number, spans[student.id]) for number, student in enumerate(students, 1)}
 
     cells: dict[tuple[int, int], Cell] = {}
     ids = [lesson.id for lesson in lessons]
     if ids:
         for mark in mark_rows(Mark.lesson.in_(ids)):
-            cells.setdefault((mark.student_id, mark.lesson_id), Cell()).marks.append(mark)
+            if mark.student_id in rows:
+                cells.setdefault((mark.student_id, mark.lesson_id), Cell()).marks.append(mark)
         for absence in Absence.select().where(Absence.lesson.in_(ids)):
-            cells.setdefault((absence.student_id, absence.lesson_id), Cell()).absence = absence
+            if absence.student_id in rows:
+                cells.setdefault((absence.student_id, absence.lesson_id), Cell()).absence = absence
     by_student: dict[int, list] = {}
     for (student_id, _), cell in cells.items():
         by_student.setdefault(student_id, []).extend(cell.marks)
@@ -346,8 +351,7 @@ def build_grid(staff, class_group, subject, start: dt.date, end: dt.date, *, clo
         row.average, row.weighted = averages(by_student.get(row.student.id, []))
 
     return Grid(
-        class_group=class_group,
-        subject=subject,
+        journal=journal,
         start=start,
         end=end,
         students=list(rows.values()),
@@ -421,8 +425,7 @@ def cell_state(staff, lesson, student_id, *, clock) -> dict:
         .join(Lesson)
         .where(
             (Mark.student == student_id)
-            & (Lesson.class_group == lesson.class_group_id)
-            & subject_condition(effective_subject_id(lesson))
+            & journal_condition(lesson.journal.group_id, effective_subject_id(lesson))
             & (Lesson.date >= start)
             & (Lesson.date <= end)
         )
@@ -436,11 +439,13 @@ def cell_state(staff, lesson, student_id, *, clock) -> dict:
 
 
 def _not_in_class(lesson) -> DomainError:
-    # One answer for a student who is missing, in another class or not enrolled that day: the
+    # One answer for a student who is missing, in another group or not enrolled that day: the
     # message names no student, so walking ids through one's own lesson reveals nobody.
+    group = lesson.journal.group
+    where = f"в классе {group}" if group.is_whole_class else f"в группе «{group}»"
     return DomainError(
-        f"Ученик не числится в классе {lesson.class_group} на {format_date(lesson.date)}: "
-        "отметки и пропуски ставятся только ученикам класса.",
+        f"Ученик не числится {where} на {format_date(lesson.date)}: "
+        "отметки и пропуски ставятся только ученикам этого журнала.",
         "student",
     )
 
@@ -454,7 +459,7 @@ def _has_entries(student_id, lesson) -> bool:
 
 
 def lesson_student(student_id, lesson, *, enrolled: bool = True) -> Student:
-    """Return a student of the lesson's class on its date, else refuse with one message that names nobody.
+    """Return a member of the lesson's group on its date, else refuse with one message that names nobody.
 
     With `enrolled=False` a student who is no longer enrolled but already has entries in the
     lesson is accepted too (to read or clear them).
@@ -463,7 +468,7 @@ def lesson_student(student_id, lesson, *, enrolled: bool = True) -> Student:
     student = Student.get_or_none(Student.id == number) if number is not None else None
     if student is None:
         raise _not_in_class(lesson)
-    if is_enrolled(student.id, lesson.class_group_id, lesson.date):
+    if groups.is_member(student.id, lesson.journal.group, lesson.date):
         return student
     if not enrolled and _has_entries(student.id, lesson):
         return student
@@ -647,7 +652,7 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
     reason = _absence_reason(reason, "reason")
     if expected is not None:
         expected = _absence_reason(expected, "expected")
-    # Setting a reason needs a student of the class that day; clearing also reaches one who has left.
+    # Setting a reason needs a member of the group that day; clearing also reaches one who has left.
     student = lesson_student(student_id, lesson, enrolled=bool(reason))
     current = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student.id))
     if expected is not None and expected != (current.reason if current else ""):
@@ -682,7 +687,7 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
 def ensure_cell_visible(staff, lesson_id, student_id):
     """Return the lesson and student of a cell the staff member may see, refusing otherwise.
 
-    The student must belong to the lesson's class that day (or have entries in it): any other
+    The student must belong to the lesson's group that day (or have entries in it): any other
     id, existing or not, gets the same answer.
     """
     lesson = get_lesson(lesson_id)
@@ -692,17 +697,8 @@ def ensure_cell_visible(staff, lesson_id, student_id):
 
 
 def lesson_students(lesson) -> list[Student]:
-    """Return the students of the lesson's class on the lesson's date, by surname."""
-    enrolled = (
-        Enrollment.active_on(lesson.date)
-        .select(Enrollment.student)
-        .where(Enrollment.class_group == lesson.class_group_id)
-    )
-    return list(
-        Student.select()
-        .where(Student.id.in_(enrolled))
-        .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)
-    )
+    """Return the members of the lesson's group on the lesson's date, by surname."""
+    return groups.members_on(lesson.journal.group, lesson.date)
 
 
 def lesson_sheet(lesson, *, clock) -> tuple[list[Student], dict[str, dict], dict[int, Markup]]:

@@ -13,11 +13,12 @@ from app.db import db
 from app.formats import format_date
 from app.models import (
     Absence,
-    ClassGroup,
     Holiday,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
+    StudyGroup,
     Subject,
     Term,
     TimetableSlot,
@@ -91,15 +92,16 @@ def _term_of(day, terms):
     return None
 
 
-def desired_lessons(year, class_ids, start, end, result: PlanResult) -> dict[tuple, tuple[int, int | None]]:
-    """Return the lessons the timetable asks for: (class, date, number, subject) → (teacher, term)."""
+def desired_lessons(year, journal_ids, start, end, result: PlanResult) -> dict[tuple, tuple[int, int | None]]:
+    """Return the lessons the timetable asks for: (journal, date, number) → (teacher, term)."""
     holidays = list(Holiday.select().where(Holiday.year == year.id))
     terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
     slots = list(
-        TimetableSlot.select(TimetableSlot, ClassGroup, Subject)
-        .join_from(TimetableSlot, ClassGroup)
-        .join_from(TimetableSlot, Subject)
-        .where(TimetableSlot.class_group.in_(class_ids))
+        TimetableSlot.select(TimetableSlot, Journal, StudyGroup, Subject)
+        .join_from(TimetableSlot, Journal)
+        .join_from(Journal, StudyGroup)
+        .join_from(Journal, Subject)
+        .where(TimetableSlot.journal.in_(journal_ids))
         .order_by(TimetableSlot.id)
     )
     by_weekday: dict[int, list] = {}
@@ -111,10 +113,10 @@ def desired_lessons(year, class_ids, start, end, result: PlanResult) -> dict[tup
         for slot in by_weekday.get(day.isoweekday(), ()):
             if not slot.valid_from <= day <= slot.valid_to:
                 continue
-            key = (slot.class_group_id, day, slot.lesson_number, slot.subject_id)
+            key = (slot.journal_id, day, slot.lesson_number)
             if key in wanted:
                 clashes.add(
-                    f"{slot.class_group}, {slot.lesson_number} урок, {slot.subject}: "
+                    f"{slot.journal.group}, {slot.lesson_number} урок, {slot.journal.subject}: "
                     f"в расписании несколько учителей на один урок ({format_date(day)} и далее) — взят первый."
                 )
                 continue
@@ -145,7 +147,10 @@ def holds_data(lesson, with_rows: set[int]) -> bool:
 
 
 def plan_lessons(actor, year, *, class_group=None, start=None, end=None, source="panel") -> PlanResult:
-    """Bring the planned lessons of a school year (or one class, or a date range) in line with the timetable."""
+    """Bring the planned lessons of a school year (or one class's journals, or a date range) in line with the timetable.
+
+    A class's journals are those of its whole class and of its subgroups.
+    """
     if actor is not None and not may_plan(actor):
         raise AccessDenied("Планировать уроки может администратор расписания или заместитель директора.")
     start = max(start or year.start_date, year.start_date)
@@ -155,28 +160,28 @@ def plan_lessons(actor, year, *, class_group=None, start=None, end=None, source=
     if class_group is not None:
         if class_group.year_id != year.id:
             raise DomainError(f"Класс {class_group} относится к другому учебному году.", "class_group")
-        class_ids = [class_group.id]
+        journals = Journal.select(Journal.id).join(StudyGroup).where(StudyGroup.class_group == class_group.id)
     else:
-        class_ids = [c.id for c in ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)]
+        journals = Journal.select(Journal.id).where(Journal.year == year.id)
+    journal_ids = [row[0] for row in journals.tuples()]
     result = PlanResult()
-    if not class_ids:
+    if not journal_ids:
         return result
 
-    wanted = desired_lessons(year, class_ids, start, end, result)
-    in_range = Lesson.class_group.in_(class_ids) & (Lesson.date >= start) & (Lesson.date <= end)
+    wanted = desired_lessons(year, journal_ids, start, end, result)
+    in_range = Lesson.journal.in_(journal_ids) & (Lesson.date >= start) & (Lesson.date <= end)
     with db.atomic():
         with_rows = lessons_with_data(in_range)
         for lesson in Lesson.select().where(in_range).order_by(Lesson.id):
-            key = (lesson.class_group_id, lesson.date, lesson.number, lesson.subject_id)
+            key = (lesson.journal_id, lesson.date, lesson.number)
             plan = wanted.pop(key, None)
             if plan is None:
                 _retire(actor, lesson, holds_data(lesson, with_rows), result, source)
             else:
                 _keep(actor, lesson, plan, holds_data(lesson, with_rows), result, source)
-        for (class_id, day, number, subject_id), (teacher_id, term_id) in sorted(wanted.items(), key=_order):
+        for (journal_id, day, number), (teacher_id, term_id) in sorted(wanted.items(), key=_order):
             Lesson(
-                class_group=class_id,
-                subject=subject_id,
+                journal=journal_id,
                 term=term_id,
                 date=day,
                 number=number,
@@ -201,8 +206,8 @@ def plan_lessons(actor, year, *, class_group=None, start=None, end=None, source=
 
 
 def _order(item):
-    (class_id, day, number, subject_id), _ = item
-    return (day, class_id, number, subject_id)
+    (journal_id, day, number), _ = item
+    return (day, journal_id, number)
 
 
 def _keep(actor, lesson, plan, has_data: bool, result: PlanResult, source: str) -> None:
@@ -249,9 +254,11 @@ def _retire(actor, lesson, has_data: bool, result: PlanResult, source: str) -> N
 def orphaned_lessons(staff, year):
     """Return the lessons of a year that lost their timetable slot but hold data, for the deputy."""
     query = lessons_with_people(Lesson.select()).where(
-        (Lesson.orphaned == True) & (ClassGroup.year == year.id)  # noqa: E712
+        (Lesson.orphaned == True) & (Journal.year == year.id)  # noqa: E712
     )
-    return access.scope(query, staff, Lesson).order_by(Lesson.date, ClassGroup.grade, ClassGroup.letter, Lesson.number)
+    return access.scope(query, staff, Lesson).order_by(
+        Lesson.date, StudyGroup.grade.asc(nulls="LAST"), StudyGroup.name, Lesson.number
+    )
 
 
 def delete_orphaned_lesson(actor, lesson_id, root) -> None:

@@ -1,11 +1,12 @@
-"""Rules of the school's structure: settings, years, terms, holidays, classes, subjects, teaching load, timetable.
+"""Rules of the school's structure: settings, years, terms, holidays, classes, subjects; closing a term.
 
 Each `validate_*` function checks one record before it is saved and raises DomainError with a
 Russian message (and the offending field) to refuse it; it writes nothing. Every write goes
 through the `create_*`, `update_*` and `delete_*` functions of each section, which the panel,
 the CLI and imports share (app/services/records.py): one transaction, the section's rules, an
 audit entry, no cascading delete. Marking a year as current takes the mark off the previous
-current year in the same transaction.
+current year in the same transaction; a class comes and goes with its whole-class study group.
+Study groups, journals, the teaching load and the timetable are app/services/groups.py.
 """
 
 import datetime as dt
@@ -18,30 +19,30 @@ from app.db import db
 from app.formats import format_date, format_span
 from app.ids import parse_id
 from app.models import (
-    WEEKDAYS,
     Absence,
     ClassGroup,
     Enrollment,
+    GroupMembership,
     Holiday,
+    Journal,
     Lesson,
     SchoolSettings,
     SchoolYear,
     Staff,
+    StudyGroup,
     Subject,
-    TeachingAssignment,
     Term,
     TimetableSlot,
 )
 from app.models.school import TERM_KINDS
 from app.permissions import Perm
-from app.services import access, audit, records
+from app.services import access, audit, groups, records
 from app.services.errors import AccessDenied, DomainError, NotFound
 
 YEAR_NAME_RE = re.compile(r"^(\d{4})/(\d{4})$")
 CLASS_LETTER_RE = re.compile(r"^[А-ЯЁ]$")
 SCHOOL_CODE_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_-]{0,32}$")
 GRADES = (1, 11)
-LESSON_NUMBERS = (1, 10)
 MARK_EDIT_DAYS = (0, 365)
 # The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
 UPLOAD_MAX_MB = (1, 30)
@@ -84,20 +85,6 @@ def _inside_year(year: SchoolYear, start: dt.date, end: dt.date, what: str, fiel
             f"{what} должен лежать внутри учебного года {year} ({format_span(year.start_date, year.end_date)}).",
             field,
         )
-
-
-def staff_label(staff: Staff) -> str:
-    """Return a staff member as schedules name them: surname and initials."""
-    return staff.short_name
-
-
-def slot_label(slot: TimetableSlot) -> str:
-    """Describe a timetable slot for a message: class, weekday, lesson, subject, teacher, dates."""
-    day = dict(WEEKDAYS).get(slot.weekday, slot.weekday)
-    return (
-        f"{slot.class_group}, {day}, {slot.lesson_number} урок — {slot.subject} "
-        f"({staff_label(slot.teacher)}), {format_span(slot.valid_from, slot.valid_to)}"
-    )
 
 
 # --- school settings --------------------------------------------------------------------------
@@ -179,7 +166,7 @@ def validate_school_year(year: SchoolYear) -> None:
 
 
 def _check_year_contents(year: SchoolYear) -> None:
-    """Refuse new dates of an existing year that would leave its terms, holidays, timetable or lessons outside."""
+    """Refuse new dates of a year that would leave its terms, holidays, timetable, members or lessons outside."""
     start, end = year.start_date, year.end_date
     span = format_span(start, end)
     term = Term.select().where((Term.year == year.id) & ((Term.start_date < start) | (Term.end_date > end))).first()
@@ -198,29 +185,47 @@ def _check_year_contents(year: SchoolYear) -> None:
         raise DomainError(
             f"Каникулы «{holiday}» оказались бы вне дат года {span}. Сначала измените их даты.", "start_date"
         )
-    classes = ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)
+    outside = _first_outside_year(year)
+    if outside is not None:
+        raise DomainError(f"{outside} вне дат года {span}.", "start_date")
+
+
+def _first_outside_year(year: SchoolYear) -> str | None:
+    """Say which timetable slot, enrollment, group membership or lesson of the year would fall outside its new dates."""
+    start, end = year.start_date, year.end_date
+    journals = Journal.select(Journal.id).where(Journal.year == year.id)
     slot = (
         TimetableSlot.select()
         .where(
-            TimetableSlot.class_group.in_(classes)
-            & ((TimetableSlot.valid_from < start) | (TimetableSlot.valid_to > end))
+            TimetableSlot.journal.in_(journals) & ((TimetableSlot.valid_from < start) | (TimetableSlot.valid_to > end))
         )
         .first()
     )
     if slot is not None:
-        raise DomainError(f"Урок расписания «{slot_label(slot)}» оказался бы вне дат года {span}.", "start_date")
+        return f"Урок расписания «{groups.slot_label(slot)}» оказался бы"
+    classes = ClassGroup.select(ClassGroup.id).where(ClassGroup.year == year.id)
     enrollment = (
         Enrollment.select()
         .where(Enrollment.class_group.in_(classes) & ((Enrollment.start_date < start) | (Enrollment.end_date > end)))
         .first()
     )
     if enrollment is not None:
-        raise DomainError(f"Зачисление «{enrollment}» оказалось бы вне дат года {span}.", "start_date")
-    lesson = (
-        Lesson.select().where(Lesson.class_group.in_(classes) & ((Lesson.date < start) | (Lesson.date > end))).first()
+        return f"Зачисление «{enrollment}» оказалось бы"
+    year_groups = StudyGroup.select(StudyGroup.id).where(StudyGroup.year == year.id)
+    membership = (
+        GroupMembership.select()
+        .where(
+            GroupMembership.group.in_(year_groups)
+            & ((GroupMembership.start_date < start) | (GroupMembership.end_date > end))
+        )
+        .first()
     )
+    if membership is not None:
+        return f"Членство в группе «{membership}» оказалось бы"
+    lesson = Lesson.select().where(Lesson.journal.in_(journals) & ((Lesson.date < start) | (Lesson.date > end))).first()
     if lesson is not None:
-        raise DomainError(f"Урок «{lesson}» оказался бы вне дат года {span}.", "start_date")
+        return f"Урок «{lesson}» оказался бы"
+    return None
 
 
 def release_other_current_years(year: SchoolYear, actor, *, source: str = "panel") -> list[SchoolYear]:
@@ -345,9 +350,14 @@ REOPEN_REASON_MAX = 500
 
 @dataclass
 class ClassGap:
-    """What one class still lacks in a term."""
+    """What one class, or one group outside every class, still lacks in a term.
 
-    class_group: ClassGroup
+    `class_group` is what the term-close page names in its «Класс» column: the class, for the
+    lessons of its whole-class and subgroup journals; the study group itself, for a cross-class
+    or individual group's lessons (listed under the group's name).
+    """
+
+    class_group: ClassGroup | StudyGroup
     not_held: int = 0
     no_topic: int = 0
     unexcused: int = 0
@@ -355,6 +365,21 @@ class ClassGap:
     @property
     def total(self) -> int:
         return self.not_held + self.no_topic + self.unexcused
+
+    @property
+    def name(self) -> str:
+        return str(self.class_group)
+
+    @property
+    def is_class(self) -> bool:
+        return isinstance(self.class_group, ClassGroup)
+
+    def sort_key(self) -> tuple:
+        """Classes by grade and letter; a group outside classes after the classes of its grade (multi-grade last)."""
+        row = self.class_group
+        if self.is_class:
+            return (row.grade, 0, row.letter)
+        return (row.grade or 99, 1, row.name)
 
 
 @dataclass
@@ -416,53 +441,70 @@ def _one_if(condition):
 
 
 def term_summary(term: Term, today: dt.date) -> TermSummary:
-    """Count what the term's journal still lacks, overall and by class, in a fixed number of queries."""
+    """Count what the term's journal still lacks, overall and by class, in a fixed number of queries.
+
+    A lesson counts for the class of its journal's group (a whole class or its subgroup); the
+    lessons of a cross-class or individual group count under that group's name.
+    """
     summary = TermSummary(term=term, today=today)
     in_term = Lesson.term == term.id
     past = Lesson.date <= today
     blank_topic = Lesson.topic.is_null() | (fn.TRIM(Lesson.topic) == "")
-    by_class: dict[int, ClassGap] = {}
-    groups = {g.id: g for g in ClassGroup.select().where(ClassGroup.year == term.year_id)}
-
-    def gap(class_id) -> ClassGap:
-        return by_class.setdefault(class_id, ClassGap(groups.get(class_id) or ClassGroup.get_by_id(class_id)))
-
-    counts = (
+    counts = list(
         Lesson.select(
-            Lesson.class_group,
+            Journal.group,
             fn.COUNT(Lesson.id),
             fn.SUM(_one_if((Lesson.held == False) & past)),  # noqa: E712
             fn.SUM(_one_if((Lesson.held == True) & blank_topic)),  # noqa: E712
             fn.SUM(_one_if(Lesson.date > today)),
             fn.SUM(_one_if(Lesson.orphaned == True)),  # noqa: E712
         )
+        .join(Journal)
         .where(in_term)
-        .group_by(Lesson.class_group)
+        .group_by(Journal.group)
         .tuples()
     )
-    for class_id, total, not_held, no_topic, upcoming, orphaned in counts:
+    absences = list(
+        Absence.select(Journal.group, fn.COUNT(Absence.id))
+        .join(Lesson)
+        .join(Journal)
+        .where(in_term & (Absence.reason == "unexcused"))
+        .group_by(Journal.group)
+        .tuples()
+    )
+    gap = _Gaps({row[0] for row in counts} | {row[0] for row in absences})
+    for group_id, total, not_held, no_topic, upcoming, orphaned in counts:
         summary.lessons += total
         summary.not_held += not_held or 0
         summary.no_topic += no_topic or 0
         summary.upcoming += upcoming or 0
         summary.orphaned += orphaned or 0
-        if not_held or no_topic:
-            item = gap(class_id)
-            item.not_held, item.no_topic = not_held or 0, no_topic or 0
-    absences = (
-        Absence.select(Lesson.class_group, fn.COUNT(Absence.id))
-        .join(Lesson)
-        .where(in_term & (Absence.reason == "unexcused"))
-        .group_by(Lesson.class_group)
-        .tuples()
-    )
-    for class_id, count in absences:
+        item = gap(group_id)
+        item.not_held += not_held or 0
+        item.no_topic += no_topic or 0
+    for group_id, count in absences:
         summary.unexcused += count
-        gap(class_id).unexcused = count
-    summary.classes = sorted(
-        (g for g in by_class.values() if g.total), key=lambda g: (g.class_group.grade, g.class_group.letter)
-    )
+        gap(group_id).unexcused += count
+    summary.classes = sorted((g for g in gap.found.values() if g.total), key=ClassGap.sort_key)
     return summary
+
+
+class _Gaps:
+    """The ClassGap each lesson counts in, by its journal's group: its class's, or the group's own."""
+
+    def __init__(self, group_ids: set):
+        self.groups = {g.id: g for g in StudyGroup.select().where(StudyGroup.id.in_(list(group_ids) or [0]))}
+        class_ids = {g.class_group_id for g in self.groups.values() if g.class_group_id}
+        self.classes = {c.id: c for c in ClassGroup.select().where(ClassGroup.id.in_(list(class_ids) or [0]))}
+        self.found: dict[tuple, ClassGap] = {}
+
+    def __call__(self, group_id) -> ClassGap:
+        group = self.groups[group_id]
+        if group.class_group_id:
+            key, row = ("class", group.class_group_id), self.classes[group.class_group_id]
+        else:
+            key, row = ("group", group.id), group
+        return self.found.setdefault(key, ClassGap(row))
 
 
 def close_term(actor, term_id, *, today: dt.date, confirmed: bool) -> Term:
@@ -572,36 +614,56 @@ def validate_class_group(group: ClassGroup) -> None:
                 f"Классным руководителем может быть только действующий сотрудник, а «{teacher}» заблокирован(а).",
                 "class_teacher",
             )
+    taken_name = groups.class_group_name_taken(group)
+    if taken_name is not None:
+        raise DomainError(
+            f"Группа «{taken_name}» в этом учебном году уже есть: переименуйте её в разделе «Группы», "
+            f"прежде чем заводить класс {group}.",
+            "letter",
+        )
     if group.get_id() is not None:
         old_year = ClassGroup.select(ClassGroup.year).where(ClassGroup.id == group.id).scalar()
         if old_year != group.year_id and _class_has_contents(group):
             raise DomainError(
                 f"Нельзя перенести класс {group} в другой учебный год: у него уже есть ученики, "
-                "учебная нагрузка, расписание или уроки. Заведите новый класс в нужном году.",
+                "группы с составом, журналы или уроки. Заведите новый класс в нужном году.",
                 "year",
             )
 
 
 def _class_has_contents(group: ClassGroup) -> bool:
-    return any(
-        model.select().where(model.class_group == group.id).exists()
-        for model in (Enrollment, TeachingAssignment, TimetableSlot, Lesson)
+    """Answer whether the class has students, or groups with members or journals (load, timetable, lessons)."""
+    own_groups = StudyGroup.select(StudyGroup.id).where(StudyGroup.class_group == group.id)
+    return (
+        Enrollment.select().where(Enrollment.class_group == group.id).exists()
+        or GroupMembership.select().where(GroupMembership.group.in_(own_groups)).exists()
+        or Journal.select().where(Journal.group.in_(own_groups)).exists()
     )
 
 
 def create_class_group(actor, *, source="panel", **fields) -> ClassGroup:
-    """Create a class, checked and audited."""
-    return records.create_row(actor, ClassGroup, fields, validate=validate_class_group, source=source)
+    """Create a class and its whole-class study group in one transaction, checked and audited."""
+    with db.atomic():
+        group = records.create_row(actor, ClassGroup, fields, validate=validate_class_group, source=source)
+        groups.whole_class_group(group, actor, source=source)
+    return group
 
 
 def update_class_group(actor, group: ClassGroup, *, source="panel", **fields) -> ClassGroup:
-    """Change a class, checked and audited."""
-    return records.update_row(actor, group, fields, validate=validate_class_group, source=source)
+    """Change a class, checked and audited; its groups follow its new name, grade and year in the same transaction."""
+    old_name = str(group)
+
+    def follow(row: ClassGroup) -> None:
+        groups.rename_class_groups(actor, row, old_name, source=source)
+
+    return records.update_row(actor, group, fields, validate=validate_class_group, before_save=follow, source=source)
 
 
 def delete_class_group(actor, group: ClassGroup, *, source="panel") -> None:
-    """Delete a class that has no students, load, timetable or lessons, audited."""
-    records.delete_row(actor, group, source=source)
+    """Delete a class that has no students, groups or journals, with its empty whole-class group; audited."""
+    with db.atomic():
+        groups.drop_whole_class_group(actor, group, source=source)
+        records.delete_row(actor, group, source=source)
 
 
 def validate_subject(subject: Subject) -> None:
@@ -628,151 +690,3 @@ def update_subject(actor, subject: Subject, *, source="panel", **fields) -> Subj
 def delete_subject(actor, subject: Subject, *, source="panel") -> None:
     """Delete a subject that nothing refers to, audited."""
     records.delete_row(actor, subject, source=source)
-
-
-# --- teaching assignments ---------------------------------------------------------------------
-
-
-def _slots_of_assignment(teacher_id, class_id, subject_id):
-    return TimetableSlot.select().where(
-        (TimetableSlot.teacher == teacher_id)
-        & (TimetableSlot.class_group == class_id)
-        & (TimetableSlot.subject == subject_id)
-    )
-
-
-def validate_assignment(assignment: TeachingAssignment) -> None:
-    """Check a teaching assignment: the class is of the assignment's year, an active teacher, no duplicate."""
-    require(assignment.year_id, "Выберите учебный год.", "year")
-    require(assignment.class_group_id, "Выберите класс.", "class_group")
-    require(assignment.subject_id, "Выберите предмет.", "subject")
-    require(assignment.teacher_id, "Выберите учителя.", "teacher")
-    group = assignment.class_group
-    if group.year_id != assignment.year_id:
-        raise DomainError(
-            f"Класс {group} относится к учебному году {group.year}, а нагрузка — к {assignment.year}. "
-            "Выберите класс этого учебного года.",
-            "class_group",
-        )
-    old = TeachingAssignment.get_or_none(TeachingAssignment.id == assignment.get_id()) if assignment.get_id() else None
-    teacher = assignment.teacher
-    if not teacher.active and (old is None or old.teacher_id != teacher.id):
-        raise DomainError(
-            f"Учебную нагрузку можно дать только действующему сотруднику, а «{teacher}» заблокирован(а).", "teacher"
-        )
-    duplicate = TeachingAssignment.select().where(
-        (TeachingAssignment.teacher == assignment.teacher_id)
-        & (TeachingAssignment.class_group == assignment.class_group_id)
-        & (TeachingAssignment.subject == assignment.subject_id)
-        & not_self(TeachingAssignment, assignment)
-    )
-    if duplicate.exists():
-        raise DomainError(
-            f"Такая нагрузка уже есть: {staff_label(teacher)} ведёт «{assignment.subject}» в классе {group}.",
-            "subject",
-        )
-    if old is not None:
-        triple = (assignment.teacher_id, assignment.class_group_id, assignment.subject_id)
-        if (old.teacher_id, old.class_group_id, old.subject_id) != triple:
-            _refuse_if_scheduled(old, "Нельзя изменить учителя, класс или предмет нагрузки")
-
-
-def _refuse_if_scheduled(assignment: TeachingAssignment, opening: str) -> None:
-    slots = _slots_of_assignment(assignment.teacher_id, assignment.class_group_id, assignment.subject_id)
-    count = slots.count()
-    if count:
-        raise DomainError(
-            f"{opening} «{assignment}»: по ней составлено расписание — уроков в неделю: {count}. "
-            "Сначала измените или удалите эти уроки в разделе «Расписание»."
-        )
-
-
-def check_assignment_deletable(assignment: TeachingAssignment) -> None:
-    """Refuse to delete a teaching assignment that the timetable still uses."""
-    _refuse_if_scheduled(assignment, "Нельзя удалить нагрузку")
-
-
-def create_assignment(actor, *, source="panel", **fields) -> TeachingAssignment:
-    """Create a teaching assignment, checked and audited."""
-    return records.create_row(actor, TeachingAssignment, fields, validate=validate_assignment, source=source)
-
-
-def update_assignment(actor, assignment: TeachingAssignment, *, source="panel", **fields) -> TeachingAssignment:
-    """Change a teaching assignment, checked and audited."""
-    return records.update_row(actor, assignment, fields, validate=validate_assignment, source=source)
-
-
-def delete_assignment(actor, assignment: TeachingAssignment, *, source="panel") -> None:
-    """Delete a teaching assignment the timetable does not use, audited."""
-    records.delete_row(actor, assignment, check=check_assignment_deletable, source=source)
-
-
-# --- timetable ----------------------------------------------------------------------------------
-
-
-def validate_slot(slot: TimetableSlot) -> None:
-    """Check a timetable slot: ranges, dates inside the class's year, a teaching assignment, no clashes."""
-    require(slot.class_group_id, "Выберите класс.", "class_group")
-    require(slot.subject_id, "Выберите предмет.", "subject")
-    require(slot.teacher_id, "Выберите учителя.", "teacher")
-    if slot.weekday not in dict(WEEKDAYS):
-        raise DomainError("День недели — от понедельника до субботы.", "weekday")
-    check_range(slot.lesson_number, LESSON_NUMBERS, "Номер урока — от 1 до 10.", "lesson_number")
-    require(slot.valid_from, "Укажите, с какого дня действует урок расписания.", "valid_from")
-    require(slot.valid_to, "Укажите, по какой день действует урок расписания.", "valid_to")
-    if slot.valid_to < slot.valid_from:
-        raise DomainError("Дата окончания действия не может быть раньше даты начала.", "valid_to")
-    group = slot.class_group
-    year = group.year
-    if not (year.contains(slot.valid_from) and year.contains(slot.valid_to)):
-        raise DomainError(
-            f"Даты действия урока должны лежать внутри учебного года {year} класса {group} "
-            f"({format_span(year.start_date, year.end_date)}).",
-            "valid_from",
-        )
-    teacher = slot.teacher
-    if not teacher.active:
-        raise DomainError(f"Сотрудник «{teacher}» заблокирован(а): выберите действующего учителя.", "teacher")
-    assigned = TeachingAssignment.select().where(
-        (TeachingAssignment.teacher == slot.teacher_id)
-        & (TeachingAssignment.class_group == slot.class_group_id)
-        & (TeachingAssignment.subject == slot.subject_id)
-    )
-    if not assigned.exists():
-        raise DomainError(
-            f"У учителя {staff_label(teacher)} нет учебной нагрузки по предмету «{slot.subject}» в классе {group}. "
-            "Сначала добавьте её в разделе «Учебная нагрузка».",
-            "teacher",
-        )
-    same_time = (
-        (TimetableSlot.weekday == slot.weekday)
-        & (TimetableSlot.lesson_number == slot.lesson_number)
-        & (TimetableSlot.valid_from <= slot.valid_to)
-        & (TimetableSlot.valid_to >= slot.valid_from)
-        & not_self(TimetableSlot, slot)
-    )
-    clash = TimetableSlot.select().where(same_time & (TimetableSlot.class_group == slot.class_group_id)).first()
-    if clash is not None:
-        raise DomainError(f"У класса {group} в это время уже есть урок: {slot_label(clash)}.", "lesson_number")
-    busy = TimetableSlot.select().where(same_time & (TimetableSlot.teacher == slot.teacher_id)).first()
-    if busy is not None:
-        raise DomainError(
-            f"Учитель {staff_label(teacher)} в это время уже ведёт урок в классе {busy.class_group}: "
-            f"{slot_label(busy)}.",
-            "teacher",
-        )
-
-
-def create_slot(actor, *, source="panel", **fields) -> TimetableSlot:
-    """Create a timetable slot, checked and audited."""
-    return records.create_row(actor, TimetableSlot, fields, validate=validate_slot, source=source)
-
-
-def update_slot(actor, slot: TimetableSlot, *, source="panel", **fields) -> TimetableSlot:
-    """Change a timetable slot, checked and audited."""
-    return records.update_row(actor, slot, fields, validate=validate_slot, source=source)
-
-
-def delete_slot(actor, slot: TimetableSlot, *, source="panel") -> None:
-    """Delete a timetable slot, audited."""
-    records.delete_row(actor, slot, source=source)

@@ -24,11 +24,13 @@ from app.models import (
     ClassGroup,
     Enrollment,
     Guardian,
+    Journal,
     Lesson,
     Mark,
     SchoolYear,
     Student,
     StudentGuardian,
+    StudyGroup,
 )
 from app.services import records
 from app.services.errors import DomainError
@@ -346,14 +348,14 @@ def _uncovered_journal_day(enrollment: Enrollment, keep: tuple[dt.date, dt.date]
     uncovered = ~fn.EXISTS(others)
     if keep is not None:
         uncovered &= (Lesson.date < keep[0]) | (Lesson.date > keep[1])
+    # The class's journals: its whole class's and its subgroups'.
+    of_class = Journal.select(Journal.id).join(StudyGroup).where(StudyGroup.class_group == enrollment.class_group_id)
     days = []
     for model in (Mark, Absence):
         day = (
             Lesson.select(fn.MIN(Lesson.date))
             .join(model, on=(model.lesson == Lesson.id))
-            .where(
-                (model.student == enrollment.student_id) & (Lesson.class_group == enrollment.class_group_id) & uncovered
-            )
+            .where((model.student == enrollment.student_id) & Lesson.journal.in_(of_class) & uncovered)
             .scalar()
         )
         if day is not None:

@@ -101,16 +101,16 @@ def uid_list(search: str = "", without_uid: bool = False):
 
 @dataclass
 class UidScope:
-    """What a staff member's UID opens on the portal: (class, subject) pairs taught, classes led."""
+    """What a staff member's UID opens on the portal: (group, subject) pairs taught, classes led."""
 
     subjects: list = field(default_factory=list)
     classes: list = field(default_factory=list)
 
-    def by_class(self) -> list[tuple[object, list]]:
-        """Return the taught subjects grouped by class, in the order they were found."""
+    def by_group(self) -> list[tuple[object, list]]:
+        """Return the taught subjects grouped by study group (a class or its part), in the order found."""
         groups: dict = {}
-        for class_group, subject in self.subjects:
-            groups.setdefault(class_group.id, (class_group, []))[1].append(subject)
+        for group, subject in self.subjects:
+            groups.setdefault(group.id, (group, []))[1].append(subject)
         return list(groups.values())
 
     @property
@@ -125,7 +125,7 @@ def uid_scopes(staff_ids) -> dict[int, UidScope]:
         return scopes
     assignments, led = access.uid_scope_queries(scopes)
     for row in assignments:
-        scopes[row.teacher_id].subjects.append((row.class_group, row.subject))
+        scopes[row.teacher_id].subjects.append((row.journal.group, row.journal.subject))
     for class_group in led:
         scopes[class_group.class_teacher_id].classes.append(class_group)
     return scopes

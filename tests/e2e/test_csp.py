@@ -122,7 +122,7 @@ def test_every_page_of_every_role_runs_under_the_csp_without_errors(app, page, l
         map(str, kinds)
     )
     for role in ("teacher", "classteacher"):
-        assert {(role, "/journal/grid/N/N/N"), (role, "/journal/lesson/N")} <= kinds, sorted(map(str, kinds))
+        assert {(role, "/journal/grid/N/N"), (role, "/journal/lesson/N")} <= kinds, sorted(map(str, kinds))
 
 
 def test_former_inline_handlers_still_work(app, page, live_server):

@@ -34,19 +34,21 @@ from app.models import (
     MODELS,
     ClassGroup,
     DiaryApplication,
+    Enrollment,
     ExportSettings,
     Guardian,
+    Journal,
     Lesson,
     SchoolYear,
     Staff,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
-    TeachingAssignment,
     Term,
 )
 from app.permissions import BUILTIN_ROLES
-from app.services import access, setup
+from app.services import access, groups, setup
 from app.services import staff as staff_service
 from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field
 from tests.e2e.conftest import new_page, serving
@@ -224,6 +226,16 @@ class Ctx:
     def in_sandbox(self, month: int, day: int) -> dt.date:
         return dt.date(SANDBOX_START + (month < 9), month, day)
 
+    def sandbox_split(self) -> list[StudyGroup]:
+        """Return the two English groups of the sandbox class, made once."""
+        if "split" not in self.made:
+            self.made["split"] = groups.create_split(None, self.sandbox_class(), "англ.", 2)
+        return self.made["split"]
+
+    def sandbox_journal(self, subject: Subject) -> Journal:
+        """Return the sandbox class's whole-class journal of a subject, made when missing."""
+        return groups.class_journal(self.sandbox_class(), subject)
+
     def teachers(self) -> list[Staff]:
         """Return active staff members who may fill the journal, by id."""
         return [s for s in Staff.select().where(Staff.active).order_by(Staff.id) if access.can(s, "journal.edit_own")]
@@ -265,18 +277,35 @@ class Recipe:
 
 def _assignment_for_slot(ctx: Ctx) -> dict:
     teacher = ctx.teachers()[0]
-    subject = Subject.select().order_by(Subject.id).first()
-    TeachingAssignment.create(
-        year=ctx.sandbox_year(), class_group=ctx.sandbox_class(), subject=subject, teacher=teacher
-    )
+    journal = ctx.sandbox_journal(Subject.select().order_by(Subject.id).first())
+    groups.assign_teacher(None, journal, teacher)
     return {
-        "class_group": ctx.sandbox_class().id,
+        "journal": journal.id,
         "weekday": "1",
         "lesson_number": 1,
-        "subject": subject.id,
         "teacher": teacher.id,
         "valid_from": ctx.in_sandbox(9, 1),
         "valid_to": ctx.in_sandbox(12, 27),
+    }
+
+
+def _membership(ctx: Ctx) -> dict:
+    student = ctx.new_student()
+    Enrollment.create(student=student, class_group=ctx.sandbox_class(), start_date=ctx.in_sandbox(9, 1))
+    return {
+        "group": ctx.sandbox_split()[0].id,
+        "student": student.id,
+        "start_date": ctx.in_sandbox(9, 1),
+        "end_date": ctx.in_sandbox(12, 30),
+    }
+
+
+def _journal(ctx: Ctx) -> dict:
+    return {
+        "group": ctx.sandbox_split()[1].id,
+        "subject": Subject.select().order_by(Subject.id).first().id,
+        "kind": "lesson",
+        "teachers": [str(ctx.teachers()[0].id)],
     }
 
 
@@ -333,11 +362,20 @@ RECIPES = {
         create=lambda ctx: {"year": ctx.sandbox_year().id, "grade": 6, "letter": "Б", "class_teacher": ""},
         edit=lambda ctx, group: ("letter", "В"),
     ),
-    "teachingassignment": Recipe(
+    "studygroup": Recipe(
         create=lambda ctx: {
+            "kind": "subgroup",
             "year": ctx.sandbox_year().id,
             "class_group": ctx.sandbox_class().id,
-            "subject": Subject.select().order_by(Subject.id.desc()).first().id,
+            "grade": ctx.sandbox_class().grade,
+        },
+        edit=lambda ctx, group: ("name", ctx.word()),
+    ),
+    "groupmembership": Recipe(create=_membership, edit=lambda ctx, member: ("end_date", ctx.in_sandbox(12, 31))),
+    "journals": Recipe(create=_journal, edit=lambda ctx, journal: ("kind", "extracurricular")),
+    "teachingassignment": Recipe(
+        create=lambda ctx: {
+            "journal": ctx.sandbox_journal(Subject.select().order_by(Subject.id.desc()).first()).id,
             "teacher": ctx.teachers()[0].id,
         },
         edit=_other_teacher,
@@ -654,7 +692,7 @@ def test_substitute_is_assigned(forms_app, as_login, ctx, shots):
         Lesson.select()
         .join(Term)
         .where((Lesson.date <= ctx.today) & ~Term.closed & (Lesson.teacher == Lesson.planned_teacher))
-        .order_by(Lesson.date.desc(), Lesson.class_group, Lesson.number)
+        .order_by(Lesson.date.desc(), Lesson.journal, Lesson.number)
         .first()
     )
     substitute = next(t for t in ctx.teachers() if t.id != lesson.teacher_id)
@@ -681,7 +719,8 @@ def test_lessons_are_planned(forms_app, as_login, ctx, shots):
     form.get_by_label("С даты").fill(start.isoformat())
     form.get_by_label("По дату").fill(end.isoformat())
     save(page, form.get_by_role("button", name="Спланировать"), shots, "journal-planning")
-    planned = Lesson.select().where((Lesson.class_group == group.id) & Lesson.date.between(start, end))
+    journals = Journal.select(Journal.id).join(StudyGroup).where(StudyGroup.class_group == group.id)
+    planned = Lesson.select().where(Lesson.journal.in_(journals) & Lesson.date.between(start, end))
     assert planned.count() > 0
 
 
@@ -704,6 +743,25 @@ def test_term_is_closed_and_reopened(forms_app, as_login, ctx, shots):
     assert not Term.get_by_id(term.id).closed
 
 
+def test_class_is_split_into_groups(forms_app, as_login, ctx, shots):
+    year = SchoolYear.get(SchoolYear.is_current)
+    group = ClassGroup.select().where(ClassGroup.year == year.id).order_by(ClassGroup.grade, ClassGroup.letter).first()
+    split = f"проверка {ctx.number()}"
+    page = as_login(owner_login("school.manage"))
+    page.goto("/groups/split/")
+    form = page.locator("#split-create")
+    form.get_by_label("Класс").select_option(value=str(group.id))
+    form.get_by_label("Для чего делится").fill(split)
+    form.get_by_label("Групп").fill("2")
+    save(page, form.get_by_role("button", name="Создать группы"), shots, "groups-split-create")
+    first = groups.split_groups(group, split)[0]
+    student = groups.class_students_on(group, ctx.today)[0]
+    page.get_by_label(f"{student.full_name}: {first.name}").check()
+    page.locator("#place-day").fill(ctx.today.isoformat())
+    save(page, page.locator("#split-place").get_by_role("button", name="Сохранить"), shots, "groups-split-place")
+    assert groups.is_member(student.id, first, ctx.today)
+
+
 # --- nothing posted goes uncovered ------------------------------------------------------------------
 
 # POST endpoints that are forms with their own test in this module.
@@ -717,6 +775,8 @@ CUSTOM_FORMS = {
     "journal_substitutions.save": test_substitute_is_assigned,
     "journal_planning.index": test_lessons_are_planned,
     "journal_terms.term": test_term_is_closed_and_reopened,
+    "groups_split.index": test_class_is_split_into_groups,
+    "groups_split.place": test_class_is_split_into_groups,
 }
 # POST endpoints that are not forms to fill, and where they are tested instead.
 NOT_FORMS = {

@@ -17,8 +17,9 @@ import time_machine
 from playwright.sync_api import expect
 
 from app import demo
-from app.models import Absence, ClassGroup, Enrollment, Lesson, Mark, Staff, Student, WorkType
-from app.services import journal_marks
+from app.models import Absence, Journal, Lesson, Mark, Staff, Student, StudyGroup, WorkType
+from app.services import journal, journal_marks
+from app.services import students as students_service
 from tests.e2e.browser import log_in
 
 pytestmark = pytest.mark.e2e
@@ -65,10 +66,13 @@ def new_context_page(browser, base_url, viewport, *, touch=False):
     return page, problems
 
 
-def _free_number(class_group_id, day) -> int:
+def _free_number(group, day) -> int:
+    """Return a lesson number free that day for the group and, for a part of a class, for the whole class."""
+    near = StudyGroup.id == group.id
+    if group.class_group_id is not None:
+        near |= StudyGroup.class_group == group.class_group_id
     taken = [
-        x.number
-        for x in Lesson.select(Lesson.number).where((Lesson.class_group == class_group_id) & (Lesson.date == day))
+        x.number for x in Lesson.select(Lesson.number).join(Journal).join(StudyGroup).where(near & (Lesson.date == day))
     ]
     return max(taken, default=0) + 1
 
@@ -85,18 +89,17 @@ def prepare_journal(day):
     )
     assert lesson is not None, f"the demo teacher has no lesson on {day}"
     # A lesson of tomorrow in the same journal: its cells are read-only («урок ещё не наступил»).
+    book = journal.counting_journal(lesson)
     tomorrow = Lesson(
-        class_group=lesson.class_group_id,
-        subject=lesson.replacement_subject_id or lesson.subject_id,
+        journal=book.id,
         term=lesson.term_id,
         date=day + dt.timedelta(days=1),
-        number=_free_number(lesson.class_group_id, day + dt.timedelta(days=1)),
+        number=_free_number(book.group, day + dt.timedelta(days=1)),
         planned_teacher=teacher.id,
         teacher=teacher.id,
     )
     tomorrow.save(force_insert=True)
-    subject = lesson.replacement_subject_id or lesson.subject_id
-    url = f"/journal/grid/{lesson.class_group_id}/{subject}/{lesson.term_id}"
+    url = f"/journal/grid/{book.id}/{lesson.term_id}"
     return lesson, tomorrow, url
 
 
@@ -360,8 +363,10 @@ def test_grid_on_a_tablet_and_a_desktop(app, browser, live_server, school_day, t
 
 def test_a_read_only_journal_has_no_pad_and_says_so(app, browser, live_server, school_day):
     lesson, _, url = prepare_journal(school_day)
-    # The class teacher reads another teacher's subject of their class: every cell is read-only.
-    class_group = ClassGroup.get_by_id(lesson.class_group_id)
+    # The class teacher reads another teacher's journal of their class (or part of it): every cell is read-only.
+    group = lesson.journal.group
+    member = students_of(lesson)[0]
+    class_group = group.class_group if group.class_group_id else students_service.current_class(member, lesson.date)
     leader = Staff.get_by_id(class_group.class_teacher_id)
     if leader.id == lesson.teacher_id:
         pytest.skip("the demo teacher leads this class")
@@ -374,10 +379,7 @@ def test_a_read_only_journal_has_no_pad_and_says_so(app, browser, live_server, s
     expect(page.get_by_role("grid")).to_have_attribute("aria-readonly", "true")
     assert page.locator("#jpad").count() == 0
     assert page.locator('#jgrid td.jc[data-why=""]').count() == 0
-    student = (
-        Enrollment.active_on(lesson.date).where(Enrollment.class_group == lesson.class_group_id).first().student_id
-    )
-    selector = f"#c{student}-{lesson.id}"
+    selector = f"#c{member.id}-{lesson.id}"
     expect(page.locator(selector)).to_have_accessible_description(READ_ONLY["ro"])
     assert ax_node(page, selector)["properties"].get("readonly") is True
     # The lesson's date header carries a lock.

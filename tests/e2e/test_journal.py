@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app import demo
-from app.models import Absence, ClassGroup, HomeworkFile, Lesson, Mark, Staff, TeachingAssignment, Term
+from app.models import Absence, HomeworkFile, Journal, Lesson, Mark, Staff, StudyGroup, TeachingAssignment, Term
 from app.services import access, journal
 from app.services.auth import hash_password
 from tests.e2e.browser import log_in, log_out, open_menu_item
@@ -24,17 +24,24 @@ def todays_lesson(teacher, today) -> Lesson:
     )
     if lesson is not None:
         return lesson
-    assignment = TeachingAssignment.select().where(TeachingAssignment.teacher == teacher.id).first()
+    assignment = (
+        TeachingAssignment.select()
+        .where(TeachingAssignment.teacher == teacher.id)
+        .order_by(TeachingAssignment.id)
+        .first()
+    )
+    group = assignment.journal.group
+    # The new lesson takes a period free for the group and, for a part of a class, for the whole class.
+    near = StudyGroup.id == group.id
+    if group.class_group_id is not None:
+        near |= StudyGroup.class_group == group.class_group_id
     taken = [
         x.number
-        for x in Lesson.select(Lesson.number).where(
-            (Lesson.class_group == assignment.class_group_id) & (Lesson.date == today)
-        )
+        for x in Lesson.select(Lesson.number).join(Journal).join(StudyGroup).where(near & (Lesson.date == today))
     ]
     term = Term.containing(today).where(Term.year == journal.current_year().id).first()
     lesson = Lesson(
-        class_group=assignment.class_group_id,
-        subject=assignment.subject_id,
+        journal=assignment.journal_id,
         date=today,
         term=term,
         number=max(taken, default=0) + 1,
@@ -45,15 +52,14 @@ def todays_lesson(teacher, today) -> Lesson:
     return lesson
 
 
-def outsider_for(lesson) -> Staff:
-    """Return a teacher who may not see the lesson, with a known password."""
-    class_teacher = ClassGroup.get_by_id(lesson.class_group_id).class_teacher_id
+def outsider_for(lesson, book) -> Staff:
+    """Return a teacher who may see neither the lesson nor the journal it counts in, with a known password."""
     for staff in Staff.select().where(Staff.login != "teacher").order_by(Staff.id):
         if (
             access.can(staff, journal.EDIT_PERMISSION)
             and not access.sees_everything(staff)
-            and staff.id != class_teacher
             and not access.can_see(staff, lesson)
+            and not access.can_open_journal(staff, book)
         ):
             staff.password_hash = hash_password(OTHER_PASSWORD)
             staff.save()
@@ -156,26 +162,26 @@ def test_teacher_fills_todays_lesson_and_a_colleague_gets_403(app, page, tmp_pat
     assert download.status == 200 and download.body() == PDF
     assert "filename*=UTF-8''%D0%97%D0%B0%D0%B4%D0%B0%D1%87%D0%B8" in download.headers["content-disposition"]
 
-    # The journal page shows the same, for the screenshot of the whole class.
+    # The journal page shows the same, for the screenshot of the whole group.
     term = Term.get_or_none(Term.id == stored.term_id) if stored.term_id else None
-    subject = stored.replacement_subject_id or stored.subject_id
+    book = journal.counting_journal(stored)
     if term is not None:
-        page.goto(f"/journal/grid/{stored.class_group_id}/{subject}/{term.id}")
+        page.goto(f"/journal/grid/{book.id}/{term.id}")
         expect(page.locator(f"td.jc[data-s='{ids[0]}'][data-l='{lesson.id}']")).to_have_text("5")
         page.screenshot(path="/tmp/e2e-journal-grid.png", full_page=False)
     log_out(page)
 
     # Another teacher: every URL of that lesson answers 403, and nothing changes.
-    outsider = outsider_for(stored)
+    outsider = outsider_for(stored, book)
     log_in(page, outsider.login, OTHER_PASSWORD)
     month = today.strftime("%Y-%m")
     urls = [
         f"/journal/lesson/{lesson.id}",
         f"/journal/files/{record.id}",
-        f"/journal/print/{stored.class_group_id}/{subject}/{month}",
+        f"/journal/print/{book.id}/{month}",
     ]
     if term is not None:
-        urls.append(f"/journal/grid/{stored.class_group_id}/{subject}/{term.id}")
+        urls.append(f"/journal/grid/{book.id}/{term.id}")
     for url in urls:
         assert page.goto(url).status == 403, url
     expect(page.get_by_role("heading", name="Доступ запрещён")).to_be_visible()

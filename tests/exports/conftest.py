@@ -18,11 +18,11 @@ from app.models import (
     Student,
     StudentGuardian,
     Subject,
-    TeachingAssignment,
     Term,
     WorkType,
 )
 from app.queue import QUEUES
+from app.services import groups
 from app.settings import app_settings
 from tests.exports.helpers import (
     TOKEN,
@@ -38,9 +38,11 @@ from tests.exports.receiver import ReferenceReceiver
 
 @pytest.fixture
 def school(app):
-    """A current school year with classes, staff, students, guardians, applications and a filled journal.
+    """A current school year with classes, groups, staff, students, guardians, applications and filled journals.
 
-    A past year beside it holds a class, a lesson and a mark that no package of this year may carry.
+    5А is split for English into two subgroups (one student in each) and has the subgroup 1's
+    journal; a cross-class choir of a 5А and a 6Б student has an extracurricular journal. A past
+    year beside it holds a class, its journal, a lesson and a mark that no package of this year may carry.
     """
     set_school()
     past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
@@ -55,12 +57,16 @@ def school(app):
     clerk = Staff.create(login="clerk", last_name="Сидорова", first_name="Анна")
     math = Subject.create(name="Математика", short_name="Мат.")
     russian = Subject.create(name="Русский язык")
+    english = Subject.create(name="Английский язык", short_name="Англ.")
+    choir = Subject.create(name="Хоровое пение")
     group = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=leader)
     other = ClassGroup.create(year=year, grade=6, letter="Б")
     old_group = ClassGroup.create(year=past, grade=4, letter="А", class_teacher=leader)
-    TeachingAssignment.create(year=year, teacher=teacher, class_group=group, subject=math)
-    TeachingAssignment.create(year=year, teacher=leader, class_group=other, subject=russian)
-    TeachingAssignment.create(year=past, teacher=teacher, class_group=old_group, subject=math)
+    math_a = groups.class_journal(group, math)
+    russian_b = groups.class_journal(other, russian)
+    old_math = groups.class_journal(old_group, math)
+    for journal, person in ((math_a, teacher), (russian_b, leader), (old_math, teacher)):
+        groups.assign_teacher(None, journal, person)
     students = [
         Student.create(last_name=last, first_name=first, birth_date=dt.date(2015, 3, n + 1))
         for n, (last, first) in enumerate((("Алексеев", "Андрей"), ("Борисова", "Вера"), ("Васильев", "Глеб")))
@@ -71,6 +77,16 @@ def school(app):
     Enrollment.create(
         student=students[0], class_group=old_group, start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31)
     )
+    english_1, english_2 = groups.create_split(None, group, "англ.", 2)
+    groups.create_membership(None, group=english_1.id, student=students[0].id, start_date=dt.date(2026, 9, 1))
+    groups.create_membership(None, group=english_2.id, student=students[1].id, start_date=dt.date(2026, 9, 1))
+    english_journal = groups.create_journal(None, group=english_1.id, subject=english.id)
+    groups.assign_teacher(None, english_journal, teacher)
+    choir_group = groups.create_group(None, kind="cross", year=year.id, name="Хор 5–6 классов")
+    for student in (students[0], students[2]):
+        groups.create_membership(None, group=choir_group.id, student=student.id, start_date=dt.date(2026, 9, 1))
+    choir_journal = groups.create_journal(None, group=choir_group.id, subject=choir.id, kind="extracurricular")
+    groups.assign_teacher(None, choir_journal, leader)
     mother = Guardian.create(last_name="Алексеева", first_name="Ирина", phone="+7 900 000-00-00")
     father = Guardian.create(last_name="Борисов", first_name="Павел")
     StudentGuardian.create(student=students[0], guardian=mother, relation="mother")
@@ -102,8 +118,7 @@ def school(app):
     answer = WorkType.create(name="Ответ на уроке")
     test = WorkType.create(name="Контрольная работа", default_weight=2)
     lesson = make_lesson(
-        group,
-        math,
+        math_a,
         teacher,
         dt.date(2026, 9, 2),
         1,
@@ -112,17 +127,22 @@ def school(app):
         homework="№ 12, 14",
         held=True,
     )
-    substituted = make_lesson(group, math, teacher, dt.date(2026, 9, 3), 2, term=term)
+    substituted = make_lesson(math_a, teacher, dt.date(2026, 9, 3), 2, term=term)
     substituted.teacher = leader
     substituted.replacement_subject = russian
     substituted.held = True
     substituted.save()
-    make_lesson(other, russian, leader, dt.date(2026, 9, 2), 1, term=term)
-    old_lesson = make_lesson(old_group, math, teacher, dt.date(2026, 3, 2), 1, held=True)
+    make_lesson(russian_b, leader, dt.date(2026, 9, 2), 1, term=term)
+    english_lesson = make_lesson(english_journal, teacher, dt.date(2026, 9, 2), 2, term=term, held=True)
+    choir_lesson = make_lesson(choir_journal, leader, dt.date(2026, 9, 2), 7, term=term, held=True)
+    old_lesson = make_lesson(old_math, teacher, dt.date(2026, 3, 2), 1, held=True)
     Mark.create(lesson=lesson, student=students[0], value="5", work_type=answer)
     Mark.create(lesson=lesson, student=students[1], value="4", work_type=test, weight=2)
     Mark.create(lesson=old_lesson, student=students[0], value="3", work_type=answer)
+    Mark.create(lesson=english_lesson, student=students[0], value="5", work_type=answer)
+    Mark.create(lesson=choir_lesson, student=students[2], value="зч", work_type=answer)
     Absence.create(lesson=lesson, student=students[1], reason="illness")
+    Absence.create(lesson=choir_lesson, student=students[0], reason="excused")
     HomeworkFile.create(
         lesson=lesson,
         original_name="задачи.pdf",
@@ -140,9 +160,18 @@ def school(app):
         clerk=clerk,
         math=math,
         russian=russian,
+        english=english,
         group=group,
         other=other,
         old_group=old_group,
+        math_a=math_a,
+        russian_b=russian_b,
+        old_math=old_math,
+        english_1=english_1,
+        english_2=english_2,
+        english_journal=english_journal,
+        choir_group=choir_group,
+        choir_journal=choir_journal,
         students=students,
         mother=mother,
         father=father,
@@ -152,6 +181,8 @@ def school(app):
         test=test,
         lesson=lesson,
         substituted=substituted,
+        english_lesson=english_lesson,
+        choir_lesson=choir_lesson,
         old_lesson=old_lesson,
     )
 

@@ -20,11 +20,9 @@ def set_school(name: str = "ГБОУ школа № 42", code: str = SCHOOL_CODE
     return settings
 
 
-def make_lesson(group, subject, teacher, day, number=1, **values) -> Lesson:
-    """Create a lesson through save (it takes a change number, as planning does)."""
-    return Lesson.create(
-        class_group=group, subject=subject, date=day, number=number, planned_teacher=teacher, teacher=teacher, **values
-    )
+def make_lesson(journal, teacher, day, number=1, **values) -> Lesson:
+    """Create a lesson of a journal through save (it takes a change number, as planning does)."""
+    return Lesson.create(journal=journal, date=day, number=number, planned_teacher=teacher, teacher=teacher, **values)
 
 
 def use_directory(path: Path) -> ExportSettings:

@@ -4,23 +4,28 @@ Written with plain model queries and the foundation's access.uid_scope, so a fid
 compares the receiver's store against the journal, not the builder against itself.
 """
 
+import datetime as dt
+
 from app.models import (
     Absence,
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    GroupMembership,
     Guardian,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
     Staff,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
 )
-from app.services import access
+from app.services import access, groups
 
 
 def _date(value):
@@ -29,11 +34,14 @@ def _date(value):
 
 def _scope(staff, year_id) -> dict:
     found = access.uid_scope(staff)
-    subjects = sorted(
-        (class_group.id, subject.id) for class_group, subject in found["subjects"] if class_group.year_id == year_id
+    # A journal is the one of its group and subject.
+    journals = sorted(
+        Journal.get((Journal.group == group.id) & (Journal.subject == subject.id)).id
+        for group, subject in found["subjects"]
+        if group.year_id == year_id
     )
     classes = sorted(class_group.id for class_group in found["classes"] if class_group.year_id == year_id)
-    return {"subjects": [{"class_group": c, "subject": s} for c, s in subjects], "classes": classes}
+    return {"journals": journals, "classes": classes}
 
 
 def journal_state(year) -> dict:
@@ -107,20 +115,42 @@ def journal_state(year) -> dict:
             "start_date": _date(enrollment.start_date),
             "end_date": _date(enrollment.end_date),
         }
-    for assignment in TeachingAssignment.select().where(TeachingAssignment.year == year.id):
-        state[("teaching_assignment", assignment.id)] = {
-            "year": assignment.year_id,
-            "teacher": assignment.teacher_id,
-            "class_group": assignment.class_group_id,
-            "subject": assignment.subject_id,
+    for group in StudyGroup.select().where(StudyGroup.year == year.id):
+        state[("study_group", group.id)] = {
+            "year": group.year_id,
+            "kind": group.kind,
+            "class_group": group.class_group_id,
+            "split": group.split,
+            "name": group.name,
+            "grade": group.grade,
         }
-    lessons = Lesson.select(Lesson.id).where(Lesson.class_group.in_(in_year))
-    for lesson in Lesson.select().where(Lesson.class_group.in_(in_year)):
+    groups_of_year = StudyGroup.select(StudyGroup.id).where(StudyGroup.year == year.id)
+    for membership in GroupMembership.select().where(GroupMembership.group.in_(groups_of_year)):
+        state[("group_membership", membership.id)] = {
+            "group": membership.group_id,
+            "student": membership.student_id,
+            "start_date": _date(membership.start_date),
+            "end_date": _date(membership.end_date),
+        }
+    journals = Journal.select(Journal.id).where(Journal.year == year.id)
+    for journal in Journal.select().where(Journal.year == year.id):
+        state[("journal", journal.id)] = {
+            "year": journal.year_id,
+            "group": journal.group_id,
+            "subject": journal.subject_id,
+            "kind": journal.kind,
+        }
+    for assignment in TeachingAssignment.select().where(TeachingAssignment.journal.in_(journals)):
+        state[("teaching_assignment", assignment.id)] = {
+            "journal": assignment.journal_id,
+            "teacher": assignment.teacher_id,
+        }
+    lessons = Lesson.select(Lesson.id).where(Lesson.journal.in_(journals))
+    for lesson in Lesson.select().where(Lesson.journal.in_(journals)):
         state[("lesson", lesson.id)] = {
             "date": _date(lesson.date),
             "number": lesson.number,
-            "class_group": lesson.class_group_id,
-            "subject": lesson.subject_id,
+            "journal": lesson.journal_id,
             "term": lesson.term_id,
             "planned_teacher": lesson.planned_teacher_id,
             "teacher": lesson.teacher_id,
@@ -153,6 +183,42 @@ def journal_state(year) -> dict:
             "reason": absence.reason,
         }
     return state
+
+
+def merged(spans) -> list:
+    """Return date spans as their union: sorted, overlapping and adjacent ones joined."""
+    result = []
+    for start, end in sorted(spans):
+        if result and start <= result[-1][1] + dt.timedelta(days=1):
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
+def group_members(year) -> dict:
+    """Return {group id: {student id: [member spans]}} of the year's groups, as the school counts members."""
+    year_groups = list(StudyGroup.select().where(StudyGroup.year == year.id))
+    found = groups.member_spans(year_groups, year.start_date, year.end_date)
+    return {
+        group_id: {student: merged(spans) for student, spans in members.items()} for group_id, members in found.items()
+    }
+
+
+def opened_journals(year) -> dict:
+    """Return {staff id: ids of the year's journals their UID opens}, as the school opens them (R7.2).
+
+    Their own journals and, for a class teacher, every journal with a student of their class.
+    """
+    return {
+        staff.id: {
+            journal_id
+            for (journal_id,) in Journal.select(Journal.id)
+            .where((Journal.year == year.id) & Journal.id.in_(access.open_journal_ids(staff)))
+            .tuples()
+        }
+        for staff in Staff.select()
+    }
 
 
 def differences(expected: dict, held: dict) -> dict:

@@ -3,11 +3,14 @@
 It checks every package against docs/export-package.schema.json and the format's rules
 (header first, trailer last, counts and checksum), drops a package it has applied already
 (by package id), applies deletes and upserts to its own store — a full package replaces
-everything it holds for that school and year — and tells what it holds (GET /state).
+everything it holds for that school and year — and tells what it holds (GET /state). From what
+it holds it works out, as the docs say, who is in each study group on which days and which
+journals each staff member's portal UID opens (`group_members`, `opened_journals`).
 Switches for faults: down (connection refused), slow, 500, 4xx, and "apply, then drop the
 connection" (the client never hears that the package arrived).
 """
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -105,6 +108,108 @@ def waiting_files(directory: Path) -> list[Path]:
             header = json.loads(stream.readline())
         found.append((header["changes"]["to"], path.name, path))
     return [path for _, _, path in sorted(found)]
+
+
+# --- what the held records mean (docs: «Study groups and their members», «staff.scope») ---------
+
+
+def _of_type(held: dict, type_name: str) -> dict:
+    return {record_id: fields for (kind, record_id), fields in held.items() if kind == type_name}
+
+
+def _join_spans(spans) -> list:
+    """Return date spans as their union: sorted, overlapping and adjacent ones joined."""
+    result = []
+    for start, end in sorted(spans):
+        if result and start <= result[-1][1] + dt.timedelta(days=1):
+            result[-1] = (result[-1][0], max(result[-1][1], end))
+        else:
+            result.append((start, end))
+    return result
+
+
+def _intersect(spans, bounds) -> list:
+    found = []
+    for start, end in spans:
+        for low, high in bounds:
+            if max(start, low) <= min(end, high):
+                found.append((max(start, low), min(end, high)))
+    return found
+
+
+def _span(fields: dict, year_end: dt.date) -> tuple:
+    """A record's days: start_date to end_date, or to the end of the school year when end_date is null."""
+    end = fields["end_date"]
+    return (dt.date.fromisoformat(fields["start_date"]), dt.date.fromisoformat(end) if end else year_end)
+
+
+def group_members(held: dict) -> dict:
+    """Return {group id: {student id: [spans of days]}} of every held study group.
+
+    A whole-class group's members are its class's enrollments. Any other group's members are
+    its memberships, counted only on the days the student is enrolled: in the group's class
+    (a subgroup), or in any class of the school year (a group without a class). Days outside
+    the school year do not count.
+    """
+    years = {
+        year_id: (dt.date.fromisoformat(fields["start_date"]), dt.date.fromisoformat(fields["end_date"]))
+        for year_id, fields in _of_type(held, "school_year").items()
+    }
+    classes = _of_type(held, "class_group")
+    in_class: dict = {}
+    in_year: dict = {}
+    for fields in _of_type(held, "enrollment").values():
+        class_year = classes[fields["class_group"]]["year"]
+        span = _span(fields, years[class_year][1])
+        in_class.setdefault(fields["class_group"], {}).setdefault(fields["student"], []).append(span)
+        in_year.setdefault(class_year, {}).setdefault(fields["student"], []).append(span)
+    memberships: dict = {}
+    for fields in _of_type(held, "group_membership").values():
+        memberships.setdefault(fields["group"], []).append(fields)
+    members = {}
+    for group_id, group in _of_type(held, "study_group").items():
+        year = years[group["year"]]
+        if group["kind"] == "class":
+            spans = in_class.get(group["class_group"], {})
+        else:
+            enrolled = (
+                in_class.get(group["class_group"], {}) if group["class_group"] else in_year.get(group["year"], {})
+            )
+            spans = {}
+            for fields in memberships.get(group_id, []):
+                days = _intersect([_span(fields, year[1])], enrolled.get(fields["student"], []))
+                spans.setdefault(fields["student"], []).extend(days)
+        found = {student: _join_spans(_intersect(days, [year])) for student, days in spans.items()}
+        members[group_id] = {student: days for student, days in found.items() if days}
+    return members
+
+
+def opened_journals(held: dict) -> dict:
+    """Return {staff id: ids of the journals their portal UID opens} for every held staff record.
+
+    The journals of `scope.journals`, and for the classes of `scope.classes` every journal that
+    has a student of the class: a journal whose group belongs to the class (`class_group`), or
+    whose group has a membership of a student with an enrollment in the class.
+    """
+    groups = _of_type(held, "study_group")
+    journals = _of_type(held, "journal")
+    enrolled_in: dict = {}
+    for fields in _of_type(held, "enrollment").values():
+        enrolled_in.setdefault(fields["student"], set()).add(fields["class_group"])
+    member_classes: dict = {}
+    for fields in _of_type(held, "group_membership").values():
+        member_classes.setdefault(fields["group"], set()).update(enrolled_in.get(fields["student"], ()))
+    opened = {}
+    for staff_id, fields in _of_type(held, "staff").items():
+        scope = fields["scope"]
+        led = set(scope["classes"])
+        of_classes = {
+            journal_id
+            for journal_id, journal in journals.items()
+            if groups[journal["group"]]["class_group"] in led or member_classes.get(journal["group"], set()) & led
+        }
+        opened[staff_id] = set(scope["journals"]) | of_classes
+    return opened
 
 
 class ReferenceReceiver:

@@ -18,7 +18,7 @@ import pytest
 from app.db import db, is_sqlite
 from app.models import ChangeCounter, ExportRun, Mark
 from app.services.exports import runs
-from app.services.exports.builder import build_package
+from app.services.exports.builder import build_package, history_counts
 from tests.exports.helpers import SCHOOL_CODE
 from tests.exports.journal_state import differences, journal_state
 from tests.exports.receiver import ReferenceReceiver, read_lines
@@ -109,6 +109,7 @@ def test_an_export_between_two_interleaved_transactions_skips_nothing(school, ou
         year=middle.year_id,
         change_from=middle.change_from,
         change_to=middle.change_to,
+        counts=history_counts(middle),
         sha256=middle.sha256,
     )
     after = export_now("daily", instance_path)

@@ -1,16 +1,20 @@
 """Fidelity: whatever happens between the journal and the portal, the portal ends up holding the journal.
 
-Hypothesis drives sequences of journal edits (lessons, marks, absences, homework files, UIDs,
-teaching assignments, class teachers, applications granted and revoked, last year's marks),
-renamed reference data (work types, subjects, classes, staff names) and changes of the school's
-code (the portal keeps one state per code and year), interleaved with planner ticks (sometimes
-twice), manual exports, days without any tick, and
-faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its jobs lost).
+Hypothesis drives sequences of journal edits (lessons of whole-class, subgroup and cross-class
+journals, marks, absences, homework files, UIDs, teachers of journals, journals made and dropped,
+class teachers, applications granted and revoked, last year's marks), group edits (students
+moved between the groups of a split mid-year, joining and leaving a cross-class group, leaving a
+class or moving to another one, groups renamed), renamed reference data (work types, subjects,
+classes, staff names) and changes of the school's code (the portal keeps one state per code and
+year), interleaved with planner ticks (sometimes twice), manual exports, days without any tick,
+and faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its jobs lost).
 Every export goes through real Redis, a real RQ worker and real HTTP to the reference
 receiver. Whenever the newest export was delivered, and at the end once the faults are over,
 the receiver's store must equal the journal: nothing missing, nothing extra, no package
-applied twice, no record older than what it replaced. The real process kills (a worker killed
-mid-export, Redis restarted) are in test_recovery.py.
+applied twice, no record older than what it replaced; and what the receiver works out from it
+as the docs say (who is in each group on which days, which journals each UID opens) must be
+what the school counts. The real process kills (a worker killed mid-export, Redis restarted)
+are in test_recovery.py.
 """
 
 import datetime as dt
@@ -28,8 +32,10 @@ from app.models import (
     Enrollment,
     ExportLock,
     ExportRun,
+    GroupMembership,
     Guardian,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
     SchoolSettings,
@@ -37,6 +43,7 @@ from app.models import (
     Staff,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
@@ -44,18 +51,25 @@ from app.models import (
     WorkType,
 )
 from app.models.journal import ABSENCE_REASONS, MARK_VALUES
-from app.services import exports
+from app.services import exports, groups
+from app.services.errors import DomainError
 from app.services.exports import planner
 from app.settings import app_settings
 from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
-from tests.exports.journal_state import differences, journal_state
+from tests.exports.journal_state import differences, group_members, journal_state, opened_journals
 from tests.exports.receiver import ReferenceReceiver
+from tests.exports.receiver import group_members as held_members
+from tests.exports.receiver import opened_journals as held_journals
 
 EXAMPLES = int(os.environ.get("EXPORTS_FIDELITY_EXAMPLES", "40"))
 STEPS = int(os.environ.get("EXPORTS_FIDELITY_STEPS", "30"))
 START = dt.datetime(2026, 9, 14, 16, 0, tzinfo=dt.UTC)  # 19:00 in Moscow
 FAULTS = ("down", "error500", "reject", "drop_after_apply")
 pick = st.integers(min_value=0, max_value=10**6)
+# Any text PostgreSQL can store (its text type holds no NUL character).
+topic_text = st.text(st.characters(exclude_characters="\x00"), max_size=12)
+# A day of the first half of the school year.
+autumn_day = st.integers(0, 120).map(lambda n: dt.date(2026, 9, 1) + dt.timedelta(days=n))
 
 
 def _wipe_journal():
@@ -67,8 +81,11 @@ def _wipe_journal():
         Lesson,
         DiaryApplication,
         StudentGuardian,
-        Enrollment,
+        GroupMembership,
         TeachingAssignment,
+        Journal,
+        StudyGroup,
+        Enrollment,
         ClassGroup,
         Term,
         SchoolYear,
@@ -96,6 +113,8 @@ def make_machine(app, redis_conn, work, staff):
             use_portal(self.receiver.url, retries=1, retry_delay=0.01, timeout=2)
             self.clock = START
             self.fault_left = 0
+            # Journals given last year's group: {journal id: the group they came from}.
+            self.moved = {}
             past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
             self.year = SchoolYear.create(
                 name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
@@ -104,7 +123,10 @@ def make_machine(app, redis_conn, work, staff):
                 year=self.year, number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 25)
             )
             self.subjects = [Subject.create(name=name) for name in ("Математика", "Русский язык", "История")]
+            english, choir = Subject.create(name="Английский язык"), Subject.create(name="Хор")
             self.classes = [ClassGroup.create(year=self.year, grade=5, letter=letter) for letter in "АБ"]
+            for class_group in self.classes:
+                groups.whole_class_group(class_group)
             self.old_class = ClassGroup.create(year=past, grade=4, letter="А")
             self.work_types = [WorkType.create(name="Ответ"), WorkType.create(name="Контрольная", default_weight=2)]
             self.students = []
@@ -115,9 +137,23 @@ def make_machine(app, redis_conn, work, staff):
             self.guardians = [Guardian.create(last_name=f"Родитель{n}", first_name="Имя") for n in range(2)]
             for n, guardian in enumerate(self.guardians):
                 StudentGuardian.create(student=self.students[n], guardian=guardian, relation="mother")
+            # 5А is split in two for English; a choir gathers students of both classes.
+            self.split = groups.create_split(None, self.classes[0], "англ.", 2)
+            groups.place_students(
+                None,
+                self.split,
+                {self.students[0].id: self.split[0].id, self.students[2].id: self.split[1].id},
+                dt.date(2026, 9, 1),
+            )
+            self.choir = groups.create_group(None, kind="cross", year=self.year.id, name="Хор")
+            for student in self.students[:2]:
+                groups.create_membership(None, group=self.choir.id, student=student.id, start_date=dt.date(2026, 9, 1))
+            for group in self.split:
+                groups.create_journal(None, group=group.id, subject=english.id)
+            groups.create_journal(None, group=self.choir.id, subject=choir.id, kind="extracurricular")
+            self.old_journal = groups.class_journal(self.old_class, self.subjects[0])
             old_lesson = Lesson.create(
-                class_group=self.old_class,
-                subject=self.subjects[0],
+                journal=self.old_journal,
                 date=dt.date(2026, 3, 2),
                 number=1,
                 planned_teacher=staff[0],
@@ -148,7 +184,32 @@ def make_machine(app, redis_conn, work, staff):
             return rows[seed % len(rows)] if rows else None
 
         def _year_lessons(self):
-            return Lesson.select().where(Lesson.class_group.in_([c.id for c in self.classes]))
+            return Lesson.select().where(
+                Lesson.journal.in_(Journal.select(Journal.id).where(Journal.year == self.year))
+            )
+
+        def _journal(self, seed):
+            """Pick a journal of the year: a whole class's (made when first used), a subgroup's or the choir's."""
+            others = list(
+                Journal.select()
+                .join(StudyGroup)
+                .where((Journal.year == self.year) & (StudyGroup.kind != "class"))
+                .order_by(Journal.id)
+            )
+            options = len(self.classes) * len(self.subjects)
+            choice = seed % (options + len(others))
+            if choice < options:
+                class_group = self.classes[choice // len(self.subjects)]
+                return groups.class_journal(class_group, self.subjects[choice % len(self.subjects)])
+            return others[choice - options]
+
+        def _year_enrollments(self, student):
+            in_year = ClassGroup.select(ClassGroup.id).where(ClassGroup.year == self.year)
+            return list(
+                Enrollment.select()
+                .where((Enrollment.student == student.id) & Enrollment.class_group.in_(in_year))
+                .order_by(Enrollment.start_date, Enrollment.id)
+            )
 
         def _after_export(self, newest_before):
             if self.fault_left:
@@ -176,6 +237,8 @@ def make_machine(app, redis_conn, work, staff):
             held = self.receiver.holding(SchoolSettings.load().school_code, self.year.id)
             history = [(r.id, r.kind, r.status, r.change_from, r.change_to, r.error) for r in ExportRun.select()]
             assert differences(journal_state(self.year), held) == {}, history
+            assert held_members(held) == group_members(self.year)
+            assert held_journals(held) == opened_journals(self.year)
             assert all(count == 1 for count in self.receiver.apply_counts.values()), "a package applied twice"
             assert self.receiver.anomalies == [] and self.receiver.invalid == []
 
@@ -183,24 +246,17 @@ def make_machine(app, redis_conn, work, staff):
 
         @rule(seed=pick, number=st.integers(1, 7), day=st.integers(1, 30))
         def add_lesson(self, seed, number, day):
-            group = self.classes[seed % 2]
-            subject = self.subjects[seed % 3]
+            journal = self._journal(seed)
             date = dt.date(2026, 9, day)
             if (
                 Lesson.select()
-                .where(
-                    (Lesson.class_group == group)
-                    & (Lesson.date == date)
-                    & (Lesson.number == number)
-                    & (Lesson.subject == subject)
-                )
+                .where((Lesson.journal == journal) & (Lesson.date == date) & (Lesson.number == number))
                 .exists()
             ):
                 return
             teacher = staff[seed % len(staff)]
             Lesson.create(
-                class_group=group,
-                subject=subject,
+                journal=journal,
                 date=date,
                 number=number,
                 term=self.term,
@@ -208,7 +264,7 @@ def make_machine(app, redis_conn, work, staff):
                 teacher=teacher,
             )
 
-        @rule(seed=pick, topic=st.text(min_size=0, max_size=12), held=st.booleans(), substitute=st.booleans())
+        @rule(seed=pick, topic=topic_text, held=st.booleans(), substitute=st.booleans())
         def fill_lesson(self, seed, topic, held, substitute):
             lesson = self._choose(self._year_lessons(), seed)
             if lesson is None:
@@ -301,16 +357,116 @@ def make_machine(app, redis_conn, work, staff):
 
         @rule(seed=pick)
         def change_assignments(self, seed):
-            teacher, group, subject = staff[seed % len(staff)], self.classes[seed % 2], self.subjects[seed % 3]
+            teacher, journal = staff[seed % len(staff)], self._journal(seed // len(staff))
             found = TeachingAssignment.get_or_none(
-                (TeachingAssignment.teacher == teacher)
-                & (TeachingAssignment.class_group == group)
-                & (TeachingAssignment.subject == subject)
+                (TeachingAssignment.teacher == teacher) & (TeachingAssignment.journal == journal)
             )
             if found is None:
-                TeachingAssignment.create(year=self.year, teacher=teacher, class_group=group, subject=subject)
+                groups.assign_teacher(None, journal, teacher)
             else:
-                found.delete_instance()
+                groups.delete_assignment(None, found)
+
+        @rule(seed=pick)
+        def make_or_drop_journal(self, seed):
+            group = (*self.split, self.choir)[seed % 3]
+            subject = self.subjects[seed % len(self.subjects)]
+            journal = Journal.get_or_none((Journal.group == group.id) & (Journal.subject == subject.id))
+            if journal is None:
+                groups.create_journal(None, group=group.id, subject=subject.id)
+                return
+            if Lesson.select().where(Lesson.journal == journal).exists():
+                return  # a journal with lessons stays
+            for assignment in journal.assignments:
+                groups.delete_assignment(None, assignment)
+            groups.delete_journal(None, journal)
+
+        @rule(seed=pick)
+        def move_journal_to_last_year(self, seed):
+            # A journal without lessons given last year's group takes its teachers out of the year (and back).
+            if self.moved and seed % 2:
+                journal_id, group_id = sorted(self.moved.items())[seed % len(self.moved)]
+                try:
+                    groups.update_journal(None, Journal.get_by_id(journal_id), group=group_id)
+                except DomainError:
+                    return  # its old place was taken meanwhile
+                del self.moved[journal_id]
+                return
+            movable = list(
+                Journal.select()
+                .where(
+                    Journal.group.in_([g.id for g in (*self.split, self.choir)])
+                    & ~Journal.id.in_(Lesson.select(Lesson.journal))
+                )
+                .order_by(Journal.id)
+            )
+            if not movable:
+                return
+            journal = movable[seed % len(movable)]
+            home = journal.group_id
+            try:
+                groups.update_journal(None, journal, group=self.old_journal.group_id)
+            except DomainError:
+                return  # last year's class has that subject's journal already
+            self.moved[journal.id] = home
+
+        # --- groups and their members -----------------------------------------------------------
+
+        @rule(seed=pick, day=autumn_day)
+        def move_in_split(self, seed, day):
+            # A 5А student changes English group (or leaves the split) from a day on; the history stays.
+            student = (self.students[0], self.students[2])[seed % 2]
+            target = (*self.split, None)[seed % 3]
+            try:
+                groups.place_students(None, self.split, {student.id: target.id if target else None}, day)
+            except DomainError:
+                return  # not in 5А on that day
+
+        @rule(seed=pick, day=autumn_day)
+        def choir_membership(self, seed, day):
+            student = self.students[seed % 4]
+            current = (
+                GroupMembership.select()
+                .where((GroupMembership.group == self.choir.id) & (GroupMembership.student == student.id))
+                .order_by(GroupMembership.start_date.desc())
+                .first()
+            )
+            try:
+                if current is not None and current.end_date is None and current.start_date < day:
+                    groups.update_membership(None, current, end_date=day)
+                elif current is not None and seed % 3 == 0:
+                    groups.delete_membership(None, current)
+                else:
+                    groups.create_membership(None, group=self.choir.id, student=student.id, start_date=day)
+            except DomainError:
+                return  # overlapping, or not enrolled on those days
+
+        @rule(seed=pick, day=autumn_day)
+        def change_enrollment(self, seed, day):
+            # A student leaves their class (sometimes for the other one), or the last leaving is undone.
+            student = self.students[seed % 4]
+            enrollments = self._year_enrollments(student)
+            if not enrollments:
+                return
+            last = enrollments[-1]
+            if last.end_date is None:
+                if day < last.start_date:
+                    return
+                last.end_date = day
+                last.save()
+                if seed % 2:
+                    other = next(c for c in self.classes if c.id != last.class_group_id)
+                    Enrollment.create(student=student, class_group=other, start_date=day + dt.timedelta(days=1))
+            elif len(enrollments) > 1 and seed % 3 == 0:
+                last.delete_instance()
+            else:
+                last.end_date = None
+                last.save()
+
+        @rule(seed=pick)
+        def rename_group(self, seed):
+            group = StudyGroup.get_by_id((*self.split, self.choir)[seed % 3].id)
+            name = f"{group.name.split(' #')[0]} #{seed % 100}"
+            groups.update_group(None, group, name=name)
 
         @rule(seed=pick)
         def change_class_teacher(self, seed):
@@ -343,7 +499,7 @@ def make_machine(app, redis_conn, work, staff):
 
         @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
         def edit_last_year(self, seed, value):
-            lesson = Lesson.get(Lesson.class_group == self.old_class)
+            lesson = Lesson.get(Lesson.journal == self.old_journal)
             mark = Mark.get_or_none(Mark.lesson == lesson)
             if mark is None:
                 Mark.create(lesson=lesson, student=self.students[seed % 4], value=value, work_type=self.work_types[0])
@@ -371,8 +527,10 @@ def make_machine(app, redis_conn, work, staff):
             letters = [c.letter for c in ClassGroup.select().where(ClassGroup.year == self.year)]
             letter = "АБВГДЕЖЗ"[seed % 8]
             if letter not in letters:
+                old_name = str(group)
                 group.letter = letter
                 group.save()
+                groups.rename_class_groups(None, group, old_name)
 
         @rule(seed=pick, name=st.sampled_from(["Иванова", "Петров", "Сидорова", "Кузнецов"]))
         def rename_staff(self, seed, name):

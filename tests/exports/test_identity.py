@@ -1,16 +1,18 @@
 """Reference data and identity: renamed work types reach the portal, every record lies within its
-package's change range, a new school code (or a year without a delivered package) gets a full,
-several waiting files have one order, the portal's answer is awaited long enough, and a fresh
-install shows no false alarm (and never one alarm twice)."""
+package's change range, a new school code (or a year without a delivered package, or a new
+format version) gets a full, several waiting files have one order, the portal's answer is
+awaited long enough, and a fresh install shows no false alarm (and never one alarm twice)."""
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import time_machine
 
-from app.models import ExportRun, ExportSettings, Mark, SchoolYear, Staff, TeachingAssignment
-from app.services import setup
+from app.models import ExportRun, ExportSettings, Mark, SchoolYear, Staff
+from app.services import groups, setup
+from app.services.exports import format as fmt
 from app.services.exports import runs
 from app.services.exports.transports import MIB, HttpTransport, answer_timeout
 from tests.exports.helpers import SCHOOL_CODE, TOKEN, package_lines, set_school
@@ -51,16 +53,14 @@ def test_a_renamed_work_type_reaches_the_portal_with_the_next_daily(school, outb
 
 def test_resent_staff_records_lie_within_the_daily_range(school, outbox, instance_path):
     export_now("full", instance_path)
-    assignment = TeachingAssignment.create(
-        year=school.year, teacher=school.teacher, class_group=school.other, subject=school.math
-    )
+    assignment = groups.assign_teacher(None, groups.class_journal(school.other, school.math), school.teacher)
     daily = export_now("daily", instance_path)
     staff = [r for r in records(daily) if r["type"] == "staff"]
     assert len(staff) == Staff.select().count()
     assert all(daily.change_from < r["change"] <= daily.change_to for r in staff)
     assert {r["change"] for r in staff} == {assignment.change_no}
     # A deletion of an assignment counts as its change too.
-    assignment.delete_instance()
+    groups.delete_assignment(None, assignment)
     after = export_now("daily", instance_path)
     staff = [r for r in records(after) if r["type"] == "staff"]
     assert staff and all(after.change_from < r["change"] <= after.change_to for r in staff)
@@ -120,6 +120,32 @@ def test_the_first_package_of_a_year_is_a_full_one(school, outbox, instance_path
     assert not list(outbox.glob(".*")), "the daily's temporary file went when it turned into a full"
     receiver = ReferenceReceiver()
     receiver.receive_file(run.file_path)
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
+
+
+def test_the_first_package_after_a_format_change_is_a_full_one(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    before = export_now("full", instance_path)
+    receiver.receive_file(before.file_path)
+    # The school ran version 1 until now: its history kept the counts alone, no version.
+    ExportRun.update(counts=json.dumps(runs.counts_of(before))).where(ExportRun.id == before.id).execute()
+    mark = Mark.get(Mark.lesson == school.lesson, Mark.student == school.students[0])
+    mark.value = "3"
+    mark.save()
+    run = export_now("daily", instance_path)
+    assert run.status == "delivered" and run.kind == "full", run.error
+    assert f"сменилась версия формата пакета (1 → {fmt.FORMAT_VERSION})" in run.note
+    header = package_lines(run.file_path)[0]
+    assert header["kind"] == "full" and header["version"] == fmt.FORMAT_VERSION and header["changes"]["from"] is None
+    assert not list(outbox.glob(".*")), "the daily's temporary file went when it turned into a full"
+    receiver.receive_file(run.file_path)
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
+    # Dailies continue the new version's full.
+    mark.value = "2"
+    mark.save()
+    daily = export_now("daily", instance_path)
+    assert daily.kind == "daily" and daily.note == "" and daily.change_from == run.change_to
+    receiver.receive_file(daily.file_path)
     assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
 
 

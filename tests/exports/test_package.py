@@ -8,19 +8,23 @@ from app.models import (
     Absence,
     ChangeCounter,
     DiaryApplication,
+    Enrollment,
     ExportRun,
+    GroupMembership,
     Mark,
     SchoolSettings,
     SchoolYear,
-    TeachingAssignment,
+    StudyGroup,
 )
-from app.services import access
+from app.services import groups
 from app.services.exports import format as fmt
 from app.services.exports import runs
 from app.services.exports.builder import build_package
 from tests.exports.helpers import SCHOOL_CODE, decompress, make_lesson, package_lines, records_of
-from tests.exports.journal_state import differences, journal_state
+from tests.exports.journal_state import differences, group_members, journal_state, opened_journals
 from tests.exports.receiver import ReferenceReceiver
+from tests.exports.receiver import group_members as held_members
+from tests.exports.receiver import opened_journals as held_journals
 
 
 def export_now(kind, instance_path) -> ExportRun:
@@ -46,6 +50,9 @@ def test_full_package_holds_the_current_year_and_follows_the_schema(school, outb
     assert kinds == {(name, "upsert") for name in fmt.TYPE_NAMES}, "one of every record type, no deletes"
     held = {(t, i) for t, _, i in records_of(lines)}
     assert ("class_group", school.old_group.id) not in held and ("lesson", school.old_lesson.id) not in held
+    # Last year's group, journal and its teacher are last year's business too.
+    assert ("study_group", school.old_math.group_id) not in held and ("journal", school.old_math.id) not in held
+    assert not {("teaching_assignment", a.id) for a in school.old_math.assignments} & held
     assert ("diary_access", school.granted.id) in held and ("diary_access", school.waiting.id) not in held
     receiver = ReferenceReceiver()
     assert receiver.receive_file(path)[0] == 200
@@ -53,7 +60,8 @@ def test_full_package_holds_the_current_year_and_follows_the_schema(school, outb
     # The history knows what went out.
     assert run.records == len(lines) - 2 and run.bytes == path.stat().st_size
     assert run.change_to == header["changes"]["to"] and run.year_id == school.year.id
-    assert runs.counts_of(run)["mark"] == {"delete": 0, "upsert": 2}
+    assert runs.counts_of(run)["mark"] == {"delete": 0, "upsert": 4}
+    assert list(runs.counts_of(run)) == list(fmt.TYPE_NAMES)
 
 
 def test_the_same_run_gives_a_byte_identical_package(school, outbox, instance_path):
@@ -78,7 +86,7 @@ def test_daily_sends_only_what_changed_after_the_last_delivery(school, outbox, i
     mark.save()
     absence = Absence.get(Absence.lesson == school.lesson)
     absence.delete_instance()
-    new_lesson = make_lesson(school.other, school.russian, school.leader, dt.date(2026, 9, 4), 3)
+    new_lesson = make_lesson(school.russian_b, school.leader, dt.date(2026, 9, 4), 3)
     daily = export_now("daily", instance_path)
     lines = package_lines(daily.file_path)
     assert lines[0]["changes"] == {"from": full.change_to, "to": ChangeCounter.current()}
@@ -103,7 +111,7 @@ def test_deletes_come_first_and_a_reused_id_is_deleted_then_upserted(school, out
     reborn = Mark.create(
         id=old_id, lesson=school.lesson, student=school.students[1], value="2", work_type=school.answer
     )
-    lesson = make_lesson(school.group, school.math, school.teacher, dt.date(2026, 9, 7), 1)
+    lesson = make_lesson(school.math_a, school.teacher, dt.date(2026, 9, 7), 1)
     lesson.delete_instance()
     daily = export_now("daily", instance_path)
     assert records_of(package_lines(daily.file_path)) == [
@@ -133,7 +141,7 @@ def test_rows_leaving_the_scope_go_out_as_deletes(school, outbox, instance_path)
 
 def test_staff_carry_their_portal_uid_and_scope(school, outbox, instance_path):
     export_now("full", instance_path)
-    TeachingAssignment.create(year=school.year, teacher=school.teacher, class_group=school.other, subject=school.math)
+    groups.assign_teacher(None, groups.class_journal(school.other, school.math), school.teacher)
     school.clerk.portal_uid = "5550001"
     school.clerk.save()
     daily = export_now("daily", instance_path)
@@ -142,18 +150,154 @@ def test_staff_carry_their_portal_uid_and_scope(school, outbox, instance_path):
     # An assignment changes a scope without touching the staff rows: every staff member is sent again.
     assert set(staff_lines) == {school.teacher.id, school.leader.id, school.clerk.id}
     assert staff_lines[school.clerk.id]["portal_uid"] == "5550001"
-    for staff in (school.teacher, school.leader):
-        found = access.uid_scope(staff)
-        expected_pairs = sorted((c.id, s.id) for c, s in found["subjects"] if c.year_id == school.year.id)
-        scope = staff_lines[staff.id]["scope"]
-        assert [(p["class_group"], p["subject"]) for p in scope["subjects"]] == expected_pairs
-        assert scope["classes"] == sorted(c.id for c in found["classes"] if c.year_id == school.year.id)
-    assert staff_lines[school.leader.id]["scope"]["classes"] == [school.group.id]
+    expected = journal_state(school.year)
+    for staff in (school.teacher, school.leader, school.clerk):
+        assert staff_lines[staff.id]["scope"] == expected[("staff", staff.id)]["scope"]
+    assert staff_lines[school.leader.id]["scope"] == {
+        "journals": sorted([school.russian_b.id, school.choir_journal.id]),
+        "classes": [school.group.id],
+    }
+    assert staff_lines[school.clerk.id]["scope"] == {"journals": [], "classes": []}
     # A plain UID change sends that staff member alone.
     school.teacher.portal_uid = None
     school.teacher.save()
     only = export_now("daily", instance_path)
     assert records_of(package_lines(only.file_path)) == [("staff", "upsert", school.teacher.id)]
+
+
+def test_the_receiver_opens_to_a_class_teacher_every_journal_with_a_student_of_the_class(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    opened = held_journals(held)
+    assert opened == opened_journals(school.year)
+    # 5А's whole-class journal, its English subgroup's and the choir a 5А student sings in; their own 6Б Russian.
+    assert opened[school.leader.id] == {
+        school.math_a.id,
+        school.english_journal.id,
+        school.choir_journal.id,
+        school.russian_b.id,
+    }
+    assert opened[school.teacher.id] == {school.math_a.id, school.english_journal.id}
+    assert opened[school.clerk.id] == set()
+
+
+def test_groups_their_members_and_journals_reach_the_portal(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    whole = StudyGroup.get((StudyGroup.class_group == school.group.id) & (StudyGroup.kind == "class"))
+    assert held[("study_group", whole.id)] == {
+        "year": school.year.id,
+        "kind": "class",
+        "class_group": school.group.id,
+        "split": None,
+        "name": "5А",
+        "grade": 5,
+    }
+    assert held[("study_group", school.choir_group.id)]["class_group"] is None
+    assert held[("journal", school.choir_journal.id)] == {
+        "year": school.year.id,
+        "group": school.choir_group.id,
+        "subject": school.choir_journal.subject_id,
+        "kind": "extracurricular",
+    }
+    # A whole class lists no members: they are its enrollments.
+    memberships = [fields for (kind, _), fields in held.items() if kind == "group_membership"]
+    assert memberships and all(fields["group"] != whole.id for fields in memberships)
+    members = held_members(held)
+    assert members == group_members(school.year)
+    year_end = school.year.end_date
+    first_day = dt.date(2026, 9, 1)
+    assert members[whole.id] == {s.id: [(first_day, year_end)] for s in school.students[:2]}
+    assert members[school.choir_group.id] == {
+        s.id: [(first_day, year_end)] for s in (school.students[0], school.students[2])
+    }
+    assert held[("lesson", school.english_lesson.id)]["journal"] == school.english_journal.id
+
+
+def test_a_move_to_another_group_of_the_split_mid_year(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    first = GroupMembership.get(
+        (GroupMembership.group == school.english_1.id) & (GroupMembership.student == school.students[0].id)
+    )
+    moved = dt.date(2026, 10, 1)
+    groups.place_students(
+        None, [school.english_1, school.english_2], {school.students[0].id: school.english_2.id}, moved
+    )
+    started = GroupMembership.get(
+        (GroupMembership.group == school.english_2.id) & (GroupMembership.student == school.students[0].id)
+    )
+    daily = export_now("daily", instance_path)
+    assert records_of(package_lines(daily.file_path)) == [
+        ("group_membership", "upsert", first.id),
+        ("group_membership", "upsert", started.id),
+    ]
+    receiver.receive_file(daily.file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    assert held[("group_membership", first.id)]["end_date"] == "2026-09-30"
+    members = held_members(held)
+    assert members == group_members(school.year)
+    assert members[school.english_1.id] == {school.students[0].id: [(dt.date(2026, 9, 1), dt.date(2026, 9, 30))]}
+    assert members[school.english_2.id][school.students[0].id] == [(moved, school.year.end_date)]
+    assert differences(journal_state(school.year), held) == {}
+
+
+def test_a_member_counts_only_while_enrolled(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    # Борисова leaves 5А; her open membership of the English subgroup stays as it was.
+    enrollment = Enrollment.get(
+        (Enrollment.student == school.students[1].id) & (Enrollment.class_group == school.group.id)
+    )
+    enrollment.end_date = dt.date(2026, 11, 15)
+    enrollment.save()
+    daily = export_now("daily", instance_path)
+    assert records_of(package_lines(daily.file_path)) == [("enrollment", "upsert", enrollment.id)]
+    receiver.receive_file(daily.file_path)
+    members = held_members(receiver.holding(SCHOOL_CODE, school.year.id))
+    assert members == group_members(school.year)
+    assert members[school.english_2.id] == {school.students[1].id: [(dt.date(2026, 9, 1), dt.date(2026, 11, 15))]}
+    # A cross-class group counts a member enrolled in any class of the year.
+    Enrollment.create(student=school.students[1], class_group=school.other, start_date=dt.date(2026, 11, 16))
+    groups.create_membership(
+        None, group=school.choir_group.id, student=school.students[1].id, start_date=dt.date(2026, 9, 1)
+    )
+    receiver.receive_file(export_now("daily", instance_path).file_path)
+    members = held_members(receiver.holding(SCHOOL_CODE, school.year.id))
+    assert members == group_members(school.year)
+    assert members[school.choir_group.id][school.students[1].id] == [(dt.date(2026, 9, 1), school.year.end_date)]
+
+
+def test_a_journal_given_a_group_of_another_year_takes_its_teachers_along(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    journal = groups.create_journal(None, group=school.english_2.id, subject=school.english.id)
+    assignment = groups.assign_teacher(None, journal, school.clerk)
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    assert receiver.holding(SCHOOL_CODE, school.year.id)[("staff", school.clerk.id)]["scope"]["journals"] == [
+        journal.id
+    ]
+    past_group = StudyGroup.get((StudyGroup.class_group == school.old_group.id) & (StudyGroup.kind == "class"))
+    groups.update_journal(None, journal, group=past_group.id)
+    moved = export_now("daily", instance_path)
+    lines = package_lines(moved.file_path)
+    deletes = [(t, i) for t, op, i in records_of(lines) if op == "delete"]
+    # The assignment did not change itself: it left the year with its journal, at the journal's change.
+    assert deletes == [("teaching_assignment", assignment.id), ("journal", journal.id)]
+    journal = type(journal).get_by_id(journal.id)
+    assert {line["change"] for line in lines[1:-1] if line["op"] == "delete"} == {journal.change_no}
+    receiver.receive_file(moved.file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    assert held[("staff", school.clerk.id)]["scope"]["journals"] == []
+    assert differences(journal_state(school.year), held) == {}
+    # And back: the journal brings its teacher into the year again.
+    groups.update_journal(None, journal, group=school.english_2.id)
+    back = export_now("daily", instance_path)
+    upserts = [(t, i) for t, op, i in records_of(package_lines(back.file_path)) if t != "staff"]
+    assert upserts == [("journal", journal.id), ("teaching_assignment", assignment.id)]
+    receiver.receive_file(back.file_path)
+    assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
 
 
 def test_a_full_package_replaces_what_the_receiver_held(school, outbox, instance_path):

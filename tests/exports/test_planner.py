@@ -83,8 +83,7 @@ def test_days_missed_while_down_go_out_in_one_daily_package(app, school, portal,
     edits = []
     for day in (11, 12, 13):  # nobody ticks: the machine is off
         lesson = Lesson.create(
-            class_group=school.group,
-            subject=school.math,
+            journal=school.math_a,
             date=dt.date(2026, 9, day),
             number=1,
             planned_teacher=school.teacher,

@@ -10,23 +10,43 @@ from app.db import db
 from app.models import (
     ClassGroup,
     Enrollment,
+    Journal,
     Lesson,
     SchoolSettings,
     SchoolYear,
     Student,
+    StudyGroup,
     Subject,
-    TeachingAssignment,
     Term,
     WorkType,
 )
+from app.services import groups
 from tests.conftest import login
 
 
-def make_lesson(class_group, subject, teacher, day, number=1, term=None, **values) -> Lesson:
-    """Create a planned lesson the way planning does (through save, so it takes a change number)."""
+def journal_of(class_group, subject):
+    """Return the whole-class journal of a class and subject, making it when missing."""
+    return groups.class_journal(class_group, subject)
+
+
+def assign(teacher, class_group, subject):
+    """Make the teacher a teacher of the class's journal of the subject (through the service)."""
+    return groups.assign_teacher(None, journal_of(class_group, subject), teacher)
+
+
+def in_class(class_group):
+    """Match the lessons of a class's journals (its whole class's and its subgroups')."""
+    journals = Journal.select(Journal.id).join(StudyGroup).where(StudyGroup.class_group == class_group.id)
+    return Lesson.journal.in_(journals)
+
+
+def make_lesson(class_group, subject, teacher, day, number=1, term=None, *, journal=None, **values) -> Lesson:
+    """Create a planned lesson the way planning does (through save, so it takes a change number).
+
+    The lesson belongs to `journal`, else to the whole-class journal of the class and subject.
+    """
     lesson = Lesson(
-        class_group=class_group,
-        subject=subject,
+        journal=journal or journal_of(class_group, subject),
         term=term,
         date=day,
         number=number,
@@ -91,7 +111,7 @@ def school(app, make_staff):
     c5a = ClassGroup.create(year=year, grade=5, letter="А", class_teacher=leader)
     c6b = ClassGroup.create(year=year, grade=6, letter="Б")
     for t, c, s in ((teacher, c5a, math), (other, c5a, russian), (other, c6b, math), (leader, c6b, history)):
-        TeachingAssignment.create(year=year, teacher=t, class_group=c, subject=s)
+        assign(t, c, s)
 
     names = [
         ("Алексеев", "Артём"),

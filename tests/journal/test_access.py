@@ -6,6 +6,7 @@ import pytest
 
 from app.models import MODELS, Absence, ChangeCounter, HomeworkFile, Lesson, Mark
 from app.services import journal_files
+from tests.journal.conftest import journal_of
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def requests_for(school, filled):
         ),
         ("post", f"/journal/api/marks/{mark.id}/delete", {"json": {"change_no": mark.change_no}}),
         ("post", "/journal/api/absence", {"json": {"lesson": lesson.id, "student": pupil.id, "reason": "unexcused"}}),
-        ("get", f"/journal/grid/{school.c5a.id}/{school.math.id}/{school.term.id}", None),
-        ("get", f"/journal/print/{school.c5a.id}/{school.math.id}/{month}", None),
+        ("get", f"/journal/grid/{journal_of(school.c5a, school.math).id}/{school.term.id}", None),
+        ("get", f"/journal/print/{journal_of(school.c5a, school.math).id}/{month}", None),
     ]
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 
 from app.models import Absence, AuditEntry, Lesson, Mark, Term
+from tests.journal.conftest import journal_of
 
 
 def state():
@@ -155,7 +156,7 @@ def test_the_edges_of_the_calendar_still_page(school, as_user):
 
 @pytest.mark.parametrize("month", ["9999-12", "0001-01", "2026-13", "2026-00", "abc", "2026-1", "2026-01-01"])
 def test_odd_print_months_are_not_found(school, as_user, month):
-    response = as_user(school.deputy).get(f"/journal/print/{school.c5a.id}/{school.math.id}/{month}")
+    response = as_user(school.deputy).get(f"/journal/print/{journal_of(school.c5a, school.math).id}/{month}")
     assert response.status_code == 404
 
 

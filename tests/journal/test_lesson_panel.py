@@ -10,6 +10,7 @@ from app.models import AuditEntry, Lesson, Mark
 from app.services import journal
 from app.services.errors import AccessDenied, DomainError
 from app.services.journal import EditConflict
+from tests.journal.conftest import journal_of
 
 
 def lesson_url(lesson):
@@ -165,8 +166,9 @@ def test_replacement_subject_counts_the_lesson_for_that_subject(school, as_user)
     lesson = Lesson.get_by_id(school.lesson.id)
     assert lesson.replacement_subject_id == school.russian.id
     client = as_user(school.deputy)
-    russian = client.get(f"/journal/grid/{school.c5a.id}/{school.russian.id}/{school.term.id}").get_data(as_text=True)
-    math = client.get(f"/journal/grid/{school.c5a.id}/{school.math.id}/{school.term.id}").get_data(as_text=True)
+    russian_journal = journal_of(school.c5a, school.russian)
+    russian = client.get(f"/journal/grid/{russian_journal.id}/{school.term.id}").get_data(as_text=True)
+    math = client.get(f"/journal/grid/{journal_of(school.c5a, school.math).id}/{school.term.id}").get_data(as_text=True)
     assert f'/journal/lesson/{lesson.id}"' in russian
     assert f'/journal/lesson/{lesson.id}"' not in math
 

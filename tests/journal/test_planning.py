@@ -7,7 +7,7 @@ import pytest
 from app.models import AuditEntry, ClassGroup, Holiday, Lesson, Mark, SchoolYear, Term, TimetableSlot, Tombstone
 from app.services import journal_planning
 from app.services.errors import AccessDenied
-from tests.journal.conftest import make_lesson
+from tests.journal.conftest import in_class, journal_of, make_lesson
 
 D = dt.date
 
@@ -21,28 +21,25 @@ def autumn(school):
     group = ClassGroup.create(year=year, grade=7, letter="В")
     slots = {
         "monday": TimetableSlot.create(
-            class_group=group,
+            journal=journal_of(group, school.math),
             weekday=1,
             lesson_number=1,
-            subject=school.math,
             teacher=school.teacher,
             valid_from=year.start_date,
             valid_to=year.end_date,
         ),
         "wednesday": TimetableSlot.create(
-            class_group=group,
+            journal=journal_of(group, school.russian),
             weekday=3,
             lesson_number=2,
-            subject=school.russian,
             teacher=school.other,
             valid_from=year.start_date,
             valid_to=year.end_date,
         ),
         "saturday": TimetableSlot.create(
-            class_group=group,
+            journal=journal_of(group, school.math),
             weekday=6,
             lesson_number=3,
-            subject=school.math,
             teacher=school.teacher,
             valid_from=D(2030, 9, 10),
             valid_to=year.end_date,
@@ -66,14 +63,14 @@ EXPECTED = {
 
 
 def planned(group):
-    return {(x.date, x.number) for x in Lesson.select().where(Lesson.class_group == group.id)}
+    return {(x.date, x.number) for x in Lesson.select().where(in_class(group))}
 
 
 def test_plan_working_days_and_replan_idempotently(school, autumn):
     year, group, _ = autumn
     result = journal_planning.plan_lessons(school.deputy, year)
     assert result.created == 9 and planned(group) == EXPECTED
-    lesson = Lesson.get((Lesson.class_group == group.id) & (Lesson.date == D(2030, 9, 4)))
+    lesson = Lesson.get(in_class(group) & (Lesson.date == D(2030, 9, 4)))
     assert (lesson.subject_id, lesson.planned_teacher_id, lesson.teacher_id) == (
         school.russian.id,
         school.other.id,
@@ -94,7 +91,7 @@ def test_plan_working_days_and_replan_idempotently(school, autumn):
 def test_retired_slot_keeps_lessons_with_data_as_orphans(school, autumn):
     year, group, slots = autumn
     journal_planning.plan_lessons(school.admin, year)
-    wednesdays = {x.date: x for x in Lesson.select().where((Lesson.class_group == group.id) & (Lesson.number == 2))}
+    wednesdays = {x.date: x for x in Lesson.select().where(in_class(group) & (Lesson.number == 2))}
     Lesson.update(topic="Причастие").where(Lesson.id == wednesdays[D(2030, 9, 4)].id).execute()
     student = school.students[0]
     Mark.create(lesson=wednesdays[D(2030, 9, 11)], student=student, value="5", work_type=school.answer)
@@ -106,7 +103,7 @@ def test_retired_slot_keeps_lessons_with_data_as_orphans(school, autumn):
     assert (result.removed, result.orphaned, result.created) == (1, 3, 0)
     assert Lesson.get_or_none(Lesson.id == empty.id) is None
     assert Tombstone.select().where((Tombstone.record_type == "lesson") & (Tombstone.record_id == empty.id)).exists()
-    kept = {x.date: x for x in Lesson.select().where((Lesson.class_group == group.id) & (Lesson.number == 2))}
+    kept = {x.date: x for x in Lesson.select().where(in_class(group) & (Lesson.number == 2))}
     assert set(kept) == {D(2030, 9, 4), D(2030, 9, 11), D(2030, 9, 18)}
     assert all(x.orphaned for x in kept.values())
     assert Mark.select().count() == 1
@@ -118,10 +115,9 @@ def test_retired_slot_keeps_lessons_with_data_as_orphans(school, autumn):
     # Flagging is idempotent too; putting the slot back returns the lessons and re-creates the empty one.
     assert journal_planning.plan_lessons(school.admin, year).orphaned == 0
     TimetableSlot.create(
-        class_group=group,
+        journal=journal_of(group, school.russian),
         weekday=3,
         lesson_number=2,
-        subject=school.russian,
         teacher=school.other,
         valid_from=year.start_date,
         valid_to=year.end_date,
@@ -135,14 +131,14 @@ def test_retired_slot_keeps_lessons_with_data_as_orphans(school, autumn):
 def test_new_teacher_only_for_empty_lessons(school, autumn):
     year, group, slots = autumn
     journal_planning.plan_lessons(school.admin, year)
-    mondays = {x.date: x for x in Lesson.select().where((Lesson.class_group == group.id) & (Lesson.number == 1))}
+    mondays = {x.date: x for x in Lesson.select().where(in_class(group) & (Lesson.number == 1))}
     Lesson.update(held=True, topic="Натуральные числа").where(Lesson.id == mondays[D(2030, 9, 2)].id).execute()
     slot = slots["monday"]
     slot.teacher = school.leader
     slot.save()
     result = journal_planning.plan_lessons(school.admin, year)
     assert result.updated == 2
-    after = {x.date: x for x in Lesson.select().where((Lesson.class_group == group.id) & (Lesson.number == 1))}
+    after = {x.date: x for x in Lesson.select().where(in_class(group) & (Lesson.number == 1))}
     assert after[D(2030, 9, 2)].teacher_id == school.teacher.id  # the teacher who gave it stays
     assert (
         after[D(2030, 9, 9)].teacher_id == school.leader.id
@@ -154,10 +150,9 @@ def test_planning_one_class_and_a_range(school, autumn):
     year, group, _ = autumn
     other_group = ClassGroup.create(year=year, grade=7, letter="Г")
     TimetableSlot.create(
-        class_group=other_group,
+        journal=journal_of(other_group, school.math),
         weekday=2,
         lesson_number=1,
-        subject=school.math,
         teacher=school.teacher,
         valid_from=year.start_date,
         valid_to=year.end_date,
@@ -194,7 +189,7 @@ def test_planning_page(school, autumn, as_user):
     assert response.status_code == 200 and "Создано уроков: 9" in html
     assert planned(group) == EXPECTED
 
-    lesson = Lesson.get((Lesson.class_group == group.id) & (Lesson.date == D(2030, 9, 4)))
+    lesson = Lesson.get(in_class(group) & (Lesson.date == D(2030, 9, 4)))
     Mark.create(lesson=lesson, student=school.students[0], value="4", work_type=school.answer)
     slots["wednesday"].delete_instance()
     html = admin.post(
@@ -210,7 +205,7 @@ def test_planning_page(school, autumn, as_user):
     assert Lesson.get_or_none(Lesson.id == lesson.id) is None and Mark.select().count() == 0
     assert Tombstone.select().where(Tombstone.record_type == "mark").count() == 1
     # A lesson still in the timetable cannot be deleted this way.
-    planned_lesson = Lesson.get((Lesson.class_group == group.id) & (Lesson.date == D(2030, 9, 2)))
+    planned_lesson = Lesson.get(in_class(group) & (Lesson.date == D(2030, 9, 2)))
     deputy.post(f"/journal/planning/orphans/{planned_lesson.id}/delete")
     assert Lesson.get_or_none(Lesson.id == planned_lesson.id) is not None
     assert as_user(school.teacher).get("/journal/planning/").status_code == 403

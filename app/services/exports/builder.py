@@ -3,19 +3,23 @@
 Daily package for school code C and year Y: every record whose change number lies in (W, H],
 where W is the highest change number already delivered under C for Y and H the counter's value
 inside the snapshot; deletions come from tombstones in that range and from changed rows that
-left the year's scope. With nothing delivered under C for Y yet there is nothing to continue:
-the daily becomes a full (FullNeeded). Full package: every record in Y's scope as of H.
+left the year's scope. With nothing delivered under C for Y yet, or when the last package
+delivered under C for Y was of another format version, there is nothing a daily could continue:
+it becomes a full (FullNeeded). Full package: every record in Y's scope as of H.
 
 A record's change number is the latest change of everything its fields are made of: its own
-row, the rows it copies fields from (`references`: a mark's work type) and, for a type derived
-from other types (`derived_from`: the staff's access scope), the latest change of those. So
-every record of a package lies within the package's range. Within a package all deletions come
-first (children before parents), then all upserts (parents before children), each type by id.
+row, the rows it copies fields from (`references`: a mark's work type), the parents its year
+scope goes through that may move to another year (`scoped_through`: a teaching assignment's
+journal) and, for a type derived from other types (`derived_from`: the staff's access scope),
+the latest change of those. So every record of a package lies within the package's range.
+Within a package all deletions come first (children before parents), then all upserts (parents
+before children), each type by id.
 """
 
 import hashlib
 import heapq
 import itertools
+import json
 import secrets
 import zlib
 from collections.abc import Callable
@@ -27,7 +31,7 @@ import orjson
 from peewee import SQL, fn
 
 from app.db import db, is_sqlite
-from app.models import ClassGroup, ExportRun, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
+from app.models import ClassGroup, ExportRun, Journal, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
 from app.services.exports import format as fmt
 from app.services.exports.errors import ExportError, FullNeeded
 
@@ -51,6 +55,8 @@ class BuildResult:
     bytes: int
     sha256: str
     body_sha256: str
+    # The package format's version (the header's `version`).
+    version: int
 
 
 @dataclass
@@ -153,7 +159,7 @@ def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict, floor: int = 
             if fields[key] is not None:
                 fields[key] = bool(fields[key])
         if with_scope:
-            fields["scope"] = scopes.get(row[0], {"subjects": [], "classes": []})
+            fields["scope"] = scopes.get(row[0], {"journals": [], "classes": []})
         change = max(floor, *row[1:start])
         append(dumps({"type": name, "op": "upsert", "id": row[0], "change": change, "fields": fields}, option=newline))
     return lines
@@ -168,20 +174,50 @@ def _delete_lines(record_type: fmt.RecordType, rows) -> list[bytes]:
     ]
 
 
-def delivered_watermark(year_id: int, school_code: str) -> int | None:
-    """Return the highest change number delivered to the portal under a school code for a year (None: nothing yet).
+def history_counts(result: BuildResult) -> str:
+    """Return what a run's history keeps of its built package: the format version and the per-type counts.
 
-    The portal keeps one state per (school code, school year): a package under another code
-    or for another year continues nothing of it.
+    The version is what tells the next daily whether it can continue the portal's state
+    (docs/export-format.en.md, «Versioning»).
     """
+    return json.dumps({"version": result.version, "types": result.counts})
+
+
+def _recorded(counts_text: str | None) -> dict | None:
+    return json.loads(counts_text) if counts_text else None
+
+
+def recorded_counts(counts_text: str | None) -> dict:
+    """Return the per-type counts a run's history keeps ({} before the package is built)."""
+    recorded = _recorded(counts_text)
+    if recorded is None:
+        return {}
+    # Runs built before the history kept the version hold the counts alone.
+    return recorded["types"] if "version" in recorded else recorded
+
+
+def recorded_version(counts_text: str | None) -> int:
+    """Return the format version of a run's built package (1 for runs recorded before versions were kept)."""
+    recorded = _recorded(counts_text)
+    return recorded["version"] if recorded is not None and "version" in recorded else 1
+
+
+def _last_delivered(year_id: int, school_code: str):
+    """Return the delivered run with the highest change number under a school code for a year, or None."""
     return (
-        ExportRun.select(fn.MAX(ExportRun.change_to))
-        .where((ExportRun.status == "delivered") & (ExportRun.year == year_id) & (ExportRun.school_code == school_code))
-        .scalar()
+        ExportRun.select(ExportRun.id, ExportRun.change_to, ExportRun.counts)
+        .where(
+            (ExportRun.status == "delivered")
+            & (ExportRun.year == year_id)
+            & (ExportRun.school_code == school_code)
+            & ExportRun.change_to.is_null(False)
+        )
+        .order_by(ExportRun.change_to.desc(), ExportRun.id.desc())
+        .first()
     )
 
 
-def _full_needed_reason(year, school_code: str) -> str:
+def _nothing_delivered_reason(year, school_code: str) -> str:
     """Say why a daily for this code and year must be a full: a new code, or the year's first package."""
     others = (
         ExportRun.select(ExportRun.school_code)
@@ -200,6 +236,26 @@ def _full_needed_reason(year, school_code: str) -> str:
     )
 
 
+def continued_watermark(year, school_code: str) -> int:
+    """Return the change number a daily for this code and year continues from, or raise FullNeeded.
+
+    A daily continues the state the portal built from the last package delivered under the same
+    code for the same year. There is none when nothing was delivered yet (a new code, the year's
+    first package) or when that package was of another format version: the portal's state is in
+    the old shape (and a receiver of the new version may hold none), so a full starts it afresh.
+    """
+    last = _last_delivered(year.id, school_code)
+    if last is None:
+        raise FullNeeded(_nothing_delivered_reason(year, school_code))
+    version = recorded_version(last.counts)
+    if version != fmt.FORMAT_VERSION:
+        raise FullNeeded(
+            f"Отправлена полной вместо ежедневной: сменилась версия формата пакета ({version} → "
+            f"{fmt.FORMAT_VERSION}), портал начинает данные школы в новом формате с полной выгрузки."
+        )
+    return last.change_to
+
+
 def _counter_value() -> int:
     row = db.execute_sql("SELECT value FROM change_counter WHERE id = 1").fetchone()
     if row is None:
@@ -213,19 +269,20 @@ def _in_range(column, lo, hi):
 
 
 def _staff_scopes(year_id: int) -> dict:
-    """Return each staff member's portal access scope in the year (R7.2), in two queries."""
+    """Return each staff member's portal access scope in the year (R7.2), in two queries.
+
+    {"journals": [the year's journals they teach], "classes": [the year's classes they lead]}, by id.
+    """
     scopes: dict[int, dict] = {}
-    pairs = (
-        TeachingAssignment.select(
-            TeachingAssignment.teacher, TeachingAssignment.class_group, TeachingAssignment.subject
-        )
-        .where(TeachingAssignment.year == year_id)
-        .order_by(TeachingAssignment.teacher, TeachingAssignment.class_group, TeachingAssignment.subject)
+    taught = (
+        TeachingAssignment.select(TeachingAssignment.teacher, TeachingAssignment.journal)
+        .join(Journal)
+        .where(Journal.year == year_id)
+        .order_by(TeachingAssignment.teacher, TeachingAssignment.journal)
         .tuples()
     )
-    for teacher, class_id, subject_id in pairs:
-        entry = scopes.setdefault(teacher, {"subjects": [], "classes": []})
-        entry["subjects"].append({"class_group": class_id, "subject": subject_id})
+    for teacher, journal_id in taught:
+        scopes.setdefault(teacher, {"journals": [], "classes": []})["journals"].append(journal_id)
     led = (
         ClassGroup.select(ClassGroup.class_teacher, ClassGroup.id)
         .where((ClassGroup.year == year_id) & ClassGroup.class_teacher.is_null(False))
@@ -233,7 +290,7 @@ def _staff_scopes(year_id: int) -> dict:
         .tuples()
     )
     for teacher, class_id in led:
-        scopes.setdefault(teacher, {"subjects": [], "classes": []})["classes"].append(class_id)
+        scopes.setdefault(teacher, {"journals": [], "classes": []})["classes"].append(class_id)
     return scopes
 
 
@@ -259,8 +316,10 @@ class _Plan:
         # How many rows of each type changed, and how many ids were deleted: types without
         # either cost no further query.
         self.changed = {rt.name: self._changed_ids(rt).count() for rt in fmt.RECORD_TYPES}
-        self.own_changed = {
-            rt.name: self._own_changed_ids(rt).count() if rt.references else self.changed[rt.name]
+        # Rows that may have left the year: changed themselves or through a parent of their scope
+        # (the same rows as `changed` for a type that copies no referenced row's fields).
+        self.rescoped = {
+            rt.name: self._rescoped_ids(rt).count() if rt.references else self.changed[rt.name]
             for rt in fmt.RECORD_TYPES
         }
         deleted = (
@@ -271,7 +330,7 @@ class _Plan:
         )
         self.deleted = dict(deleted)
         for rt in reversed(fmt.RECORD_TYPES):
-            left = self.own_changed[rt.name] if rt.scope is not None else 0
+            left = self.rescoped[rt.name] if rt.scope is not None else 0
             count = self.deleted.get(rt.tombstone_type, 0) + left
             if count:
                 self.steps.append(_Step(rt, "delete", partial(self._deletes, rt), lambda n=count: n))
@@ -289,14 +348,25 @@ class _Plan:
         model = rt.model
         return model.select(model.id).where(_in_range(model.change_no, self.lo, self.hi))
 
-    def _changed_ids(self, rt):
-        """Ids of the rows changed in the range, or whose referenced rows (a mark's work type) changed, by id."""
+    def _ids_changed_through(self, rt, parents):
+        """Ids of the rows changed in the range themselves or through one of `parents` ((foreign key, model)), by id."""
         model = rt.model
         query = self._own_changed_ids(rt)
-        for foreign_key, referenced in rt.references:
-            touched = referenced.select(referenced.id).where(_in_range(referenced.change_no, self.lo, self.hi))
+        for foreign_key, parent in parents:
+            touched = parent.select(parent.id).where(_in_range(parent.change_no, self.lo, self.hi))
             query = query | model.select(model.id).where(foreign_key.in_(touched))
-        return query.order_by(SQL("1")) if rt.references else query.order_by(model.id)
+        return query.order_by(SQL("1")) if parents else query.order_by(model.id)
+
+    def _changed_ids(self, rt):
+        """Ids of the rows changed in the range, or whose followed rows (a mark's work type) changed, by id."""
+        return self._ids_changed_through(rt, rt.followed)
+
+    def _rescoped_ids(self, rt):
+        """Ids of the rows that may have moved out of the year: changed, or their scope's parent changed, by id.
+
+        A change of a referenced row alone (a work type renamed) never moves a record out of the year.
+        """
+        return self._ids_changed_through(rt, rt.scoped_through)
 
     def _latest_change(self, type_names) -> int:
         """Return the latest change (a save or a deletion) of the given types' rows, up to the snapshot's end."""
@@ -315,13 +385,12 @@ class _Plan:
         )
         return max(latest, tombstoned or 0)
 
-    def _changed_id_batches(self, rt, own_only=False):
+    def _changed_id_batches(self, rt, rescoped=False):
         """Yield `id IN (…)` conditions for the changed rows of a type, a batch at a time.
 
-        `own_only`: only rows whose own change number lies in the range (a change of a
-        referenced row never moves a record out of the year's scope).
+        `rescoped`: only the rows that may have moved out of the year's scope (`_rescoped_ids`).
         """
-        ids = self._own_changed_ids(rt).order_by(rt.model.id) if own_only else self._changed_ids(rt)
+        ids = self._rescoped_ids(rt) if rescoped else self._changed_ids(rt)
         for batch in _batches(ids):
             # Our own integer ids, written into the SQL: a thousand parameters cost more to build than to run.
             yield rt.model.id.in_(SQL("(" + ",".join(str(int(row[0])) for row in batch) + ")"))
@@ -364,15 +433,17 @@ class _Plan:
         if scope is None:
             return
         model = rt.model
-        for ids in self._changed_id_batches(rt, own_only=True):
-            query = rt.base_query(model.id, model.change_no).where(ids & ~scope).order_by(model.id)
-            yield from db.execute_sql(*query.sql()).fetchall()
+        for ids in self._changed_id_batches(rt, rescoped=True):
+            query = rt.base_query(model.id, *rt.scope_change_columns).where(ids & ~scope).order_by(model.id)
+            # The delete's change: the one that took the row out (its own, or its scope parent's).
+            for row in db.execute_sql(*query.sql()).fetchall():
+                yield row[0], max(row[1:])
 
     def _deletes(self, rt):
         streams = []
         if self.deleted.get(rt.tombstone_type):
             streams.append(_rows(self._deleted_ids(rt)))
-        if rt.scope is not None and self.own_changed[rt.name]:
+        if rt.scope is not None and self.rescoped[rt.name]:
             streams.append(self._left_scope(rt))
         # Both streams are ordered by id; one line per id, with its latest change number.
         merged = heapq.merge(*streams, key=lambda row: (row[0], row[1]))
@@ -433,11 +504,7 @@ def build_package(
             raise ExportError(
                 "Не задан текущий учебный год: выгружать нечего. Отметьте текущий год в разделе «Учебные годы»."
             )
-        lo = None
-        if kind == "daily":
-            lo = delivered_watermark(year.id, school_code)
-            if lo is None:
-                raise FullNeeded(_full_needed_reason(year, school_code))
+        lo = continued_watermark(year, school_code) if kind == "daily" else None
         settings = SchoolSettings.load()
         plan = _Plan(kind, year.id, lo, hi)
         total = sum(step.count() for step in plan.steps)
@@ -486,4 +553,5 @@ def build_package(
         bytes=writer.size,
         sha256=writer.file_hash.hexdigest(),
         body_sha256=body_sha256,
+        version=fmt.FORMAT_VERSION,
     )

@@ -15,14 +15,17 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    GroupMembership,
     Guardian,
     HomeworkFile,
+    Journal,
     Lesson,
     Mark,
     SchoolYear,
     Staff,
     Student,
     StudentGuardian,
+    StudyGroup,
     Subject,
     TeachingAssignment,
     Term,
@@ -30,7 +33,7 @@ from app.models import (
 )
 
 FORMAT_NAME = "ejournal-portal-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MEDIA_TYPE = "application/x-ndjson"
 FILE_SUFFIX = ".ndjson.gz"
 GZIP_LEVEL = 6
@@ -59,6 +62,12 @@ class RecordType:
     # `change` is the latest of its own and of those rows'; a daily package sends the record
     # again when either changed. The referenced models must be among `joins`.
     references: tuple = field(default=())
+    # Parents the year's scope goes through that may move to another year while the row stays
+    # as it is, as (foreign key, parent model): a teaching assignment is in a year through its
+    # journal, and a journal given a group of another year takes its teachers along. A change of
+    # the parent is a change of the record (as with `references`) and may take it into or out
+    # of the year's package. The parents must be among `joins`.
+    scoped_through: tuple = field(default=())
 
     @property
     def tombstone_type(self) -> str:
@@ -70,9 +79,19 @@ class RecordType:
         return tuple(key for key, _ in self.fields)
 
     @property
+    def followed(self) -> tuple:
+        """Return (foreign key, model) of the rows whose change is a change of this type's record."""
+        return self.references + self.scoped_through
+
+    @property
     def change_columns(self) -> tuple:
         """Return the change number columns that make up a row's `change`: its own first."""
-        return (self.model.change_no, *(model.change_no for _, model in self.references))
+        return (self.model.change_no, *(model.change_no for _, model in self.followed))
+
+    @property
+    def scope_change_columns(self) -> tuple:
+        """Return the change number columns of the changes that may take a row out of the year: its own first."""
+        return (self.model.change_no, *(model.change_no for _, model in self.scoped_through))
 
     def base_query(self, *columns):
         """Return a select of the given columns with this type's joins, in this order.
@@ -94,11 +113,11 @@ class RecordType:
         return None if self.scope is None else self.scope(year_id)
 
 
-def _lesson_class(model):
-    """Joins from a lesson's child (mark, absence, file) to its lesson and the lesson's class."""
+def _lesson_journal(model):
+    """Joins from a lesson's child (mark, absence, file) to its lesson and the lesson's journal."""
     return (
         (Lesson, (model, model.lesson == Lesson.id)),
-        (ClassGroup, (Lesson, Lesson.class_group == ClassGroup.id)),
+        (Journal, (Lesson, Lesson.journal == Journal.id)),
     )
 
 
@@ -135,7 +154,10 @@ RECORD_TYPES = (
             ("portal_uid", Staff.portal_uid),
         ),
         booleans=("active",),
-        derived_from=("school_year", "class_group", "teaching_assignment"),
+        # The scope lists the journals taught (teaching assignments of the year's journals) and
+        # the classes led (class_group.class_teacher); the journals a class teacher checks are
+        # derived by the receiver from the groups, memberships and enrollments it holds.
+        derived_from=("school_year", "class_group", "journal", "teaching_assignment"),
     ),
     RecordType(
         "class_group",
@@ -198,15 +220,49 @@ RECORD_TYPES = (
         scope=lambda year: ClassGroup.year == year,
     ),
     RecordType(
+        "study_group",
+        StudyGroup,
+        (
+            ("year", StudyGroup.year),
+            ("kind", StudyGroup.kind),
+            ("class_group", StudyGroup.class_group),
+            ("split", StudyGroup.split),
+            ("name", StudyGroup.name),
+            ("grade", StudyGroup.grade),
+        ),
+        scope=lambda year: StudyGroup.year == year,
+    ),
+    RecordType(
+        # A whole-class group has no memberships: its members are its class's enrollments.
+        "group_membership",
+        GroupMembership,
+        (
+            ("group", GroupMembership.group),
+            ("student", GroupMembership.student),
+            ("start_date", GroupMembership.start_date),
+            ("end_date", GroupMembership.end_date),
+        ),
+        joins=((StudyGroup, (GroupMembership, GroupMembership.group == StudyGroup.id)),),
+        scope=lambda year: StudyGroup.year == year,
+    ),
+    RecordType(
+        "journal",
+        Journal,
+        (
+            ("year", Journal.year),
+            ("group", Journal.group),
+            ("subject", Journal.subject),
+            ("kind", Journal.kind),
+        ),
+        scope=lambda year: Journal.year == year,
+    ),
+    RecordType(
         "teaching_assignment",
         TeachingAssignment,
-        (
-            ("year", TeachingAssignment.year),
-            ("teacher", TeachingAssignment.teacher),
-            ("class_group", TeachingAssignment.class_group),
-            ("subject", TeachingAssignment.subject),
-        ),
-        scope=lambda year: TeachingAssignment.year == year,
+        (("journal", TeachingAssignment.journal), ("teacher", TeachingAssignment.teacher)),
+        joins=((Journal, (TeachingAssignment, TeachingAssignment.journal == Journal.id)),),
+        scope=lambda year: Journal.year == year,
+        scoped_through=((TeachingAssignment.journal, Journal),),
     ),
     RecordType(
         "lesson",
@@ -214,8 +270,7 @@ RECORD_TYPES = (
         (
             ("date", Lesson.date),
             ("number", Lesson.number),
-            ("class_group", Lesson.class_group),
-            ("subject", Lesson.subject),
+            ("journal", Lesson.journal),
             ("term", Lesson.term),
             ("planned_teacher", Lesson.planned_teacher),
             ("teacher", Lesson.teacher),
@@ -225,8 +280,8 @@ RECORD_TYPES = (
             ("held", Lesson.held),
         ),
         booleans=("held",),
-        joins=((ClassGroup, (Lesson, Lesson.class_group == ClassGroup.id)),),
-        scope=lambda year: ClassGroup.year == year,
+        joins=((Journal, (Lesson, Lesson.journal == Journal.id)),),
+        scope=lambda year: Journal.year == year,
     ),
     RecordType(
         "homework_file",
@@ -238,8 +293,8 @@ RECORD_TYPES = (
             ("sha256", HomeworkFile.sha256),
             ("content_type", HomeworkFile.content_type),
         ),
-        joins=_lesson_class(HomeworkFile),
-        scope=lambda year: ClassGroup.year == year,
+        joins=_lesson_journal(HomeworkFile),
+        scope=lambda year: Journal.year == year,
     ),
     RecordType(
         "mark",
@@ -252,16 +307,16 @@ RECORD_TYPES = (
             ("weight", Mark.weight),
             ("change_reason", Mark.change_reason),
         ),
-        joins=_lesson_class(Mark) + ((WorkType, (Mark, Mark.work_type == WorkType.id)),),
-        scope=lambda year: ClassGroup.year == year,
+        joins=_lesson_journal(Mark) + ((WorkType, (Mark, Mark.work_type == WorkType.id)),),
+        scope=lambda year: Journal.year == year,
         references=((Mark.work_type, WorkType),),
     ),
     RecordType(
         "absence",
         Absence,
         (("lesson", Absence.lesson), ("student", Absence.student), ("reason", Absence.reason)),
-        joins=_lesson_class(Absence),
-        scope=lambda year: ClassGroup.year == year,
+        joins=_lesson_journal(Absence),
+        scope=lambda year: Journal.year == year,
     ),
 )
 

@@ -11,7 +11,6 @@ Every job carries the school's key (`settings.school`); the worker finds the dat
 """
 
 import datetime as dt
-import json
 import logging
 import os
 from collections.abc import Callable
@@ -33,7 +32,7 @@ from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim
-from app.services.exports.builder import build_package
+from app.services.exports.builder import build_package, history_counts, recorded_counts
 from app.services.exports.errors import ClaimLost, DeliveryDeferred, ExportError, FullNeeded
 from app.services.exports.transports import (
     DirectoryTransport,
@@ -266,8 +265,9 @@ def _build(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> No
     try:
         _build_as_asked(run, owner, beat, on_progress)
     except FullNeeded as exc:
-        # Nothing was delivered under this school code for this year: the portal has nothing a
-        # daily could continue. The run goes out as a full (a new package id: nothing was sent yet).
+        # Nothing was delivered under this school code for this year, or the last package was of
+        # another format version: the portal has nothing a daily could continue. The run goes out
+        # as a full (a new package id: nothing was sent yet).
         _update_claimed(run, owner, kind="full", note=exc.reason)
         _build_as_asked(run, owner, beat, on_progress)
 
@@ -312,7 +312,7 @@ def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progre
             year_name=result.year_name,
             change_from=result.change_from,
             change_to=result.change_to,
-            counts=json.dumps(result.counts),
+            counts=history_counts(result),
             records=result.records,
             bytes=result.bytes,
             sha256=result.sha256,
@@ -529,4 +529,4 @@ def package_for_download(run_id: int, actor) -> tuple[Path, str]:
 
 def counts_of(run: ExportRun) -> dict:
     """Return a run's per-type counts ({} before it is built)."""
-    return json.loads(run.counts) if run.counts else {}
+    return recorded_counts(run.counts)

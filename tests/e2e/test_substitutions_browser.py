@@ -6,27 +6,13 @@ from playwright.sync_api import expect
 from app.models import Lesson
 from tests.conftest import DEFAULT_PASSWORD
 from tests.e2e.browser import log_in
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MISSING, _browser_required, new_page, serving
-from tests.journal.conftest import make_lesson
+from tests.e2e.conftest import new_page, serving
+from tests.journal.conftest import make_lesson, school  # noqa: F401 (the journal's small school fixture)
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if _browser_required():
-            pytest.fail(f"EJOURNAL_REQUIRE_BROWSER=1 but {MISSING}.", pytrace=False)
-        pytest.skip(MISSING)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=False)
-        yield chromium
-        chromium.close()
-
-
-def test_the_deputy_gives_a_lesson_to_a_busy_teacher_after_confirming(app, browser, school):
+def test_the_deputy_gives_a_lesson_to_a_busy_teacher_after_confirming(app, browser, school):  # noqa: F811
     make_lesson(school.c6b, school.history, school.leader, school.today, 2, school.term)
     errors = []
     with serving(app) as url:
