@@ -1,4 +1,4 @@
-"""The class journal's pages: today's lessons, the journal grid, the lesson panel, print, substitutions, planning."""
+"""The class journal's pages: today's lessons, the grid, the lesson panel, print, finals, substitutions, planning."""
 
 import calendar
 import datetime as dt
@@ -26,6 +26,7 @@ from app.ids import MAX_ID, parse_id
 from app.json_body import json_object
 from app.models import (
     ABSENCE_REASONS,
+    FINAL_VALUES,
     ClassGroup,
     HomeworkFile,
     Lesson,
@@ -35,7 +36,17 @@ from app.models import (
     WorkType,
 )
 from app.permissions import Perm
-from app.services import access, groups, journal, journal_files, journal_marks, journal_planning, school, work_types
+from app.services import (
+    access,
+    finals,
+    groups,
+    journal,
+    journal_files,
+    journal_marks,
+    journal_planning,
+    school,
+    work_types,
+)
 from app.services.errors import AccessDenied, DomainError, EditConflict, NotFound
 
 VIEW_CODES = (journal.EDIT_PERMISSION, access.VIEW_ALL)
@@ -125,6 +136,26 @@ def _script_config(**extra) -> dict:
     return config
 
 
+# The short headers of the class's finals page, narrow enough for 15 subjects × 7 columns on a page.
+TERM_SHORT = {"quarter": "ч.", "trimester": "тр.", "half": "пол."}
+YEAR_SHORT = {"year": "Год", "exam": "Экз.", "final": "Итог"}
+# Finals that call for attention on the class's page.
+WEAK_FINALS = {"2", "1", "нз", "н/а"}
+
+
+def short_label(column) -> str:
+    """Return a final-mark column's short header: «1 ч.», «2 пол.», «Год», «Экз.», «Итог»."""
+    if column.term is not None:
+        return f"{column.term.number} {TERM_SHORT.get(column.term.kind, '')}".strip()
+    return YEAR_SHORT[column.kind]
+
+
+def _typed_finals(form) -> dict[str, str]:
+    """Return {student id as sent: value} from a finals form's `value-<id>` fields."""
+    prefix = "value-"
+    return {key[len(prefix) :]: value for key, value in form.items() if key.startswith(prefix)}
+
+
 class JournalMixin:
     """Open to everyone who fills or reads the journal."""
 
@@ -165,7 +196,7 @@ class LessonForm(FlaskForm):
 
 
 class JournalView(JournalMixin, SecureBaseView):
-    """The class journals: the list, the grid, the lesson panel, files, print and the grid's cell saves."""
+    """The class journals: the list, the grid, the lesson panel, files, print, final marks and the grid's cell saves."""
 
     # --- the list of journals --------------------------------------------------------------
 
@@ -177,12 +208,17 @@ class JournalView(JournalMixin, SecureBaseView):
         cards: dict[int, dict] = {}
         for entry in entries:
             cards.setdefault(entry.group.id, {"group": entry.group, "entries": []})["entries"].append(entry)
+        me = _me()
+        sees_all = access.can_view_every_class_finals(me)
         return self.render(
             "journal/index.html",
             year=year,
             term=term,
             groups=list(cards.values()),
             kind_labels=groups.GROUP_KIND_LABELS,
+            # The deputy and the head reach every class's finals from one list; a class teacher, their classes'.
+            all_class_finals=sees_all,
+            led_classes=finals.class_groups_of(me, year) if year and not sees_all else [],
         )
 
     # --- the grid --------------------------------------------------------------------------
@@ -228,6 +264,80 @@ class JournalView(JournalMixin, SecureBaseView):
             grid=grid,
             month_label=month_label(start),
             rules=journal_marks.entry_rules(),
+        )
+
+    # --- final marks -----------------------------------------------------------------------
+
+    @expose("/finals/<int:journal_id>", methods=["GET", "POST"])
+    def finals_page(self, journal_id):
+        """A journal's finals: students × periods with averages and recommendations; one column edited at a time."""
+        me = _me()
+        book = journal.get_journal(journal_id)
+        journal.ensure_may_open_journal(me, book)
+        settings = SchoolSettings.load()
+        typed, error, status = {}, None, 200
+        column_key = request.form.get("column", "") if request.method == "POST" else request.args.get("column")
+        if request.method == "POST":
+            typed = _typed_finals(request.form)
+            try:
+                count = finals.save_finals(
+                    me, book.id, column_key, typed, reason=request.form.get("reason"), settings=settings
+                )
+            except (AccessDenied, NotFound):
+                raise
+            except DomainError as exc:
+                # Nothing was written: the form comes back with what was typed and the message beside the field.
+                error, status = exc, 400
+            else:
+                flash(f"Сохранено итоговых отметок: {count}.", "success")
+                return redirect(url_for(".finals_page", journal_id=book.id, column=column_key), 303)
+        sheet = finals.final_sheet(me, book, settings=settings)
+        selected = sheet.column(column_key) if column_key else None
+        if column_key and selected is None:
+            flash(f"Столбца «{column_key[:20]}» в итоговых отметках нет: показан другой.", "warning")
+        if selected is None:
+            selected = finals.default_column(sheet, _clock().today())
+        terms = [c.term for c in sheet.columns if c.term is not None]
+        grid_term = selected.term if selected is not None and selected.term is not None else (terms or [None])[-1]
+        return self.render(
+            "journal/finals.html",
+            book=book,
+            sheet=sheet,
+            selected=selected,
+            editing=selected is not None and selected.editable,
+            may_set=access.can_set_finals(me, book),
+            typed=typed,
+            error=error,
+            reason=request.form.get("reason", "") if request.method == "POST" else "",
+            reasons=finals.REASON_LABELS,
+            values=FINAL_VALUES,
+            grid_term=grid_term,
+            fmt=journal_marks.format_average,
+        ), status
+
+    @expose("/class-finals/")
+    def class_finals_list(self):
+        """The classes whose finals page the person may open: every class for the deputy and the head."""
+        me = _me()
+        year = journal.current_year()
+        classes = finals.class_groups_of(me, year) if year else []
+        if not classes and not access.can_view_every_class_finals(me):
+            raise AccessDenied("Итоговые отметки класса видят классный руководитель, заместитель директора и директор.")
+        by_grade: dict[int, list] = {}
+        for class_group in classes:
+            by_grade.setdefault(class_group.grade, []).append(class_group)
+        return self.render("journal/class_finals_list.html", year=year, by_grade=by_grade)
+
+    @expose("/class-finals/<int:class_id>")
+    def class_finals_page(self, class_id):
+        """A class's finals: students × subjects × periods, printable on one landscape page."""
+        report = finals.class_finals(_me(), class_id, settings=SchoolSettings.load())
+        return self.render(
+            "journal/class_finals.html",
+            report=report,
+            year=report.class_group.year,
+            short_label=short_label,
+            weak=WEAK_FINALS,
         )
 
     # --- the lesson panel ------------------------------------------------------------------

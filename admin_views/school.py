@@ -104,13 +104,27 @@ class SchoolSettingsView(SchoolView):
 
     writes = Writes(school.create_settings, school.update_settings)
     can_delete = False
-    column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb"]
+    column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb", "half_year_grades", "round_from"]
     column_sortable_list = []
+    # Shown in the list (the header's «?») and under the fields of the form.
+    column_descriptions = {
+        "half_year_grades": "Номера параллелей через запятую, например «10, 11»: их итоговые отметки ставятся "
+        "за полугодия, остальных — за четверти (или триместры). Пусто — все параллели по четвертям.",
+        "round_from": "С какой доли балла средний балл округляется вверх в рекомендуемой итоговой отметке: "
+        "60 — 2,60 даёт 3, а 2,59 — 2; 50 — обычное округление.",
+    }
     form_args = {
         "mark_edit_days": {
             "validators": [NumberRange(*school.MARK_EDIT_DAYS, message="Срок правки отметок — от 0 до 365 дней.")]
         },
         "upload_max_mb": {"validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]},
+        "half_year_grades": {"description": column_descriptions["half_year_grades"]},
+        "round_from": {
+            "description": column_descriptions["round_from"],
+            "validators": [
+                NumberRange(*school.ROUND_FROM, message="Округление вверх — с доли от 1 до 99 сотых балла.")
+            ],
+        },
     }
 
     @property

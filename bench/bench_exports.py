@@ -259,7 +259,10 @@ def _copy_rows(connection: sqlite3.Connection, table: str, where: str, overrides
 
 
 def double_journal(db_path: str) -> None:
-    """Give the current year a second copy of every lesson, mark, absence and homework file."""
+    """Give the current year a second copy of every lesson, mark, absence and homework file.
+
+    Final marks stay as they are: one per student, subject and period, however many lessons.
+    """
     connection = sqlite3.connect(db_path, isolation_level=None)
     year = connection.execute("SELECT id FROM school_year WHERE is_current").fetchone()[0]
     with connection:

@@ -17,12 +17,14 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    FinalMark,
     GroupMembership,
     Guardian,
     Holiday,
     Journal,
     Lesson,
     Mark,
+    SchoolSettings,
     SchoolYear,
     Staff,
     Student,
@@ -36,13 +38,14 @@ from app.models import (
 )
 from app.models.changes import ExportedModel
 from app.reference import DEFAULT_WORK_TYPES
-from app.services import groups, journal_planning
+from app.services import finals, groups, journal_planning
 from app.services.errors import DomainError
 from app.services.uids import normalize_uid
 from tests.conftest import login
 from tests.test_migrations import empty_database  # noqa: F401  (a fresh database of the suite's engine)
 
 TODAY = dt.date(2026, 11, 29)  # a Sunday in the second quarter of 2026/2027
+IN_FIRST_QUARTER = dt.date(2026, 10, 20)  # a Tuesday: the first quarter ends on 25 October
 
 
 @pytest.fixture
@@ -211,8 +214,9 @@ def test_small_school_counts_are_plausible(small):
     assert sorted(str(c) for c in ClassGroup.select()) == ["10А", "10Б", "5А", "5Б", "6А", "6Б", "7А", "7Б"]
     assert all(c.class_teacher_id for c in ClassGroup.select())
     assert Staff.select().count() == 19
-    assert Term.select().count() == 4
-    assert Term.select().where(Term.closed == True).count() == 1  # noqa: E712  (the first quarter is over)
+    assert Term.select().count() == 6  # four quarters, two halves
+    closed = Term.select().where(Term.closed == True)  # noqa: E712  (the first quarter is over)
+    assert [(t.kind, t.number) for t in closed] == [("quarter", 1)]
     assert {h.name for h in Holiday.select()} >= {"Осенние каникулы", "Зимние каникулы", "Весенние каникулы"}
     for cls in ClassGroup.select():
         on_roll = Enrollment.active_on(TODAY).where(Enrollment.class_group == cls).count()
@@ -230,11 +234,11 @@ def test_small_school_counts_are_plausible(small):
     assert small.counts["lessons"] == Lesson.select().count()
     assert small.counts["marks"] == Mark.select().count()
     assert small.counts["absences"] == Absence.select().count()
-    # Work types are the school's closed list; every one of them is used somewhere except зачёт
-    # (no physical-education control work falls into the filled weeks for every class).
+    assert small.counts["finals"] == FinalMark.select().count() > 0
+    # Work types are the school's closed list; the journal is filled from 1 September, so every one is used.
     assert {w.name for w in WorkType.select()} == {name for name, _ in DEFAULT_WORK_TYPES}
     used = {m.work_type.name for m in Mark.select(Mark, WorkType).join(WorkType)}
-    assert {"ответ на уроке", "контрольная работа", "самостоятельная работа", "диктант"} <= used
+    assert used == {name for name, _ in DEFAULT_WORK_TYPES}
     assert {a.reason for a in Absence.select()} == {"illness", "excused", "unexcused", "late"}
     assert {a.status for a in DiaryApplication.select()} == {"accepted", "entered", "granted", "rejected"}
     rejected = DiaryApplication.get(DiaryApplication.status == "rejected")
@@ -249,11 +253,11 @@ def test_small_school_counts_are_plausible(small):
     assert (entry.action, entry.actor_id, entry.after_data["students"]) == ("seed-demo", None, small.counts["students"])
 
 
-def test_journal_is_planned_to_today_and_filled_for_recent_weeks(small):
+def test_journal_is_planned_to_today_and_filled_from_the_first_day_once_the_first_quarter_is_over(small):
     lessons = Lesson.select()
     assert max(lesson.date for lesson in lessons) < TODAY  # TODAY is a Sunday
     assert min(lesson.date for lesson in lessons) == dt.date(2026, 9, 1)
-    fill_from = TODAY - dt.timedelta(weeks=4)
+    fill_from = dt.date(2026, 9, 1)  # the first quarter's finals rest on its marks
     held = Lesson.select().where(Lesson.held == True)  # noqa: E712
     assert held.count() > 0
     assert all(fill_from <= lesson.date < TODAY and lesson.topic for lesson in held)
@@ -477,6 +481,114 @@ def test_the_demo_plans_the_lessons_the_planner_plans(small):
     assert_planned_as_the_planner_plans(until=small.today)
 
 
+# --- terms and the first quarter's finals -------------------------------------------------------------
+
+
+def assert_terms_by_grade() -> None:
+    """Check that grades 10–11 learn by halves and the others by quarters, every lesson inside its term."""
+    assert SchoolSettings.load().half_year_grades == "10, 11"
+    kinds = (
+        Lesson.select(StudyGroup.grade, Term.kind)
+        .join_from(Lesson, Term)
+        .join_from(Lesson, Journal)
+        .join_from(Journal, StudyGroup)
+        .distinct()
+        .tuples()
+    )
+    by_grade = {}
+    for grade, kind in kinds:
+        by_grade.setdefault(grade, set()).add(kind)
+    assert by_grade and all(found == {"half" if grade in (10, 11) else "quarter"} for grade, found in by_grade.items())
+    outside = Lesson.select().join(Term).where((Lesson.date < Term.start_date) | (Lesson.date > Term.end_date))
+    assert outside.count() == 0
+    assert Lesson.select().where(Lesson.term.is_null()).count() == 0
+
+
+def test_the_year_has_quarters_and_halves_and_the_10th_grade_learns_by_halves(small):
+    terms = {(t.kind, t.number): t for t in Term.select()}
+    assert sorted(terms) == [("half", 1), ("half", 2), ("quarter", 1), ("quarter", 2), ("quarter", 3), ("quarter", 4)]
+    quarters = [terms[("quarter", n)] for n in (1, 2, 3, 4)]
+    halves = [terms[("half", n)] for n in (1, 2)]
+    assert [(h.start_date, h.end_date) for h in halves] == [
+        (quarters[0].start_date, quarters[1].end_date),
+        (quarters[2].start_date, quarters[3].end_date),
+    ]
+    assert not halves[0].closed  # TODAY is inside the first half
+    assert_terms_by_grade()
+    # The 10th grade's journals (their classes' and the cross-class elective's) are in the halves.
+    tenth = Lesson.select(Lesson.term).join(Journal).join(StudyGroup).where(StudyGroup.grade == 10).distinct().tuples()
+    assert {term_id for (term_id,) in tenth} == {halves[0].id}
+    year = SchoolYear.get()
+    assert [t.id for t in finals.attestation_terms(year.id, 10, SchoolSettings.load())] == [h.id for h in halves]
+    assert [t.id for t in finals.attestation_terms(year.id, 7, SchoolSettings.load())] == [q.id for q in quarters]
+
+
+def assert_first_quarter_finals() -> None:
+    """Every member of every lesson journal of grades 5–9 has one first-quarter final, as its sheet recommends.
+
+    The final is the sheet's recommended mark, «н/а» with fewer than three marks, or «осв.» in
+    physical education for a student without a mark in it; it is given in one journal of the
+    subject (a student who changed classes is in two), by that journal's teacher.
+    """
+    deputy = Staff.get(Staff.login == "deputy")
+    quarter = Term.get((Term.kind == "quarter") & (Term.number == 1))
+    assert quarter.closed
+    journals = (
+        Journal.select(Journal, StudyGroup, Subject)
+        .join_from(Journal, StudyGroup)
+        .join_from(Journal, Subject)
+        .where((Journal.kind == "lesson") & StudyGroup.grade.between(5, 9))
+        .order_by(Journal.id)
+    )
+    owed, checked = set(), set()
+    for journal in journals:
+        sheet = finals.final_sheet(deputy, journal)
+        column = sheet.column(f"term-{quarter.id}")
+        assert column is not None and column.locked, str(journal)
+        (teacher,) = teachers_of(journal)
+        for row in sheet.rows:
+            cell = row.cells[column.key]
+            if not cell.member:
+                continue
+            owed.add((row.student.id, journal.subject_id))
+            mark = cell.mark
+            assert mark is not None, (str(journal), row.student.full_name)
+            if mark.journal_id != journal.id:
+                continue  # given in the subject's other journal the student was in; checked there
+            assert (mark.kind, mark.term_id, mark.change_reason, mark.set_by_id) == ("term", quarter.id, None, teacher)
+            if mark.value == "осв.":
+                assert (journal.subject.name, cell.count) == ("Физическая культура", 0)
+            elif cell.count < 3:
+                assert mark.value == "н/а", (str(journal), row.student.full_name, cell.count)
+            else:
+                assert mark.value == cell.recommended, (str(journal), row.student.full_name, cell.average)
+            checked.add(mark.id)
+    # One final per student and subject, each checked above: none elsewhere (extracurricular, grades 1–4, 10–11).
+    assert owed and len(owed) == FinalMark.select().count()
+    assert checked == {mark.id for mark in FinalMark.select(FinalMark.id)}
+    extracurricular = Journal.select(Journal.id).where(Journal.kind == "extracurricular")
+    assert FinalMark.select().where(FinalMark.journal.in_(extracurricular)).count() == 0
+
+
+def test_the_first_quarter_is_closed_with_its_finals(small):
+    assert_first_quarter_finals()
+    values = [mark.value for mark in FinalMark.select(FinalMark.value)]
+    # Mostly marks; a few not attested, an occasional exemption from physical education.
+    assert {"3", "4", "5"} <= set(values)
+    assert 0 < values.count("н/а") <= 0.05 * len(values)
+    assert 0 < values.count("осв.") <= 0.02 * len(values)
+    # The sheet the teacher opens shows them, locked: a teacher cannot change a closed quarter's finals.
+    journal = journal_of("5А, англ., гр. 1", "Английский язык")
+    teacher = Staff.get(Staff.login == "teacher")
+    sheet = finals.final_sheet(teacher, journal)
+    quarter = Term.get((Term.kind == "quarter") & (Term.number == 1))
+    column = sheet.column(f"term-{quarter.id}")
+    assert column.locked and not column.editable
+    assert all(row.cells[column.key].value for row in sheet.rows if row.cells[column.key].member)
+    # The finals were not audited one by one: the seeding is audited once.
+    assert AuditEntry.select().where(AuditEntry.model == "FinalMark").count() == 0
+
+
 def test_demo_passwords_are_hashed_with_the_method_given(app, hash_method):
     assert hash_method != "scrypt", "the test config's cheap method, so the check below tells them apart"
     demo.seed("small", today=TODAY, hash_method=hash_method)
@@ -621,6 +733,21 @@ def test_calendar_of_2026_2027():
     assert summer == [dt.date(2027, 5, 29), dt.date(2027, 5, 31)]
 
 
+def test_before_the_first_quarter_ends_the_journal_is_filled_for_recent_weeks_and_has_no_finals(app, hash_method):
+    report = demo.seed("small", today=IN_FIRST_QUARTER, hash_method=hash_method)
+    assert report.counts["finals"] == FinalMark.select().count() == 0
+    assert Term.select().where(Term.closed == True).count() == 0  # noqa: E712
+    held = Lesson.select().where(Lesson.held == True)  # noqa: E712
+    fill_from = IN_FIRST_QUARTER - dt.timedelta(weeks=4)
+    assert held.count() > 0 and Mark.select().count() > 0
+    assert min(lesson.date for lesson in held) >= fill_from
+    assert max(lesson.date for lesson in held) < IN_FIRST_QUARTER
+    assert Lesson.select().where((Lesson.held == True) & (Lesson.date < fill_from)).count() == 0  # noqa: E712
+    assert_terms_by_grade()
+    assert_consistent()
+    assert_planned_as_the_planner_plans(until=report.today)
+
+
 def test_summer_today_is_clamped_to_the_last_day(app, hash_method):
     report = demo.seed("small", today=dt.date(2027, 7, 20), hash_method=hash_method)
     assert report.year == "2026/2027" and report.today == dt.date(2027, 5, 31)
@@ -628,8 +755,10 @@ def test_summer_today_is_clamped_to_the_last_day(app, hash_method):
     assert Lesson.select(fn.MAX(Lesson.date)).scalar() == dt.date(2027, 5, 31)
     held = Lesson.select(fn.MAX(Lesson.date)).where(Lesson.held == True)  # noqa: E712
     assert held.scalar() == dt.date(2027, 5, 29)  # Saturday: grade 7 studies six days a week
-    assert Term.select().where(Term.closed == True).count() == 3  # noqa: E712
+    closed = Term.select().where(Term.closed == True).order_by(Term.kind, Term.number)  # noqa: E712
+    assert [(t.kind, t.number) for t in closed] == [("half", 1), ("quarter", 1), ("quarter", 2), ("quarter", 3)]
     assert_consistent()
+    assert_first_quarter_finals()
 
 
 # --- the large school, scaled down --------------------------------------------------------------------
@@ -669,6 +798,10 @@ def test_large_school_scaled_down_is_a_full_filled_year(app, hash_method):
         assert teachers_of(first_group) != teachers_of(second_group)
     assert_consistent()
     assert_planned_as_the_planner_plans()
+    # The year is held whole, and grades 5–9 have their first quarter's finals.
+    assert_terms_by_grade()
+    assert FinalMark.select().count() == report.counts["finals"] > 0
+    assert_first_quarter_finals()
 
 
 def test_change_counter_reserves_a_block(app):

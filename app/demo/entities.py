@@ -1,5 +1,6 @@
 """The people and classes the builder holds in memory, with their ids, to link rows before writing them."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 
@@ -81,3 +82,18 @@ class JournalPlan:
     hours: int
     kind: str = "lesson"  # or "extracurricular", as Journal.kind
     slots: list = field(default_factory=list)  # [(weekday, lesson number)]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A term of the year as the builder wrote it: a quarter or a half, with its first and last day."""
+
+    id: int
+    kind: str  # "quarter" or "half", as Term.kind
+    number: int
+    first: dt.date
+    last: dt.date
+
+    def covers(self, day: dt.date) -> bool:
+        """Tell whether a day falls inside the term."""
+        return self.first <= day <= self.last

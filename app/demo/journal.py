@@ -1,10 +1,13 @@
 """The demo school's journal: lessons planned for the planner's school days, the held ones filled in.
 
-Lessons belong to journals. A held lesson gets its topic and homework, the register of the
-group's members that day (illnesses of several days, a family day, a missed lesson now and then)
-and marks: a test for everybody now and then, otherwise a few answers and homework checks, each
-student's marks around their own ability. An extracurricular course gets topics and the register
-only.
+Lessons belong to journals, each to a term of its group's grade (a quarter, or a half for the
+grades the settings attest by halves) as the planner gives them. A held lesson gets its topic and
+homework, the register of the group's members that day (illnesses of several days, a family day,
+a missed lesson now and then) and marks: a test for everybody now and then, otherwise a few
+answers (those with the fewest marks in the term first) and homework checks, each student's
+marks around their own ability. An extracurricular course gets topics and the register only.
+The small school's journal is filled for the last few weeks, or from the first day once the
+first quarter is over (its finals rest on its marks); the large school's for the whole year.
 """
 
 import datetime as dt
@@ -13,9 +16,11 @@ from dataclasses import dataclass, field
 
 from app.demo.bulk import BulkInserter
 from app.demo.curriculum import PRIMARY, department
-from app.demo.entities import JournalPlan
+from app.demo.entities import JournalPlan, Period
+from app.demo.final_marks import Given
 from app.demo.topics import CONTROL_WORK, HOMEWORK_STYLE, NO_HOMEWORK, TOPICS
 from app.models import Absence, Lesson, Mark
+from app.services import finals
 from app.services.journal_planning import school_days
 
 # Mark and absence rates, tuned so the large school gives about 600,000 marks and 200,000 absences.
@@ -25,6 +30,10 @@ FAMILY_ABSENCE = 0.002  # chance per school day of a day missed for family reaso
 SINGLE_ABSENCE = 0.035  # chance per lesson of one missed lesson
 SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
 SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
+# How many answers a lesson gets marked: more in a subject of one hour a week, so that every
+# student has enough marks for the term's mark.
+ANSWERS = (3, 8)
+ONE_HOUR_ANSWERS = (8, 14)
 
 
 @dataclass
@@ -48,28 +57,35 @@ class Filling:
 class JournalFilling:
     """The builder's step that writes lessons, marks and absences.
 
-    Reads the builder's spec, rng, ids, year bounds, holidays, terms, work_types, journals (their
-    timetable and groups' members), students, ability, teachers and busy.
+    Reads the builder's spec, rng, ids, year bounds, holidays, settings, terms, work_types, journals
+    (their timetable and groups' members), students, ability, teachers and busy; tallies the first
+    quarter's marks for its finals (FinalMarks' steps).
     """
 
-    def _term_of(self, day: dt.date) -> int | None:
-        for term_id, first, last in self.terms:
-            if first <= day <= last:
-                return term_id
-        return None
+    def _periods_of(self, journal: JournalPlan) -> list[Period]:
+        """Return the terms a journal's lessons belong to: its group's grade's kind, as the planner chooses it."""
+        kind = finals.period_kind(journal.group.grade, {t.kind for t in self.terms}, self.settings)
+        return [t for t in self.terms if t.kind == kind]
 
     def _journal_span(self) -> tuple[dt.date, dt.date, dt.date]:
-        """Return the last planned day and the first and last filled ones: a whole year, or recent weeks."""
+        """Return the last planned day and the first and last filled ones: a whole year, or recent weeks.
+
+        Once the first quarter is over the journal is filled from the year's first day: the
+        quarter's finals rest on its marks.
+        """
         if self.spec.full_year:
             return self.end, self.start, self.end
         fill_from = max(self.start, self.today - dt.timedelta(weeks=self.spec.filled_weeks))
+        if self._finals_due():
+            fill_from = self.start
         return self.today, fill_from, self.today - dt.timedelta(days=1)
 
     def _journal(self) -> None:
         """Plan lessons from the timetable and fill the held ones with topics, marks and absences."""
         plan_until, fill_from, fill_until = self._journal_span()
         days_off = [(first, last) for _, first, last in self.holidays]
-        terms = [(first, last) for _, first, last in self.terms]
+        terms = [(t.first, t.last) for t in self.terms]
+        self._choose_exemptions()
         days = list(school_days(self.start, plan_until, days_off, terms))
         self._filling = Filling(
             days=days,
@@ -137,8 +153,14 @@ class JournalFilling:
         grade = journal.group.grade
         # First-graders are not given marks; an extracurricular course gives none.
         marked = journal.kind == "lesson" and (grade is None or grade > 1)
+        periods = self._periods_of(journal)
+        tally = self._final_tally(journal)
         k = 0
+        term = None
         for day in work.days:
+            if term is None or not term.covers(day):
+                term = next((t for t in periods if t.covers(day)), None)
+                marks_in_term = defaultdict(int)
             for number in numbers.get(day.isoweekday(), ()):
                 lesson_id = self.ids.take(Lesson)
                 filled = work.fill_from <= day <= work.fill_until
@@ -149,7 +171,7 @@ class JournalFilling:
                 work.lessons.add(
                     lesson_id,
                     journal.id,
-                    self._term_of(day),
+                    term.id if term is not None else None,
                     day,
                     number,
                     journal.teacher,
@@ -166,11 +188,21 @@ class JournalFilling:
                     work.held += 1
                     present = self._register(journal.group.members, lesson_id, day)
                     if marked:
-                        given_at = dt.datetime.combine(day, dt.time(8 + number, 40))
-                        for student_id, value, work_type in self._marks(journal.subject, k, present):
-                            wt_id, weight = self.work_types[work_type]
-                            work.pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
+                        self._give_marks(journal, (lesson_id, day, number, k, teacher), present, marks_in_term, tally)
                 k += 1
+
+    def _give_marks(self, journal: JournalPlan, lesson: tuple, present: list[int], marks_in_term, tally) -> None:
+        """Queue a held lesson's marks, counting them in the term and, in the first quarter, for its finals."""
+        lesson_id, day, number, k, teacher = lesson
+        given_at = dt.datetime.combine(day, dt.time(8 + number, 40))
+        tallied = tally is not None and self.first_quarter.covers(day)
+        takers = self._marked_students(journal, day, present)
+        for student_id, value, work_type in self._marks(journal, k, takers, marks_in_term):
+            marks_in_term[student_id] += 1
+            wt_id, weight = self.work_types[work_type]
+            self._filling.pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
+            if tallied:
+                tally.setdefault(student_id, []).append(Given(value, weight))
 
     def _given(self, journal: JournalPlan, day: dt.date, number: int, k: int, substituting):
         """Return who gave a held lesson, when they saved it, its topic and its homework."""
@@ -250,9 +282,14 @@ class JournalFilling:
             return f"Прочитать с. {rng.randint(10, 200)}–{rng.randint(201, 240)}, ответить на вопросы"
         return f"§ {k // 2 + 1}, вопросы {rng.randint(1, 3)}–{rng.randint(4, 7)}"
 
-    def _marks(self, subject: str, k: int, present: list[int]):
-        """Return (student, value, work type) for one lesson: a test for everybody, or a few answers."""
+    def _marks(self, journal: JournalPlan, k: int, present: list[int], marks_in_term: dict[int, int]):
+        """Return (student, value, work type) for one lesson: a test for everybody, or a few answers.
+
+        The teacher calls up those with the fewest marks in the term first (in random order
+        among equals), so that everybody has enough for the term's mark.
+        """
         rng = self.rng
+        subject = journal.subject
         if k % 8 == 7:
             work_type, takers = CONTROL_WORK.get(subject, "контрольная работа"), present
         elif k % 5 == 2:
@@ -267,7 +304,8 @@ class JournalFilling:
                 if rng.random() < 0.95:
                     marks.append((student_id, self._value(student_id, work_type), work_type))
             return marks
-        for student_id in rng.sample(present, min(len(present), rng.randint(3, 8))):
+        called = sorted(present, key=lambda s: marks_in_term[s] + rng.random())
+        for student_id in called[: rng.randint(*(ONE_HOUR_ANSWERS if journal.hours == 1 else ANSWERS))]:
             marks.append((student_id, self._value(student_id, "ответ на уроке"), "ответ на уроке"))
         if subject not in NO_HOMEWORK:
             for student_id in rng.sample(present, min(len(present), rng.randint(1, 3))):

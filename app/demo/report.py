@@ -36,6 +36,7 @@ class SeedReport:
             "held": "проведённых уроков",
             "marks": "отметок",
             "absences": "пропусков",
+            "finals": "итоговых отметок за 1 четверть",
             "applications": "заявлений родителей",
         }
         out = [f"Демо-школа ({self.size}), {self.year} учебный год, «сегодня» {self.today:%d.%m.%Y}:"]

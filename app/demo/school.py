@@ -1,4 +1,9 @@
-"""The demo school's structure: the year and its terms, subjects, classes with their journals and teachers."""
+"""The demo school's structure: the year and its terms, subjects, classes with their journals and teachers.
+
+The year has quarters and halves over the same school days: the grades the settings list
+(`half_year_grades`, "10, 11") are attested by halves, the others by quarters (`finals.period_kind`);
+a term that is over is closed.
+"""
 
 from collections import defaultdict
 
@@ -12,8 +17,8 @@ from app.demo.curriculum import (
     SUBJECTS,
     department,
 )
-from app.demo.entities import SchoolClass
-from app.demo.school_year import quarters
+from app.demo.entities import Period, SchoolClass
+from app.demo.school_year import halves, quarters
 from app.demo.spec import SCHOOL_CODE, SCHOOL_NAME
 from app.models import (
     ClassGroup,
@@ -30,9 +35,9 @@ from app.reference import DEFAULT_WORK_TYPES
 class SchoolStructure:
     """The builder's steps that lay out the school; they run before the people are written and after.
 
-    Reads the builder's spec, rng, ids, year bounds, holidays and teachers; sets year_id, terms,
-    subject_ids, work_types, teacher_by_id and classes, with the groups and journals (StudyGroups'
-    steps make them) and each journal's teacher.
+    Reads the builder's spec, rng, ids, year bounds, holidays and teachers; sets settings, year_id,
+    terms (Periods: the quarters, then the halves), subject_ids, work_types, teacher_by_id and
+    classes, with the groups and journals (StudyGroups' steps make them) and each journal's teacher.
     """
 
     def _school(self) -> None:
@@ -46,14 +51,18 @@ class SchoolStructure:
         )
         years.add(self.year_id, self.year_name, self.start, self.end, True)
         years.flush()
+        self.settings = settings
         self.terms = []
         terms = BulkInserter(
             Term, [Term.id, Term.year, Term.kind, Term.number, Term.start_date, Term.end_date, Term.closed]
         )
-        for number, (first, last) in enumerate(quarters(self.start, self.end, self.holidays), start=1):
-            term_id = self.ids.take(Term)
-            self.terms.append((term_id, first, last))
-            terms.add(term_id, self.year_id, "quarter", number, first, last, last < self.today)
+        year_quarters = quarters(self.start, self.end, self.holidays)
+        for kind, spans in (("quarter", year_quarters), ("half", halves(year_quarters))):
+            for number, (first, last) in enumerate(spans, start=1):
+                term = Period(self.ids.take(Term), kind, number, first, last)
+                self.terms.append(term)
+                # A term that is over has been closed by the deputy.
+                terms.add(term.id, self.year_id, kind, number, first, last, last < self.today)
         terms.flush()
         holidays = BulkInserter(Holiday, [Holiday.year, Holiday.name, Holiday.start_date, Holiday.end_date])
         for name, first, last in self.holidays:

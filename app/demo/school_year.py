@@ -1,4 +1,4 @@
-"""The demo school's year: its bounds, vacations and public holidays, and its four quarters.
+"""The demo school's year: its bounds, vacations and public holidays, its four quarters and two halves.
 
 Which days of it are school days is the planner's rule (`journal_planning.school_days`).
 """
@@ -57,3 +57,8 @@ def quarters(start: dt.date, end: dt.date, holidays) -> list[tuple[dt.date, dt.d
         begin = last + dt.timedelta(days=1)
     bounds.append((begin, end))
     return bounds
+
+
+def halves(quarters: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """Return the two halves over the same school days: the first two quarters, and the last two."""
+    return [(quarters[0][0], quarters[1][1]), (quarters[2][0], quarters[3][1])]

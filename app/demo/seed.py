@@ -7,6 +7,7 @@ import time
 from app.db import db, is_sqlite
 from app.demo.applications import Applications
 from app.demo.bulk import IdPool, sync_sequences
+from app.demo.final_marks import FinalMarks
 from app.demo.journal import JournalFilling
 from app.demo.people import People
 from app.demo.report import SeedReport
@@ -88,11 +89,11 @@ def seed(
     return report
 
 
-class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, Applications):
+class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, FinalMarks, Applications):
     """Build one demo school: every table in dependency order, remembering ids to link rows.
 
     Each step lives in the module of its concern (school, people, study_groups, timetable,
-    journal, applications) and
+    journal, final_marks, applications) and
     draws from one random generator in a fixed order: the same seed gives the same school.
     """
 
@@ -121,5 +122,6 @@ class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, A
         self._study_groups()
         self._timetable()
         self._journal()
+        self._finals()
         self._applications()
         return SeedReport(self.spec.size, self.year_name, self.today, counts=self.counts)

@@ -36,6 +36,7 @@ class DemoSpec:
     class_size: tuple[int, int]
     teachers: int
     full_year: bool
+    # Without a full year: the weeks of the journal filled in before today (all of them once the first quarter is over).
     filled_weeks: int
     transfers: int
     applications: int

@@ -4,6 +4,7 @@ from app.models.applications import APPLICATION_STATUSES, DiaryApplication
 from app.models.audit import AuditEntry
 from app.models.changes import ChangeCounter, ExportedModel, Tombstone
 from app.models.exports import ExportLock, ExportRun, ExportSettings
+from app.models.finals import FINAL_KINDS, FINAL_VALUES, FinalMark
 from app.models.journal import (
     ABSENCE_REASONS,
     GROUP_KINDS,
@@ -72,6 +73,7 @@ MODELS = [
     Mark,
     Absence,
     HomeworkFile,
+    FinalMark,
     DiaryApplication,
     ExportSettings,
     ExportLock,
@@ -98,6 +100,9 @@ __all__ = [
     "ExportRun",
     "ExportSettings",
     "ExportedModel",
+    "FINAL_KINDS",
+    "FINAL_VALUES",
+    "FinalMark",
     "GroupMembership",
     "Guardian",
     "Holiday",

@@ -23,6 +23,10 @@ class SchoolSettings(BaseModel):
     # Changing or deleting a mark older than this many days asks for a reason.
     mark_edit_days = IntegerField(default=7)
     upload_max_mb = IntegerField(default=10)
+    # The grades attested by half-years (the others by quarters or trimesters), as "10, 11".
+    half_year_grades = CharField(max_length=40, default="10, 11")
+    # An average rounds up from this fraction, in hundredths: 60 makes 2,60 a 3 and 2,59 a 2.
+    round_from = IntegerField(default=60)
 
     class Meta:
         table_name = "school_settings"

@@ -303,6 +303,39 @@ def can_open_journal(staff, journal) -> bool:
     return Journal.select().where((Journal.id == journal.id) & Journal.id.in_(open_journal_ids(staff))).exists()
 
 
+def teaches(staff, journal) -> bool:
+    """Answer whether the staff member is one of the journal's teachers."""
+    return (
+        TeachingAssignment.select()
+        .where((TeachingAssignment.journal == journal.id) & (TeachingAssignment.teacher == staff.id))
+        .exists()
+    )
+
+
+def can_set_finals(staff, journal) -> bool:
+    """The journal's teacher sets its final marks; the deputy sets any journal's."""
+    if can(staff, Perm.JOURNAL_CHECK):
+        return True
+    return can(staff, Perm.JOURNAL_EDIT_OWN) and teaches(staff, journal)
+
+
+def can_change_locked_finals(staff) -> bool:
+    """A final mark of a closed period is changed by the deputy only (with a reason)."""
+    return can(staff, Perm.JOURNAL_CHECK)
+
+
+def can_view_every_class_finals(staff) -> bool:
+    """Whoever sees every journal (deputy, head) opens every class's finals page from one list."""
+    return sees_everything(staff)
+
+
+def can_view_class_finals(staff, class_group) -> bool:
+    """A class's final marks page: its class teacher, and whoever sees every journal (deputy, head)."""
+    if staff is None or not getattr(staff, "id", None):
+        return False
+    return sees_everything(staff) or class_group.class_teacher_id == staff.id
+
+
 def visible_members(staff, journal) -> set[int] | None:
     """Return the ids of the journal's students whose rows the staff member may see, or None for all of them.
 
@@ -311,15 +344,11 @@ def visible_members(staff, journal) -> set[int] | None:
     """
     if sees_everything(staff):
         return None
-    teaches = (
-        TeachingAssignment.select()
-        .where((TeachingAssignment.journal == journal.id) & (TeachingAssignment.teacher == staff.id))
-        .exists()
-        or Lesson.select()
+    if teaches(staff, journal) or (
+        Lesson.select()
         .where((Lesson.journal == journal.id) & ((Lesson.teacher == staff.id) | (Lesson.planned_teacher == staff.id)))
         .exists()
-    )
-    if teaches:
+    ):
         return None
     group = journal.group
     if group.class_group_id is not None and group.class_group.class_teacher_id == staff.id:

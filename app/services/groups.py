@@ -34,6 +34,7 @@ from app.models import (
     WEEKDAYS,
     ClassGroup,
     Enrollment,
+    FinalMark,
     GroupMembership,
     Journal,
     Lesson,
@@ -925,7 +926,7 @@ def validate_journal(journal: Journal) -> None:
         old = Journal.get_by_id(journal.id)
         if (old.group_id, old.subject_id) != (group.id, subject.id) and _journal_in_use(old):
             raise DomainError(
-                "Нельзя сменить группу или предмет журнала: по нему уже есть расписание или уроки. "
+                "Нельзя сменить группу или предмет журнала: по нему уже есть расписание, уроки или итоговые отметки. "
                 "Заведите новый журнал.",
                 "group",
             )
@@ -935,6 +936,7 @@ def _journal_in_use(journal: Journal) -> bool:
     return (
         TimetableSlot.select().where(TimetableSlot.journal == journal.id).exists()
         or Lesson.select().where(Lesson.journal == journal.id).exists()
+        or FinalMark.select().where(FinalMark.journal == journal.id).exists()
     )
 
 

@@ -18,13 +18,14 @@ from app.models import (
     Journal,
     Lesson,
     Mark,
+    SchoolSettings,
     StudyGroup,
     Subject,
     Term,
     TimetableSlot,
 )
 from app.permissions import Perm
-from app.services import access, audit, journal_files
+from app.services import access, audit, finals, journal_files
 from app.services.errors import AccessDenied, DomainError
 from app.services.journal import get_lesson, lessons_with_people
 
@@ -93,9 +94,16 @@ def _term_of(day, terms):
 
 
 def desired_lessons(year, journal_ids, start, end, result: PlanResult) -> dict[tuple, tuple[int, int | None]]:
-    """Return the lessons the timetable asks for: (journal, date, number) → (teacher, term)."""
+    """Return the lessons the timetable asks for: (journal, date, number) → (teacher, term).
+
+    A lesson's term is one of the periods its group's grade is attested by (quarters, or halves
+    for the grades the school lists: `finals.period_kind`).
+    """
     holidays = list(Holiday.select().where(Holiday.year == year.id))
     terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
+    settings = SchoolSettings.load()
+    kinds = {t.kind for t in terms}
+    terms_of_kind = {kind: [t for t in terms if t.kind == kind] for kind in kinds}
     slots = list(
         TimetableSlot.select(TimetableSlot, Journal, StudyGroup, Subject)
         .join_from(TimetableSlot, Journal)
@@ -120,7 +128,8 @@ def desired_lessons(year, journal_ids, start, end, result: PlanResult) -> dict[t
                     f"в расписании несколько учителей на один урок ({format_date(day)} и далее) — взят первый."
                 )
                 continue
-            wanted[key] = (slot.teacher_id, _term_of(day, terms))
+            kind = finals.period_kind(slot.journal.group.grade, kinds, settings)
+            wanted[key] = (slot.teacher_id, _term_of(day, terms_of_kind.get(kind, ())))
     result.clashes = sorted(clashes)
     return wanted
 

@@ -22,6 +22,7 @@ from app.models import (
     Absence,
     ClassGroup,
     Enrollment,
+    FinalMark,
     GroupMembership,
     Holiday,
     Journal,
@@ -44,6 +45,7 @@ CLASS_LETTER_RE = re.compile(r"^[А-ЯЁ]$")
 SCHOOL_CODE_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_-]{0,32}$")
 GRADES = (1, 11)
 MARK_EDIT_DAYS = (0, 365)
+ROUND_FROM = (1, 99)
 # The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
 UPLOAD_MAX_MB = (1, 30)
 TERM_COUNTS = {"quarter": 4, "trimester": 3, "half": 2}
@@ -110,6 +112,30 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
         "Предельный размер файла домашнего задания — от 1 до 30 МБ.",
         "upload_max_mb",
     )
+    settings.half_year_grades = _grade_list(settings.half_year_grades)
+    check_range(
+        settings.round_from,
+        ROUND_FROM,
+        "Правило округления — с какой доли балла (в сотых) округлять вверх: от 1 до 99, например 60.",
+        "round_from",
+    )
+
+
+def _grade_list(value) -> str:
+    """Normalise a list of grades such as "10,11" to "10, 11", refusing anything but grades 1–11."""
+    text = str(value or "").replace(";", ",")
+    grades = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not (part.isascii() and part.isdigit() and GRADES[0] <= int(part) <= GRADES[1]):
+            raise DomainError(
+                "Параллели, аттестуемые по полугодиям: номера от 1 до 11 через запятую, например «10, 11».",
+                "half_year_grades",
+            )
+        grades.add(int(part))
+    return ", ".join(str(grade) for grade in sorted(grades))
 
 
 def create_settings(actor, *, source="panel", **fields) -> SchoolSettings:
@@ -308,6 +334,17 @@ def validate_term(term: Term) -> None:
     same_kind = (Term.year == year.id) & (Term.kind == term.kind) & not_self(Term, term)
     if Term.select().where(same_kind & (Term.number == term.number)).exists():
         raise DomainError(f"В учебном году {year} уже есть {term}.", "number")
+    if term.get_id() is not None:
+        old = Term.get_by_id(term.id)
+        used = (
+            Lesson.select().where(Lesson.term == term.id).exists()
+            or FinalMark.select().where(FinalMark.term == term.id).exists()
+        )
+        if (old.year_id, old.kind) != (term.year_id, term.kind) and used:
+            raise DomainError(
+                f"Нельзя сменить учебный год или вид периода «{old}»: к нему уже относятся уроки или итоговые отметки.",
+                "kind",
+            )
     other = (
         Term.select().where(same_kind & (Term.start_date <= term.end_date) & (Term.end_date >= term.start_date)).first()
     )

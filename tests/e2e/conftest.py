@@ -55,17 +55,33 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):
         pass
 
+    def handle(self):
+        # Count open connections, so the server can wait for them before the test's app goes away.
+        with self.server.idle:
+            self.server.busy += 1
+        try:
+            super().handle()
+        finally:
+            with self.server.idle:
+                self.server.busy -= 1
+                self.server.idle.notify_all()
+
 
 @contextmanager
 def serving(app):
     """Serve an app on a free local port in a background thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server.busy, server.idle = 0, threading.Condition()
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+        # A request the browser left in flight (an asset of the last page) finishes while the
+        # test's database still exists, instead of failing half-way and leaking its open file.
+        with server.idle:
+            server.idle.wait_for(lambda: server.busy == 0, timeout=10)
         server.server_close()
         thread.join(10)
 

@@ -25,6 +25,8 @@ FOLLOW = (
     r"/new/\?",
     r"/journal/grid/\d+",
     r"/journal/print/\d+",
+    r"/journal/finals/\d+",
+    r"/journal/class-finals/\d+",
     r"/journal/lesson/\d+",
 )
 # Recorded before any page script runs; Playwright's init scripts are not subject to the page's CSP.

@@ -6,7 +6,7 @@ The model forms are discovered from the registered Flask-Admin views: every `Sec
 checkboxes ticked), saved, found in the database, then edited and found changed. A view is filled
 generically unless RECIPES says how to fill the fields generic values cannot satisfy. The pages that
 are not model forms (applications' status buttons, staff passwords, UIDs, export settings, the own
-password, the journal's lesson, substitution and planning forms) have a test each, and
+password, the journal's lesson, substitution, planning and final-marks forms) have a test each, and
 `test_every_posted_page_is_covered` fails when a page accepting POST has neither.
 
 All of it runs against one live server and one database holding the small demo school, logged in
@@ -36,6 +36,7 @@ from app.models import (
     DiaryApplication,
     Enrollment,
     ExportSettings,
+    FinalMark,
     Guardian,
     Journal,
     Lesson,
@@ -45,6 +46,7 @@ from app.models import (
     StudentGuardian,
     StudyGroup,
     Subject,
+    TeachingAssignment,
     Term,
 )
 from app.permissions import BUILTIN_ROLES
@@ -724,6 +726,35 @@ def test_lessons_are_planned(forms_app, as_login, ctx, shots):
     assert planned.count() > 0
 
 
+def test_finals_are_saved(forms_app, as_login, ctx, shots):
+    login = owner_login("journal.edit_own")
+    teacher = Staff.get(Staff.login == login)
+    book = (
+        Journal.select()
+        .join(TeachingAssignment)
+        .where((TeachingAssignment.teacher == teacher.id) & (Journal.year == SchoolYear.get(SchoolYear.is_current).id))
+        .order_by(Journal.id)
+        .first()
+    )
+    page = as_login(login)
+    page.goto(f"/journal/finals/{book.id}")
+    page.wait_for_load_state("load")
+    column = page.locator('input[name="column"]').input_value()
+    field = page.locator("input.fin-input").first
+    student_id = int(field.get_attribute("name").removeprefix("value-"))
+    value = "5" if field.input_value() != "5" else "4"
+    field.fill(value)
+    save(page, page.locator("#finals-save"), shots, "journal-finals")
+    kind, _, term = column.partition("-")
+    mark = FinalMark.get(
+        (FinalMark.student == student_id)
+        & (FinalMark.subject == book.subject_id)
+        & (FinalMark.kind == kind)
+        & ((FinalMark.term == int(term)) if term else FinalMark.term.is_null())
+    )
+    assert mark.value == value
+
+
 def test_term_is_closed_and_reopened(forms_app, as_login, ctx, shots):
     year = SchoolYear.create(
         name="2016/2017", start_date=dt.date(2016, 9, 1), end_date=dt.date(2017, 5, 31), is_current=False
@@ -775,6 +806,7 @@ CUSTOM_FORMS = {
     "journal_substitutions.save": test_substitute_is_assigned,
     "journal_planning.index": test_lessons_are_planned,
     "journal_terms.term": test_term_is_closed_and_reopened,
+    "journal.finals_page": test_finals_are_saved,
     "groups_split.index": test_class_is_split_into_groups,
     "groups_split.place": test_class_is_split_into_groups,
 }

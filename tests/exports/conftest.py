@@ -10,6 +10,7 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    FinalMark,
     Guardian,
     HomeworkFile,
     Mark,
@@ -41,8 +42,9 @@ def school(app):
     """A current school year with classes, groups, staff, students, guardians, applications and filled journals.
 
     5А is split for English into two subgroups (one student in each) and has the subgroup 1's
-    journal; a cross-class choir of a 5А and a 6Б student has an extracurricular journal. A past
-    year beside it holds a class, its journal, a lesson and a mark that no package of this year may carry.
+    journal; a cross-class choir of a 5А and a 6Б student has an extracurricular journal; 5А's
+    mathematics has two final marks of the first quarter. A past year beside it holds a class, its
+    journal, a lesson, a mark and a year mark that no package of this year may carry.
     """
     set_school()
     past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
@@ -143,6 +145,13 @@ def school(app):
     Mark.create(lesson=choir_lesson, student=students[2], value="зч", work_type=answer)
     Absence.create(lesson=lesson, student=students[1], reason="illness")
     Absence.create(lesson=choir_lesson, student=students[0], reason="excused")
+    final = FinalMark.create(
+        year=year, student=students[0], subject=math, kind="term", term=term, journal=math_a, value="5"
+    )
+    FinalMark.create(year=year, student=students[1], subject=math, kind="term", term=term, journal=math_a, value="н/а")
+    past_final = FinalMark.create(
+        year=past, student=students[0], subject=math, kind="year", journal=old_math, value="3"
+    )
     HomeworkFile.create(
         lesson=lesson,
         original_name="задачи.pdf",
@@ -184,6 +193,8 @@ def school(app):
         english_lesson=english_lesson,
         choir_lesson=choir_lesson,
         old_lesson=old_lesson,
+        final=final,
+        past_final=past_final,
     )
 
 

@@ -11,6 +11,7 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    FinalMark,
     GroupMembership,
     Guardian,
     HomeworkFile,
@@ -25,7 +26,7 @@ from app.models import (
     TeachingAssignment,
     Term,
 )
-from app.services import access, groups
+from app.services import access, finals, groups
 
 
 def _date(value):
@@ -182,6 +183,17 @@ def journal_state(year) -> dict:
             "student": absence.student_id,
             "reason": absence.reason,
         }
+    for final in FinalMark.select().where(FinalMark.year == year.id):
+        state[("final_mark", final.id)] = {
+            "year": final.year_id,
+            "student": final.student_id,
+            "subject": final.subject_id,
+            "kind": final.kind,
+            "term": final.term_id,
+            "journal": final.journal_id,
+            "value": final.value,
+            "change_reason": final.change_reason,
+        }
     return state
 
 
@@ -219,6 +231,21 @@ def opened_journals(year) -> dict:
         }
         for staff in Staff.select()
     }
+
+
+def class_final_marks(year, viewer) -> dict:
+    """Return {(student, subject, kind, term id or None): value} of the year's finals, as the classes' pages show them.
+
+    Read through the «Итоговые отметки» page of every class of the year (`finals.class_finals`)
+    for `viewer` (someone who sees every class: the deputy), as the school's staff see them.
+    """
+    found = {}
+    for class_group in finals.class_groups_of(viewer, year):
+        page = finals.class_finals(viewer, class_group.id)
+        for (student_id, subject_id, key), value in page.values.items():
+            kind, _, term = key.partition("-")
+            found[(student_id, subject_id, kind, int(term) if term else None)] = value
+    return found
 
 
 def differences(expected: dict, held: dict) -> dict:

@@ -4,8 +4,9 @@ It checks every package against docs/export-package.schema.json and the format's
 (header first, trailer last, counts and checksum), drops a package it has applied already
 (by package id), applies deletes and upserts to its own store — a full package replaces
 everything it holds for that school and year — and tells what it holds (GET /state). From what
-it holds it works out, as the docs say, who is in each study group on which days and which
-journals each staff member's portal UID opens (`group_members`, `opened_journals`).
+it holds it works out, as the docs say, who is in each study group on which days, which
+journals each staff member's portal UID opens, and each student's final marks by subject and
+period (`group_members`, `opened_journals`, `final_marks`).
 Switches for faults: down (connection refused), slow, 500, 4xx, and "apply, then drop the
 connection" (the client never hears that the package arrived).
 """
@@ -210,6 +211,36 @@ def opened_journals(held: dict) -> dict:
         }
         opened[staff_id] = set(scope["journals"]) | of_classes
     return opened
+
+
+class HeldStateInvalid(Exception):
+    """What the receiver holds breaks a rule the docs promise (say, two final marks for one period)."""
+
+
+def final_marks(held: dict) -> dict:
+    """Return {(student, subject, kind, term): value} of the held final marks (docs: «Final marks»).
+
+    A student's finals are read by student and subject, whichever journal they name (a student
+    who moved to another group of the subject has one per period). The docs promise one final
+    per student, subject, year, kind and term; a term's final naming a held term of the year,
+    every final a held journal of the year and of its subject: a state that breaks that raises
+    HeldStateInvalid.
+    """
+    terms, journals = _of_type(held, "term"), _of_type(held, "journal")
+    found = {}
+    for final_id, fields in sorted(_of_type(held, "final_mark").items()):
+        key = (fields["student"], fields["subject"], fields["kind"], fields["term"])
+        if key in found:
+            raise HeldStateInvalid(f"final_mark #{final_id}: a second final for {key}")
+        journal = journals.get(fields["journal"])
+        if journal is None or (journal["year"], journal["subject"]) != (fields["year"], fields["subject"]):
+            raise HeldStateInvalid(
+                f"final_mark #{final_id}: journal {fields['journal']} is not its year's and subject's"
+            )
+        if fields["term"] is not None and terms.get(fields["term"], {}).get("year") != fields["year"]:
+            raise HeldStateInvalid(f"final_mark #{final_id}: term {fields['term']} is not a held term of its year")
+        found[key] = fields["value"]
+    return found
 
 
 class ReferenceReceiver:

@@ -2,36 +2,43 @@
 
 Hypothesis drives sequences of journal edits (lessons of whole-class, subgroup and cross-class
 journals, marks, absences, homework files, UIDs, teachers of journals, journals made and dropped,
-class teachers, applications granted and revoked, last year's marks), group edits (students
-moved between the groups of a split mid-year, joining and leaving a cross-class group, leaving a
-class or moving to another one, groups renamed), renamed reference data (work types, subjects,
-classes, staff names) and changes of the school's code (the portal keeps one state per code and
-year), interleaved with planner ticks (sometimes twice), manual exports, days without any tick,
-and faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its jobs lost).
-Every export goes through real Redis, a real RQ worker and real HTTP to the reference
-receiver. Whenever the newest export was delivered, and at the end once the faults are over,
-the receiver's store must equal the journal: nothing missing, nothing extra, no package
-applied twice, no record older than what it replaced; and what the receiver works out from it
-as the docs say (who is in each group on which days, which journals each UID opens) must be
-what the school counts. The real process kills (a worker killed mid-export, Redis restarted)
-are in test_recovery.py.
+class teachers, applications granted and revoked, last year's marks and finals), final marks
+(set, changed and cleared by the journal's teacher or the deputy; terms closed and reopened by
+the deputy; a locked final refused to the teacher and changed by the deputy with a reason; a
+final given in one group's journal changed in another's after the student moved), group edits
+(students moved between the groups of a split mid-year, joining and leaving a cross-class group,
+leaving a class or moving to another one, groups renamed), renamed reference data (work types,
+subjects, classes, staff names) and changes of the school's code (the portal keeps one state per
+code and year), interleaved with planner ticks (sometimes twice), manual exports, days without
+any tick, and faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its
+jobs lost). Every export goes through real Redis, a real RQ worker and real HTTP to the
+reference receiver. Whenever the newest export was delivered, and at the end once the faults
+are over, the receiver's store must equal the journal: nothing missing, nothing extra, no
+package applied twice, no record older than what it replaced; and what the receiver works out
+from it as the docs say (who is in each group on which days, which journals each UID opens,
+each student's finals by subject and period) must be what the school counts and shows. The
+real process kills (a worker killed mid-export, Redis restarted) are in test_recovery.py.
 """
 
 import datetime as dt
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
+from app.clock import app_clock
 from app.db import db
 from app.models import (
     Absence,
+    ChangeCounter,
     ClassGroup,
     DiaryApplication,
     Enrollment,
     ExportLock,
     ExportRun,
+    FinalMark,
     GroupMembership,
     Guardian,
     HomeworkFile,
@@ -50,14 +57,23 @@ from app.models import (
     Tombstone,
     WorkType,
 )
-from app.models.journal import ABSENCE_REASONS, MARK_VALUES
-from app.services import exports, groups
-from app.services.errors import DomainError
+from app.models.finals import FINAL_VALUES
+from app.models.journal import ABSENCE_REASONS, MARK_CHANGE_REASONS, MARK_VALUES
+from app.services import exports, finals, groups
+from app.services import school as school_service
+from app.services.errors import AccessDenied, DomainError
 from app.services.exports import planner
 from app.settings import app_settings
 from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
-from tests.exports.journal_state import differences, group_members, journal_state, opened_journals
+from tests.exports.journal_state import (
+    class_final_marks,
+    differences,
+    group_members,
+    journal_state,
+    opened_journals,
+)
 from tests.exports.receiver import ReferenceReceiver
+from tests.exports.receiver import final_marks as held_finals
 from tests.exports.receiver import group_members as held_members
 from tests.exports.receiver import opened_journals as held_journals
 
@@ -75,6 +91,7 @@ autumn_day = st.integers(0, 120).map(lambda n: dt.date(2026, 9, 1) + dt.timedelt
 def _wipe_journal():
     """Empty every table the machine plays with (plain deletes: no tombstones, a fresh start)."""
     for model in (
+        FinalMark,
         Mark,
         Absence,
         HomeworkFile,
@@ -100,7 +117,7 @@ def _wipe_journal():
     ExportLock.update(owner=None, until=None, run_id=None).execute()
 
 
-def make_machine(app, redis_conn, work, staff):
+def make_machine(app, redis_conn, work, staff, deputy):
     class ExportFidelity(RuleBasedStateMachine):
         """One school, one portal, a clock; edits, exports and faults in any order."""
 
@@ -122,8 +139,14 @@ def make_machine(app, redis_conn, work, staff):
             self.term = Term.create(
                 year=self.year, number=1, start_date=dt.date(2026, 9, 1), end_date=dt.date(2026, 10, 25)
             )
+            # Two quarters: closing the second locks the year's, the exam's and the итоговая too.
+            self.terms = [
+                self.term,
+                Term.create(year=self.year, number=2, start_date=dt.date(2026, 11, 5), end_date=dt.date(2026, 12, 28)),
+            ]
             self.subjects = [Subject.create(name=name) for name in ("Математика", "Русский язык", "История")]
             english, choir = Subject.create(name="Английский язык"), Subject.create(name="Хор")
+            self.english = english
             self.classes = [ClassGroup.create(year=self.year, grade=5, letter=letter) for letter in "АБ"]
             for class_group in self.classes:
                 groups.whole_class_group(class_group)
@@ -148,9 +171,12 @@ def make_machine(app, redis_conn, work, staff):
             self.choir = groups.create_group(None, kind="cross", year=self.year.id, name="Хор")
             for student in self.students[:2]:
                 groups.create_membership(None, group=self.choir.id, student=student.id, start_date=dt.date(2026, 9, 1))
-            for group in self.split:
-                groups.create_journal(None, group=group.id, subject=english.id)
-            groups.create_journal(None, group=self.choir.id, subject=choir.id, kind="extracurricular")
+            # Each English group has its teacher, the choir its own: they set their journals' finals.
+            for n, group in enumerate(self.split):
+                journal = groups.create_journal(None, group=group.id, subject=english.id)
+                groups.assign_teacher(None, journal, staff[n])
+            choir_journal = groups.create_journal(None, group=self.choir.id, subject=choir.id, kind="extracurricular")
+            groups.assign_teacher(None, choir_journal, staff[2])
             self.old_journal = groups.class_journal(self.old_class, self.subjects[0])
             old_lesson = Lesson.create(
                 journal=self.old_journal,
@@ -160,6 +186,14 @@ def make_machine(app, redis_conn, work, staff):
                 teacher=staff[0],
             )
             Mark.create(lesson=old_lesson, student=self.students[0], value="4", work_type=self.work_types[0])
+            self.old_final = FinalMark.create(
+                year=past,
+                student=self.students[0],
+                subject=self.subjects[0],
+                kind="year",
+                journal=self.old_journal,
+                value="4",
+            )
             for person in staff:
                 person.portal_uid = None
                 person.save()
@@ -239,6 +273,7 @@ def make_machine(app, redis_conn, work, staff):
             assert differences(journal_state(self.year), held) == {}, history
             assert held_members(held) == group_members(self.year)
             assert held_journals(held) == opened_journals(self.year)
+            assert held_finals(held) == class_final_marks(self.year, deputy)
             assert all(count == 1 for count in self.receiver.apply_counts.values()), "a package applied twice"
             assert self.receiver.anomalies == [] and self.receiver.invalid == []
 
@@ -374,8 +409,11 @@ def make_machine(app, redis_conn, work, staff):
             if journal is None:
                 groups.create_journal(None, group=group.id, subject=subject.id)
                 return
-            if Lesson.select().where(Lesson.journal == journal).exists():
-                return  # a journal with lessons stays
+            if (
+                Lesson.select().where(Lesson.journal == journal).exists()
+                or FinalMark.select().where(FinalMark.journal == journal).exists()
+            ):
+                return  # a journal with lessons or final marks stays
             for assignment in journal.assignments:
                 groups.delete_assignment(None, assignment)
             groups.delete_journal(None, journal)
@@ -396,6 +434,8 @@ def make_machine(app, redis_conn, work, staff):
                 .where(
                     Journal.group.in_([g.id for g in (*self.split, self.choir)])
                     & ~Journal.id.in_(Lesson.select(Lesson.journal))
+                    # A journal with final marks stays in its year, as one with lessons does.
+                    & ~Journal.id.in_(FinalMark.select(FinalMark.journal))
                 )
                 .order_by(Journal.id)
             )
@@ -408,6 +448,128 @@ def make_machine(app, redis_conn, work, staff):
             except DomainError:
                 return  # last year's class has that subject's journal already
             self.moved[journal.id] = home
+
+        # --- final marks ----------------------------------------------------------------------
+
+        def _save_final(self, journal, column, values, seed):
+            """Save finals as the school would: the journal's teacher or the deputy; a locked column by the deputy."""
+            assignment = (
+                TeachingAssignment.select()
+                .where(TeachingAssignment.journal == journal.id)
+                .order_by(TeachingAssignment.id)
+                .first()
+            )
+            teacher = assignment.teacher if assignment is not None else None
+            if not column.locked:
+                actor = teacher if teacher is not None and seed % 3 else deputy
+                finals.save_finals(actor, journal.id, column.key, values)
+                return
+            if teacher is not None:
+                # The period is closed: the teacher is refused, and nothing is written.
+                before = ChangeCounter.current()
+                with pytest.raises(AccessDenied):
+                    finals.save_finals(teacher, journal.id, column.key, values)
+                assert ChangeCounter.current() == before
+            reason = MARK_CHANGE_REASONS[seed % len(MARK_CHANGE_REASONS)][0]
+            finals.save_finals(deputy, journal.id, column.key, values, reason=reason)
+
+        @rule(seed=pick, values=st.lists(st.sampled_from(("", *FINAL_VALUES)), min_size=1, max_size=4))
+        def set_final(self, seed, values):
+            # One pass down a column (a period's, the year's, the exam's or the итоговая): finals set,
+            # changed or cleared for the members, in one save.
+            journal = self._journal(seed)
+            sheet = finals.final_sheet(deputy, journal)
+            column = sheet.columns[seed % len(sheet.columns)]
+            rows = [row for row in sheet.rows if row.cells[column.key].member]
+            if rows:
+                given = {row.student.id: values[n % len(values)] for n, row in enumerate(rows)}
+                self._save_final(journal, column, given, seed)
+
+        def _change_final(self, final, value, seed):
+            """Change or clear a final in a journal of its subject that shows it (another group's after a move)."""
+            key = f"term-{final.term_id}" if final.kind == "term" else final.kind
+            places = []
+            subject_journals = Journal.select().where(
+                (Journal.year == self.year) & (Journal.subject == final.subject_id)
+            )
+            for journal in subject_journals.order_by(Journal.id):
+                sheet = finals.final_sheet(deputy, journal)
+                column = sheet.column(key)
+                row = next((row for row in sheet.rows if row.student.id == final.student_id), None)
+                if column is not None and row is not None and row.cells[key].member:
+                    assert row.cells[key].value == final.value, "one final per student, subject and period"
+                    places.append((journal, column))
+            if places:
+                journal, column = places[seed % len(places)]
+                self._save_final(journal, column, {final.student_id: value}, seed)
+
+        @rule(seed=pick, value=st.one_of(st.just(""), st.sampled_from(FINAL_VALUES)))
+        def change_final(self, seed, value):
+            final = self._choose(FinalMark.select().where(FinalMark.year == self.year), seed)
+            if final is not None:
+                self._change_final(final, value, seed)
+
+        @rule(
+            seed=pick,
+            day=st.integers(1, 54).map(lambda n: dt.date(2026, 9, 1) + dt.timedelta(days=n)),
+            first=st.sampled_from(FINAL_VALUES),
+            then=st.sampled_from(FINAL_VALUES),
+        )
+        def final_across_a_move(self, seed, day, first, then):
+            # A 5А student's English final for the first quarter is given in their group's journal;
+            # they move to the other English group during the quarter, whose teacher changes it there.
+            student = (self.students[0], self.students[2])[seed % 2]
+            english = Journal.select().where(
+                Journal.group.in_([g.id for g in self.split]) & (Journal.subject == self.english.id)
+            )
+            journals = {journal.group_id: journal for journal in english}
+            here = next((g for g in self.split if groups.is_member(student.id, g, day - dt.timedelta(days=1))), None)
+            there = next((g for g in self.split if here is not None and g.id != here.id), None)
+            if here is None or here.id not in journals or there.id not in journals:
+                return  # in no English group before that day, or a group's journal went to last year
+            old, new = journals[here.id], journals[there.id]
+            key = f"term-{self.term.id}"
+            self._save_final(old, finals.final_sheet(deputy, old).column(key), {student.id: first}, seed)
+            try:
+                groups.place_students(None, self.split, {student.id: there.id}, day)
+            except DomainError:
+                return  # not in 5А on that day
+            self._save_final(new, finals.final_sheet(deputy, new).column(key), {student.id: then}, seed)
+            final = FinalMark.get(
+                (FinalMark.student == student.id)
+                & (FinalMark.subject == self.english.id)
+                & (FinalMark.term == self.term.id)
+            )
+            assert final.value == then
+            assert then == first or final.journal_id == new.id, "a final names the journal it was last changed in"
+
+        @rule(seed=pick, value=st.one_of(st.just(""), st.sampled_from(FINAL_VALUES)))
+        def close_term(self, seed, value):
+            # The deputy closes a quarter: its finals lock (the second's locks the year's, the exam's
+            # and the итоговая too). Then one of them is corrected: refused to the journal's teacher,
+            # changed (or cleared) by the deputy with a reason.
+            term = self._choose(Term.select().where((Term.year == self.year) & (Term.closed == False)), seed)  # noqa: E712
+            if term is None:
+                return
+            school_service.close_term(deputy, term.id, today=app_clock(app).local(self.clock).date(), confirmed=True)
+            locked = FinalMark.kind == "term"
+            if term.id == self.terms[-1].id:
+                locked |= FinalMark.kind.in_(["year", "exam", "final"])
+            final = self._choose(
+                FinalMark.select().where(
+                    (FinalMark.year == self.year) & locked & ((FinalMark.term == term.id) | FinalMark.term.is_null())
+                ),
+                seed,
+            )
+            if final is not None:
+                self._change_final(final, value, seed)
+
+        @rule(seed=pick)
+        def reopen_term(self, seed):
+            # The deputy reopens a closed quarter for corrections: its finals are open again.
+            term = self._choose(Term.select().where((Term.year == self.year) & (Term.closed == True)), seed)  # noqa: E712
+            if term is not None:
+                school_service.reopen_term(deputy, term.id, reason="Исправление итоговых отметок")
 
         # --- groups and their members -----------------------------------------------------------
 
@@ -506,6 +668,9 @@ def make_machine(app, redis_conn, work, staff):
             else:
                 mark.value = value
                 mark.save()
+            final = FinalMark.get_by_id(self.old_final.id)
+            final.value, final.change_reason = value, "appeal" if seed % 2 else None
+            final.save()
 
         # --- reference data and identity --------------------------------------------------------
 
@@ -592,7 +757,8 @@ def make_machine(app, redis_conn, work, staff):
 def test_the_portal_ends_up_holding_the_journal(app, redis_conn, work, make_staff):
     set_school("Школа")
     staff = [make_staff(f"teacher{n}", roles=["teacher"], last_name=f"Учитель{n}") for n in range(3)]
-    machine = make_machine(app, redis_conn, work, staff)
+    deputy = make_staff("deputy", roles=["deputy"], last_name="Завучева")
+    machine = make_machine(app, redis_conn, work, staff, deputy)
     run_state_machine_as_test(
         machine,
         settings=settings(

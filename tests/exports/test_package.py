@@ -54,6 +54,7 @@ def test_full_package_holds_the_current_year_and_follows_the_schema(school, outb
     assert ("study_group", school.old_math.group_id) not in held and ("journal", school.old_math.id) not in held
     assert not {("teaching_assignment", a.id) for a in school.old_math.assignments} & held
     assert ("diary_access", school.granted.id) in held and ("diary_access", school.waiting.id) not in held
+    assert ("final_mark", school.final.id) in held and ("final_mark", school.past_final.id) not in held
     receiver = ReferenceReceiver()
     assert receiver.receive_file(path)[0] == 200
     assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}

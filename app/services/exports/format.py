@@ -15,6 +15,7 @@ from app.models import (
     ClassGroup,
     DiaryApplication,
     Enrollment,
+    FinalMark,
     GroupMembership,
     Guardian,
     HomeworkFile,
@@ -317,6 +318,24 @@ RECORD_TYPES = (
         (("lesson", Absence.lesson), ("student", Absence.student), ("reason", Absence.reason)),
         joins=_lesson_journal(Absence),
         scope=lambda year: Journal.year == year,
+    ),
+    RecordType(
+        # A student's final mark for a subject: a term's, the year's, the exam's or the итоговая.
+        # It belongs to its own year (a student moved between groups has one per subject and
+        # period, naming the journal it was last set in), and copies no other row's fields.
+        "final_mark",
+        FinalMark,
+        (
+            ("year", FinalMark.year),
+            ("student", FinalMark.student),
+            ("subject", FinalMark.subject),
+            ("kind", FinalMark.kind),
+            ("term", FinalMark.term),
+            ("journal", FinalMark.journal),
+            ("value", FinalMark.value),
+            ("change_reason", FinalMark.change_reason),
+        ),
+        scope=lambda year: FinalMark.year == year,
     ),
 )
 
