@@ -381,6 +381,23 @@ class JournalRecordView(GroupsView):
         groups.validate_journal(model)
 
 
+def with_journal_and_teacher(query):
+    """Join a load or timetable query with its journal's group, subject and year and its teacher (no N+1)."""
+    model = query.model
+    return (
+        query.select_extend(Journal, StudyGroup, Subject, SchoolYear, Staff)
+        .join(Journal, on=(model.journal == Journal.id))
+        .join(StudyGroup, on=(Journal.group == StudyGroup.id))
+        .switch(Journal)
+        .join(Subject, on=(Journal.subject == Subject.id))
+        .switch(Journal)
+        .join(SchoolYear, on=(Journal.year == SchoolYear.id))
+        .switch(model)
+        .join(Staff, on=(model.teacher == Staff.id))
+        .switch(model)
+    )
+
+
 class TeachingAssignmentView(_KeepJournalChoice, GroupsView):
     """«Учебная нагрузка»: which teacher keeps which journal."""
 
@@ -417,20 +434,7 @@ class TeachingAssignmentView(_KeepJournalChoice, GroupsView):
     form_overrides = {"journal": JournalField, "teacher": StaffField}
 
     def get_query(self):
-        return (
-            super()
-            .get_query()
-            .select_extend(Journal, StudyGroup, Subject, SchoolYear, Staff)
-            .join(Journal, on=(TeachingAssignment.journal == Journal.id))
-            .join(StudyGroup, on=(Journal.group == StudyGroup.id))
-            .switch(Journal)
-            .join(Subject, on=(Journal.subject == Subject.id))
-            .switch(Journal)
-            .join(SchoolYear, on=(Journal.year == SchoolYear.id))
-            .switch(TeachingAssignment)
-            .join(Staff, on=(TeachingAssignment.teacher == Staff.id))
-            .switch(TeachingAssignment)
-        )
+        return with_journal_and_teacher(super().get_query())
 
     def validate_model(self, model, is_created):
         groups.validate_assignment(model)
@@ -489,20 +493,7 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
     }
 
     def get_query(self):
-        return (
-            super()
-            .get_query()
-            .select_extend(Journal, StudyGroup, Subject, SchoolYear, Staff)
-            .join(Journal, on=(TimetableSlot.journal == Journal.id))
-            .join(StudyGroup, on=(Journal.group == StudyGroup.id))
-            .switch(Journal)
-            .join(Subject, on=(Journal.subject == Subject.id))
-            .switch(Journal)
-            .join(SchoolYear, on=(Journal.year == SchoolYear.id))
-            .switch(TimetableSlot)
-            .join(Staff, on=(TimetableSlot.teacher == Staff.id))
-            .switch(TimetableSlot)
-        )
+        return with_journal_and_teacher(super().get_query())
 
     def validate_model(self, model, is_created):
         groups.validate_slot(model)
