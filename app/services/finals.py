@@ -173,9 +173,14 @@ def _locked(column_kind: str, term: Term | None, terms: list[Term]) -> bool:
     return bool(terms) and bool(terms[-1].closed)
 
 
-def _columns(staff, journal, terms: list[Term]) -> list[Column]:
+def _period_columns(terms: list[Term]) -> list[Column]:
+    """Return a column per attestation period, then the year's, the exam's and the итоговая, locked as their terms."""
     columns = [Column("term", t, _locked("term", t, terms)) for t in terms]
-    columns += [Column(kind, None, _locked(kind, None, terms)) for kind in YEAR_COLUMNS]
+    return columns + [Column(kind, None, _locked(kind, None, terms)) for kind in YEAR_COLUMNS]
+
+
+def _columns(staff, journal, terms: list[Term]) -> list[Column]:
+    columns = _period_columns(terms)
     may_set = access.can_set_finals(staff, journal)
     for column in columns:
         column.editable = may_set and (not column.locked or access.can_change_locked_finals(staff))
@@ -413,8 +418,7 @@ def class_finals(staff, class_id, *, settings: SchoolSettings | None = None) -> 
     settings = settings or SchoolSettings.load()
     year = SchoolYear.get_by_id(class_group.year_id)
     terms = attestation_terms(year.id, class_group.grade, settings)
-    columns = [Column("term", t, _locked("term", t, terms)) for t in terms]
-    columns += [Column(kind, None, _locked(kind, None, terms)) for kind in YEAR_COLUMNS]
+    columns = _period_columns(terms)
     enrolled = Enrollment.select(Enrollment.student).where(Enrollment.class_group == class_group.id)
     students = list(
         Student.select()
