@@ -281,7 +281,7 @@ class JournalView(JournalMixin, SecureBaseView):
             typed = _typed_finals(request.form)
             try:
                 count = finals.save_finals(
-                    me, book.id, column_key, typed, reason=request.form.get("reason"), settings=settings
+                    me, book.id, column_key, typed, reason=request.form.get("reason"), settings=settings, clock=_clock()
                 )
             except (AccessDenied, NotFound):
                 raise

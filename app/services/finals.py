@@ -15,7 +15,6 @@ audited mark by mark, refused whole when one value is wrong.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from app.clock import utcnow
 from app.db import db
 from app.ids import parse_id
 from app.models import (
@@ -300,7 +299,7 @@ def _value(raw) -> str:
     return text
 
 
-def save_finals(actor, journal_id, column_key, values: dict, *, reason=None, settings=None) -> int:
+def save_finals(actor, journal_id, column_key, values: dict, *, clock, reason=None, settings=None) -> int:
     """Set one column of a journal's finals from {student id: value ('' clears)}; return how many changed.
 
     All or nothing: a value off the scale, a student who is not in the group during the period,
@@ -338,7 +337,7 @@ def save_finals(actor, journal_id, column_key, values: dict, *, reason=None, set
     reason = _reason(column, reason)
     with db.atomic():
         for student, mark, value in changes:
-            _write(actor, journal, column, student, mark, value, reason)
+            _write(actor, journal, column, student, mark, value, reason, clock.utcnow())
     return len(changes)
 
 
@@ -353,7 +352,7 @@ def _reason(column: Column, reason) -> str | None:
     return reason
 
 
-def _write(actor, journal, column: Column, student, mark: FinalMark | None, value: str, reason) -> None:
+def _write(actor, journal, column: Column, student, mark: FinalMark | None, value: str, reason, at) -> None:
     label = f"{student.full_name}, {journal.subject}, {column.label}"
     if mark is not None and not value:
         before = mark.snapshot()
@@ -373,14 +372,14 @@ def _write(actor, journal, column: Column, student, mark: FinalMark | None, valu
             value=value,
             change_reason=reason,
             set_by=actor.id,
-            set_at=utcnow(),
+            set_at=at,
         )
         mark.save(force_insert=True)
         audit.record(actor, "create", mark, after=mark.snapshot(), object_repr=label)
         return
     before = mark.snapshot()
     mark.value, mark.journal, mark.change_reason = value, journal.id, reason
-    mark.set_by, mark.set_at = actor.id, utcnow()
+    mark.set_by, mark.set_at = actor.id, at
     mark.save()
     audit.record(actor, "update", mark, before=before, after=mark.snapshot(), object_repr=label)
 

@@ -67,10 +67,30 @@ class _QuietHandler(WSGIRequestHandler):
                 self.server.idle.notify_all()
 
 
+def _closing(app):
+    """Wrap a WSGI app so every response body is closed, even on a connection the browser dropped.
+
+    werkzeug's development server closes the body after reading what is left on the socket; on
+    a dropped connection that read raises first, and a static file's handle is left to the
+    garbage collector (a ResourceWarning, an error under our filterwarnings). This generator
+    closes the body in its own `finally`, when it finishes or is collected.
+    """
+
+    def wrapped(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wrapped
+
+
 @contextmanager
 def serving(app):
     """Serve an app on a free local port in a background thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _closing(app), threaded=True, request_handler=_QuietHandler)
     server.busy, server.idle = 0, threading.Condition()
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -16,6 +16,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from app import demo
+from app.clock import SchoolClock
 from app.models import (
     Absence,
     ClassGroup,
@@ -33,6 +34,8 @@ from app.models import (
 from app.services import finals, groups
 from tests.e2e.browser import log_in, open_menu_item
 from tests.e2e.test_grid import school_wednesday
+
+CLOCK = SchoolClock()  # the school's clock, as the app builds it
 
 pytestmark = pytest.mark.e2e
 
@@ -103,11 +106,13 @@ def set_up(day):
     quarter = next(c for c in sheet.columns if c.term is not None and c.term.start_date <= day <= c.term.end_date)
     assert quarter.editable, "the demo's current quarter should be open"
     # Whatever the demo put into group 1's column goes: the teacher fills it from empty.
-    finals.save_finals(teacher, book1.id, quarter.key, {row.student.id: "" for row in members(sheet, quarter.key)})
+    finals.save_finals(
+        teacher, book1.id, quarter.key, {row.student.id: "" for row in members(sheet, quarter.key)}, clock=CLOCK
+    )
     other = teacher_of(book2)
     sheet2 = finals.final_sheet(other, book2)
     given = {row.student.id: row.cells[quarter.key].recommended or "4" for row in members(sheet2, quarter.key)}
-    finals.save_finals(other, book2.id, quarter.key, given)
+    finals.save_finals(other, book2.id, quarter.key, given, clock=CLOCK)
     # Fifteen subjects for 5А, as the page must print: the demo's and a few more (journals without lessons).
     report = finals.class_finals(c5a.class_teacher, c5a.id)
     for n in range(15 - len(report.subjects)):

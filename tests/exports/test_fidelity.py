@@ -462,16 +462,16 @@ def make_machine(app, redis_conn, work, staff, deputy):
             teacher = assignment.teacher if assignment is not None else None
             if not column.locked:
                 actor = teacher if teacher is not None and seed % 3 else deputy
-                finals.save_finals(actor, journal.id, column.key, values)
+                finals.save_finals(actor, journal.id, column.key, values, clock=app_clock(app))
                 return
             if teacher is not None:
                 # The period is closed: the teacher is refused, and nothing is written.
                 before = ChangeCounter.current()
                 with pytest.raises(AccessDenied):
-                    finals.save_finals(teacher, journal.id, column.key, values)
+                    finals.save_finals(teacher, journal.id, column.key, values, clock=app_clock(app))
                 assert ChangeCounter.current() == before
             reason = MARK_CHANGE_REASONS[seed % len(MARK_CHANGE_REASONS)][0]
-            finals.save_finals(deputy, journal.id, column.key, values, reason=reason)
+            finals.save_finals(deputy, journal.id, column.key, values, reason=reason, clock=app_clock(app))
 
         @rule(seed=pick, values=st.lists(st.sampled_from(("", *FINAL_VALUES)), min_size=1, max_size=4))
         def set_final(self, seed, values):

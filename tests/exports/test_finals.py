@@ -10,6 +10,7 @@ import datetime as dt
 
 import pytest
 
+from app.clock import SchoolClock
 from app.models import ChangeCounter, ExportRun, FinalMark
 from app.services import finals, groups
 from app.services import school as school_service
@@ -18,6 +19,8 @@ from app.services.exports import runs
 from tests.exports.helpers import SCHOOL_CODE, package_lines, records_of
 from tests.exports.journal_state import class_final_marks, differences, journal_state
 from tests.exports.receiver import HeldStateInvalid, ReferenceReceiver, final_marks
+
+CLOCK = SchoolClock()  # the school's clock, as the app builds it
 
 CLOSED_ON = dt.date(2026, 10, 26)
 
@@ -69,8 +72,8 @@ def test_final_marks_set_changed_and_cleared_reach_the_portal(school, people, ou
     term_key = f"term-{school.term.id}"
     not_attested = FinalMark.get((FinalMark.student == second.id) & (FinalMark.kind == "term"))
     # A change of one, a new year mark: the next daily carries those two, nothing else.
-    assert finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "4", second.id: "н/а"}) == 1
-    assert finals.save_finals(teacher, school.math_a.id, "year", {first.id: "осв."}) == 1
+    assert finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "4", second.id: "н/а"}, clock=CLOCK) == 1
+    assert finals.save_finals(teacher, school.math_a.id, "year", {first.id: "осв."}, clock=CLOCK) == 1
     year_mark = FinalMark.get(
         (FinalMark.year == school.year.id) & (FinalMark.student == first.id) & (FinalMark.kind == "year")
     )
@@ -101,7 +104,7 @@ def test_final_marks_set_changed_and_cleared_reach_the_portal(school, people, ou
     }
     receiver.receive_file(changed_run.file_path)
     # Cleared: the record is deleted.
-    assert finals.save_finals(teacher, school.math_a.id, term_key, {second.id: ""}) == 1
+    assert finals.save_finals(teacher, school.math_a.id, term_key, {second.id: ""}, clock=CLOCK) == 1
     cleared = export_now("daily", instance_path)
     assert records_of(package_lines(cleared.file_path)) == [("final_mark", "delete", not_attested.id)]
     receiver.receive_file(cleared.file_path)
@@ -127,15 +130,15 @@ def test_a_closed_term_locks_its_finals_and_the_deputy_changes_them_with_a_reaso
     receiver.receive_file(closed.file_path)
     before = ChangeCounter.current()
     with pytest.raises(AccessDenied):
-        finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "4"})
+        finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "4"}, clock=CLOCK)
     with pytest.raises(DomainError) as no_reason:
-        finals.save_finals(deputy, school.math_a.id, term_key, {first.id: "4"})
+        finals.save_finals(deputy, school.math_a.id, term_key, {first.id: "4"}, clock=CLOCK)
     assert no_reason.value.field == "reason"
     assert ChangeCounter.current() == before, "a refused change writes nothing"
-    assert finals.save_finals(deputy, school.math_a.id, term_key, {first.id: "4"}, reason="retake") == 1
+    assert finals.save_finals(deputy, school.math_a.id, term_key, {first.id: "4"}, reason="retake", clock=CLOCK) == 1
     # The year's last period is closed: the year mark is locked too, and set with a reason.
-    assert finals.save_finals(deputy, school.math_a.id, "year", {first.id: "4"}, reason="paper") == 1
-    assert finals.save_finals(deputy, school.math_a.id, term_key, {second.id: ""}, reason="check") == 1
+    assert finals.save_finals(deputy, school.math_a.id, "year", {first.id: "4"}, reason="paper", clock=CLOCK) == 1
+    assert finals.save_finals(deputy, school.math_a.id, term_key, {second.id: ""}, reason="check", clock=CLOCK) == 1
     cleared = FinalMark.get_or_none((FinalMark.student == second.id) & (FinalMark.kind == "term"))
     assert cleared is None
     year_mark = FinalMark.get(
@@ -155,7 +158,7 @@ def test_a_closed_term_locks_its_finals_and_the_deputy_changes_them_with_a_reaso
     assert_level(receiver, school, deputy)
     # Reopened for corrections, the period is open again: the teacher's change carries no reason.
     school_service.reopen_term(deputy, school.term.id, reason="Исправление по бумажному журналу")
-    assert finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "5"}) == 1
+    assert finals.save_finals(teacher, school.math_a.id, term_key, {first.id: "5"}, clock=CLOCK) == 1
     reopened = export_now("daily", instance_path)
     lines = package_lines(reopened.file_path)
     assert records_of(lines) == [("term", "upsert", school.term.id), ("final_mark", "upsert", school.final.id)]
@@ -170,7 +173,7 @@ def test_a_student_moved_to_another_group_keeps_one_final_per_period(school, peo
     receiver.receive_file(export_now("full", instance_path).file_path)
     student = school.students[0]
     term_key = f"term-{school.term.id}"
-    assert finals.save_finals(english_teacher, school.english_journal.id, term_key, {student.id: "4"}) == 1
+    assert finals.save_finals(english_teacher, school.english_journal.id, term_key, {student.id: "4"}, clock=CLOCK) == 1
     given = FinalMark.get((FinalMark.student == student.id) & (FinalMark.subject == school.english.id))
     assert given.journal_id == school.english_journal.id
     groups.place_students(
@@ -180,7 +183,7 @@ def test_a_student_moved_to_another_group_keeps_one_final_per_period(school, peo
     sheet = finals.final_sheet(second_teacher, second_journal)
     row = next(row for row in sheet.rows if row.student.id == student.id)
     assert row.cells[term_key].value == "4"
-    assert finals.save_finals(second_teacher, second_journal.id, term_key, {student.id: "5"}) == 1
+    assert finals.save_finals(second_teacher, second_journal.id, term_key, {student.id: "5"}, clock=CLOCK) == 1
     moved = FinalMark.select().where((FinalMark.student == student.id) & (FinalMark.subject == school.english.id))
     assert [(m.id, m.journal_id, m.value) for m in moved] == [(given.id, second_journal.id, "5")]
     daily = export_now("daily", instance_path)

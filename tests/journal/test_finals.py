@@ -94,26 +94,32 @@ def test_the_sheet_shows_averages_counts_and_recommendations(school, graded):
 def test_the_teacher_sets_a_column_and_the_year_is_recommended_from_it(school, graded):
     first, second = school.students[:2]
     saved = finals.save_finals(
-        school.teacher, graded.id, _key(school.term), {first.id: "4", second.id: "на", school.students[2].id: ""}
+        school.teacher,
+        graded.id,
+        _key(school.term),
+        {first.id: "4", second.id: "на", school.students[2].id: ""},
+        clock=school.clock,
     )
     assert saved == 2
     marks = {m.student_id: m for m in FinalMark.select().where(FinalMark.kind == "term")}
     assert marks[first.id].value == "4" and marks[second.id].value == "н/а"
     assert marks[first.id].subject_id == school.math.id and marks[first.id].journal_id == graded.id
     assert AuditEntry.select().where(AuditEntry.model == "FinalMark").count() == 2
-    finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "5"})
+    finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "5"}, clock=school.clock)
     row = next(r for r in finals.final_sheet(school.teacher, graded).rows if r.student.id == first.id)
     assert (row.cells["year"].average, row.cells["year"].recommended) == (4.5, "4")
     # Saving the same values again writes nothing; clearing deletes.
-    assert finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: "4"}) == 0
-    finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: ""})
+    assert finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: "4"}, clock=school.clock) == 0
+    finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: ""}, clock=school.clock)
     assert not FinalMark.select().where((FinalMark.student == first.id) & (FinalMark.term == school.term.id)).exists()
 
 
 def test_one_wrong_value_writes_nothing(school, graded):
     first, second = school.students[:2]
     with pytest.raises(DomainError) as refused:
-        finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: "5", second.id: "6"})
+        finals.save_finals(
+            school.teacher, graded.id, _key(school.term), {first.id: "5", second.id: "6"}, clock=school.clock
+        )
     assert "такой итоговой отметки нет" in refused.value.message
     assert refused.value.field == f"value-{second.id}"
     assert FinalMark.select().count() == 0
@@ -123,7 +129,7 @@ def test_a_student_outside_the_group_in_the_period_is_refused_without_a_name(sch
     for outsider in (school.stranger.id, school.newcomer.id, 10**9, "x"):
         column = _key(school.past_term)
         with pytest.raises(DomainError) as refused:
-            finals.save_finals(school.teacher, graded.id, column, {outsider: "5"})
+            finals.save_finals(school.teacher, graded.id, column, {outsider: "5"}, clock=school.clock)
         assert "не числится в группе журнала" in refused.value.message
         assert school.stranger.last_name not in refused.value.message
     assert FinalMark.select().count() == 0
@@ -132,29 +138,37 @@ def test_a_student_outside_the_group_in_the_period_is_refused_without_a_name(sch
 def test_only_the_journals_teacher_or_the_deputy_sets_finals(school, graded):
     first = school.students[0]
     with pytest.raises(AccessDenied):
-        finals.save_finals(school.other, graded.id, _key(school.term), {first.id: "5"})  # teaches 5А Russian
+        finals.save_finals(
+            school.other, graded.id, _key(school.term), {first.id: "5"}, clock=school.clock
+        )  # teaches 5А Russian
     with pytest.raises(AccessDenied):
-        finals.save_finals(school.leader, graded.id, _key(school.term), {first.id: "5"})  # the class teacher reads
+        finals.save_finals(
+            school.leader, graded.id, _key(school.term), {first.id: "5"}, clock=school.clock
+        )  # the class teacher reads
     with pytest.raises(NotFound):
-        finals.save_finals(school.teacher, graded.id, "term-999999", {first.id: "5"})
-    assert finals.save_finals(school.deputy, graded.id, _key(school.term), {first.id: "5"}) == 1
+        finals.save_finals(school.teacher, graded.id, "term-999999", {first.id: "5"}, clock=school.clock)
+    assert finals.save_finals(school.deputy, graded.id, _key(school.term), {first.id: "5"}, clock=school.clock) == 1
     assert not [c for c in finals.final_sheet(school.leader, graded).columns if c.editable]
 
 
 def test_a_closed_period_is_changed_by_the_deputy_with_a_reason(school, graded):
     first = school.students[0]
-    finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "4"})
+    finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "4"}, clock=school.clock)
     school_service.close_term(school.deputy, school.past_term.id, today=school.today, confirmed=True)
     with pytest.raises(AccessDenied) as teacher:
-        finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "5"})
+        finals.save_finals(school.teacher, graded.id, _key(school.past_term), {first.id: "5"}, clock=school.clock)
     assert "закрыт" in teacher.value.message
     with pytest.raises(DomainError) as no_reason:
-        finals.save_finals(school.deputy, graded.id, _key(school.past_term), {first.id: "5"})
+        finals.save_finals(school.deputy, graded.id, _key(school.past_term), {first.id: "5"}, clock=school.clock)
     assert no_reason.value.field == "reason"
     with pytest.raises(DomainError):
-        finals.save_finals(school.deputy, graded.id, _key(school.past_term), {first.id: "5"}, reason="because")
+        finals.save_finals(
+            school.deputy, graded.id, _key(school.past_term), {first.id: "5"}, reason="because", clock=school.clock
+        )
     assert FinalMark.get(FinalMark.student == first.id).value == "4"
-    finals.save_finals(school.deputy, graded.id, _key(school.past_term), {first.id: "5"}, reason="appeal")
+    finals.save_finals(
+        school.deputy, graded.id, _key(school.past_term), {first.id: "5"}, reason="appeal", clock=school.clock
+    )
     changed = FinalMark.get(FinalMark.student == first.id)
     assert (changed.value, changed.change_reason, changed.set_by_id) == ("5", "appeal", school.deputy.id)
     entry = AuditEntry.select().where(AuditEntry.model == "FinalMark").order_by(AuditEntry.id.desc()).first()
@@ -171,17 +185,17 @@ def test_a_final_follows_the_student_between_groups(school):
     groups.assign_teacher(None, one, school.teacher)
     groups.assign_teacher(None, two, school.other)
     make_lesson(None, None, school.teacher, school.today, 5, school.term, journal=one)
-    finals.save_finals(school.teacher, one.id, _key(school.term), {mover.id: "5"})
+    finals.save_finals(school.teacher, one.id, _key(school.term), {mover.id: "5"}, clock=school.clock)
     mark = FinalMark.get(FinalMark.student == mover.id)
     assert (mark.subject_id, mark.journal_id) == (english.id, one.id)
     # Another group's journal of another subject has its own column for the student only once a member.
     with pytest.raises(DomainError):
-        finals.save_finals(school.other, two.id, _key(school.term), {mover.id: "4"})
+        finals.save_finals(school.other, two.id, _key(school.term), {mover.id: "4"}, clock=school.clock)
 
 
 def test_the_class_page_lists_students_subjects_and_columns(school, graded, as_user):
     first = school.students[0]
-    finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: "4"})
+    finals.save_finals(school.teacher, graded.id, _key(school.term), {first.id: "4"}, clock=school.clock)
     page = finals.class_finals(school.leader, school.c5a.id)
     assert [s.id for s in page.students][:1] == [first.id]
     assert {s.name for s in page.subjects} >= {"Математика", "Русский язык"}
@@ -215,7 +229,7 @@ def test_the_sheet_takes_the_same_queries_whatever_the_group(school, graded):
 
 
 def test_a_journal_or_term_with_finals_keeps_its_group_and_kind(school, graded):
-    finals.save_finals(school.teacher, graded.id, _key(school.term), {school.students[0].id: "5"})
+    finals.save_finals(school.teacher, graded.id, _key(school.term), {school.students[0].id: "5"}, clock=school.clock)
     other_group = groups.create_group(None, kind="cross", year=school.year.id, name="Кружок", grade=None)
     with pytest.raises(DomainError) as journal_refused:
         groups.update_journal(None, graded, group=other_group.id)

@@ -129,7 +129,13 @@ def test_another_teacher_is_refused_and_nothing_is_written(school, as_user):
 
 def test_the_class_teacher_and_the_head_read_without_a_form(school, as_user):
     first, _ = give_marks(school)
-    finals.save_finals(school.teacher, journal_of(school.c5a, school.math).id, term_key(school.term), {first.id: "4"})
+    finals.save_finals(
+        school.teacher,
+        journal_of(school.c5a, school.math).id,
+        term_key(school.term),
+        {first.id: "4"},
+        clock=school.clock,
+    )
     for person in (school.leader, school.head):
         client = as_user(person)
         page = client.get(finals_url(school))
@@ -147,7 +153,7 @@ def test_a_locked_column_is_changed_by_the_deputy_with_a_reason_only(school, as_
     first, _ = give_marks(school)
     Mark.create(lesson=school.closed, student=first, value="5", work_type=school.answer)
     book = journal_of(school.c5a, school.math)
-    finals.save_finals(school.teacher, book.id, term_key(school.past_term), {first.id: "4"})
+    finals.save_finals(school.teacher, book.id, term_key(school.past_term), {first.id: "4"}, clock=school.clock)
     close(school.past_term)
     past = term_key(school.past_term)
 
@@ -255,7 +261,7 @@ def _grow_group(school, students: int):
         for lesson in (school.earlier, school.lesson, school.closed):
             Mark.create(lesson=lesson, student=student, value=str(3 + n % 3), work_type=school.answer)
         values[student.id] = "4"
-    finals.save_finals(school.teacher, book.id, term_key(school.past_term), values)
+    finals.save_finals(school.teacher, book.id, term_key(school.past_term), values, clock=school.clock)
 
 
 def test_the_finals_page_costs_the_same_queries_for_a_larger_group(school, as_user):
@@ -299,8 +305,16 @@ def class_url(school, class_group=None) -> str:
 
 def test_the_class_page_shows_students_subjects_and_columns(school, as_user):
     first, _ = give_marks(school)
-    finals.save_finals(school.teacher, journal_of(school.c5a, school.math).id, term_key(school.term), {first.id: "4"})
-    finals.save_finals(school.deputy, journal_of(school.c5a, school.math).id, "year", {first.id: "5"})
+    finals.save_finals(
+        school.teacher,
+        journal_of(school.c5a, school.math).id,
+        term_key(school.term),
+        {first.id: "4"},
+        clock=school.clock,
+    )
+    finals.save_finals(
+        school.deputy, journal_of(school.c5a, school.math).id, "year", {first.id: "5"}, clock=school.clock
+    )
     html = as_user(school.leader).get(class_url(school)).get_data(as_text=True)
     assert "Итоговые отметки · 5А класс" in html
     assert "Математика" in html and "Русский язык" in html and "История" not in html  # 6Б's only
@@ -343,7 +357,9 @@ def _grow_class(school, students: int, subjects: int):
     for n in range(subjects):
         subject = Subject.create(name=f"Предмет {n:02d}", short_name=f"Пр. {n:02d}")
         book = journal_of(school.c5a, subject)
-        finals.save_finals(school.deputy, book.id, term_key(school.past_term), {sid: "5" for sid in present})
+        finals.save_finals(
+            school.deputy, book.id, term_key(school.past_term), {sid: "5" for sid in present}, clock=school.clock
+        )
 
 
 def test_the_class_page_costs_the_same_queries_for_more_students_and_subjects(school, as_user):
