@@ -9,6 +9,7 @@ from flask_admin.model import filters as admin_filters
 from flask_admin.model import typefmt
 from markupsafe import Markup
 from peewee import IntegerField
+from wtforms.fields import StringField
 from wtforms.validators import NumberRange, ValidationError
 from wtforms.widgets import Select
 from wtfpeewee.fields import ModelSelectField, SelectQueryField
@@ -17,6 +18,8 @@ from wtfpeewee.orm import FieldInfo
 from app.clock import app_clock
 from app.formats import format_date
 from app.ids import parse_id
+from app.services.errors import DomainError
+from app.services.journal_marks import format_weight, parse_weight
 
 # The first format is the one forms show; ISO dates are accepted too.
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
@@ -137,7 +140,9 @@ def add_form_error(form, field_name: str | None, message: str) -> None:
     """Show a refusal next to the field it names, or above the form when it names none of its fields."""
     field = form._fields.get(field_name) if field_name else None
     if field is not None:
-        field.errors = [*(field.errors or ()), message]
+        # The field's own check and the area's rule may refuse a value in the same words: once.
+        if message not in (field.errors or ()):
+            field.errors = [*(field.errors or ()), message]
     else:
         flash(message, "error")
 
@@ -147,6 +152,24 @@ def add_form_error(form, field_name: str | None, message: str) -> None:
 # An integer column holds at most this much on SQLite and in PostgreSQL's INTEGER; larger numbers
 # are refused by the form instead of overflowing in the database.
 MAX_FORM_INTEGER = 2**31 - 1
+
+
+class WeightField(StringField):
+    """A mark's weight typed the Russian way (1,5 or 1.5), parsed and bounded by journal_marks.parse_weight."""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data in (None, "") else format_weight(self.data)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_weight(valuelist[0])
+        except DomainError as exc:
+            self.data = None
+            raise ValueError(exc.message) from None
 
 
 class SafeModelSelectField(RefuseForgedIds, ModelSelectField):

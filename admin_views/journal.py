@@ -16,10 +16,11 @@ from flask import (
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields import DateField
 
 from admin_views.base import SecureBaseView, SecureModelView, Writes
+from admin_views.forms import WeightField
 from app.clock import app_clock
 from app.formats import month_label, month_name
 from app.ids import MAX_ID, parse_id
@@ -122,7 +123,12 @@ def _script_config(**extra) -> dict:
     config = {
         **journal_marks.entry_rules(),
         "workTypes": [
-            {"id": w.id, "name": w.name[:1].upper() + w.name[1:], "weight": w.default_weight} for w in _work_types()
+            {
+                "id": w.id,
+                "name": w.name[:1].upper() + w.name[1:],
+                "weight": journal_marks.format_weight(w.default_weight),
+            }
+            for w in _work_types()
         ],
         "urls": {
             "addMark": url_for("journal.api_add_mark"),
@@ -190,6 +196,8 @@ class LessonForm(FlaskForm):
     topic = TextAreaField("Тема урока")
     homework = TextAreaField("Домашнее задание")
     held = BooleanField("Урок проведён")
+    cancelled = BooleanField("Урок отменён (не состоится)")
+    cancel_reason = StringField("Причина отмены")
     teacher_id = SelectField("Урок провёл (замена)", coerce=_choice_id, validate_choice=False)
     replacement_subject_id = SelectField("Предмет при замене", coerce=_choice_id, validate_choice=False)
     confirm_busy = BooleanField("Всё равно назначить: учитель занят в это время")
@@ -371,7 +379,13 @@ class JournalView(JournalMixin, SecureBaseView):
             if form.validate_on_submit():
                 changes = {}
                 if editable:
-                    changes.update(topic=form.topic.data, homework=form.homework.data, held=form.held.data)
+                    changes.update(
+                        topic=form.topic.data,
+                        homework=form.homework.data,
+                        held=form.held.data,
+                        cancelled=form.cancelled.data,
+                        cancel_reason=form.cancel_reason.data,
+                    )
                 if staffing and "teacher_id" in request.form:
                     changes["teacher_id"] = form.teacher_id.data
                 if staffing and "replacement_subject_id" in request.form:
@@ -408,6 +422,8 @@ class JournalView(JournalMixin, SecureBaseView):
             form.topic.data = lesson.topic or ""
             form.homework.data = lesson.homework or ""
             form.held.data = bool(lesson.held)
+            form.cancelled.data = bool(lesson.cancelled)
+            form.cancel_reason.data = lesson.cancel_reason or ""
             if staffing:
                 form.teacher_id.data = lesson.teacher_id
                 form.replacement_subject_id.data = lesson.replacement_subject_id or 0
@@ -436,6 +452,7 @@ class JournalView(JournalMixin, SecureBaseView):
                 field_labels=journal.LESSON_FIELD_LABELS,
                 describe=journal.describe_value,
                 absence_reasons=ABSENCE_REASONS,
+                cancel_reasons=journal.CANCEL_REASONS,
                 jconfig=_script_config(cells=cells),
                 max_mb=SchoolSettings.load().upload_max_mb,
                 allowed_label=journal_files.ALLOWED_LABEL,
@@ -497,29 +514,25 @@ class JournalView(JournalMixin, SecureBaseView):
 
     @expose("/api/marks", methods=["POST"])
     def api_add_mark(self):
+        """Save the marks typed into a cell (`value`, or `values` for «54»), in place of `replace` if given."""
         body = json_object(request)
+        values = body.texts("values", "отметки", max_items=journal_marks.MARKS_AT_ONCE) or body.text("value", "отметка")
         try:
-            mark = journal_marks.add_mark(
+            marks = journal_marks.enter_marks(
                 _me(),
                 body.id("lesson", "урок"),
                 body.id("student", "ученик"),
-                body.text("value", "отметка"),
+                values,
                 body.id("work_type", "вид работы"),
-                self._weight(body),
+                body.decimal_text("weight", "вес"),
+                body.text("comment", "комментарий", max_length=journal_marks.MARK_COMMENT_MAX * 2),
+                replace=body.versions("replace", "заменяемые отметки"),
+                reason=body.text("reason", "причина"),
                 clock=_clock(),
             )
         except EditConflict as exc:
             return self._conflict(exc, body)
-        return self._cell_answer(mark.lesson_id, mark.student_id, 201)
-
-    @staticmethod
-    def _weight(body):
-        return body.number(
-            "weight",
-            journal_marks.WEIGHT_MIN,
-            journal_marks.WEIGHT_MAX,
-            message=f"Вес отметки — целое число от {journal_marks.WEIGHT_MIN} до {journal_marks.WEIGHT_MAX}.",
-        )
+        return self._cell_answer(marks[0].lesson_id, marks[0].student_id, 201)
 
     @staticmethod
     def _change_no(body):
@@ -538,8 +551,9 @@ class JournalView(JournalMixin, SecureBaseView):
                 self._change_no(body),
                 body.text("value", "отметка"),
                 body.id("work_type", "вид работы"),
-                self._weight(body),
+                body.decimal_text("weight", "вес"),
                 body.text("reason", "причина"),
+                body.text("comment", "комментарий", max_length=journal_marks.MARK_COMMENT_MAX * 2),
                 clock=_clock(),
             )
         except EditConflict as exc:
@@ -781,6 +795,8 @@ class WorkTypeView(SecureModelView):
     column_default_sort = "name"
     column_searchable_list = ("name",)
     form_columns = ("name", "default_weight", "active")
+    form_overrides = {"default_weight": WeightField}
+    form_widget_args = {"default_weight": {"inputmode": "decimal", "placeholder": "например, 1,5"}}
 
     def validate_model(self, model, is_created):
         work_types.validate_work_type(model)

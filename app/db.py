@@ -86,7 +86,9 @@ def plain_value(value):
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        # One text for one number, however the engine scaled it: 2, not 2.00 (PostgreSQL) or 2.0.
+        text = f"{value:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
     if isinstance(value, bytes):
         return value.hex()
     return value

@@ -56,6 +56,49 @@ class JsonBody:
             raise BadInput(f"Поле «{_label(name, label)}»: не больше {max_length} символов.", name)
         return value
 
+    def texts(self, name: str, label: str | None = None, *, max_items: int = 100, max_length: int = 100) -> list[str]:
+        """Return the field as a list of strings (one string is a list of one; absent or null is empty)."""
+        value = self.data.get(name)
+        if value is None:
+            return []
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise BadInput(f"Неверный запрос: поле «{_label(name, label)}» должно быть списком строк.", name)
+        if len(items) > max_items or any(len(item) > max_length for item in items):
+            raise BadInput(f"Неверный запрос: поле «{_label(name, label)}» слишком длинное.", name)
+        return items
+
+    def decimal_text(self, name: str, label: str | None = None) -> str | None:
+        """Return a number sent as a JSON number or a string ("1,5") as its text, for the service to parse."""
+        value = self.data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise BadInput(f"Неверный запрос: «{_label(name, label)}» — число.", name)
+        text = value if isinstance(value, str) else repr(value)
+        if len(text) > 32:
+            raise BadInput(f"Неверный запрос: «{_label(name, label)}» — число.", name)
+        return text
+
+    def versions(self, name: str, label: str | None = None, *, max_items: int = 100) -> list[tuple[int, int]]:
+        """Return the field as a list of (record id, change number) from [{"id": …, "change_no": …}, …]."""
+        value = self.data.get(name)
+        if value is None:
+            return []
+        refused = BadInput(f"Неверный запрос: поле «{_label(name, label)}» указано неверно.", name)
+        if not isinstance(value, list) or len(value) > max_items:
+            raise refused
+        pairs = []
+        for item in value:
+            if not isinstance(item, dict):
+                raise refused
+            body = JsonBody(item)
+            number, change_no = parse_id(item.get("id")), body.number("change_no", 0, MAX_ID, label)
+            if number is None or change_no is None:
+                raise refused
+            pairs.append((number, change_no))
+        return pairs
+
     def number(
         self, name: str, minimum: int = 0, maximum: int = MAX_ID, label: str | None = None, *, message: str = ""
     ) -> int | None:

@@ -268,6 +268,7 @@ FIELDS: dict[str, dict[str, str]] = {
         "value": "Отметка",
         "work_type": "Вид работы",
         "weight": "Вес",
+        "comment": "Комментарий",
         "change_reason": "Причина изменения",
     },
     "FinalMark": {
@@ -298,6 +299,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "topic": "Тема урока",
         "homework": "Домашнее задание",
         "held": "Урок проведён",
+        "cancelled": "Урок отменён",
+        "cancel_reason": "Причина отмены",
         "orphaned": "Нет в расписании",
         "version": "Версия",
     },

@@ -165,3 +165,48 @@ def test_later_migrations_roll_back_and_apply_again_on_a_school_with_data(empty_
     assert WorkType.select().count() == work_types
     if isinstance(empty_database, SqliteDatabase):
         assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_mark_details_roll_back_to_whole_weights_and_forward_again(empty_database):
+    """009 keeps every mark's weight; its rollback rounds decimal weights and drops what the old schema cannot hold."""
+    from decimal import Decimal
+
+    from app import demo
+    from app.models import Absence, Lesson, Mark, WorkType
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    demo.seed("small", today=dt.date(2026, 12, 1))
+    marks = list(Mark.select().order_by(Mark.id).limit(3))
+    Mark.update(weight=Decimal("1.5"), comment="пересказ").where(Mark.id == marks[0].id).execute()
+    Mark.update(weight=Decimal("2.25")).where(Mark.id == marks[1].id).execute()
+    lesson = (
+        Lesson.select()
+        .where(~Lesson.id.in_(Mark.select(Mark.lesson)) & ~Lesson.id.in_(Absence.select(Absence.lesson)))
+        .first()
+    )
+    Lesson.update(cancelled=True, cancel_reason="карантин").where(Lesson.id == lesson.id).execute()
+    absence = Absence.select().first()
+    Absence.update(reason="unknown").where(Absence.id == absence.id).execute()
+    untouched = sorted(Mark.select(Mark.id, Mark.weight).where(Mark.id.not_in([m.id for m in marks[:2]])).tuples())
+
+    assert migrate.router().done[-1].startswith("009")
+    migrate.rollback(1)
+    weights = dict(empty_database.execute_sql("SELECT id, weight FROM mark").fetchall())
+    assert (weights[marks[0].id], weights[marks[1].id]) == (2, 2)
+    assert all(isinstance(w, int) for w in weights.values())
+    assert "comment" not in {c.name for c in empty_database.get_columns("mark")}
+    assert not {"cancelled", "cancel_reason"} & {c.name for c in empty_database.get_columns("lesson")}
+    assert Absence.select(Absence.reason).where(Absence.id == absence.id).scalar() == "unexcused"
+
+    migrate.upgrade()
+    assert (
+        sorted(Mark.select(Mark.id, Mark.weight).where(Mark.id.not_in([m.id for m in marks[:2]])).tuples()) == untouched
+    )
+    assert Mark.get_by_id(marks[0].id).weight == Decimal("2") and Mark.get_by_id(marks[0].id).comment is None
+    assert WorkType.select().where(WorkType.default_weight < 1).count() == 0
+    Mark.update(weight=Decimal("1.25")).where(Mark.id == marks[2].id).execute()
+    assert Mark.get_by_id(marks[2].id).weight == Decimal("1.25")
+    if isinstance(empty_database, SqliteDatabase):
+        assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []

@@ -106,7 +106,7 @@ def test_awkward_strings_are_gone(app, admin_client):
     assert not any("Failed" in e for e in errors)
     assert errors[0].startswith("Запись не создана")
     # The field checks and the area's rules answer together, next to their fields.
-    assert any("Неверное целое число" in e for e in errors)
+    assert any("Вес — число от 0,1 до 10" in e for e in errors)
     assert any("Укажите название вида работы" in e for e in errors)
     assert WorkType.select().where(WorkType.name == " ").count() == 0
 

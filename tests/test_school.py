@@ -686,20 +686,24 @@ def term_world(school):
     lesson(day(9, 4))
     ana = Student.create(last_name="Белова", first_name="Анна")
     ivan = Student.create(last_name="Орлов", first_name="Иван")
-    Absence.create(lesson=filled, student=ana, reason="unexcused")
+    Absence.create(lesson=filled, student=ana, reason="unknown")
     Absence.create(lesson=filled, student=ivan, reason="illness")
+    # A cancelled lesson is neither «not held» nor a gap, and an unexcused absence has its reason.
+    lesson(day(9, 1), cancelled=True, cancel_reason="карантин")
+    Absence.create(lesson=lesson(day(9, 8), held=True, topic="Десятичные дроби"), student=ivan, reason="unexcused")
     return SimpleNamespace(term=term, lesson=lesson)
 
 
 def test_term_summary_counts_what_is_unfilled(school, term_world):
     after = school_service.term_summary(term_world.term, day(10, 26) + dt.timedelta(days=1))
-    assert (after.lessons, after.not_held, after.no_topic, after.unexcused, after.upcoming) == (3, 1, 1, 1, 0)
+    assert (after.lessons, after.not_held, after.no_topic, after.no_reason, after.upcoming) == (5, 1, 1, 1, 0)
     assert after.ended and not after.complete
-    assert [(str(g.class_group), g.not_held, g.no_topic, g.unexcused) for g in after.classes] == [("5А", 1, 1, 1)]
+    assert [(str(g.class_group), g.not_held, g.no_topic, g.no_reason) for g in after.classes] == [("5А", 1, 1, 1)]
     assert "проведённых уроков без темы: 1" in after.lines()
+    assert "пропусков «н», причина которых не указана: 1" in after.lines()
     # Before the lesson of 04.09 it is still ahead, not «not held».
     early = school_service.term_summary(term_world.term, day(9, 3))
-    assert (early.not_held, early.upcoming) == (0, 1) and not early.ended
+    assert (early.not_held, early.upcoming) == (0, 2) and not early.ended
 
 
 def test_term_summary_counts_a_subgroup_for_its_class_and_a_cross_group_under_its_name(school, term_world):
@@ -711,8 +715,8 @@ def test_term_summary_counts_a_subgroup_for_its_class_and_a_cross_group_under_it
     term_world.lesson(day(9, 5), journal=singing)
     term_world.lesson(day(9, 6), journal=singing, held=True)
     summary = school_service.term_summary(term_world.term, day(10, 26) + dt.timedelta(days=1))
-    assert summary.lessons == 6 and summary.not_held == 3 and summary.no_topic == 2
-    assert [(g.name, g.not_held, g.no_topic, g.unexcused) for g in summary.classes] == [
+    assert summary.lessons == 8 and summary.not_held == 3 and summary.no_topic == 2
+    assert [(g.name, g.not_held, g.no_topic, g.no_reason) for g in summary.classes] == [
         ("5А", 1, 1, 1),
         ("5Б", 1, 0, 0),
         ("Хор 5-х классов", 1, 1, 0),
@@ -736,7 +740,7 @@ def test_deputy_closes_a_term_after_the_summary_and_a_confirmation(client, login
     url = f"/journal/terms/{term_world.term.id}"
     assert f'href="{url}"' in client.get("/journal/terms/").get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
-    assert "Проведённых уроков без темы: 1" in page and "Пропусков без уважительной причины: 1" in page
+    assert "Проведённых уроков без темы: 1" in page and "Пропусков «н», причина которых не указана: 1" in page
 
     before = AuditEntry.select().count()
     response = client.post(url, data={"action": "close"})

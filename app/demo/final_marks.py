@@ -15,6 +15,7 @@ seeding is audited once.
 """
 
 import datetime as dt
+from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ class Given(NamedTuple):
     """A mark given in the first quarter, as the average needs it."""
 
     value: str
-    weight: int
+    weight: Decimal
 
 
 class FinalMarks:

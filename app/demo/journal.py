@@ -30,6 +30,19 @@ FAMILY_ABSENCE = 0.002  # chance per school day of a day missed for family reaso
 SINGLE_ABSENCE = 0.035  # chance per lesson of one missed lesson
 SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
 SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
+# A single missed lesson of the last days whose reason the teacher has not learnt yet («н»).
+UNKNOWN_REASON_DAYS = 3
+UNKNOWN_REASON_SHARE = 0.5
+# The school's first class is in quarantine for a day two weeks before the journal's last filled
+# day: its lessons of that day are cancelled.
+QUARANTINE_REASON = "карантин в классе"
+# What a teacher writes about a weak mark of a test now and then (shown to parents on the portal).
+WEAK_COMMENTS = (
+    "ошибки в вычислениях — разобрать на консультации",
+    "не закончил работу",
+    "работа над ошибками — к пятнице",
+)
+COMMENT_SHARE = 0.3
 # How many answers a lesson gets marked: more in a subject of one hour a week, so that every
 # student has enough marks for the term's mark.
 ANSWERS = (3, 8)
@@ -52,6 +65,7 @@ class Filling:
     pending_marks: list = field(default_factory=list)
     pending_absences: list = field(default_factory=list)
     substituting: set = field(default_factory=set)  # (teacher, date, number) of substitutions given
+    quarantine: tuple | None = None  # (class id, day) whose lessons are cancelled
 
 
 class JournalFilling:
@@ -105,6 +119,8 @@ class JournalFilling:
                     Lesson.topic,
                     Lesson.homework,
                     Lesson.held,
+                    Lesson.cancelled,
+                    Lesson.cancel_reason,
                     Lesson.orphaned,
                     Lesson.version,
                     Lesson.updated_at,
@@ -113,11 +129,21 @@ class JournalFilling:
             ),
             marks=BulkInserter(
                 Mark,
-                [Mark.lesson, Mark.student, Mark.value, Mark.work_type, Mark.weight, Mark.created_by, Mark.created_at],
+                [
+                    Mark.lesson,
+                    Mark.student,
+                    Mark.value,
+                    Mark.work_type,
+                    Mark.weight,
+                    Mark.comment,
+                    Mark.created_by,
+                    Mark.created_at,
+                ],
             ),
             absences=BulkInserter(Absence, [Absence.lesson, Absence.student, Absence.reason]),
             planned_at=dt.datetime.combine(self.start, dt.time(7, 0)),
         )
+        self._filling.quarantine = self._quarantine()
         # A class's journals (its whole class's and its groups') at a time, then the cross-class ones.
         batches = defaultdict(list)
         for journal in self.journals:
@@ -161,9 +187,10 @@ class JournalFilling:
             if term is None or not term.covers(day):
                 term = next((t for t in periods if t.covers(day)), None)
                 marks_in_term = defaultdict(int)
+            cancelled = self._quarantined(journal, day)
             for number in numbers.get(day.isoweekday(), ()):
                 lesson_id = self.ids.take(Lesson)
-                filled = work.fill_from <= day <= work.fill_until
+                filled = work.fill_from <= day <= work.fill_until and not cancelled
                 if filled:
                     teacher, at, topic, homework = self._given(journal, day, number, k, work.substituting)
                 else:
@@ -179,6 +206,8 @@ class JournalFilling:
                     topic,
                     homework,
                     filled,
+                    cancelled,
+                    QUARANTINE_REASON if cancelled else None,
                     False,
                     1,
                     at,
@@ -200,7 +229,12 @@ class JournalFilling:
         for student_id, value, work_type in self._marks(journal, k, takers, marks_in_term):
             marks_in_term[student_id] += 1
             wt_id, weight = self.work_types[work_type]
-            self._filling.pending_marks.append((lesson_id, student_id, value, wt_id, weight, teacher, given_at))
+            comment = None
+            if value in ("2", "3") and weight > 1 and self.rng.random() < COMMENT_SHARE:
+                comment = self.rng.choice(WEAK_COMMENTS)
+            self._filling.pending_marks.append(
+                (lesson_id, student_id, value, wt_id, weight, comment, teacher, given_at)
+            )
             if tallied:
                 tally.setdefault(student_id, []).append(Given(value, weight))
 
@@ -222,6 +256,9 @@ class JournalFilling:
             reason = work.absent_days.get((student_id, day))
             if reason is None and self.rng.random() < SINGLE_ABSENCE:
                 reason = self._weighted(SINGLE_REASONS)
+                recent = (work.fill_until - day).days < UNKNOWN_REASON_DAYS
+                if recent and reason != "late" and self.rng.random() < UNKNOWN_REASON_SHARE:
+                    reason = "unknown"
             if reason is None:
                 present.append(student_id)
             else:
@@ -244,6 +281,23 @@ class JournalFilling:
                     result[(student_id, days[i])] = "excused"
                 i += 1
         return result
+
+    def _quarantine(self) -> tuple | None:
+        """Choose the quarantined class and its day: the school's first class, ten school days back."""
+        work = self._filling
+        filled = [d for d in work.days if work.fill_from <= d <= work.fill_until]
+        classes = sorted(
+            {j.group.school_class.id: j.group.school_class for j in self.journals if j.group.school_class}.values(),
+            key=lambda c: (c.grade, c.letter),
+        )
+        chosen = classes[0] if classes else None
+        return (chosen.id, filled[-10]) if chosen and len(filled) > 10 else None
+
+    def _quarantined(self, journal: JournalPlan, day: dt.date) -> bool:
+        """Tell whether the journal's group is of the quarantined class on its day of quarantine."""
+        quarantine = self._filling.quarantine
+        school_class = journal.group.school_class
+        return quarantine is not None and school_class is not None and (school_class.id, day) == quarantine
 
     def _weighted(self, choices) -> str:
         values, weights = zip(*choices, strict=True)

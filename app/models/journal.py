@@ -6,6 +6,7 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    DecimalField,
     ForeignKeyField,
     IntegerField,
     TextField,
@@ -159,7 +160,8 @@ class WorkType(ExportedModel):
     record_type = "work_type"
 
     name = CharField(max_length=100, unique=True)
-    default_weight = IntegerField(default=1)
+    # A decimal weight (1.0, 1.2, 1.5…) within journal_marks.WEIGHT_MIN…WEIGHT_MAX.
+    default_weight = DecimalField(max_digits=5, decimal_places=2, default=1, auto_round=True)
     active = BooleanField(default=True)
 
     class Meta:
@@ -185,6 +187,10 @@ class Lesson(ExportedModel):
     topic = TextField(null=True)
     homework = TextField(null=True)
     held = BooleanField(default=False)
+    # A lesson that did not take place and will not (quarantine, a cold day, a holiday moved):
+    # distinct from one not yet held; it holds no marks or absences and always has a reason.
+    cancelled = BooleanField(default=False)
+    cancel_reason = CharField(max_length=200, null=True)
     # Set when re-planning found no timetable slot for a lesson that holds data.
     orphaned = BooleanField(default=False)
     version = IntegerField(default=1)
@@ -222,6 +228,7 @@ class Lesson(ExportedModel):
 
 
 MARK_VALUES = ("5", "4", "3", "2", "1", "зч", "нз")
+MARK_COMMENT_MAX = 500
 
 # Why a mark older than SchoolSettings.mark_edit_days was changed or deleted (a closed list).
 MARK_CHANGE_REASONS = (
@@ -242,7 +249,9 @@ class Mark(ExportedModel):
     student = ForeignKeyField(Student, backref="marks")
     value = CharField(max_length=4)
     work_type = ForeignKeyField(WorkType, backref="marks")
-    weight = IntegerField(default=1)
+    weight = DecimalField(max_digits=5, decimal_places=2, default=1, auto_round=True)
+    # What the teacher wrote about the mark (shown to parents on the portal).
+    comment = CharField(max_length=MARK_COMMENT_MAX, null=True)
     # A code of MARK_CHANGE_REASONS, set when a mark older than the edit window is changed.
     change_reason = CharField(max_length=200, null=True)
     created_by = ForeignKeyField(Staff, null=True, backref="+")
@@ -257,6 +266,8 @@ class Mark(ExportedModel):
 
 
 ABSENCE_REASONS = (
+    # «н» typed in the journal: the student was away, why is filled in later.
+    ("unknown", "причина не указана"),
     ("illness", "болезнь"),
     ("excused", "уважительная причина"),
     ("unexcused", "неуважительная причина"),

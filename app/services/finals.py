@@ -34,7 +34,7 @@ from app.models.finals import FINAL_KINDS, FINAL_VALUES
 from app.models.journal import MARK_CHANGE_REASONS
 from app.services import access, audit, groups
 from app.services.errors import AccessDenied, DomainError, NotFound
-from app.services.journal_marks import NUMERIC_MARKS, journal_condition
+from app.services.journal_marks import NUMERIC_MARKS, journal_condition, weighted_mean
 
 KIND_LABELS = dict(FINAL_KINDS)
 REASON_LABELS = dict(MARK_CHANGE_REASONS)
@@ -101,13 +101,6 @@ def recommend(average: float | None, round_from: int) -> str | None:
     whole = int(average)
     fraction = round((average - whole) * 100)
     return str(max(1, min(5, whole + (1 if fraction >= round_from else 0))))
-
-
-def _weighted(marks: list[tuple[int, int]]) -> float | None:
-    weights = sum(weight for _, weight in marks)
-    if not weights:
-        return None
-    return round(sum(value * weight for value, weight in marks) / weights, 2)
 
 
 # --- one journal's finals ------------------------------------------------------------------
@@ -241,7 +234,7 @@ def final_sheet(staff, journal: Journal, *, settings: SchoolSettings | None = No
                     for first, last in spans[student.id]
                 )
                 given = marks.get((student.id, column.term.id), [])
-                cell.average, cell.count = _weighted(given), len(given)
+                cell.average, cell.count = weighted_mean(given), len(given)
                 cell.recommended = recommend(cell.average, settings.round_from)
             row.cells[column.key] = cell
         _recommend_year(row, columns, settings.round_from)

@@ -38,6 +38,15 @@ from app.services.groups import get_journal  # noqa: F401 (re-exported)
 
 TOPIC_MAX = 500
 HOMEWORK_MAX = 4000
+CANCEL_REASON_MAX = 200
+# What a teacher picks from when a lesson is cancelled (any other reason may be typed).
+CANCEL_REASONS = (
+    "актированный день (низкая температура)",
+    "карантин",
+    "праздничный день, перенос",
+    "болезнь учителя, замены нет",
+    "мероприятие школы",
+)
 
 # The journal's permissions under the names its views and services use.
 EDIT_PERMISSION = Perm.JOURNAL_EDIT_OWN
@@ -49,6 +58,8 @@ LESSON_FIELD_LABELS = {
     "topic": "тема",
     "homework": "домашнее задание",
     "held": "урок проведён",
+    "cancelled": "урок отменён",
+    "cancel_reason": "причина отмены",
     "teacher_id": "учитель",
     "replacement_subject_id": "предмет замены",
 }
@@ -125,6 +136,8 @@ def lesson_values(lesson) -> dict:
         "topic": lesson.topic or None,
         "homework": lesson.homework or None,
         "held": bool(lesson.held),
+        "cancelled": bool(lesson.cancelled),
+        "cancel_reason": lesson.cancel_reason or None,
         "teacher_id": lesson.teacher_id,
         "replacement_subject_id": lesson.replacement_subject_id,
     }
@@ -132,7 +145,7 @@ def lesson_values(lesson) -> dict:
 
 def describe_value(field_name: str, value) -> str:
     """Return a lesson field's value as shown in messages and the lesson history."""
-    if field_name == "held":
+    if field_name in ("held", "cancelled"):
         return "да" if value else "нет"
     if field_name == "teacher_id":
         return staff_name(value) or "—"
@@ -258,15 +271,16 @@ def _version(value) -> int:
 def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy: bool = False) -> Lesson:
     """Save the lesson panel (topic, homework, held; teacher and replacement subject), refusing stale versions.
 
-    `changes` holds only the fields the form showed: topic, homework, held, teacher_id,
-    replacement_subject_id. A version other than the lesson's current one means someone saved
+    `changes` holds only the fields the form showed: topic, homework, held, cancelled,
+    cancel_reason, teacher_id, replacement_subject_id. A cancelled lesson has a reason, is not
+    held and holds no marks or absences. A version other than the lesson's current one means someone saved
     in between: EditConflict says what they changed, and nothing is written. A new teacher who
     gives another lesson in the same period is refused with TeacherBusy unless `confirm_busy`.
     """
     lesson = get_lesson(lesson_id)
     ensure_can_see(actor, lesson)
     term = lesson.term if lesson.term_id else None
-    content = {k for k in ("topic", "homework", "held") if k in changes}
+    content = {k for k in ("topic", "homework", "held", "cancelled", "cancel_reason") if k in changes}
     staffing = {k for k in ("teacher_id", "replacement_subject_id") if k in changes}
     if content:
         ensure_can_edit(actor, lesson, term)
@@ -287,6 +301,9 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
         new["held"] = bool(changes["held"])
         if new["held"] and not lesson.held:
             ensure_not_future(lesson, clock.today(), "его нельзя отметить проведённым")
+    if "cancelled" in changes:
+        new["cancelled"] = bool(changes["cancelled"])
+        new["cancel_reason"] = _cancellation(lesson, new, changes.get("cancel_reason"))
     if "teacher_id" in changes:
         teacher_id = parse_id(changes["teacher_id"])
         # Only a new teacher is checked: the one already on the lesson may since have left or lost the right.
@@ -314,6 +331,7 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
         lesson.topic = new["topic"]
         lesson.homework = new["homework"]
         lesson.held = new["held"]
+        lesson.cancelled, lesson.cancel_reason = new["cancelled"], new["cancel_reason"]
         lesson.teacher = new["teacher_id"]
         lesson.replacement_subject = new["replacement_subject_id"]
         lesson.version = version + 1
@@ -322,6 +340,27 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
         lesson.save()
         audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
     return lesson
+
+
+def _cancellation(lesson, new: dict, reason) -> str | None:
+    """Check a cancellation against the lesson's other new values; return the reason to keep (None if not cancelled)."""
+    if not new["cancelled"]:
+        return None
+    reason = _clean_text(reason, CANCEL_REASON_MAX, "Причина отмены урока")
+    if reason is None:
+        raise DomainError("Укажите, почему урок отменён: например, «карантин».", "cancel_reason")
+    if new["held"]:
+        raise DomainError("Урок не может быть одновременно проведён и отменён: снимите одну из отметок.", "cancelled")
+    if not lesson.cancelled and (
+        Mark.select().where(Mark.lesson == lesson.id).exists()
+        or Absence.select().where(Absence.lesson == lesson.id).exists()
+    ):
+        raise DomainError(
+            "На уроке уже есть отметки или пропуски: урок, который состоялся, отменить нельзя. "
+            "Если он не проводился, сначала удалите их.",
+            "cancelled",
+        )
+    return reason
 
 
 def _check_teacher(teacher_id: int | None):
@@ -383,7 +422,7 @@ class LessonStatus:
 
 def missing_items(lesson, today: dt.date) -> list[str]:
     """Return what a lesson still lacks in Russian (topic, the held mark), nothing for a future lesson."""
-    if lesson.date > today:
+    if lesson.date > today or lesson.cancelled:
         return []
     missing = []
     if not (lesson.topic or "").strip():

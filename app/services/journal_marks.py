@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
@@ -25,7 +26,7 @@ from app.models import (
     Term,
     WorkType,
 )
-from app.models.journal import MARK_CHANGE_REASONS
+from app.models.journal import MARK_CHANGE_REASONS, MARK_COMMENT_MAX
 from app.services import access, audit, groups
 from app.services.errors import DomainError
 from app.services.journal import (
@@ -38,12 +39,12 @@ from app.services.journal import (
     may_edit,
 )
 
-# How each absence reason is written in a grid cell, as in the paper journal.
-ABSENCE_CODES = {"illness": "б", "excused": "уп", "unexcused": "н", "late": "оп"}
+# How each absence reason is written in a grid cell, as in the paper journal: «н» is an absence
+# whose reason is not known yet (filled in later), «нп» one without a good reason.
+ABSENCE_CODES = {"unknown": "н", "illness": "б", "excused": "уп", "unexcused": "нп", "late": "оп"}
 # What a teacher may type into a cell for an absence: the codes, and their short forms.
 ABSENCE_INPUT = {
     **{code: reason for reason, code in ABSENCE_CODES.items()},
-    "нп": "unexcused",
     "у": "excused",
     "о": "late",
 }
@@ -52,10 +53,16 @@ CHANGE_REASON_LABELS = dict(MARK_CHANGE_REASONS)
 NUMERIC_MARKS = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
 # Words a teacher may type for the credit marks.
 MARK_SYNONYMS = {"зачёт": "зч", "зачет": "зч", "незачёт": "нз", "незачет": "нз"}
-WEIGHT_MIN, WEIGHT_MAX = 1, 10
+# A mark's weight: a decimal with at most two places (ур. 1, с.р. 1,2, к.р. 1,5).
+WEIGHT_MIN, WEIGHT_MAX = Decimal("0.1"), Decimal("10")
+WEIGHT_PLACES = Decimal("0.01")
+WEIGHT_MESSAGE = "Вес — число от 0,1 до 10, не больше двух знаков после запятой (например, 1,5)."
+# How many marks one entry may type into a cell at once («54» is two).
+MARKS_AT_ONCE = 5
 # Why a cell cannot be filled, as the grid says it (keys are Grid.table()'s `why`).
 READ_ONLY_REASONS = {
     "out": "Ученик не в этой группе (классе) на эту дату.",
+    "cancelled": "Урок отменён: отметки и пропуски за него не ставятся.",
     "future": "Урок ещё не наступил: отметки и пропуски ставятся в день урока.",
     "ro": "Этот урок доступен вам только для просмотра.",
 }
@@ -75,7 +82,9 @@ def entry_rules() -> dict:
         ],
         "absenceInput": dict(ABSENCE_INPUT),
         "changeReasons": [{"code": code, "label": label} for code, label in MARK_CHANGE_REASONS],
-        "weight": {"min": WEIGHT_MIN, "max": WEIGHT_MAX},
+        "weight": {"min": format_weight(WEIGHT_MIN), "max": format_weight(WEIGHT_MAX)},
+        "commentMax": MARK_COMMENT_MAX,
+        "marksAtOnce": MARKS_AT_ONCE,
         "readOnly": dict(READ_ONLY_REASONS),
     }
 
@@ -98,25 +107,61 @@ def effective_subject_id(lesson) -> int:
     return lesson.replacement_subject_id or lesson.subject_id
 
 
+def weighted_mean(pairs) -> float | None:
+    """Return the weighted average of (value, weight) pairs to hundredths, halves up (2,595 → 2,6), or None."""
+    weights = total = Decimal(0)
+    for value, weight in pairs:
+        weight = weight if isinstance(weight, Decimal) else Decimal(str(weight))
+        weights += weight
+        total += value * weight
+    if not weights:
+        return None
+    return float((total / weights).quantize(WEIGHT_PLACES, ROUND_HALF_UP))
+
+
 def averages(marks) -> tuple[float | None, float | None]:
     """Return the plain and the weighted average of the numeric marks (credit marks do not count)."""
-    total = count = weighted = weights = 0
-    for mark in marks:
-        value = NUMERIC_MARKS.get(mark.value)
-        if value is None:
-            continue
-        total += value
-        count += 1
-        weighted += value * mark.weight
-        weights += mark.weight
-    if not count:
+    numeric = [(NUMERIC_MARKS[mark.value], mark.weight) for mark in marks if mark.value in NUMERIC_MARKS]
+    if not numeric:
         return None, None
-    return round(total / count, 2), round(weighted / weights, 2)
+    return round(sum(value for value, _ in numeric) / len(numeric), 2), weighted_mean(numeric)
 
 
 def format_average(value: float | None) -> str:
     """Write an average the Russian way (4,33), or an empty string when there is none."""
     return "" if value is None else f"{value:.2f}".replace(".", ",")
+
+
+def format_weight(weight) -> str:
+    """Write a weight the Russian way, without trailing zeros: 1, 1,2, 1,25."""
+    text = f"{Decimal(weight).quantize(WEIGHT_PLACES):f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def parse_weight(value, default=None) -> Decimal:
+    """Return a weight typed or sent (1, 1.5, "1,5") as a Decimal within the limits; `default` when empty.
+
+    Refuses a bool, a value out of WEIGHT_MIN…WEIGHT_MAX or one with more than two decimal places.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if default is None:
+            raise DomainError(WEIGHT_MESSAGE, "weight")
+        return Decimal(default)
+    number = None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        number = Decimal(str(value))
+    elif isinstance(value, str) and len(value) <= 12:
+        try:
+            number = Decimal(value.strip().replace(",", "."))
+        except InvalidOperation:
+            number = None
+    if number is None or not number.is_finite() or not WEIGHT_MIN <= number <= WEIGHT_MAX:
+        raise DomainError(WEIGHT_MESSAGE, "weight")
+    if number != number.quantize(WEIGHT_PLACES):
+        raise DomainError(WEIGHT_MESSAGE, "weight")
+    return number.quantize(WEIGHT_PLACES)
 
 
 @dataclass(frozen=True)
@@ -157,7 +202,8 @@ class MarkRow(NamedTuple):
     value: str
     work_type_id: int
     work_type_name: str
-    weight: int
+    weight: Decimal
+    comment: str | None
     change_no: int
     created_at: dt.datetime
 
@@ -173,6 +219,7 @@ def mark_rows(condition) -> list[MarkRow]:
             Mark.work_type,
             WorkType.name,
             Mark.weight,
+            Mark.comment,
             Mark.change_no,
             Mark.created_at,
         )
@@ -269,6 +316,8 @@ class Grid:
                 cell = self.cells.get((row.student.id, lesson.id))
                 if not row.enrolled_on(lesson.date):
                     why = "out"
+                elif lesson.cancelled:
+                    why = "cancelled"
                 elif not column.editable:
                     why = "ro"
                 elif column.future:
@@ -283,7 +332,7 @@ class Grid:
 
         A journal they may only read starts at its latest lesson by today, one of future lessons at the first.
         """
-        fillable = [c for c in self.lessons if c.editable and not c.future]
+        fillable = [c for c in self.lessons if c.editable and not c.future and not c.lesson.cancelled]
         held = [c for c in self.lessons if not c.future]
         chosen = (fillable or held or self.lessons[:1] or [None])[-1]
         return chosen.lesson.id if chosen else None
@@ -371,7 +420,8 @@ def mark_payload(mark, window: EditWindow) -> dict:
         "value": mark.value,
         "work_type": mark.work_type_id,
         "work_type_name": mark.work_type_name,
-        "weight": mark.weight,
+        "weight": format_weight(mark.weight),
+        "comment": mark.comment or "",
         "change_no": mark.change_no,
         "needs_reason": window.needs_reason(mark),
         "created": f"{window.given_on(mark):%d.%m.%Y}",
@@ -406,9 +456,11 @@ def cell_html(marks, absence) -> Markup:
             f'<span class="jab jab-{escape(absence.reason)}" title="Пропуск: {escape(label)}">{escape(code)}</span>'
         )
     for mark in marks:
-        heavy = " jm-heavy" if mark.weight > 1 else ""
-        title = f"{mark.work_type_name}, вес {mark.weight}"
-        parts.append(f'<span class="jm{heavy}" title="{escape(title)}">{escape(mark.value)}</span>')
+        classes = "jm" + (" jm-heavy" if mark.weight > 1 else "") + (" jm-note" if mark.comment else "")
+        title = f"{mark.work_type_name}, вес {format_weight(mark.weight)}"
+        if mark.comment:
+            title += f". Комментарий: {mark.comment}"
+        parts.append(f'<span class="{classes}" title="{escape(title)}">{escape(mark.value)}</span>')
     return Markup("".join(parts))
 
 
@@ -506,13 +558,32 @@ def _whole(value) -> int | None:
     return None
 
 
-def _weight(weight, work_type) -> int:
-    if weight in (None, ""):
-        return work_type.default_weight
-    number = _whole(weight)
-    if number is None or not WEIGHT_MIN <= number <= WEIGHT_MAX:
-        raise DomainError(f"Вес отметки — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "weight")
-    return number
+def _comment(value) -> str | None:
+    """Return a mark's comment, trimmed (None when empty), else refuse one that is not text or too long."""
+    if value is not None and not isinstance(value, str):
+        raise DomainError("Комментарий к отметке — это текст.", "comment")
+    text = " ".join((value or "").split())
+    if len(text) > MARK_COMMENT_MAX:
+        raise DomainError(f"Комментарий к отметке — не длиннее {MARK_COMMENT_MAX} знаков.", "comment")
+    return text or None
+
+
+def _values(values) -> list[str]:
+    """Return the marks typed into a cell at once («5», or «5», «4» for «54»), each on the scale."""
+    if isinstance(values, str) or values is None:
+        values = [values]
+    if not isinstance(values, list | tuple) or not values:
+        raise DomainError(f"Такой отметки нет в шкале. Допустимы: {', '.join(MARK_VALUES)}.", "value")
+    if len(values) > MARKS_AT_ONCE:
+        raise DomainError(f"За один раз можно поставить не больше {MARKS_AT_ONCE} отметок.", "value")
+    return [_value(value) for value in values]
+
+
+def ensure_not_cancelled(lesson, what: str) -> None:
+    """Refuse an entry into a cancelled lesson, saying why it was cancelled."""
+    if lesson.cancelled:
+        reason = f" ({lesson.cancel_reason})" if lesson.cancel_reason else ""
+        raise DomainError(f"Урок {format_date(lesson.date)} отменён{reason}: {what}.", "lesson")
 
 
 def _last_change(model: str, object_id, clock) -> str:
@@ -572,46 +643,98 @@ def _reason(mark, reason, window: EditWindow) -> str | None:
     return reason
 
 
-def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, *, clock) -> Mark:
-    """Give a student a mark for a lesson (several marks per lesson are allowed), audited."""
+def enter_marks(
+    actor,
+    lesson_id,
+    student_id,
+    values,
+    work_type_id,
+    weight=None,
+    comment=None,
+    *,
+    replace=(),
+    reason=None,
+    clock,
+) -> list[Mark]:
+    """Give a student one or several marks for a lesson in one step, all or nothing, audited.
+
+    `values` is one mark or a list («54» typed is ["5", "4"]); each takes the work type, the
+    weight (the work type's default when empty) and the comment. `replace` lists the cell's
+    marks the new ones take the place of, as (mark id, change number) the user saw: each must
+    still be that student's mark of that lesson as it was, and one older than the edit window
+    needs `reason`. Nothing is written unless everything holds.
+    """
     lesson = get_lesson(lesson_id)
     ensure_can_edit(actor, lesson)
     ensure_not_future(lesson, clock.today(), "отметки за него ставить нельзя")
+    ensure_not_cancelled(lesson, "отметки за него не ставятся")
     student = lesson_student(student_id, lesson)
-    value = _value(value)
+    values = _values(values)
     work_type = _work_type(work_type_id)
-    weight = _weight(weight, work_type)
+    weight = parse_weight(weight, work_type.default_weight)
+    comment = _comment(comment)
+    window = EditWindow.of(clock)
+    replaced = []
+    for mark_id, change_no in replace:
+        mark = Mark.get_or_none(Mark.id == parse_id(mark_id))
+        if mark is None or mark.lesson_id != lesson.id or mark.student_id != student.id:
+            raise EditConflict("Отметку, которую вы заменяете, уже удалили. Ваше изменение не сохранено.")
+        _ensure_same_mark(mark, change_no, clock)
+        replaced.append((mark, _reason(mark, reason, window)))
+    created = []
     with db.atomic():
-        mark = Mark(
-            lesson=lesson.id,
-            student=student.id,
-            value=value,
-            work_type=work_type.id,
-            weight=weight,
-            created_by=actor.id,
-            created_at=utcnow(),
-        )
-        mark.save(force_insert=True)
-        audit.record(
-            actor, "create", mark, after=mark.snapshot(), object_repr=f"{student.full_name}: {value}, {lesson}"
-        )
-    return mark
+        for mark, why in replaced:
+            before = mark.snapshot()
+            _lock_unchanged(mark)
+            mark.delete_instance()
+            after = {"change_reason": why} if why else None
+            audit.record(actor, "delete", mark, before=before, after=after)
+        now = utcnow()
+        for value in values:
+            mark = Mark(
+                lesson=lesson.id,
+                student=student.id,
+                value=value,
+                work_type=work_type.id,
+                weight=weight,
+                comment=comment,
+                created_by=actor.id,
+                created_at=now,
+            )
+            mark.save(force_insert=True)
+            audit.record(
+                actor, "create", mark, after=mark.snapshot(), object_repr=f"{student.full_name}: {value}, {lesson}"
+            )
+            created.append(mark)
+    return created
 
 
-def change_mark(actor, mark_id, change_no, value, work_type_id, weight=None, reason=None, *, clock) -> Mark:
-    """Change a mark's value, work type or weight; an old mark needs a reason; a stale edit is refused."""
+def add_mark(actor, lesson_id, student_id, value, work_type_id, weight=None, comment=None, *, clock) -> Mark:
+    """Give a student a mark for a lesson (several marks per lesson are allowed), audited."""
+    return enter_marks(actor, lesson_id, student_id, value, work_type_id, weight, comment, clock=clock)[0]
+
+
+def change_mark(
+    actor, mark_id, change_no, value, work_type_id, weight=None, reason=None, comment=None, *, clock
+) -> Mark:
+    """Change a mark's value, work type, weight or comment; an old mark needs a reason; a stale edit is refused.
+
+    A comment of None leaves the comment as it is; an empty one clears it.
+    """
     mark = get_mark(mark_id)
     lesson = get_lesson(mark.lesson_id)
     ensure_can_edit(actor, lesson)
     _ensure_same_mark(mark, change_no, clock)
     value = _value(value)
     work_type = _work_type(work_type_id)
-    weight = _weight(weight, work_type)
+    weight = parse_weight(weight, work_type.default_weight)
+    comment = mark.comment if comment is None else _comment(comment)
     reason = _reason(mark, reason, EditWindow.of(clock))
     before = mark.snapshot()
     with db.atomic():
         _lock_unchanged(mark)
         mark.value, mark.work_type, mark.weight, mark.change_reason = value, work_type.id, weight, reason
+        mark.comment = comment
         mark.save()
         audit.record(actor, "update", mark, before=before, after=mark.snapshot())
     return mark
@@ -661,6 +784,7 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
         raise EditConflict(f"Пропуск уже изменил(а) {who}: сейчас — {now}. Ваше изменение не сохранено.")
     if reason:
         ensure_not_future(lesson, clock.today(), "пропуски за него отмечать нельзя")
+        ensure_not_cancelled(lesson, "пропуски за него не отмечаются")
     label = f"{student.full_name}, {lesson}"
     try:
         with db.atomic():

@@ -150,6 +150,7 @@ def holds_data(lesson, with_rows: set[int]) -> bool:
         or (lesson.topic or "").strip()
         or (lesson.homework or "").strip()
         or lesson.held
+        or lesson.cancelled
         or lesson.teacher_id != lesson.planned_teacher_id
         or lesson.replacement_subject_id
     )

@@ -397,11 +397,11 @@ class ClassGap:
     class_group: ClassGroup | StudyGroup
     not_held: int = 0
     no_topic: int = 0
-    unexcused: int = 0
+    no_reason: int = 0
 
     @property
     def total(self) -> int:
-        return self.not_held + self.no_topic + self.unexcused
+        return self.not_held + self.no_topic + self.no_reason
 
     @property
     def name(self) -> str:
@@ -429,7 +429,7 @@ class TermSummary:
     not_held: int = 0
     upcoming: int = 0
     no_topic: int = 0
-    unexcused: int = 0
+    no_reason: int = 0
     orphaned: int = 0
     classes: list[ClassGap] = field(default_factory=list)
 
@@ -439,7 +439,7 @@ class TermSummary:
 
     @property
     def complete(self) -> bool:
-        return not (self.not_held or self.upcoming or self.no_topic or self.unexcused or self.orphaned)
+        return not (self.not_held or self.upcoming or self.no_topic or self.no_reason or self.orphaned)
 
     def lines(self) -> list[str]:
         """Return the summary as the sentences shown before the confirmation and kept in the audit."""
@@ -452,8 +452,8 @@ class TermSummary:
             found.append(f"прошедших уроков не отмечено проведёнными: {self.not_held}")
         if self.no_topic:
             found.append(f"проведённых уроков без темы: {self.no_topic}")
-        if self.unexcused:
-            found.append(f"пропусков без уважительной причины: {self.unexcused}")
+        if self.no_reason:
+            found.append(f"пропусков «н», причина которых не указана: {self.no_reason}")
         if self.orphaned:
             found.append(f"уроков вне расписания с данными: {self.orphaned}")
         return found
@@ -491,7 +491,7 @@ def term_summary(term: Term, today: dt.date) -> TermSummary:
         Lesson.select(
             Journal.group,
             fn.COUNT(Lesson.id),
-            fn.SUM(_one_if((Lesson.held == False) & past)),  # noqa: E712
+            fn.SUM(_one_if((Lesson.held == False) & (Lesson.cancelled == False) & past)),  # noqa: E712
             fn.SUM(_one_if((Lesson.held == True) & blank_topic)),  # noqa: E712
             fn.SUM(_one_if(Lesson.date > today)),
             fn.SUM(_one_if(Lesson.orphaned == True)),  # noqa: E712
@@ -505,7 +505,7 @@ def term_summary(term: Term, today: dt.date) -> TermSummary:
         Absence.select(Journal.group, fn.COUNT(Absence.id))
         .join(Lesson)
         .join(Journal)
-        .where(in_term & (Absence.reason == "unexcused"))
+        .where(in_term & (Absence.reason == "unknown"))
         .group_by(Journal.group)
         .tuples()
     )
@@ -520,8 +520,8 @@ def term_summary(term: Term, today: dt.date) -> TermSummary:
         item.not_held += not_held or 0
         item.no_topic += no_topic or 0
     for group_id, count in absences:
-        summary.unexcused += count
-        gap(group_id).unexcused += count
+        summary.no_reason += count
+        gap(group_id).no_reason += count
     summary.classes = sorted((g for g in gap.found.values() if g.total), key=ClassGap.sort_key)
     return summary
 

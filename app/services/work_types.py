@@ -3,7 +3,7 @@
 from app.models import WorkType
 from app.services import records
 from app.services.errors import DomainError
-from app.services.journal_marks import WEIGHT_MAX, WEIGHT_MIN
+from app.services.journal_marks import parse_weight
 
 
 def validate_work_type(work_type: WorkType) -> None:
@@ -11,8 +11,10 @@ def validate_work_type(work_type: WorkType) -> None:
     work_type.name = (work_type.name or "").strip()
     if not work_type.name:
         raise DomainError("Укажите название вида работы.", "name")
-    if not WEIGHT_MIN <= (work_type.default_weight or 0) <= WEIGHT_MAX:
-        raise DomainError(f"Вес — целое число от {WEIGHT_MIN} до {WEIGHT_MAX}.", "default_weight")
+    try:
+        work_type.default_weight = parse_weight(work_type.default_weight)
+    except DomainError as exc:
+        raise DomainError(exc.message, "default_weight") from None
 
 
 def create_work_type(actor, *, source="panel", **fields) -> WorkType:

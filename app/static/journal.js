@@ -196,8 +196,9 @@
     }, function (err) { show(who + ": " + err.error, "error"); });
   }
 
-  function saveTyped(td, parsed) {
-    var who = studentName(td);
+  // Typed or tapped marks go in one request: «54» is saved whole or not at all. Over a cell that
+  // has marks the teacher is asked first whether the new ones replace them or join them.
+  function saveTyped(td, parsed, returnTo) {
     if (parsed.absence) {
       saveAbsence(td, parsed.absence);
       return;
@@ -206,17 +207,108 @@
       show("Список видов работ пуст: отметку поставить нельзя.", "error");
       return;
     }
-    var chain = Promise.resolve();
-    parsed.marks.forEach(function (value) {
-      chain = chain.then(function () {
-        return post(config.urls.addMark, {
-          lesson: td.dataset.l, student: td.dataset.s, value: value, work_type: currentWorkType(), weight: currentWeight()
-        });
-      });
+    var existing = cellOf(td).marks;
+    if (existing.length && choiceNode) {
+      askReplace(td, parsed.marks, existing, returnTo || td);
+      return;
+    }
+    sendMarks(td, parsed.marks, [], null);
+  }
+
+  function sendMarks(td, values, replaced, reason) {
+    var who = studentName(td);
+    return post(config.urls.addMark, {
+      lesson: td.dataset.l, student: td.dataset.s, values: values, work_type: currentWorkType(), weight: currentWeight(),
+      replace: replaced.map(function (m) { return { id: m.id, change_no: m.change_no }; }), reason: reason
+    }).then(function () {
+      var what = values.join(", ");
+      show(who + ": " + (replaced.length ? "вместо " + replaced.map(function (m) { return m.value; }).join(", ") + " — " + what : what) + " — сохранено.");
+    }, function (err) {
+      show(who + ": " + err.error, "error");
+      throw err;
     });
-    chain.then(function () {
-      show(who + ": " + parsed.marks.join(", ") + " — сохранено.");
-    }, function (err) { show(who + ": " + err.error, "error"); });
+  }
+
+  // --- replace or add: the question over a cell that has marks ------------------------------
+
+  var choiceNode = document.getElementById("jchoice");
+  var choice = null;
+
+  function quoted(values) { return values.map(function (v) { return "«" + v + "»"; }).join(", "); }
+
+  function askReplace(td, values, existing, returnTo) {
+    closePad();
+    var reasonNeeded = existing.some(function (m) { return m.needs_reason; });
+    var reasonBox = document.getElementById("jchoice-reason");
+    var reasonSelect = document.getElementById("jchoice-reason-select");
+    choice = { td: td, values: values, existing: existing, returnTo: returnTo };
+    document.getElementById("jchoice-title").textContent = studentName(td) + ", " + lessonLabel(td);
+    document.getElementById("jchoice-text").textContent =
+      (existing.length > 1 ? "В клетке уже есть отметки " : "В клетке уже есть отметка ") + quoted(existing.map(function (m) { return m.value; })) +
+      ". Заменить " + (existing.length > 1 ? "их" : "её") + " на " + quoted(values) + " или добавить " + quoted(values) + (existing.length > 1 ? " к ним?" : " к ней?");
+    reasonBox.hidden = !reasonNeeded;
+    reasonSelect.value = "";
+    choiceError("");
+    choiceNode.hidden = false;
+    placeNear(choiceNode, td);
+    choiceNode.querySelector('[data-choice="replace"]').focus();
+  }
+
+  function choiceError(message) {
+    var box = document.getElementById("jchoice-error");
+    box.textContent = message || "";
+    box.hidden = !message;
+    // The panel grew or shrank: keep it clear of the cell it asks about.
+    if (choice) { placeNear(choiceNode, choice.td); }
+  }
+
+  function closeChoice(refocus) {
+    if (!choice) { return; }
+    var back = choice.returnTo;
+    choice = null;
+    choiceNode.hidden = true;
+    if (refocus && back) { focusItem(back); }
+  }
+
+  function decide(kind) {
+    if (!choice) { return; }
+    var current = choice;
+    if (kind === "cancel") { closeChoice(true); return; }
+    var replaced = kind === "replace" ? current.existing : [];
+    var reason = kind === "replace" && !document.getElementById("jchoice-reason").hidden
+      ? document.getElementById("jchoice-reason-select").value : null;
+    if (kind === "replace" && reason === "") {
+      choiceError("Отметка поставлена давно: чтобы заменить её, выберите причину исправления.");
+      document.getElementById("jchoice-reason-select").focus();
+      return;
+    }
+    closeChoice(true);
+    sendMarks(current.td, current.values, replaced, reason).catch(function () {});
+  }
+
+  if (choiceNode) {
+    // Focus that leaves the question (a click elsewhere) answers «cancel»: nothing is saved.
+    document.addEventListener("focusin", function (event) {
+      if (choice && !choiceNode.contains(event.target)) { closeChoice(false); }
+    });
+    choiceNode.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-choice]");
+      if (button) { decide(button.dataset.choice); }
+    });
+    choiceNode.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") { event.preventDefault(); event.stopPropagation(); decide("cancel"); return; }
+      if (event.target.tagName === "SELECT") { return; }
+      var letter = normalise(event.key.length === 1 ? event.key : "");
+      if (letter === "з") { event.preventDefault(); decide("replace"); return; }
+      if (letter === "д") { event.preventDefault(); decide("add"); return; }
+      var buttons = Array.prototype.slice.call(choiceNode.querySelectorAll("button[data-choice]"));
+      var index = buttons.indexOf(document.activeElement);
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (step && index >= 0) {
+        event.preventDefault();
+        buttons[(index + step + buttons.length) % buttons.length].focus();
+      }
+    });
   }
 
   // --- moving around: the grid's roving tabindex -------------------------------------------
@@ -378,16 +470,18 @@
     var text = editor.input.value;
     editor = null;
     td.removeChild(td.querySelector(".jc-input"));
+    var target = null;
     if (!blurred) {
       // A header is no place to type into: Enter on the first student goes nowhere up.
       var next = direction ? neighbour(td, direction) : null;
-      focusItem(next && next.matches("td.jc") ? next : td);
+      target = next && next.matches("td.jc") ? next : td;
+      focusItem(target);
     }
     if (!commit) { return; }
     var parsed = parse(text);
     if (!parsed) { return; }
     if (parsed.error) { show(parsed.error, "error"); return; }
-    saveTyped(td, parsed);
+    saveTyped(td, parsed, target);
   }
 
   document.addEventListener("keydown", function (event) {
@@ -450,14 +544,20 @@
         return;
       }
     }
+    placeNear(padNode, padCell);
+  }
+
+  // Put a floating panel under a cell (above it when there is no room below), inside the screen.
+  function placeNear(node, td) {
+    var r = td.getBoundingClientRect();
     // The visible area, without the page's scrollbars (innerWidth counts them).
     var screenWidth = document.documentElement.clientWidth, screenHeight = document.documentElement.clientHeight;
-    var width = padNode.offsetWidth, height = padNode.offsetHeight;
+    var width = node.offsetWidth, height = node.offsetHeight;
     var top = r.bottom + 4;
     if (top + height > screenHeight - 4 && r.top - height - 4 >= 4) { top = r.top - height - 4; }
     var left = Math.max(4, Math.min(r.left, screenWidth - width - 4));
-    padNode.style.top = Math.round(top) + "px";
-    padNode.style.left = Math.round(left) + "px";
+    node.style.top = Math.round(top) + "px";
+    node.style.left = Math.round(left) + "px";
   }
 
   function schedulePlacePad() {
@@ -504,7 +604,7 @@
         // One tap is one mark: the pad closes at once, so a second tap cannot add another.
         closePad();
         focusItem(td);
-        saveTyped(td, { marks: [button.dataset.mark] });
+        saveTyped(td, { marks: [button.dataset.mark] }, td);
       } else if (button.dataset.absence) {
         var current = cellOf(td).absence;
         closePad();
@@ -613,8 +713,17 @@
 
   function weightBox(value) {
     var input = el("input", {
-      type: "number", min: String(weightRange.min), max: String(weightRange.max),
+      type: "text", inputmode: "decimal", title: "Вес: от " + weightRange.min + " до " + weightRange.max,
       className: "form-control form-control-sm mr-2", "aria-label": "Вес", style: "width:4.5em"
+    });
+    input.value = value || "";
+    return input;
+  }
+
+  function commentBox(value) {
+    var input = el("input", {
+      type: "text", maxlength: String(config.commentMax || 500), placeholder: "комментарий",
+      className: "form-control form-control-sm mr-2 jcomment", "aria-label": "Комментарий к отметке"
     });
     input.value = value || "";
     return input;
@@ -643,18 +752,21 @@
     data.marks.forEach(function (m) {
       var line = el("div", { className: "form-inline mb-2 jmark-line", "data-mark": m.id });
       if (readOnly) {
-        line.appendChild(el("span", { text: m.value + " — " + m.work_type_name + ", вес " + m.weight + " (" + m.created + ")" }));
+        line.appendChild(el("span", { text: m.value + " — " + m.work_type_name + ", вес " + m.weight + " (" + m.created + ")" +
+          (m.comment ? ". Комментарий: " + m.comment : "") }));
         body.appendChild(line);
         return;
       }
       var value = valueSelect(m.value, "Отметка");
       var type = workTypeOptions(m.work_type, m.work_type_name);
       var weight = weightBox(m.weight);
+      var comment = commentBox(m.comment);
       var reason = null;
       line.appendChild(value);
       line.appendChild(type);
       line.appendChild(caption("вес"));
       line.appendChild(weight);
+      line.appendChild(comment);
       if (m.needs_reason) {
         reason = options(el("select", { className: "form-control form-control-sm mr-2", "aria-label": "Причина исправления" }),
           [["", "— причина исправления —"]].concat(config.changeReasons.map(function (r) { return [r.code, r.label]; })), "");
@@ -666,7 +778,7 @@
         dialogError("");
         post(withId(config.urls.mark, m.id), {
           lesson: td.dataset.l, student: td.dataset.s, change_no: m.change_no, value: value.value,
-          work_type: type.value, weight: weight.value || null, reason: reason ? reason.value : null
+          work_type: type.value, weight: weight.value || null, reason: reason ? reason.value : null, comment: comment.value
         }).then(function () { show(studentName(td) + ": отметка исправлена."); }, function (err) { dialogError(err.error); });
       });
       remove.addEventListener("click", function () {
@@ -690,14 +802,16 @@
       var newValue = valueSelect(markValues[0], "Новая отметка");
       var newType = workTypeOptions(currentWorkType());
       var newWeight = weightBox(currentWeight());
+      var newComment = commentBox("");
       var add = el("button", { type: "button", className: "btn btn-sm btn-primary", text: "Добавить" });
       add.addEventListener("click", function () {
         dialogError("");
         post(config.urls.addMark, {
-          lesson: td.dataset.l, student: td.dataset.s, value: newValue.value, work_type: newType.value, weight: newWeight.value || null
+          lesson: td.dataset.l, student: td.dataset.s, values: [newValue.value], work_type: newType.value,
+          weight: newWeight.value || null, comment: newComment.value
         }).then(function () { show(studentName(td) + ": отметка добавлена."); }, function (err) { dialogError(err.error); });
       });
-      [newValue, newType, caption("вес"), newWeight, add].forEach(function (node) { addLine.appendChild(node); });
+      [newValue, newType, caption("вес"), newWeight, newComment, add].forEach(function (node) { addLine.appendChild(node); });
       body.appendChild(addLine);
     }
 

@@ -50,7 +50,8 @@ _FIELDS_JS = """form => {
     const field = seen.get(el.name) || {
       name: el.name, id: el.id, type, role: el.dataset.role || '', required: el.required,
       readonly: el.readOnly || el.disabled, maxlength: el.maxLength > 0 ? el.maxLength : null,
-      min: el.min || null, label: (form.querySelector(`label[for="${el.id}"]`) || {}).textContent || '',
+      min: el.min || null, inputmode: el.inputMode || '',
+      label: (form.querySelector(`label[for="${el.id}"]`) || {}).textContent || '',
       value: el.value, options: [], choices: [],
     };
     if (type === 'select') field.options = [...el.options].map(o => ({value: o.value, text: o.text.trim()}));

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -437,6 +438,9 @@ def generic_value(ctx: Ctx, spec: dict):
         return int(low) if low is not None and low > 1 else 1
     if spec["type"] == "password":
         return NEW_PASSWORD
+    if spec["inputmode"] == "decimal":
+        # A decimal typed the Russian way (a mark's weight).
+        return "1,5"
     return ctx.word(spec["maxlength"])
 
 
@@ -462,6 +466,8 @@ def as_saved(spec: dict, value):
         return bool(value) if len(spec["choices"]) == 1 else value
     if spec["type"] == "number":
         return value
+    if spec["inputmode"] == "decimal":
+        return Decimal(str(value).replace(",", "."))
     if isinstance(value, dt.date):
         return value
     if spec["type"] == "select" and value == "":

@@ -314,9 +314,12 @@ def test_grid_on_a_tablet_and_a_desktop(app, browser, live_server, school_day, t
     expect(pad).to_be_visible()
     assert page.evaluate("() => document.activeElement.dataset.mark") == journal_marks.MARK_VALUES[0]
     page.keyboard.press("ArrowRight")
-    with page.expect_response(lambda r: r.url.endswith("/journal/api/marks") and r.status == 201):
-        page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
     expect(pad).to_be_hidden()
+    # The cell has a mark: the journal asks whether to replace it or add beside it; «д» adds.
+    expect(page.locator('#jchoice [data-choice="replace"]')).to_be_focused()
+    with page.expect_response(lambda r: r.url.endswith("/journal/api/marks") and r.status == 201):
+        page.keyboard.press("l")
     expect(first).to_have_text(re.compile(rf"4{journal_marks.MARK_VALUES[1]}$"))
     assert focused(page) == fillable[pair]
     page.keyboard.press(" ")

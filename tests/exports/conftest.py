@@ -1,6 +1,7 @@
 """A small school with one of every exported record, the reference receiver, and export settings helpers."""
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -12,7 +13,6 @@ from app.models import (
     Enrollment,
     FinalMark,
     Guardian,
-    HomeworkFile,
     Mark,
     SchoolYear,
     Staff,
@@ -28,6 +28,7 @@ from app.settings import app_settings
 from tests.exports.helpers import (
     TOKEN,
     BurstWorker,
+    attach_file,
     make_lesson,
     run_scheduled_now,
     set_school,
@@ -43,8 +44,11 @@ def school(app):
 
     5А is split for English into two subgroups (one student in each) and has the subgroup 1's
     journal; a cross-class choir of a 5А and a 6Б student has an extracurricular journal; 5А's
-    mathematics has two final marks of the first quarter. A past year beside it holds a class, its
-    journal, a lesson, a mark and a year mark that no package of this year may carry.
+    mathematics has two final marks of the first quarter; its first lesson has a homework file (its
+    bytes in the upload folder). The English lesson has a mark of weight 1.25 with a comment and an
+    absence whose reason is not known yet; 6Б's Russian has a lesson cancelled for quarantine. A
+    past year beside it holds a class, its journal, a lesson, a mark and a year mark that no
+    package of this year may carry.
     """
     set_school()
     past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
@@ -141,10 +145,21 @@ def school(app):
     Mark.create(lesson=lesson, student=students[0], value="5", work_type=answer)
     Mark.create(lesson=lesson, student=students[1], value="4", work_type=test, weight=2)
     Mark.create(lesson=old_lesson, student=students[0], value="3", work_type=answer)
-    Mark.create(lesson=english_lesson, student=students[0], value="5", work_type=answer)
+    Mark.create(
+        lesson=english_lesson,
+        student=students[0],
+        value="5",
+        work_type=answer,
+        weight=Decimal("1.25"),
+        comment="Отличный пересказ текста",
+    )
     Mark.create(lesson=choir_lesson, student=students[2], value="зч", work_type=answer)
     Absence.create(lesson=lesson, student=students[1], reason="illness")
     Absence.create(lesson=choir_lesson, student=students[0], reason="excused")
+    Absence.create(lesson=english_lesson, student=students[1], reason="unknown")
+    cancelled = make_lesson(
+        russian_b, leader, dt.date(2026, 9, 3), 1, term=term, cancelled=True, cancel_reason="карантин"
+    )
     final = FinalMark.create(
         year=year, student=students[0], subject=math, kind="term", term=term, journal=math_a, value="5"
     )
@@ -152,13 +167,8 @@ def school(app):
     past_final = FinalMark.create(
         year=past, student=students[0], subject=math, kind="year", journal=old_math, value="3"
     )
-    HomeworkFile.create(
-        lesson=lesson,
-        original_name="задачи.pdf",
-        stored_name="a" * 32,
-        content_type="application/pdf",
-        size=2048,
-        sha256="ab" * 32,
+    homework = attach_file(
+        lesson, "задачи.pdf", b"%PDF-1.4\n" + "Задачи № 12, 14\n".encode() * 100, app.config["INSTANCE_PATH"]
     )
     return SimpleNamespace(
         year=year,
@@ -193,8 +203,10 @@ def school(app):
         english_lesson=english_lesson,
         choir_lesson=choir_lesson,
         old_lesson=old_lesson,
+        cancelled=cancelled,
         final=final,
         past_final=past_final,
+        homework=homework,
     )
 
 

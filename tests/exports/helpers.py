@@ -1,11 +1,17 @@
 """Helpers of the export tests: settings as the administrator leaves them, reading packages."""
 
 import gzip
+import hashlib
+import io
+import secrets
 from pathlib import Path
 
 from rq import Queue, SimpleWorker
 
-from app.models import ExportSettings, Lesson, SchoolSettings
+from app.models import ExportSettings, HomeworkFile, Lesson, SchoolSettings
+from app.services.exports.builder import BuildResult, build_package
+from app.services.exports.contents import Content, parse_contents
+from app.services.journal_files import stored_path, upload_root
 from tests.exports.receiver import read_lines
 
 SCHOOL_CODE = "spb-0042"
@@ -23,6 +29,36 @@ def set_school(name: str = "ГБОУ школа № 42", code: str = SCHOOL_CODE
 def make_lesson(journal, teacher, day, number=1, **values) -> Lesson:
     """Create a lesson of a journal through save (it takes a change number, as planning does)."""
     return Lesson.create(journal=journal, date=day, number=number, planned_teacher=teacher, teacher=teacher, **values)
+
+
+def attach_file(
+    lesson, name: str, content: bytes, instance_path, content_type: str = "application/pdf"
+) -> HomeworkFile:
+    """Attach a homework file as an upload does: its bytes in the upload folder, its row with their sha256."""
+    stored_name = secrets.token_hex(16)
+    path = stored_path(upload_root(instance_path), stored_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return HomeworkFile.create(
+        lesson=lesson,
+        original_name=name,
+        stored_name=stored_name,
+        content_type=content_type,
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def stored_file(record: HomeworkFile, instance_path) -> Path:
+    """Return where a homework file's bytes lie in the upload folder."""
+    return stored_path(upload_root(instance_path), record.stored_name)
+
+
+def build(out, instance_path, **options) -> tuple[BuildResult, list[Content]]:
+    """Build a package into the binary file `out` (options as build_package's); return its result and content list."""
+    listed = io.BytesIO()
+    result = build_package(out, upload_root=upload_root(instance_path), contents_out=listed, **options)
+    return result, parse_contents(listed.getvalue().splitlines())
 
 
 def use_directory(path: Path) -> ExportSettings:

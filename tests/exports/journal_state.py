@@ -159,6 +159,8 @@ def journal_state(year) -> dict:
             "topic": lesson.topic,
             "homework": lesson.homework,
             "held": lesson.held,
+            "cancelled": lesson.cancelled,
+            "cancel_reason": lesson.cancel_reason,
         }
     for file in HomeworkFile.select().where(HomeworkFile.lesson.in_(lessons)):
         state[("homework_file", file.id)] = {
@@ -174,7 +176,9 @@ def journal_state(year) -> dict:
             "student": mark.student_id,
             "value": mark.value,
             "work_type": mark.work_type.name,
-            "weight": mark.weight,
+            # A JSON number: 1, 1.2, 1.25 (read back as an int or a float).
+            "weight": float(mark.weight),
+            "comment": mark.comment,
             "change_reason": mark.change_reason,
         }
     for absence in Absence.select().where(Absence.lesson.in_(lessons)):

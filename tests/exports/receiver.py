@@ -7,19 +7,29 @@ everything it holds for that school and year — and tells what it holds (GET /s
 it holds it works out, as the docs say, who is in each study group on which days, which
 journals each staff member's portal UID opens, and each student's final marks by subject and
 period (`group_members`, `opened_journals`, `final_marks`).
-Switches for faults: down (connection refused), slow, 500, 4xx, and "apply, then drop the
-connection" (the client never hears that the package arrived).
+
+Homework files' contents (docs: «Homework files»): over HTTP, `HEAD <packages URL>/files/<sha256>`
+answers 200 for a content it holds and 404 for one it does not, `PUT` to the same URL stores the
+raw bytes after checking their sha256 (a mismatch is refused with 422) and answers 201 (stored)
+or 204 (held already). From a directory it reads `files/<sha256>` beside the packages. Either
+way a package naming a content it does not hold (or whose bytes do not match) is refused.
+
+Switches for faults, for packages (`mode`) and for contents (`file_mode`) apart: down (connection
+refused), slow, 500, busy (503/429/408 with Retry-After), 4xx, and "apply (store), then drop the
+connection" (the client never hears that the package or the file arrived).
 """
 
 import datetime as dt
 import gzip
 import hashlib
 import json
+import re
 import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 
@@ -28,8 +38,20 @@ SCHEMA = json.loads(SCHEMA_PATH.read_text())
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
 class PackageInvalid(Exception):
     """The package breaks the schema or the format's rules."""
+
+
+def named_contents(records) -> dict:
+    """Return {sha256: size} of the contents a package's homework_file upserts name."""
+    return {
+        record["fields"]["sha256"]: record["fields"]["size"]
+        for record in records
+        if record["type"] == "homework_file" and record["op"] == "upsert"
+    }
 
 
 def read_lines(raw: bytes) -> list[dict]:
@@ -92,6 +114,16 @@ def read_lines(raw: bytes) -> list[dict]:
                 f"{record['type']} #{record['id']} has change {record['change']} outside ({low}, {high}]"
             )
     return lines
+
+
+def read_content(directory: Path, sha256: str) -> bytes | None:
+    """Return the content the directory transport left in `files/<sha256>`, or None (absent, or not those bytes)."""
+    path = Path(directory) / "files" / sha256
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    return data if hashlib.sha256(data).hexdigest() == sha256 else None
 
 
 def waiting_files(directory: Path) -> list[Path]:
@@ -260,6 +292,17 @@ class ReferenceReceiver:
         self.apply_counts: Counter = Counter()
         self.duplicates = 0
         self.requests: list[dict] = []
+        # Contents: {sha256: bytes} held; how many times each was stored; every HEAD/PUT in order.
+        self.file_mode = "ok"
+        # Which of the contents' requests `file_mode` hits.
+        self.file_fault_methods = ("HEAD", "PUT")
+        # Uploads (PUT) to answer with 500 before serving them again.
+        self.file_fail_next = 0
+        self.files: dict[str, bytes] = {}
+        self.uploads: Counter = Counter()
+        self.file_requests: list[dict] = []
+        # Every request in arrival order: ("HEAD" | "PUT", sha256) or ("POST", package id or None).
+        self.events: list[tuple[str, str | None]] = []
         self.anomalies: list[str] = []
         self.invalid: list[str] = []
         self.in_flight = 0
@@ -274,6 +317,16 @@ class ReferenceReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/packages"
+
+    def content_url(self, sha256: str) -> str:
+        """Return where a content is asked for and uploaded: the packages URL, then /files/<sha256>."""
+        return f"{self.url}/files/{sha256}"
+
+    def _content_sha(self, path: str) -> str | None:
+        """Return the sha256 a request path names under the packages URL's /files/, or None for another path."""
+        prefix = urlsplit(self.url).path + "/files/"
+        path = urlsplit(path).path
+        return path[len(prefix) :] if path.startswith(prefix) else None
 
     def start(self):
         receiver = self
@@ -290,6 +343,12 @@ class ReferenceReceiver:
 
             def do_POST(self):
                 receiver._handle_post(self)
+
+            def do_HEAD(self):
+                receiver._handle_content(self, "HEAD")
+
+            def do_PUT(self):
+                receiver._handle_content(self, "PUT")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
@@ -313,33 +372,43 @@ class ReferenceReceiver:
         if self._server is None:
             self.start()
 
-    def set_fault(self, mode: str) -> None:
-        """Switch a fault on: "down", "slow", "error500", "busy" (503/429/408), "reject" (4xx) or "drop_after_apply"."""
+    def set_fault(self, mode: str, *, files: bool = False) -> None:
+        """Switch a fault on: "down", "slow", "error500", "busy" (503/429/408), "reject" (4xx) or "drop_after_apply".
+
+        `files`: the fault hits the contents' HEAD and PUT requests instead of the packages' POSTs
+        ("drop_after_apply" then stores the content and drops the connection).
+        """
         if mode == "down":
             self.down()
+        elif files:
+            self.file_mode = mode
         else:
             self.mode = mode
 
     def clear_fault(self) -> None:
         """Back to normal service."""
-        self.mode = "ok"
+        self.mode = self.file_mode = "ok"
         self.up()
 
     @staticmethod
     def _answer(handler, status, payload, headers=None):
-        body = json.dumps(payload, ensure_ascii=False).encode()
+        body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
         handler.send_response(status)
         for name, value in (headers or {}).items():
             handler.send_header(name, value)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(body)))
+        if payload is not None:
+            handler.send_header("Content-Type", "application/json; charset=utf-8")
+        if "Content-Length" not in (headers or {}):
+            handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
-        handler.wfile.write(body)
+        if handler.command != "HEAD":
+            handler.wfile.write(body)
 
     def _handle_post(self, handler):
         headers = {k.lower(): v for k, v in handler.headers.items()}
         raw = handler.rfile.read(int(headers.get("content-length", "0")))
         with self._lock:
+            self.events.append(("POST", headers.get("idempotency-key")))
             self.requests.append({"headers": headers, "size": len(raw), "sha256": hashlib.sha256(raw).hexdigest()})
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -375,10 +444,76 @@ class ReferenceReceiver:
             return None
         return self._answer(handler, status, payload)
 
+    def _handle_content(self, handler, method):
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        sha256 = self._content_sha(handler.path)
+        raw = b""
+        if method == "PUT" and "content-length" in headers:
+            raw = handler.rfile.read(int(headers["content-length"]))
+        with self._lock:
+            self.events.append((method, sha256))
+            self.file_requests.append(
+                {"method": method, "path": handler.path, "sha256": sha256, "headers": headers, "size": len(raw)}
+            )
+            mode = self.file_mode if method in self.file_fault_methods else "ok"
+            if method == "PUT" and self.file_fail_next > 0:
+                self.file_fail_next -= 1
+                mode = "error500"
+        if sha256 is None:
+            return self._answer(handler, 404, {"error": "not found"})
+        if mode == "slow":
+            time.sleep(self.slow_seconds)
+        if mode == "error500":
+            return self._answer(handler, 500, {"error": "временная ошибка портала"})
+        if mode == "busy":
+            headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+            return self._answer(handler, self.busy_status, {"error": "портал занят, повторите позже"}, headers)
+        if mode == "reject":
+            return self._answer(handler, self.reject_status, {"error": "файл не принят"})
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return self._answer(handler, 401, {"error": "нужен верный токен"})
+        if not SHA256.match(sha256):
+            return self._answer(handler, 400, {"error": "адрес файла — /files/<sha256 строчными hex>"})
+        if method == "HEAD":
+            with self._lock:
+                held = self.files.get(sha256)
+            if held is None:
+                return self._answer(handler, 404, None)
+            return self._answer(handler, 200, None, {"Content-Length": str(len(held))})
+        status, payload = self.store_content(sha256, raw, headers)
+        if mode == "drop_after_apply" and status < 300:
+            handler.close_connection = True
+            handler.connection.shutdown(2)
+            return None
+        return self._answer(handler, status, payload)
+
+    def store_content(self, sha256: str, raw: bytes, headers: dict) -> tuple[int, dict | None]:
+        """Check and keep one uploaded content; return an HTTP status and answer."""
+        if "content-length" not in headers:
+            return 411, {"error": "нужен Content-Length"}
+        if headers.get("content-type") != "application/octet-stream":
+            return 415, {"error": "ожидается Content-Type: application/octet-stream"}
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            with self._lock:
+                self.invalid.append(f"content {sha256}: the bytes have another sha256")
+            return 422, {"error": "sha256 содержимого не совпадает с адресом"}
+        with self._lock:
+            if sha256 in self.files:
+                return 204, None
+            self.files[sha256] = raw
+            self.uploads[sha256] += 1
+        return 201, {"status": "stored", "sha256": sha256, "size": len(raw)}
+
     # --- the store -------------------------------------------------------------------------
 
-    def receive(self, raw: bytes, idempotency_key: str | None = None) -> tuple[int, dict]:
-        """Check and apply one package; return an HTTP status and answer."""
+    def receive(
+        self, raw: bytes, idempotency_key: str | None = None, directory: Path | None = None
+    ) -> tuple[int, dict]:
+        """Check and apply one package; return an HTTP status and answer.
+
+        The contents it names must be held already: uploaded before it, or (`directory`) in the
+        directory's files/ beside it, whence they are taken into the store.
+        """
         try:
             lines = read_lines(raw)
         except PackageInvalid as exc:
@@ -388,18 +523,30 @@ class ReferenceReceiver:
         header = lines[0]
         if idempotency_key is not None and idempotency_key != header["package_id"]:
             return 400, {"error": "Idempotency-Key не совпадает с package_id"}
+        named = named_contents(lines[1:-1])
+        if directory is not None:
+            for sha256 in named:
+                data = read_content(directory, sha256)
+                if data is not None:
+                    with self._lock:
+                        self.files.setdefault(sha256, data)
         with self._lock:
             if header["package_id"] in self.apply_counts:
                 self.duplicates += 1
                 return 200, {"status": "duplicate", "package_id": header["package_id"]}
+            lacking = sorted(sha for sha, size in named.items() if len(self.files.get(sha, b"")) != size)
+            if lacking:
+                self.invalid.append(f"{header['package_id']}: contents not delivered before the package: {lacking}")
+                return 422, {"error": f"пакет ссылается на файлы, которых портал не получил: {', '.join(lacking)}"}
             self._apply(header, lines[1:-1])
             self.applied.append(header["package_id"])
             self.apply_counts[header["package_id"]] += 1
         return 200, {"status": "applied", "package_id": header["package_id"], "records": len(lines) - 2}
 
     def receive_file(self, path: Path) -> tuple[int, dict]:
-        """Apply a package found in the directory transport's outbox."""
-        return self.receive(Path(path).read_bytes())
+        """Apply a package found in the directory transport's outbox (its contents in files/ beside it)."""
+        path = Path(path)
+        return self.receive(path.read_bytes(), directory=path.parent)
 
     def receive_directory(self, directory: Path) -> list[tuple[int, dict]]:
         """Apply every package waiting in an outbox, in the documented order, and take them away."""

@@ -18,15 +18,15 @@ import pytest
 from app.db import db, is_sqlite
 from app.models import ChangeCounter, ExportRun, Mark
 from app.services.exports import runs
-from app.services.exports.builder import build_package, history_counts
-from tests.exports.helpers import SCHOOL_CODE
+from app.services.exports.builder import history_counts
+from tests.exports.helpers import SCHOOL_CODE, build
 from tests.exports.journal_state import differences, journal_state
 from tests.exports.receiver import ReferenceReceiver, read_lines
 
 
 def export_now(kind, instance_path) -> ExportRun:
     run = runs.create_run(kind, "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     return ExportRun.get_by_id(run.id)
 
 
@@ -90,8 +90,13 @@ def test_an_export_between_two_interleaved_transactions_skips_nothing(school, ou
         assert "fast" not in writers.numbers and writers.order == []
         # An export's snapshot now: the slow writer's number is taken but not committed.
         out = io.BytesIO()
-        middle = build_package(
-            out, kind="daily", package_id="ej-middle", generated_at=dt.datetime(2026, 9, 5, 12), school_code=SCHOOL_CODE
+        middle, _ = build(
+            out,
+            instance_path,
+            kind="daily",
+            package_id="ej-middle",
+            generated_at=dt.datetime(2026, 9, 5, 12),
+            school_code=SCHOOL_CODE,
         )
     finally:
         writers.finish()
@@ -119,7 +124,7 @@ def test_an_export_between_two_interleaved_transactions_skips_nothing(school, ou
     assert after.change_from == middle.change_to and after.change_to == ChangeCounter.current()
     receiver = ReferenceReceiver()
     for raw in (Path(full.file_path).read_bytes(), out.getvalue(), Path(after.file_path).read_bytes()):
-        assert receiver.receive(raw)[0] == 200
+        assert receiver.receive(raw, directory=outbox)[0] == 200
     assert differences(journal_state(school.year), receiver.holding(SCHOOL_CODE, school.year.id)) == {}
 
 

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from app.models.finals import FINAL_KINDS, FINAL_VALUES
-from app.models.journal import MARK_CHANGE_REASONS, MARK_VALUES
+from app.models.journal import ABSENCE_REASONS, MARK_CHANGE_REASONS, MARK_COMMENT_MAX, MARK_VALUES
 from app.services.exports import format as fmt
+from app.services.exports.transports import CONTENT_STORED, CONTENT_TYPE, FILES_DIRNAME
+from app.services.journal import CANCEL_REASON_MAX
+from app.services.journal_marks import WEIGHT_MAX, WEIGHT_MIN
 from tests.exports.receiver import SCHEMA, VALIDATOR
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -88,6 +91,14 @@ def test_the_schema_names_every_record_type_and_its_fields_in_the_package_order(
 def test_the_schema_allows_exactly_the_values_the_school_stores():
     defs = SCHEMA["$defs"]
     assert defs["fields_mark"]["properties"]["value"]["enum"] == list(MARK_VALUES)
+    weight = defs["fields_mark"]["properties"]["weight"]
+    assert weight["type"] == "number" and (weight["minimum"], weight["maximum"]) == (
+        float(WEIGHT_MIN),
+        float(WEIGHT_MAX),
+    )
+    assert defs["fields_mark"]["properties"]["comment"]["maxLength"] == MARK_COMMENT_MAX
+    assert defs["fields_lesson"]["properties"]["cancel_reason"]["maxLength"] == CANCEL_REASON_MAX
+    assert defs["fields_absence"]["properties"]["reason"]["enum"] == [code for code, _ in ABSENCE_REASONS]
     final = defs["fields_final_mark"]["properties"]
     assert final["kind"]["enum"] == [code for code, _ in FINAL_KINDS]
     assert final["value"]["enum"] == list(FINAL_VALUES)
@@ -100,3 +111,21 @@ def test_the_docs_name_every_reason_a_locked_final_may_carry(language):
     section = text.split({"en": "### Final marks", "ru": "### Итоговые отметки"}[language], 1)[1].split("\n### ")[0]
     for code, label in MARK_CHANGE_REASONS:
         assert f"| `{code}` | {label}" in section, code
+
+
+@pytest.mark.parametrize("language", PAGES)
+def test_the_docs_give_the_contents_protocol_both_transports_use(language):
+    text = (DOCS / PAGES[language]).read_text()
+    section = text.split({"en": "## Homework files", "ru": "## Файлы к домашним заданиям"}[language], 1)[1]
+    section = section.split("\n## ", 1)[0]
+    for needle in (
+        f"{FILES_DIRNAME}/<sha256>",
+        "HEAD <",
+        "PUT <",
+        f"/{FILES_DIRNAME}/<sha256>",
+        f"`Content-Type: {CONTENT_TYPE}`",
+        "`404`",
+        "`422`",
+        *(f"`{status}`" for status in sorted(CONTENT_STORED)),
+    ):
+        assert needle in section, needle

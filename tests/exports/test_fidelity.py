@@ -2,26 +2,33 @@
 
 Hypothesis drives sequences of journal edits (lessons of whole-class, subgroup and cross-class
 journals, marks, absences, homework files, UIDs, teachers of journals, journals made and dropped,
-class teachers, applications granted and revoked, last year's marks and finals), final marks
-(set, changed and cleared by the journal's teacher or the deputy; terms closed and reopened by
-the deputy; a locked final refused to the teacher and changed by the deputy with a reason; a
-final given in one group's journal changed in another's after the student moved), group edits
-(students moved between the groups of a split mid-year, joining and leaving a cross-class group,
-leaving a class or moving to another one, groups renamed), renamed reference data (work types,
-subjects, classes, staff names) and changes of the school's code (the portal keeps one state per
-code and year), interleaved with planner ticks (sometimes twice), manual exports, days without
-any tick, and faults of the receiver (down, 500, 4xx, applied-but-unanswered) and of Redis (its
-jobs lost). Every export goes through real Redis, a real RQ worker and real HTTP to the
-reference receiver. Whenever the newest export was delivered, and at the end once the faults
-are over, the receiver's store must equal the journal: nothing missing, nothing extra, no
-package applied twice, no record older than what it replaced; and what the receiver works out
-from it as the docs say (who is in each group on which days, which journals each UID opens,
-each student's finals by subject and period) must be what the school counts and shows. The
-real process kills (a worker killed mid-export, Redis restarted) are in test_recovery.py.
+class teachers, applications granted and revoked, last year's marks and finals; marks with
+comments and fractional weights, absences whose reason is not known yet, lessons cancelled and
+restored; homework files whose content several lessons share, lost from the upload folder,
+restored or attached again), final marks (set, changed and cleared by the journal's teacher or
+the deputy; terms closed and reopened by the deputy; a locked final refused to the teacher and
+changed by the deputy with a reason; a final given in one group's journal changed in another's
+after the student moved), group edits (students moved between the groups of a split mid-year,
+joining and leaving a cross-class group, leaving a class or moving to another one, groups
+renamed), renamed reference data (work types, subjects, classes, staff names) and changes of
+the school's code (the portal keeps one state per code and year), interleaved with planner
+ticks (sometimes twice), manual exports, days without any tick, and faults of the receiver
+(down, 500, 4xx, applied-but-unanswered; for the packages or for the files' contents) and of
+Redis (its jobs lost). Every export goes through real Redis, a real RQ worker and real HTTP to
+the reference receiver. Whenever the newest export was delivered, and at the end once the
+faults are over and the lost files are back, the receiver's store must equal the journal:
+nothing missing, nothing extra, no package applied twice, no record older than what it
+replaced, every file's content held byte for byte (by its sha256) and none uploaded twice; and
+what the receiver works out from it as the docs say (who is in each group on which days, which
+journals each UID opens, each student's finals by subject and period) must be what the school
+counts and shows. A run that fails while the receiver has no fault must be one that needed a
+content lost from the upload folder, and say so. The real process kills (a worker killed
+mid-export, Redis restarted) are in test_recovery.py.
 """
 
 import datetime as dt
 import os
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -64,7 +71,7 @@ from app.services import school as school_service
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import planner
 from app.settings import app_settings
-from tests.exports.helpers import SCHOOL_CODE, set_school, use_portal
+from tests.exports.helpers import SCHOOL_CODE, attach_file, set_school, stored_file, use_portal
 from tests.exports.journal_state import (
     class_final_marks,
     differences,
@@ -84,6 +91,10 @@ FAULTS = ("down", "error500", "reject", "drop_after_apply")
 pick = st.integers(min_value=0, max_value=10**6)
 # Any text PostgreSQL can store (its text type holds no NUL character).
 topic_text = st.text(st.characters(exclude_characters="\x00"), max_size=12)
+# Weights as the journal takes them (0.1–10, two decimals at most), comments as teachers write them.
+weights = st.sampled_from([Decimal("1"), Decimal("2"), Decimal("1.5"), Decimal("1.25"), Decimal("0.1"), Decimal("10")])
+comments = st.one_of(st.none(), st.text(st.characters(exclude_characters="\x00"), min_size=1, max_size=40))
+CANCEL_REASONS = ("карантин", "актированный день (низкая температура)", "мероприятие школы")
 # A day of the first half of the school year.
 autumn_day = st.integers(0, 120).map(lambda n: dt.date(2026, 9, 1) + dt.timedelta(days=n))
 
@@ -130,6 +141,10 @@ def make_machine(app, redis_conn, work, staff, deputy):
             use_portal(self.receiver.url, retries=1, retry_delay=0.01, timeout=2)
             self.clock = START
             self.fault_left = 0
+            # The homework files' contents as attached ({sha256: bytes}); those lost from the upload folder.
+            self.instance = app.config["INSTANCE_PATH"]
+            self.contents = {}
+            self.lost = {}
             # Journals given last year's group: {journal id: the group they came from}.
             self.moved = {}
             past = SchoolYear.create(name="2025/2026", start_date=dt.date(2025, 9, 1), end_date=dt.date(2026, 5, 31))
@@ -177,6 +192,38 @@ def make_machine(app, redis_conn, work, staff, deputy):
                 groups.assign_teacher(None, journal, staff[n])
             choir_journal = groups.create_journal(None, group=self.choir.id, subject=choir.id, kind="extracurricular")
             groups.assign_teacher(None, choir_journal, staff[2])
+            # Every example starts with a filled journal: a lesson with a mark of a fractional weight and
+            # a comment, an absence whose reason is not known yet and a homework file; a cancelled lesson.
+            lesson = Lesson.create(
+                journal=journal,
+                date=dt.date(2026, 9, 2),
+                number=1,
+                term=self.term,
+                planned_teacher=staff[1],
+                teacher=staff[1],
+                held=True,
+            )
+            Mark.create(
+                lesson=lesson,
+                student=self.students[2],
+                value="4",
+                work_type=self.work_types[0],
+                weight=Decimal("1.25"),
+                comment="Ошибка в артикле",
+            )
+            Absence.create(lesson=lesson, student=self.students[0], reason="unknown")
+            content = "%PDF-1.4\nЗадание 0\n".encode()
+            self.contents[attach_file(lesson, "задание.pdf", content, self.instance).sha256] = content
+            Lesson.create(
+                journal=choir_journal,
+                date=dt.date(2026, 9, 3),
+                number=7,
+                term=self.term,
+                planned_teacher=staff[2],
+                teacher=staff[2],
+                cancelled=True,
+                cancel_reason=CANCEL_REASONS[0],
+            )
             self.old_journal = groups.class_journal(self.old_class, self.subjects[0])
             old_lesson = Lesson.create(
                 journal=self.old_journal,
@@ -203,9 +250,12 @@ def make_machine(app, redis_conn, work, staff, deputy):
             if receiver is None:
                 return
             try:
-                # The faults are over: one more scheduled day brings the portal level with the journal.
+                # The faults are over and the lost files are back: one more scheduled day brings the
+                # portal level with the journal.
                 receiver.clear_fault()
                 self.fault_left = 0
+                for file_id in list(self.lost):
+                    self._restore(file_id)
                 self._tick(hours=24)
                 self._assert_level()
             finally:
@@ -221,6 +271,22 @@ def make_machine(app, redis_conn, work, staff, deputy):
             return Lesson.select().where(
                 Lesson.journal.in_(Journal.select(Journal.id).where(Journal.year == self.year))
             )
+
+        def _open_lessons(self):
+            """The year's lessons that may hold marks and absences: every one not cancelled."""
+            return self._year_lessons().where(Lesson.cancelled == False)  # noqa: E712
+
+        def _remove_file(self, file):
+            """Detach a homework file as the lesson panel does: its row, then its bytes."""
+            file.delete_instance()
+            stored_file(file, self.instance).unlink(missing_ok=True)
+            self.lost.pop(file.id, None)
+
+        def _restore(self, file_id):
+            file = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
+            content = self.lost.pop(file_id)
+            if file is not None:
+                stored_file(file, self.instance).write_bytes(content)
 
         def _journal(self, seed):
             """Pick a journal of the year: a whole class's (made when first used), a subgroup's or the choir's."""
@@ -246,6 +312,7 @@ def make_machine(app, redis_conn, work, staff, deputy):
             )
 
         def _after_export(self, newest_before):
+            faulty = self.fault_left > 0
             if self.fault_left:
                 self.fault_left -= 1
                 if not self.fault_left:
@@ -254,6 +321,9 @@ def make_machine(app, redis_conn, work, staff, deputy):
             assert not ExportRun.pending().exists(), "every run ends, delivered or failed"
             if newest is not None and newest.id > newest_before and newest.status == "delivered":
                 self._assert_level()
+            if newest is not None and newest.id > newest_before and newest.status == "failed" and not faulty:
+                # Without a fault of the portal only a lost content stops an export, and it says which.
+                assert self.lost and "пропал из хранилища" in newest.error, newest.error
 
         def _newest_id(self):
             return ExportRun.select(ExportRun.id).order_by(ExportRun.id.desc()).scalar() or 0
@@ -274,6 +344,11 @@ def make_machine(app, redis_conn, work, staff, deputy):
             assert held_members(held) == group_members(self.year)
             assert held_journals(held) == opened_journals(self.year)
             assert held_finals(held) == class_final_marks(self.year, deputy)
+            # Every file's content is there, byte for byte, and was uploaded once.
+            for (kind, _), fields in held.items():
+                if kind == "homework_file":
+                    assert self.receiver.files.get(fields["sha256"]) == self.contents[fields["sha256"]]
+            assert all(count == 1 for count in self.receiver.uploads.values()), "a content uploaded twice"
             assert all(count == 1 for count in self.receiver.apply_counts.values()), "a package applied twice"
             assert self.receiver.anomalies == [] and self.receiver.invalid == []
 
@@ -306,7 +381,7 @@ def make_machine(app, redis_conn, work, staff, deputy):
                 return
             lesson.topic = topic or None
             lesson.homework = f"№ {seed % 100}" if seed % 3 else None
-            lesson.held = held
+            lesson.held = held and not lesson.cancelled
             if substitute:
                 lesson.teacher = staff[(seed + 1) % len(staff)]
                 lesson.replacement_subject = self.subjects[(seed + 1) % 3] if seed % 2 else None
@@ -317,29 +392,52 @@ def make_machine(app, redis_conn, work, staff, deputy):
             lesson = self._choose(self._year_lessons(), seed)
             if lesson is None:
                 return
+            files = list(lesson.files)
             with db.atomic():
-                for child in (*lesson.marks, *lesson.absences, *lesson.files):
+                for child in (*lesson.marks, *lesson.absences, *files):
                     child.delete_instance()
                 lesson.delete_instance()
+            for file in files:
+                stored_file(file, self.instance).unlink(missing_ok=True)
+                self.lost.pop(file.id, None)
 
-        @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
-        def add_mark(self, seed, value):
+        @rule(seed=pick)
+        def cancel_lesson(self, seed):
+            # A lesson is called off (its marks and absences go first), or the cancellation is undone.
             lesson = self._choose(self._year_lessons(), seed)
+            if lesson is None:
+                return
+            with db.atomic():
+                if lesson.cancelled:
+                    lesson.cancelled, lesson.cancel_reason = False, None
+                else:
+                    for child in (*lesson.marks, *lesson.absences):
+                        child.delete_instance()
+                    lesson.cancelled, lesson.held = True, False
+                    lesson.cancel_reason = CANCEL_REASONS[seed % len(CANCEL_REASONS)]
+                lesson.save()
+
+        @rule(seed=pick, value=st.sampled_from(MARK_VALUES), weight=weights, comment=comments)
+        def add_mark(self, seed, value, weight, comment):
+            lesson = self._choose(self._open_lessons(), seed)
             if lesson is not None:
                 Mark.create(
                     lesson=lesson,
                     student=self.students[seed % 4],
                     value=value,
                     work_type=self.work_types[seed % 2],
-                    weight=1 + seed % 2,
+                    weight=weight,
+                    comment=comment,
                 )
 
-        @rule(seed=pick, value=st.sampled_from(MARK_VALUES))
-        def change_mark(self, seed, value):
+        @rule(seed=pick, value=st.sampled_from(MARK_VALUES), weight=weights, comment=comments)
+        def change_mark(self, seed, value, weight, comment):
             mark = self._choose(Mark.select(), seed)
             if mark is not None:
                 mark.value = value
                 mark.change_reason = "typo" if seed % 2 else None
+                if seed % 3:
+                    mark.weight, mark.comment = weight, comment
                 mark.save()
 
         @rule(seed=pick)
@@ -350,7 +448,7 @@ def make_machine(app, redis_conn, work, staff, deputy):
 
         @rule(seed=pick, reason=st.sampled_from([r for r, _ in ABSENCE_REASONS]))
         def set_absence(self, seed, reason):
-            lesson = self._choose(self._year_lessons(), seed)
+            lesson = self._choose(self._open_lessons(), seed)
             if lesson is None:
                 return
             student = self.students[seed % 4]
@@ -370,16 +468,37 @@ def make_machine(app, redis_conn, work, staff, deputy):
                 return
             existing = list(lesson.files)
             if existing and seed % 2:
-                existing[0].delete_instance()
+                self._remove_file(existing[0])
             else:
-                HomeworkFile.create(
-                    lesson=lesson,
-                    original_name=f"файл{seed}.pdf",
-                    stored_name=f"{seed:032d}"[-32:] + f"{len(existing)}{HomeworkFile.select().count()}",
-                    content_type="application/pdf",
-                    size=seed,
-                    sha256=f"{seed:064x}"[-64:],
-                )
+                # Five distinct contents: the same worksheet is often attached to several lessons.
+                content = f"%PDF-1.4\nЗадание {seed % 5}\n".encode() * (1 + seed % 5)
+                file = attach_file(lesson, f"файл{seed}.pdf", content, self.instance)
+                self.contents[file.sha256] = content
+
+        @rule(seed=pick)
+        def lose_file_content(self, seed):
+            # A homework file's bytes vanish from the server's upload folder (a disk cleaned by hand).
+            file = self._choose(HomeworkFile.select().where(HomeworkFile.id.not_in(list(self.lost) or [0])), seed)
+            if file is not None:
+                path = stored_file(file, self.instance)
+                self.lost[file.id] = path.read_bytes()
+                path.unlink()
+
+        @rule(seed=pick, attach_again=st.booleans())
+        def repair_lost_content(self, seed, attach_again):
+            # The administrator does what the failed export said: the file is removed and attached again
+            # (or just removed); or the bytes come back from a backup.
+            if not self.lost:
+                return
+            file_id = sorted(self.lost)[seed % len(self.lost)]
+            file = HomeworkFile.get_by_id(file_id)
+            if seed % 3 == 0:
+                self._restore(file_id)
+                return
+            content = self.lost[file_id]
+            self._remove_file(file)
+            if attach_again:
+                attach_file(file.lesson_id, file.original_name, content, self.instance)
 
         @rule(seed=pick, clear=st.booleans())
         def change_uid(self, seed, clear):
@@ -746,9 +865,10 @@ def make_machine(app, redis_conn, work, staff, deputy):
             self._after_export(before)
 
         @precondition(lambda self: self.fault_left == 0)
-        @rule(mode=st.sampled_from(FAULTS), exports_affected=st.integers(1, 3))
-        def portal_fault(self, mode, exports_affected):
-            self.receiver.set_fault(mode)
+        @rule(mode=st.sampled_from(FAULTS), exports_affected=st.integers(1, 3), files=st.booleans())
+        def portal_fault(self, mode, exports_affected, files):
+            # The fault hits the packages' POSTs, or the contents' HEADs and PUTs.
+            self.receiver.set_fault(mode, files=files)
             self.fault_left = exports_affected
 
     return ExportFidelity

@@ -28,7 +28,7 @@ CLOSED_ON = dt.date(2026, 10, 26)
 def export_now(kind, instance_path) -> ExportRun:
     """Ask for an export and do it right here (the job function's work, without the queue)."""
     run = runs.create_run(kind, "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     run = ExportRun.get_by_id(run.id)
     assert run.status == "delivered", run.error
     return run

@@ -15,14 +15,14 @@ from app.services import groups, setup
 from app.services.exports import format as fmt
 from app.services.exports import runs
 from app.services.exports.transports import MIB, HttpTransport, answer_timeout
-from tests.exports.helpers import SCHOOL_CODE, TOKEN, package_lines, set_school
+from tests.exports.helpers import SCHOOL_CODE, TOKEN, build, package_lines, set_school
 from tests.exports.journal_state import differences, journal_state
 from tests.exports.receiver import ReferenceReceiver, waiting_files
 
 
 def export_now(kind, instance_path) -> ExportRun:
     run = runs.create_run(kind, "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     return ExportRun.get_by_id(run.id)
 
 
@@ -171,12 +171,20 @@ def test_the_portal_is_given_time_to_check_a_large_package(school, outbox, insta
     assert HttpTransport("https://portal.example/p", "t").timeout == 300
     assert answer_timeout(300, 20 * MIB) == 400
     # A real slow portal: the base wait alone is too short, the part for the package's size is not.
-    path = Path(export_now("full", instance_path).file_path)
-    package_id = package_lines(path)[0]["package_id"]
+    path, package_id = Path(instance_path) / "large.ndjson.gz", "ej-spb-0042-full-large"
+    with open(path, "wb") as out:
+        _, contents = build(
+            out,
+            instance_path,
+            kind="full",
+            package_id=package_id,
+            generated_at=dt.datetime(2026, 9, 5, 17),
+            school_code=SCHOOL_CODE,
+        )
     receiver.mode, receiver.slow_seconds = "slow", 1.0
     per_mib = 1.5 * MIB / path.stat().st_size  # this package gets 1.5 s on top of the base
     transport = HttpTransport(receiver.url, TOKEN, timeout=0.3, timeout_per_mib=per_mib)
-    assert "принял" in transport.deliver(path, package_id)
+    assert "принял" in transport.deliver(path, package_id, contents)
     assert len(receiver.requests) == 1, "answered after the wait: nothing sent twice"
 
 
@@ -214,7 +222,7 @@ def test_a_fresh_install_shows_no_overdue_alarm(client, login_as, app):
 def test_a_failed_export_is_shown_once_on_the_home_page(client, login_as, school, portal, instance_path):
     portal.mode = "reject"
     run = runs.create_run("full", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     login_as("admin")
     html = client.get("/").get_data(as_text=True)
     assert len(re.findall(f"№ {run.id} не удалась", html)) == 1

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 
 from app.models import (
@@ -11,6 +12,7 @@ from app.models import (
     Enrollment,
     ExportRun,
     GroupMembership,
+    HomeworkFile,
     Mark,
     SchoolSettings,
     SchoolYear,
@@ -19,10 +21,19 @@ from app.models import (
 from app.services import groups
 from app.services.exports import format as fmt
 from app.services.exports import runs
-from app.services.exports.builder import build_package
-from tests.exports.helpers import SCHOOL_CODE, decompress, make_lesson, package_lines, records_of
+from app.services.exports.builder import json_number
+from tests.exports.helpers import (
+    SCHOOL_CODE,
+    attach_file,
+    build,
+    decompress,
+    make_lesson,
+    package_lines,
+    records_of,
+    stored_file,
+)
 from tests.exports.journal_state import differences, group_members, journal_state, opened_journals
-from tests.exports.receiver import ReferenceReceiver
+from tests.exports.receiver import ReferenceReceiver, read_lines
 from tests.exports.receiver import group_members as held_members
 from tests.exports.receiver import opened_journals as held_journals
 
@@ -30,7 +41,7 @@ from tests.exports.receiver import opened_journals as held_journals
 def export_now(kind, instance_path) -> ExportRun:
     """Ask for an export and do it right here (the job function's work, without the queue)."""
     run = runs.create_run(kind, "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     return ExportRun.get_by_id(run.id)
 
 
@@ -71,8 +82,13 @@ def test_the_same_run_gives_a_byte_identical_package(school, outbox, instance_pa
     copies = []
     for _ in range(2):
         out = io.BytesIO()
-        build_package(
-            out, kind="full", package_id=run.package_id, generated_at=run.created_at, school_code=run.school_code
+        build(
+            out,
+            instance_path,
+            kind="full",
+            package_id=run.package_id,
+            generated_at=run.created_at,
+            school_code=run.school_code,
         )
         copies.append(out.getvalue())
     assert copies[0] == copies[1] == delivered
@@ -325,3 +341,126 @@ def test_a_package_is_plain_ndjson_inside_gzip(school, outbox, instance_path):
     text = decompress(run.file_path)
     assert text.endswith(b"\n") and b"\r" not in text
     assert text.count(b"\n") == run.records + 2
+
+
+def test_a_weight_is_a_json_number_without_lost_digits():
+    assert [json_number(v) for v in (Decimal("1.00"), Decimal("2"), Decimal("10.00"))] == [1, 2, 10]
+    assert all(type(json_number(v)) is int for v in (Decimal("1.00"), 3, 1.0))
+    assert [json_number(v) for v in (Decimal("1.20"), Decimal("1.25"), Decimal("0.10"), 1.2, "1.50")] == [
+        1.2,
+        1.25,
+        0.1,
+        1.2,
+        1.5,
+    ]
+    assert json_number(None) is None
+
+
+def _mark_line(path, mark_id) -> bytes:
+    """Return the raw JSON line of a mark in a package, as the receiver reads it."""
+    return next(
+        line
+        for line in decompress(path).splitlines()
+        if line.startswith(b'{"type":"mark"') and f'"id":{mark_id},'.encode() in line
+    )
+
+
+def test_marks_carry_their_comment_and_their_decimal_weight(school, outbox, instance_path):
+    run = export_now("full", instance_path)
+    plain = Mark.get((Mark.lesson == school.lesson) & (Mark.student == school.students[0]))
+    test = Mark.get((Mark.lesson == school.lesson) & (Mark.student == school.students[1]))
+    noted = Mark.get(Mark.lesson == school.english_lesson)
+    assert b'"weight":1,"comment":null,' in _mark_line(run.file_path, plain.id)
+    assert b'"weight":2,"comment":null,' in _mark_line(run.file_path, test.id)
+    assert '"weight":1.25,"comment":"Отличный пересказ текста",'.encode() in _mark_line(run.file_path, noted.id)
+    # Weights are written back through the model as the journal does: a changed one goes out exactly.
+    noted.weight, noted.comment = Decimal("1.2"), None
+    noted.save()
+    test.weight, test.comment = Decimal("0.5"), "Работа сдана с опозданием"
+    test.save()
+    daily = export_now("daily", instance_path)
+    assert b'"weight":1.2,"comment":null,' in _mark_line(daily.file_path, noted.id)
+    assert '"weight":0.5,"comment":"Работа сдана с опозданием",'.encode() in _mark_line(daily.file_path, test.id)
+    receiver = ReferenceReceiver()
+    for path in (run.file_path, daily.file_path):
+        assert receiver.receive_file(path)[0] == 200
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    assert held[("mark", noted.id)]["weight"] == 1.2 and held[("mark", test.id)]["weight"] == 0.5
+    assert differences(journal_state(school.year), held) == {}
+
+
+def test_cancelled_lessons_and_absences_without_a_reason_yet(school, outbox, instance_path):
+    receiver = ReferenceReceiver()
+    receiver.receive_file(export_now("full", instance_path).file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    cancelled = held[("lesson", school.cancelled.id)]
+    assert (cancelled["cancelled"], cancelled["cancel_reason"], cancelled["held"]) == (True, "карантин", False)
+    ordinary = held[("lesson", school.lesson.id)]
+    assert (ordinary["cancelled"], ordinary["cancel_reason"], ordinary["held"]) == (False, None, True)
+    unknown = Absence.get(Absence.lesson == school.english_lesson)
+    assert held[("absence", unknown.id)]["reason"] == "unknown"
+    # The reason is filled in later; a lesson is called off: its mark and absence are deleted first.
+    unknown.reason = "illness"
+    unknown.save()
+    lesson = school.choir_lesson
+    (mark,), (absence,) = lesson.marks, lesson.absences
+    mark.delete_instance()
+    absence.delete_instance()
+    lesson.cancelled, lesson.held, lesson.cancel_reason = True, False, "мероприятие школы"
+    lesson.save()
+    daily = export_now("daily", instance_path)
+    assert records_of(package_lines(daily.file_path)) == [
+        ("absence", "delete", absence.id),
+        ("mark", "delete", mark.id),
+        ("lesson", "upsert", lesson.id),
+        ("absence", "upsert", unknown.id),
+    ]
+    receiver.receive_file(daily.file_path)
+    held = receiver.holding(SCHOOL_CODE, school.year.id)
+    assert held[("lesson", lesson.id)]["cancel_reason"] == "мероприятие школы"
+    assert held[("absence", unknown.id)]["reason"] == "illness"
+    assert differences(journal_state(school.year), held) == {}
+
+
+def test_the_content_list_names_each_content_a_package_carries_once(school, outbox, instance_path):
+    same = school.homework
+    copy = attach_file(
+        school.english_lesson, "задачи (копия).pdf", stored_file(same, instance_path).read_bytes(), instance_path
+    )
+    other = attach_file(
+        school.choir_lesson, "ноты.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)), instance_path, "image/png"
+    )
+    assert copy.sha256 == same.sha256 != other.sha256
+    out = io.BytesIO()
+    result, contents = build(
+        out,
+        instance_path,
+        kind="full",
+        package_id="ej-list-1",
+        generated_at=dt.datetime(2026, 9, 5),
+        school_code=SCHOOL_CODE,
+    )
+    # One entry per content, in the order the package first names it, where the upload folder keeps it.
+    assert [(c.sha256, c.size, c.file_id, c.name) for c in contents] == [
+        (same.sha256, same.size, same.id, "задачи.pdf"),
+        (other.sha256, other.size, other.id, "ноты.png"),
+    ]
+    assert [c.path for c in contents] == [stored_file(same, instance_path), stored_file(other, instance_path)]
+    assert (result.contents, result.content_bytes) == (2, same.size + other.size)
+    files = [r for r in read_lines(out.getvalue())[1:-1] if r["type"] == "homework_file"]
+    assert {r["fields"]["sha256"] for r in files} == {c.sha256 for c in contents}
+    # A daily names only the contents of the files it sends.
+    full = export_now("full", instance_path)
+    assert full.status == "delivered", full.error
+    renamed = HomeworkFile.get_by_id(other.id)
+    renamed.original_name = "ноты хора.png"
+    renamed.save()
+    _, contents = build(
+        io.BytesIO(),
+        instance_path,
+        kind="daily",
+        package_id="ej-list-2",
+        generated_at=dt.datetime(2026, 9, 6),
+        school_code=SCHOOL_CODE,
+    )
+    assert [(c.sha256, c.name) for c in contents] == [(other.sha256, "ноты хора.png")]

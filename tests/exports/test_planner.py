@@ -169,13 +169,13 @@ def test_the_overview_tells_the_last_success_the_next_runs_and_what_is_wrong(app
     assert state.next_daily == msk(2026, 9, 14, 20, 0)
     assert state.next_full == msk(2026, 10, 5, 20, 0)
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     ExportRun.update(finished_at=dt.datetime(2026, 9, 14, 8, 0)).where(ExportRun.id == run.id).execute()
     state = planner.overview(app_clock(app), now)
     assert state.last_success.id == run.id and not state.overdue and state.alert is None
     portal.mode = "reject"
     failed = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    runs.process(failed.id)
+    runs.process(failed.id, instance_path=instance_path)
     state = planner.overview(app_clock(app), now)
     assert state.failed and f"№ {failed.id} не удалась" in state.alert and "Неизвестный код школы" in state.alert
     # A day later nothing has gone out since the evening's due time: overdue as well.
@@ -207,7 +207,7 @@ def test_the_tick_job_runs_in_a_worker_and_enqueues_into_its_redis(
 
 def test_old_spool_files_are_removed(app, school, portal, instance_path):
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     run = ExportRun.get_by_id(run.id)
     path = Path(run.file_path)
     assert path.is_file()

@@ -22,6 +22,7 @@ from app.embedded_redis import server_command, url_for_instance
 from app.models import ExportLock, ExportRun, ExportSettings, Mark
 from app.services import exports
 from app.services.exports import claim, planner, runs
+from app.services.journal_files import upload_root
 from app.settings import app_settings
 from tests.exports.helpers import SCHOOL_CODE, BurstWorker
 from tests.exports.journal_state import differences, journal_state
@@ -58,6 +59,8 @@ def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(
     portal.mode, portal.slow_seconds = "slow", 3.0  # the portal takes its time to answer
     run = runs.create_run("daily", "manual", None, instance_path=app.config["INSTANCE_PATH"])
     assert runs.enqueue_run(run, settings=config, lease_seconds=2) == f"export-run-{run.id}-0"
+    # The worker reads the homework files from its instance folder: give it the school's uploads.
+    shutil.copytree(upload_root(app.config["INSTANCE_PATH"]), upload_root(tmp_path / "worker-instance"))
     log = open(tmp_path / "worker.log", "wb")
     env = {
         **os.environ,
@@ -115,7 +118,7 @@ def test_a_worker_killed_mid_export_is_recovered_by_the_next_tick(
     mark.value = "3"
     mark.save()
     later = runs.create_run("daily", "manual", None, instance_path=app.config["INSTANCE_PATH"])
-    assert runs.process(later.id) == "delivered"
+    assert runs.process(later.id, instance_path=app.config["INSTANCE_PATH"]) == "delivered"
     assert differences(journal_state(school.year), portal.holding(SCHOOL_CODE, school.year.id)) == {}
 
 
@@ -244,7 +247,9 @@ def test_a_worker_killed_mid_write_leaves_no_partial_file_behind(
         log.close()
     stuck = ExportRun.get_by_id(run.id)
     assert stuck.status == "running" and stuck.sha256 is None, "killed before the package was complete"
-    (partial,) = outbox.glob(".*.part")
+    # The package's hidden temporary file (and its content list's, opened with it).
+    partials = list(outbox.glob(f".{run.package_id}.*.part"))
+    assert partials and list(outbox.glob(".*")) == partials
 
     # The lease runs out; the next tick gives the run another attempt, which clears the half-written file.
     assert wait_for(lambda: not claim.held_by_someone(), timeout=10)
@@ -252,8 +257,10 @@ def test_a_worker_killed_mid_write_leaves_no_partial_file_behind(
     BurstWorker(["exports"], connection=redis_conn).work(burst=True)
     done = ExportRun.get_by_id(run.id)
     assert done.status == "delivered" and done.attempts == 2, done.error
-    assert not partial.exists() and list(outbox.glob(".*")) == []
-    assert [p.name for p in outbox.iterdir()] == [f"{done.package_id}.ndjson.gz"]
+    assert not any(p.exists() for p in partials) and list(outbox.glob(".*")) == []
+    # The package, and its homework file's content beside it.
+    assert {p.name for p in outbox.iterdir()} == {f"{done.package_id}.ndjson.gz", "files"}
+    assert [p.name for p in (outbox / "files").iterdir()] == [school.homework.sha256]
 
 
 def test_a_run_given_up_after_killed_attempts_leaves_no_partial_file(app, school, outbox, instance_path):
@@ -263,5 +270,5 @@ def test_a_run_given_up_after_killed_attempts_leaves_no_partial_file(app, school
     for owner in ("host-1-aaaa", "host-2-bbbb", "host-3-cccc"):
         (outbox / f".{run.package_id}.{owner}.part").write_bytes(b"\x1f\x8b half")
     ExportRun.update(attempts=runs.MAX_ATTEMPTS, status="running").where(ExportRun.id == run.id).execute()
-    assert runs.process(run.id) == "failed"
+    assert runs.process(run.id, instance_path=instance_path) == "failed"
     assert list(outbox.iterdir()) == []

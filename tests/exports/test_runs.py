@@ -58,10 +58,10 @@ def test_a_job_for_a_gone_or_finished_run_returns_quietly(school, outbox, instan
 def test_while_another_exporter_holds_the_claim_nothing_is_sent(school, portal, instance_path):
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
     assert claim.acquire("another-worker", 60)
-    assert runs.process(run.id) == "busy"
+    assert runs.process(run.id, instance_path=instance_path) == "busy"
     assert ExportRun.get_by_id(run.id).status == "queued" and portal.requests == []
     claim.release("another-worker")
-    assert runs.process(run.id) == "delivered"
+    assert runs.process(run.id, instance_path=instance_path) == "delivered"
 
 
 def test_a_lapsed_claim_of_a_dead_exporter_is_taken_over(school, portal, instance_path):
@@ -69,7 +69,7 @@ def test_a_lapsed_claim_of_a_dead_exporter_is_taken_over(school, portal, instanc
     assert claim.acquire("dead-worker", 60)
     # Its worker died: nobody renewed the claim, and its time ran out.
     ExportLock.update(until=dt.datetime(2000, 1, 1)).execute()
-    assert runs.process(run.id) == "delivered"
+    assert runs.process(run.id, instance_path=instance_path) == "delivered"
     assert ExportLock.get_by_id(1).owner is None
 
 
@@ -81,7 +81,7 @@ def test_two_exporters_at_once_send_one_package_at_a_time_in_order(school, porta
 
     def do(run_id):
         with db.connection_context():
-            results[run_id] = runs.process(run_id)
+            results[run_id] = runs.process(run_id, instance_path=instance_path)
 
     threads = [threading.Thread(target=do, args=(second.id,)), threading.Thread(target=do, args=(first.id,))]
     for thread in threads:
@@ -98,16 +98,21 @@ def test_two_exporters_at_once_send_one_package_at_a_time_in_order(school, porta
 
 
 def test_a_failed_run_leaves_the_watermark_where_it_was(school, portal, instance_path):
-    assert runs.process(runs.create_run("full", "manual", None, instance_path=instance_path).id) == "delivered"
+    assert (
+        runs.process(
+            runs.create_run("full", "manual", None, instance_path=instance_path).id, instance_path=instance_path
+        )
+        == "delivered"
+    )
     mark = Mark.get(Mark.lesson == school.lesson, Mark.student == school.students[0])
     mark.value = "2"
     mark.save()
     portal.mode = "reject"
     failed = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    assert runs.process(failed.id) == "failed"
+    assert runs.process(failed.id, instance_path=instance_path) == "failed"
     portal.mode = "ok"
     retry = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    assert runs.process(retry.id) == "delivered"
+    assert runs.process(retry.id, instance_path=instance_path) == "delivered"
     retry = ExportRun.get_by_id(retry.id)
     assert ("mark", "upsert", mark.id) in records_of(package_lines(retry.file_path))
     assert differences(journal_state(school.year), portal.holding(SCHOOL_CODE, school.year.id)) == {}
@@ -116,7 +121,7 @@ def test_a_failed_run_leaves_the_watermark_where_it_was(school, portal, instance
 def test_a_run_interrupted_too_often_is_given_up(school, outbox, instance_path):
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
     ExportRun.update(status="running", attempts=runs.MAX_ATTEMPTS).where(ExportRun.id == run.id).execute()
-    assert runs.process(run.id) == "failed"
+    assert runs.process(run.id, instance_path=instance_path) == "failed"
     assert "прерывалась" in ExportRun.get_by_id(run.id).error
 
 
@@ -136,7 +141,7 @@ def test_someone_without_the_right_cannot_ask_or_download(app, school, outbox, i
             exports.request_export("full", person, settings=app_settings(app))
     assert ExportRun.select().count() == 0
     run = runs.create_run("full", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     with pytest.raises(AccessDenied):
         runs.package_for_download(run.id, head)
     admin = make_staff("admin1", roles=["admin"])

@@ -20,7 +20,7 @@ def logout(client):
 
 def delivered_run(instance_path) -> ExportRun:
     run = runs.create_run("full", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     return ExportRun.get_by_id(run.id)
 
 
@@ -104,7 +104,7 @@ def test_the_history_shows_failures_with_the_portal_text(client, login_as, schoo
     login_as("admin")
     portal.mode = "reject"
     run = runs.create_run("daily", "manual", None, instance_path=instance_path)
-    runs.process(run.id)
+    runs.process(run.id, instance_path=instance_path)
     html = client.get("/exportrun/").get_data(as_text=True)
     assert "ошибка" in html and "Неизвестный код школы" in html
 
@@ -177,7 +177,7 @@ def test_a_failed_export_is_loud_for_the_administrator_and_the_deputy(
     client, make_staff, school, portal, instance_path
 ):
     portal.mode = "reject"
-    runs.process(runs.create_run("daily", "manual", None, instance_path=instance_path).id)
+    runs.process(runs.create_run("daily", "manual", None, instance_path=instance_path).id, instance_path=instance_path)
     for role, sees in (("admin", True), ("deputy", True), ("teacher", False)):
         make_staff(f"{role}9", roles=[role])
         login(client, f"{role}9")

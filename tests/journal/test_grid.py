@@ -171,7 +171,9 @@ def test_grid_sends_the_rules_the_saves_check(school, as_user):
     assert config["markValues"] == list(MARK_VALUES)
     assert [(r["code"], r["label"]) for r in config["absenceReasons"]] == list(ABSENCE_REASONS)
     assert {r["short"]: r["code"] for r in config["absenceReasons"]}.items() <= config["absenceInput"].items()
-    assert config["weight"] == {"min": journal_marks.WEIGHT_MIN, "max": journal_marks.WEIGHT_MAX}
+    assert config["weight"] == {"min": "0,1", "max": "10"}
+    assert journal_marks.parse_weight(config["weight"]["min"]) == journal_marks.WEIGHT_MIN
+    assert journal_marks.parse_weight(config["weight"]["max"]) == journal_marks.WEIGHT_MAX
     assert config["markSynonyms"] == journal_marks.MARK_SYNONYMS
     assert config["readOnly"] == journal_marks.READ_ONLY_REASONS
     # What the script would accept is what the service accepts.
@@ -182,7 +184,7 @@ def test_grid_sends_the_rules_the_saves_check(school, as_user):
     # The pad offers exactly the scale and the absence codes, and the weight box their range.
     assert re.findall(r'data-mark="([^"]+)"', html) == list(MARK_VALUES)
     assert re.findall(r'data-absence="([^"]+)"', html) == [code for code, _ in ABSENCE_REASONS]
-    assert f'min="{journal_marks.WEIGHT_MIN}" max="{journal_marks.WEIGHT_MAX}"' in html
+    assert 'title="Вес отметки: от 0,1 до 10, например 1,5"' in html
 
 
 def test_the_script_repeats_no_rule():

@@ -83,8 +83,15 @@ def test_a_form_body_is_refused_on_the_json_endpoints(school, as_user, mark):
 BAD_NUMBERS = ["1e400", "-1e400", "1.5", "true", "false", str(2**63), str(2**70), "-1", "0", '"abc"', "[1]", '{"a": 1}']
 
 
-@pytest.mark.parametrize("bad", BAD_NUMBERS)
-@pytest.mark.parametrize("field", ["lesson", "student", "work_type", "weight"])
+# A weight is a decimal with two places at most, within 0,1…10: 1.5 is a good one.
+BAD_WEIGHTS = [b for b in BAD_NUMBERS if b != "1.5"] + ["1.255", "0.05", "10.01", '"1,2,3"', '"NaN"', '"1e2"']
+
+
+@pytest.mark.parametrize(
+    "field,bad",
+    [(field, bad) for field in ("lesson", "student", "work_type") for bad in BAD_NUMBERS]
+    + [("weight", bad) for bad in BAD_WEIGHTS],
+)
 def test_bad_numbers_in_a_new_mark(school, as_user, field, bad):
     client = as_user(school.teacher)
     body = {"lesson": school.lesson.id, "student": school.students[0].id, "value": '"5"', "work_type": school.answer.id}

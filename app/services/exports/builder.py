@@ -14,6 +14,10 @@ journal) and, for a type derived from other types (`derived_from`: the staff's a
 the latest change of those. So every record of a package lies within the package's range.
 Within a package all deletions come first (children before parents), then all upserts (parents
 before children), each type by id.
+
+Beside the package the builder writes its content list: every distinct file content its
+homework_file upserts name (sha256 → the stored file), which the transports deliver before the
+package (contents.py).
 """
 
 import hashlib
@@ -25,7 +29,9 @@ import zlib
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
+from pathlib import Path
 
 import orjson
 from peewee import SQL, fn
@@ -33,6 +39,7 @@ from peewee import SQL, fn
 from app.db import db, is_sqlite
 from app.models import ClassGroup, ExportRun, Journal, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
 from app.services.exports import format as fmt
+from app.services.exports.contents import ContentRecorder
 from app.services.exports.errors import ExportError, FullNeeded
 
 FETCH_BATCH = 1000
@@ -57,6 +64,9 @@ class BuildResult:
     body_sha256: str
     # The package format's version (the header's `version`).
     version: int
+    # The distinct file contents the package names (its content list) and their total size.
+    contents: int = 0
+    content_bytes: int = 0
 
 
 @dataclass
@@ -141,25 +151,51 @@ def _chunked(iterable):
         yield chunk
 
 
-def _upsert_lines(record_type: fmt.RecordType, rows, scopes: dict, floor: int = 0) -> list[bytes]:
-    """Encode a batch of rows (id, change numbers…, fields…) as upsert lines.
+def json_number(value):
+    """Return a decimal column's value as a JSON number, no digit lost: an int when whole (1), else a float (1.25).
+
+    PostgreSQL hands NUMERIC back as Decimal (orjson encodes no Decimal), SQLite as int or float;
+    a weight has at most two decimals, which a float's shortest form keeps exactly.
+    """
+    if value is None or type(value) is int:
+        return value
+    if type(value) is float:
+        # SQLite's REAL: the double nearest the stored decimal, whose shortest form is that decimal.
+        return int(value) if value.is_integer() else value
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _upsert_lines(
+    record_type: fmt.RecordType, rows, scopes: dict, floor: int = 0, contents: ContentRecorder | None = None
+) -> list[bytes]:
+    """Encode a batch of rows (id, change numbers…, fields…, content column) as upsert lines.
 
     The record's change is the latest of its change numbers and `floor` (the latest change of
-    the types it is derived from).
+    the types it is derived from). A type with a content column records each row's content in
+    `contents`.
     """
-    name, keys, booleans = record_type.name, record_type.keys, record_type.booleans
+    name, keys, booleans, decimals = record_type.name, record_type.keys, record_type.booleans, record_type.decimals
     start = 1 + len(record_type.change_columns)
+    end = start + len(keys)
     with_scope = name == "staff"
+    with_content = record_type.content is not None
+    if with_content and contents is None:
+        raise ValueError(f"{name} records name file contents: the build needs a content list")
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     lines = []
     append = lines.append
     for row in rows:
-        fields = dict(zip(keys, row[start:], strict=True))
+        fields = dict(zip(keys, row[start:end], strict=True))
         for key in booleans:
             if fields[key] is not None:
                 fields[key] = bool(fields[key])
+        for key in decimals:
+            fields[key] = json_number(fields[key])
         if with_scope:
             fields["scope"] = scopes.get(row[0], {"journals": [], "classes": []})
+        if with_content:
+            contents.add(row[0], fields["name"], fields["sha256"], fields["size"], row[end])
         change = max(floor, *row[1:start])
         append(dumps({"type": name, "op": "upsert", "id": row[0], "change": change, "fields": fields}, option=newline))
     return lines
@@ -416,7 +452,7 @@ class _Plan:
         scope = rt.in_scope(self.year_id)
         if scope is not None:
             condition &= scope
-        query = rt.base_query(model.id, *rt.change_columns, *(column for _, column in rt.fields))
+        query = rt.base_query(model.id, *rt.change_columns, *rt.columns)
         return query.where(condition).order_by(model.id)
 
     def _changed_rows(self, rt):
@@ -487,10 +523,14 @@ def build_package(
     package_id: str,
     generated_at,
     school_code: str,
+    upload_root: Path,
+    contents_out,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
     """Write one package to the binary file object `out`; return its range, counts and checksums.
 
+    Its content list goes to the binary file object `contents_out`: the homework files' contents
+    its upserts name, stored under `upload_root` (`journal_files.upload_root`).
     `on_progress(done, total)` is called now and then; it may raise to stop the build.
     """
     if kind not in ("daily", "full"):
@@ -511,6 +551,7 @@ def build_package(
         scopes = _staff_scopes(year.id)
 
         writer = _PackageWriter(out)
+        contents = ContentRecorder(upload_root, contents_out)
         writer.write(
             fmt.header_line(
                 package_id=package_id,
@@ -532,7 +573,8 @@ def build_package(
                 if step.op == "delete":
                     lines = _delete_lines(step.record_type, rows)
                 else:
-                    lines = _upsert_lines(step.record_type, rows, scopes, plan.floors.get(step.record_type.name, 0))
+                    floor = plan.floors.get(step.record_type.name, 0)
+                    lines = _upsert_lines(step.record_type, rows, scopes, floor, contents)
                 writer.write_lines(lines)
                 counts[step.record_type.name][step.op] += len(lines)
                 done += len(lines)
@@ -554,4 +596,6 @@ def build_package(
         sha256=writer.file_hash.hexdigest(),
         body_sha256=body_sha256,
         version=fmt.FORMAT_VERSION,
+        contents=contents.count,
+        content_bytes=contents.bytes,
     )

@@ -2,7 +2,9 @@
 
 A package is gzip'd NDJSON: a header line, one line per record, a trailer line. Every record
 type below says which table it comes from, which fields it carries, and which rows belong to a
-school year's package ("in scope"). The same definitions drive daily and full packages.
+school year's package ("in scope"). The same definitions drive daily and full packages. A
+homework file's bytes are not in the package: its record names them by sha256, and they are
+delivered beside it, before it (`content`, contents.py).
 """
 
 from dataclasses import dataclass, field
@@ -50,6 +52,13 @@ class RecordType:
     fields: tuple
     # Keys whose values are booleans (SQLite hands them back as 0/1).
     booleans: tuple = ()
+    # Keys whose values are decimals (PostgreSQL hands them back as Decimal, SQLite as int or
+    # float): sent as JSON numbers, an integer when whole (1), else with their decimals (1.25).
+    decimals: tuple = ()
+    # The column naming the stored file whose bytes the record's `sha256` and `size` describe
+    # (a homework file's stored name): read with the fields, never sent, recorded by the builder
+    # so the transports deliver the content before the package (contents.py).
+    content: object = None
     # Tables joined for the scope and the fields: (model, join condition).
     joins: tuple = ()
     # year_id -> condition that puts a row in the year's package; None: every row is in scope.
@@ -93,6 +102,12 @@ class RecordType:
     def scope_change_columns(self) -> tuple:
         """Return the change number columns of the changes that may take a row out of the year: its own first."""
         return (self.model.change_no, *(model.change_no for _, model in self.scoped_through))
+
+    @property
+    def columns(self) -> tuple:
+        """Return the columns read for each record after its id and change numbers: the fields', then the content's."""
+        fields = tuple(column for _, column in self.fields)
+        return fields if self.content is None else (*fields, self.content)
 
     def base_query(self, *columns):
         """Return a select of the given columns with this type's joins, in this order.
@@ -279,8 +294,10 @@ RECORD_TYPES = (
             ("topic", Lesson.topic),
             ("homework", Lesson.homework),
             ("held", Lesson.held),
+            ("cancelled", Lesson.cancelled),
+            ("cancel_reason", Lesson.cancel_reason),
         ),
-        booleans=("held",),
+        booleans=("held", "cancelled"),
         joins=((Journal, (Lesson, Lesson.journal == Journal.id)),),
         scope=lambda year: Journal.year == year,
     ),
@@ -294,6 +311,8 @@ RECORD_TYPES = (
             ("sha256", HomeworkFile.sha256),
             ("content_type", HomeworkFile.content_type),
         ),
+        # The file's bytes go beside the package (the directory's files/, the portal's files URL).
+        content=HomeworkFile.stored_name,
         joins=_lesson_journal(HomeworkFile),
         scope=lambda year: Journal.year == year,
     ),
@@ -306,8 +325,10 @@ RECORD_TYPES = (
             ("value", Mark.value),
             ("work_type", WorkType.name),
             ("weight", Mark.weight),
+            ("comment", Mark.comment),
             ("change_reason", Mark.change_reason),
         ),
+        decimals=("weight",),
         joins=_lesson_journal(Mark) + ((WorkType, (Mark, Mark.work_type == WorkType.id)),),
         scope=lambda year: Journal.year == year,
         references=((Mark.work_type, WorkType),),

@@ -33,15 +33,18 @@ from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim
 from app.services.exports.builder import build_package, history_counts, recorded_counts
+from app.services.exports.contents import ContentUnavailable, contents_path, explain, read_contents
 from app.services.exports.errors import ClaimLost, DeliveryDeferred, ExportError, FullNeeded
 from app.services.exports.transports import (
     DirectoryTransport,
     HttpTransport,
     backoff_seconds,
+    fsync_directory,
     package_name,
     partial_files,
     temporary_name,
 )
+from app.services.journal_files import upload_root
 from app.settings import Settings
 
 JOB_FUNC = "workers.exports.run_export"
@@ -218,6 +221,15 @@ def ensure_worker(*, settings: Settings, connection: Redis | None = None) -> str
 # --- doing a run ----------------------------------------------------------------------------
 
 
+def _upload_root(settings: Settings | None, instance_path) -> Path:
+    """Return where the homework files' contents are read from: the uploads of the instance folder."""
+    if instance_path is None:
+        if settings is None:
+            raise TypeError("process() needs the settings or the instance folder (its uploads hold homework files)")
+        instance_path = settings.instance_path
+    return upload_root(instance_path)
+
+
 def _transport(run: ExportRun, settings: ExportSettings, beat: claim.Heartbeat):
     if run.transport == "http":
 
@@ -249,7 +261,7 @@ def remove_partial_files(run: ExportRun) -> int:
     """Delete what killed attempts of a run left half-written in its directory; return how many files.
 
     The file the run has built and recorded (its `file_path`, once `sha256` is set) is kept: the
-    next attempt delivers it as it is.
+    next attempt delivers it as it is, with its content list (which has its final name by then).
     """
     keep = Path(run.file_path) if run.sha256 is not None and run.file_path else None
     removed = 0
@@ -261,21 +273,28 @@ def remove_partial_files(run: ExportRun) -> int:
     return removed
 
 
-def _build(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+def _build(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress, uploads: Path) -> None:
     try:
-        _build_as_asked(run, owner, beat, on_progress)
+        _build_as_asked(run, owner, beat, on_progress, uploads)
     except FullNeeded as exc:
         # Nothing was delivered under this school code for this year, or the last package was of
         # another format version: the portal has nothing a daily could continue. The run goes out
         # as a full (a new package id: nothing was sent yet).
         _update_claimed(run, owner, kind="full", note=exc.reason)
-        _build_as_asked(run, owner, beat, on_progress)
+        _build_as_asked(run, owner, beat, on_progress, uploads)
 
 
-def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress) -> None:
+def _contents_temporary_name(package_id: str, owner: str) -> str:
+    # Hidden and ending in .part like a package's own: remove_partial_files takes it too.
+    return f".{package_id}.{owner}.files.part"
+
+
+def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress, uploads: Path) -> None:
+    """Build the run's package and, beside it, its content list; record them (the list is in place first)."""
     directory = Path(run.package_dir)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / temporary_name(run.package_id, owner)
+    listed = directory / _contents_temporary_name(run.package_id, owner)
 
     def progress(done, total):
         if beat.lost:
@@ -285,19 +304,26 @@ def _build_as_asked(run: ExportRun, owner: str, beat: claim.Heartbeat, on_progre
             on_progress(run, done, total)
 
     try:
-        with open(path, "wb") as out:
+        with open(path, "wb") as out, open(listed, "wb") as contents_out:
             result = build_package(
                 out,
                 kind=run.kind,
                 package_id=run.package_id,
                 generated_at=run.created_at,
                 school_code=run.school_code,
+                upload_root=uploads,
+                contents_out=contents_out,
                 on_progress=progress,
             )
-            out.flush()
-            os.fsync(out.fileno())
+            for written in (out, contents_out):
+                written.flush()
+                os.fsync(written.fileno())
+        # The list takes its name before the build is recorded: a recorded package always has it.
+        os.replace(listed, contents_path(directory, run.package_id))
+        fsync_directory(directory)
     except BaseException:
         path.unlink(missing_ok=True)
+        listed.unlink(missing_ok=True)
         raise
     if run.transport == "http":
         # The spool is ours alone: give the file its plain name for downloads.
@@ -354,7 +380,14 @@ def _hold_for_retry(run: ExportRun, owner: str, delivery: int, delay: float, pro
 
 
 def _process_one(
-    run: ExportRun, owner: str, beat: claim.Heartbeat, on_progress, *, delivery: int = 1, settings=None
+    run: ExportRun,
+    owner: str,
+    beat: claim.Heartbeat,
+    on_progress,
+    uploads: Path,
+    *,
+    delivery: int = 1,
+    settings=None,
 ) -> _RetryDue | None:
     started = utcnow()
     taken = (
@@ -376,9 +409,7 @@ def _process_one(
     # An attempt before this one was killed mid-write: its half-written file goes now.
     remove_partial_files(run)
     if run.attempts > MAX_ATTEMPTS:
-        if run.file_path and Path(run.file_path).name.endswith(".part"):
-            # Built but never delivered: nobody can pick up a hidden temporary file.
-            Path(run.file_path).unlink(missing_ok=True)
+        _discard_undelivered(run)
         _update_claimed(
             run,
             owner,
@@ -391,14 +422,15 @@ def _process_one(
     export_settings = ExportSettings.load()
     try:
         if run.sha256 is None:
-            _build(run, owner, beat, on_progress)
+            _build(run, owner, beat, on_progress, uploads)
         built = Path(run.file_path)
         spooled = Path(run.package_dir) / package_name(run.package_id)
         if run.transport == "http" and not built.exists() and spooled.exists():
             # Stopped between giving the spooled file its plain name and recording that name.
             built = spooled
+        contents = _contents_of(run)
         try:
-            _transport(run, export_settings, beat).deliver(built, run.package_id)
+            _transport(run, export_settings, beat).deliver(built, run.package_id, contents)
         except DeliveryDeferred as exc:
             tries = export_settings.http_retries + 1
             if settings is None or delivery >= tries:
@@ -411,20 +443,47 @@ def _process_one(
         if run.transport == "directory":
             run.file_path = str(DirectoryTransport(Path(run.package_dir)).final_path(run.package_id))
         _update_claimed(run, owner, status="delivered", finished_at=utcnow(), file_path=run.file_path, error=None)
+        # Every content it names was delivered before it: the list has done its work.
+        contents_path(Path(run.package_dir), run.package_id).unlink(missing_ok=True)
     except ClaimLost:
         raise
     except ExportError as exc:
-        _update_claimed(run, owner, status="failed", finished_at=utcnow(), error=exc.message)
+        message = explain(exc) if isinstance(exc, ContentUnavailable) else exc.message
+        _fail(run, owner, message)
     except Exception as exc:
         log.exception("Export run %s failed", run.id)
-        _update_claimed(
-            run,
-            owner,
-            status="failed",
-            finished_at=utcnow(),
-            error=f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}",
-        )
+        _fail(run, owner, f"Внутренняя ошибка выгрузки: {type(exc).__name__}: {exc}")
     return None
+
+
+def _contents_of(run: ExportRun) -> list:
+    """Return the contents a run's built package names (its content list beside it), in the list's order."""
+    listed = contents_path(Path(run.package_dir), run.package_id)
+    if listed.exists():
+        return read_contents(listed)
+    if counts_of(run).get("homework_file", {}).get("upsert"):
+        # Built before packages had content lists, or the list was removed by hand: nothing says
+        # which contents to send first, and a package must never go without them.
+        raise ExportError(
+            f"Список файлов к домашним заданиям пакета {run.package_id} пропал: пакет нельзя отправить без них. "
+            "Изменения не потеряны: они уйдут со следующей выгрузкой."
+        )
+    return []
+
+
+def _discard_undelivered(run: ExportRun) -> None:
+    """Remove what a run that will never be delivered leaves: its content list, a hidden package nobody can pick up.
+
+    The HTTP spool's package keeps its plain name: it stays downloadable from the run's page.
+    """
+    contents_path(Path(run.package_dir), run.package_id).unlink(missing_ok=True)
+    if run.file_path and Path(run.file_path).name.endswith(".part"):
+        Path(run.file_path).unlink(missing_ok=True)
+
+
+def _fail(run: ExportRun, owner: str, message: str) -> None:
+    _update_claimed(run, owner, status="failed", finished_at=utcnow(), error=message)
+    _discard_undelivered(run)
 
 
 def _schedule_retry(due: _RetryDue, owner: str, lease_seconds: float, settings: Settings, connection) -> str | None:
@@ -458,6 +517,7 @@ def process(
     run_id: int,
     *,
     settings: Settings | None = None,
+    instance_path=None,
     connection: Redis | None = None,
     lease_seconds: float = claim.LEASE_SECONDS,
     on_progress: Callable[[ExportRun, int, int], None] | None = None,
@@ -470,8 +530,10 @@ def process(
     claim: that one works through every pending run, this one included. With `settings`, a
     delivery the portal may take later is tried again by a job scheduled after a back-off (the
     run stays "queued" meanwhile, and `delivery`/`owner` are what that job comes back with);
-    without them it fails at once.
+    without them it fails at once. The homework files' contents are read from the uploads of
+    `instance_path` (the settings' instance folder when not given).
     """
+    uploads = _upload_root(settings, instance_path)
     run = ExportRun.get_or_none(ExportRun.id == run_id)
     if run is None:
         return "gone"
@@ -486,7 +548,9 @@ def process(
             with claim.Heartbeat(owner, lease_seconds) as beat:
                 while (pending := ExportRun.pending().first()) is not None:
                     try_number = delivery if pending.id == run_id else 1
-                    due = _process_one(pending, owner, beat, on_progress, delivery=try_number, settings=settings)
+                    due = _process_one(
+                        pending, owner, beat, on_progress, uploads, delivery=try_number, settings=settings
+                    )
                     if due is not None:
                         break
         except ClaimLost:
