@@ -8,7 +8,6 @@ from typing import NamedTuple
 from markupsafe import Markup, escape
 from peewee import IntegrityError
 
-from app.clock import utcnow
 from app.db import db
 from app.formats import format_date, month_label
 from app.ids import MAX_ID, parse_id
@@ -689,7 +688,7 @@ def enter_marks(
             mark.delete_instance()
             after = {"change_reason": why} if why else None
             audit.record(actor, "delete", mark, before=before, after=after)
-        now = utcnow()
+        now = clock.utcnow()
         for value in values:
             mark = Mark(
                 lesson=lesson.id,
