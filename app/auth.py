@@ -4,6 +4,7 @@ import math
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -95,8 +96,37 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+class _MaxAgeCookies:
+    """A response whose cookies that carry Expires carry the same lifetime as Max-Age too."""
+
+    def __init__(self, response, lifetime):
+        self._response, self._lifetime = response, lifetime
+
+    def __getattr__(self, name):
+        return getattr(self._response, name)
+
+    def set_cookie(self, *args, **kwargs):
+        if kwargs.get("expires") is not None and kwargs.get("max_age") is None:
+            kwargs["max_age"] = self._lifetime
+        self._response.set_cookie(*args, **kwargs)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, its cookie lasting PERMANENT_SESSION_LIFETIME by the browser's clock.
+
+    Flask sends only Expires, a moment by the server's clock: a school computer whose clock is a
+    few hours ahead drops the cookie at once and its user can never stay logged in. Browsers
+    prefer Max-Age (RFC 6265, 5.3), which counts from when the cookie arrives. The signed
+    session's own age check still uses the server's clock.
+    """
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, _MaxAgeCookies(response, app.permanent_session_lifetime))
+
+
 def init_app(app, login_manager):
     """Register the login pages and tell Flask-Login how to find a staff member."""
+    app.session_interface = SessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Войдите, чтобы открыть эту страницу."

@@ -153,6 +153,17 @@ def test_an_idle_session_expires_and_cannot_be_revived(app, client, make_staff):
         assert client.get("/").status_code == 302
 
 
+def test_the_session_cookie_lasts_its_lifetime_by_the_browsers_clock(app, client, make_staff):
+    # Max-Age beside Expires: a computer whose clock is hours ahead keeps its session (browsers
+    # prefer Max-Age), while the server still refuses a cookie past its age by its own clock (above).
+    make_staff("petrov", roles=["teacher"])
+    response = login(client, "petrov")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=") and "Expires=" in cookie, cookie
+    lifetime = int(app.config["PERMANENT_SESSION_LIFETIME"].total_seconds())
+    assert f"Max-Age={lifetime};" in cookie, cookie
+
+
 # --- failed logins back off per login and address ---------------------------------------------
 
 
