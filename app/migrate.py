@@ -4,7 +4,7 @@ from pathlib import Path
 
 from peewee_migrate import Router
 
-from app.db import db
+from app.db import db, refresh_statistics
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -15,8 +15,11 @@ def router() -> Router:
 
 
 def upgrade() -> list[str]:
-    """Apply every pending migration; return their names."""
-    return router().run()
+    """Apply every pending migration, then refresh the planner's statistics; return their names."""
+    done = router().run()
+    if done:
+        refresh_statistics()
+    return done
 
 
 def rollback(steps: int = 1) -> list[str]:

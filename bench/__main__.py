@@ -8,8 +8,8 @@
 
 The database is a SQLite file at $BENCH_DB (default instance/bench.db), or $BENCH_DATABASE_URL
 (a PostgreSQL database; `--fresh` drops and recreates it). It is seeded with
-`flask seed-demo --size large` when it holds no staff yet; on PostgreSQL the planner's statistics
-are refreshed (ANALYZE) before measuring. Benchmarks that write (exports, the doubled-data
+`flask seed-demo --size large` when it holds no staff yet; the planner's statistics are refreshed
+(ANALYZE) before measuring. Benchmarks that write (exports, the doubled-data
 variants) work on copies made by bench/databases.py and leave the benchmark database as it was.
 
 Adding a benchmark: write `def bench_<name>(ctx: Context) -> list[Result]` below and append it

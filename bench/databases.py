@@ -239,9 +239,8 @@ def double_journal(url: str) -> dict[str, int]:
         connection.commit()
     finally:
         connection.close()
-    if is_postgres(url):
-        analyze(url)
-    else:
+    analyze(url)
+    if not is_postgres(url):
         connection = sqlite3.connect(sqlite_path(url))
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
@@ -249,12 +248,16 @@ def double_journal(url: str) -> dict[str, int]:
 
 
 def analyze(url: str) -> None:
-    """Refresh PostgreSQL's planner statistics (autovacuum would, some time after a bulk load).
+    """Refresh the planner's statistics, as the app does after seeding and nightly (`db.refresh_statistics`).
 
     The benches run it after seeding and after doubling, so every run plans on fresh statistics.
-    SQLite is left as the app leaves it (the app never runs ANALYZE there).
     """
     if not is_postgres(url):
+        connection = sqlite3.connect(sqlite_path(url))
+        try:
+            connection.execute("ANALYZE")
+        finally:
+            connection.close()
         return
     connection = connect(url, autocommit=True)
     try:

@@ -19,9 +19,10 @@ from rq import cron
 
 from app.settings import Settings
 from workers.exports import plan_exports
-from workers.maintenance import purge_login_attempts
+from workers.maintenance import purge_login_attempts, refresh_database_statistics
 
 for school in Settings.from_env().schools:
     job = {"school": school}
     cron.register(purge_login_attempts, queue_name="default", kwargs=job, cron="17 3 * * *", job_timeout=300)
+    cron.register(refresh_database_statistics, queue_name="default", kwargs=job, cron="37 3 * * *", job_timeout=600)
     cron.register(plan_exports, queue_name="default", kwargs=job, cron="* * * * *", job_timeout=120, ttl=90)

@@ -4,7 +4,7 @@ import datetime as dt
 import random
 import time
 
-from app.db import db, is_sqlite
+from app.db import db, is_sqlite, refresh_statistics
 from app.demo.applications import Applications
 from app.demo.bulk import IdPool, sync_sequences
 from app.demo.final_marks import FinalMarks
@@ -82,6 +82,7 @@ def seed(
             source=source,
         )
         sync_sequences()
+    refresh_statistics()
     if is_sqlite():
         # Fold the write-ahead log back so the file size tells the real size of the database.
         db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")

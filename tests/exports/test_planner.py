@@ -7,6 +7,7 @@ from rq import Queue
 from rq.cron import CronScheduler
 
 from app.clock import app_clock
+from app.db import db, is_sqlite
 from app.models import ExportLock, ExportRun, ExportSettings, Lesson, SchoolSettings
 from app.queue import enqueue
 from app.services.exports import claim, planner, runs
@@ -192,6 +193,38 @@ def test_cron_registers_the_planner_tick_every_minute(redis_conn):
     assert tick.kwargs == {"school": DEFAULT_SCHOOL}
     assert jobs["workers.maintenance.purge_login_attempts"].kwargs == {"school": DEFAULT_SCHOOL}
     assert "workers.maintenance.purge_login_attempts" in jobs
+    nightly = jobs["workers.maintenance.refresh_database_statistics"]
+    assert nightly.cron == "37 3 * * *" and nightly.kwargs == {"school": DEFAULT_SCHOOL}
+
+
+def _lesson_statistics() -> object:
+    """Return what the planner knows of the lesson table: SQLite's sqlite_stat1 rows, PostgreSQL's row estimate."""
+    if is_sqlite():
+        if not db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return []
+        return db.execute_sql("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'lesson' ORDER BY idx").fetchall()
+    return db.execute_sql("SELECT reltuples FROM pg_class WHERE relname = 'lesson'").fetchone()[0]
+
+
+def test_the_nightly_job_refreshes_the_planners_statistics(app, school, redis_conn, work):
+    # The school's lessons were written after the schema's ANALYZE: the planner's picture is stale.
+    before = _lesson_statistics()
+    lessons = Lesson.select().count()
+    assert lessons > 0
+    enqueue(
+        "workers.maintenance.refresh_database_statistics",
+        settings=app_settings(app),
+        kwargs={"school": app_settings(app).school},
+    )
+    work()
+    after = _lesson_statistics()
+    assert after != before
+    if is_sqlite():
+        # "rows rows-per-key…": the index on (journal, date, number) now counts the school's lessons.
+        stats = dict(after)
+        assert stats["lesson_journal_id_date_number"].split()[0] == str(lessons), stats
+    else:
+        assert after == lessons
 
 
 def test_the_tick_job_runs_in_a_worker_and_enqueues_into_its_redis(
