@@ -143,7 +143,11 @@ def member_spans(
     year_ids = sorted({g.year_id for g in groups})
     years = {y.id: y for y in SchoolYear.select().where(SchoolYear.id.in_(year_ids))}
     memberships = _membership_rows([g.id for g in groups if not g.is_whole_class], start, end, students, without)
-    in_class, in_year = _enrollment_spans(year_ids, years, start, end, students)
+    # Only the enrollments that can matter: in the groups' classes, and any of the members of the
+    # groups that belong to no class (not the whole year's).
+    class_ids = {g.class_group_id for g in groups if g.class_group_id}
+    classless = {sid for g in groups if not g.class_group_id for sid in memberships.get(g.id, {})}
+    in_class, in_year = _enrollment_spans(year_ids, years, start, end, students, class_ids, classless)
     window = [(start, end)]
     for group in groups:
         found = result[group.id]
@@ -184,8 +188,17 @@ def _membership_rows(group_ids, start, end, students, without) -> dict[int, dict
     return found
 
 
-def _enrollment_spans(year_ids, years, start, end, students):
-    """Return the enrolled spans touching the dates, by class and by year: ({class: {student: spans}}, {year: …})."""
+def _enrollment_spans(year_ids, years, start, end, students, class_ids, members):
+    """Return the enrolled spans touching the dates, by class and by year: ({class: {student: spans}}, {year: …}).
+
+    Read are the enrollments in `class_ids` and every enrollment of the students in `members`.
+    """
+    if not class_ids and not members:
+        return {}, {}
+    wanted = Enrollment.class_group.in_(sorted(class_ids)) if class_ids else None
+    if members:
+        of_members = Enrollment.student.in_(sorted(members))
+        wanted = of_members if wanted is None else wanted | of_members
     query = (
         Enrollment.select(
             Enrollment.student, Enrollment.class_group, ClassGroup.year, Enrollment.start_date, Enrollment.end_date
@@ -193,6 +206,7 @@ def _enrollment_spans(year_ids, years, start, end, students):
         .join(ClassGroup)
         .where(
             ClassGroup.year.in_(year_ids)
+            & wanted
             & (Enrollment.start_date <= end)
             & (Enrollment.end_date.is_null() | (Enrollment.end_date >= start))
         )
