@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from flask import Flask
-from jinja2 import StrictUndefined
-
-from app.config import Config
+# Flask is imported by the factory, not here: the workers and the CLI's export paths import
+# `app.…` modules without a web application and keep its ~15 MB out of their memory.
 
 
-def _load_config(app: Flask, config) -> None:
+def _load_config(app, config) -> None:
     """Apply a config class (default Config) and then a dict of overrides."""
+    from app.config import Config
+
     base = Config
     overrides = {}
     if isinstance(config, dict):
@@ -22,8 +22,11 @@ def _load_config(app: Flask, config) -> None:
     app.config.update(values)
 
 
-def create_app(config=None) -> Flask:
+def create_app(config=None):
     """Build the web application: config, database, login, translations, admin panel, CLI."""
+    from flask import Flask
+    from jinja2 import StrictUndefined
+
     app = Flask(__name__)
     from app.ids import IdConverter
 

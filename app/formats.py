@@ -5,17 +5,15 @@ first put in the school's zone by the clock (`SchoolClock.format`).
 """
 
 import datetime as dt
-
-from babel.dates import format_date as babel_date
-from babel.dates import format_datetime as babel_datetime
+from functools import lru_cache
 
 # The school's locale: Russian names of months, Russian order of day, month and year.
 LOCALE = "ru"
 
 
 def format_date(day: dt.date) -> str:
-    """Return a date the way Russian school papers write it: 01.09.2026."""
-    return babel_date(day, "dd.MM.yyyy", locale=LOCALE)
+    """Return a date the way Russian school papers write it: 01.09.2026 (all digits: no locale data needed)."""
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
 
 
 def format_span(start: dt.date, end: dt.date | None) -> str:
@@ -25,7 +23,16 @@ def format_span(start: dt.date, end: dt.date | None) -> str:
 
 def month_name(day: dt.date) -> str:
     """Return the month of a date as a heading names it (nominative, lower case): ноябрь."""
-    return babel_date(day, "LLLL", locale=LOCALE)
+    return _month_name(day.month)
+
+
+@lru_cache(maxsize=12)
+def _month_name(month: int) -> str:
+    # Babel looks its data up on every call (a page names a month once per lesson column), and is
+    # imported only here: the rest of this module is digits, which need no locale data.
+    from babel.dates import format_date
+
+    return format_date(dt.date(2000, month, 1), "LLLL", locale=LOCALE)
 
 
 def month_label(day: dt.date) -> str:
@@ -35,5 +42,4 @@ def month_label(day: dt.date) -> str:
 
 def format_local(moment: dt.datetime, with_seconds: bool = False) -> str:
     """Return an aware local moment as the school reads it: 02.12.2026 00:33 (seconds on request)."""
-    pattern = "dd.MM.yyyy HH:mm:ss" if with_seconds else "dd.MM.yyyy HH:mm"
-    return babel_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=LOCALE)
+    return moment.strftime("%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M")

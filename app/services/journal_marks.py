@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 
 from app.db import db
 from app.formats import format_date, month_label
@@ -93,11 +93,15 @@ def journal_condition(group_id, subject_id):
 
     A replaced lesson (another subject given in its place) counts for the replacement subject in
     the same group's journal of that subject.
+
+    It leads with the group's journals, so the database reads the lessons through the
+    (journal, date) index whatever it knows of the tables' statistics; under the OR, the
+    replacement column would tempt it into its own index, which nearly every lesson shares (NULL).
     """
     of_group = Journal.select(Journal.id).where(Journal.group == group_id)
     own = Journal.select(Journal.id).where((Journal.group == group_id) & (Journal.subject == subject_id))
-    return (Lesson.journal.in_(own) & Lesson.replacement_subject.is_null()) | (
-        Lesson.journal.in_(of_group) & (Lesson.replacement_subject == subject_id)
+    return Lesson.journal.in_(of_group) & (
+        (Lesson.replacement_subject.is_null() & Lesson.journal.in_(own)) | (Lesson.replacement_subject == subject_id)
     )
 
 
@@ -189,7 +193,11 @@ class EditWindow:
 
     def needs_reason(self, mark) -> bool:
         """Tell whether changing or deleting this mark asks for a reason (it is older than the window)."""
-        return (self.today - self.given_on(mark)).days > self.days
+        return self.is_old(self.given_on(mark))
+
+    def is_old(self, given: dt.date) -> bool:
+        """Tell whether a mark given on that school date is older than the window."""
+        return (self.today - given).days > self.days
 
 
 class MarkRow(NamedTuple):
@@ -207,8 +215,26 @@ class MarkRow(NamedTuple):
     created_at: dt.datetime
 
 
+class AbsenceRow(NamedTuple):
+    """An absence as the grid needs it (a plain row, as MarkRow)."""
+
+    lesson_id: int
+    student_id: int
+    reason: str
+
+
+def _moment(value) -> dt.datetime:
+    # PostgreSQL's driver gives datetimes; SQLite gives the ISO text peewee wrote.
+    return value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
+
+
 def mark_rows(condition) -> list[MarkRow]:
-    """Return the marks matching a condition with their work type names, oldest first, in one query."""
+    """Return the marks matching a condition with their work type names, oldest first, in one query.
+
+    Read off the cursor: a grid holds hundreds of marks, and peewee's per-column converters
+    (its datetime parser tries format after format) cost more than the query. Only the weight
+    and the moment need converting.
+    """
     query = (
         Mark.select(
             Mark.id,
@@ -225,9 +251,8 @@ def mark_rows(condition) -> list[MarkRow]:
         .join(WorkType)
         .where(condition)
         .order_by(Mark.created_at, Mark.id)
-        .tuples()
     )
-    return [MarkRow(*row) for row in query]
+    return [MarkRow(*row[:6], Decimal(str(row[6])), row[7], row[8], _moment(row[9])) for row in db.execute(query)]
 
 
 # --- the grid -----------------------------------------------------------------------------
@@ -265,7 +290,7 @@ class Cell:
     """What one student has for one lesson."""
 
     marks: list = field(default_factory=list)
-    absence: Absence | None = None
+    absence: AbsenceRow | Absence | None = None
 
 
 @dataclass
@@ -326,6 +351,44 @@ class Grid:
                 line.append((column, why, cell_html(cell.marks, cell.absence) if cell else ""))
             yield row, line
 
+    def rows_html(self, start_lesson: int | None) -> Markup:
+        """Render the grid's body: a row per student, a cell per lesson, the two averages (grid.html).
+
+        Built in Python, not in the template: a page holds a thousand cells, and a Jinja loop
+        spends tens of microseconds on each (escaping every attribute, looking names up), several
+        times the whole page's SQL. A td of a role=grid table is a gridcell already, so the cells
+        carry no role; the one cell in the Tab order is the first student's in `start_lesson`'s column.
+        """
+        out = []
+        for row, line in self.table():
+            sid = row.student.id
+            name = escape(f"{row.student.last_name} {row.student.first_name}")
+            out.append(
+                f'<tr role="row" data-s="{sid}" data-name="{name}"><td class="jnum" role="gridcell">{row.number}</td>'
+                f'<th class="jname" role="rowheader" scope="row" id="s{sid}">{name}</th>'
+            )
+            first = row.number == 1
+            for column, why, html in line:
+                lid = column.lesson.id
+                cell = f"c{sid}-{lid}"
+                tab = 0 if first and lid == start_lesson else -1
+                if why:
+                    out.append(
+                        f'<td class="jc jc-ro jc-{why}" id="{cell}" data-s="{sid}" data-l="{lid}" data-why="{why}" '
+                        f'tabindex="{tab}" aria-labelledby="s{sid} l{lid} {cell}" aria-readonly="true" '
+                        f'aria-describedby="why-{why}">{html}</td>'
+                    )
+                else:
+                    out.append(
+                        f'<td class="jc" id="{cell}" data-s="{sid}" data-l="{lid}" data-why="" tabindex="{tab}" '
+                        f'aria-labelledby="s{sid} l{lid} {cell}">{html}</td>'
+                    )
+            out.append(
+                f'<td class="javg javg1" role="gridcell" id="avg-{sid}">{format_average(row.average)}</td>'
+                f'<td class="javg javg2" role="gridcell" id="wavg-{sid}">{format_average(row.weighted)}</td></tr>'
+            )
+        return Markup("".join(out))
+
     def start_lesson_id(self) -> int | None:
         """Return the lesson whose column takes the keyboard first: the latest this person may fill by today.
 
@@ -353,8 +416,10 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
     window = EditWindow.of(clock)
     today = window.today
     lesson_query = (
-        Lesson.select(Lesson, Staff)
+        Lesson.select(Lesson, Staff, Term)
         .join(Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
+        .switch(Lesson)
+        .join(Term, JOIN.LEFT_OUTER, on=(Lesson.term == Term.id), attr="term")
         .where(journal_condition(journal.group_id, journal.subject_id) & (Lesson.date >= start) & (Lesson.date <= end))
         .order_by(Lesson.date, Lesson.number, Lesson.id)
     )
@@ -363,10 +428,8 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
         # Every lesson of the grid is given to the journal's group: no query per lesson for its name.
         if lesson.journal_id == journal.id:
             lesson.journal = journal
-    term_ids = sorted({lesson.term_id for lesson in lessons if lesson.term_id})
-    terms = {t.id: t for t in Term.select().where(Term.id.in_(term_ids))} if term_ids else {}
     columns = [
-        GridLesson(lesson, may_edit(staff, lesson, terms.get(lesson.term_id)), lesson.date > today)
+        GridLesson(lesson, may_edit(staff, lesson, lesson.term if lesson.term_id else None), lesson.date > today)
         for lesson in lessons
     ]
 
@@ -389,7 +452,8 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
         for mark in mark_rows(Mark.lesson.in_(ids)):
             if mark.student_id in rows:
                 cells.setdefault((mark.student_id, mark.lesson_id), Cell()).marks.append(mark)
-        for absence in Absence.select().where(Absence.lesson.in_(ids)):
+        absences = Absence.select(Absence.lesson, Absence.student, Absence.reason).where(Absence.lesson.in_(ids))
+        for absence in map(AbsenceRow._make, absences.tuples()):
             if absence.student_id in rows:
                 cells.setdefault((absence.student_id, absence.lesson_id), Cell()).absence = absence
     by_student: dict[int, list] = {}
@@ -414,6 +478,7 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
 
 def mark_payload(mark, window: EditWindow) -> dict:
     """Return one mark as plain data for the page's script."""
+    given = window.given_on(mark)
     return {
         "id": mark.id,
         "value": mark.value,
@@ -422,8 +487,8 @@ def mark_payload(mark, window: EditWindow) -> dict:
         "weight": format_weight(mark.weight),
         "comment": mark.comment or "",
         "change_no": mark.change_no,
-        "needs_reason": window.needs_reason(mark),
-        "created": f"{window.given_on(mark):%d.%m.%Y}",
+        "needs_reason": window.is_old(given),
+        "created": f"{given:%d.%m.%Y}",
     }
 
 
