@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
@@ -135,8 +136,9 @@ def format_average(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}".replace(".", ",")
 
 
+@lru_cache(maxsize=256)
 def format_weight(weight) -> str:
-    """Write a weight the Russian way, without trailing zeros: 1, 1,2, 1,25."""
+    """Write a weight the Russian way, without trailing zeros: 1, 1,2, 1,25 (a page has a few distinct ones)."""
     text = f"{Decimal(weight).quantize(WEIGHT_PLACES):f}".rstrip("0").rstrip(".")
     return text.replace(".", ",")
 
