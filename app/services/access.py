@@ -103,9 +103,8 @@ def journals_of_classes(class_ids):
 
 
 def _journals_of_classes_where(condition):
-    # journals_of_classes as a union of two flat joins, the classes chosen by a condition on
-    # ClassGroup and SchoolYear: peewee renders an `IN (subquery)` once more to test it for
-    # emptiness, so nested subqueries cost twice as much to build per level.
+    # journals_of_classes as a union of two flat joins (see open_journal_ids on nesting), the
+    # classes chosen by a condition on ClassGroup and SchoolYear.
     of_class_groups = (
         Journal.select(Journal.id)
         .join(StudyGroup, on=(StudyGroup.id == Journal.group))

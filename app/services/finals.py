@@ -415,12 +415,8 @@ class ClassFinals:
             )
             for subject in self.subjects:
                 for css, key in zip(classes, keys, strict=True):
-                    value = self.values.get((sid, subject.id, key), "")
-                    out.append(
-                        f'<td class="{css} cweak">{escape(value)}</td>'
-                        if value in weak
-                        else f'<td class="{css}">{escape(value)}</td>'
-                    )
+                    value = self.value(sid, subject.id, key)
+                    out.append(f'<td class="{css}{" cweak" if value in weak else ""}">{escape(value)}</td>')
             out.append("</tr>")
         return Markup("".join(out))
 

@@ -374,17 +374,12 @@ class Grid:
                 lid = column.lesson.id
                 cell = f"c{sid}-{lid}"
                 tab = 0 if first and lid == start_lesson else -1
-                if why:
-                    out.append(
-                        f'<td class="jc jc-ro jc-{why}" id="{cell}" data-s="{sid}" data-l="{lid}" data-why="{why}" '
-                        f'tabindex="{tab}" aria-labelledby="s{sid} l{lid} {cell}" aria-readonly="true" '
-                        f'aria-describedby="why-{why}">{html}</td>'
-                    )
-                else:
-                    out.append(
-                        f'<td class="jc" id="{cell}" data-s="{sid}" data-l="{lid}" data-why="" tabindex="{tab}" '
-                        f'aria-labelledby="s{sid} l{lid} {cell}">{html}</td>'
-                    )
+                css = f"jc jc-ro jc-{why}" if why else "jc"
+                read_only = f' aria-readonly="true" aria-describedby="why-{why}"' if why else ""
+                out.append(
+                    f'<td class="{css}" id="{cell}" data-s="{sid}" data-l="{lid}" data-why="{why}" tabindex="{tab}" '
+                    f'aria-labelledby="s{sid} l{lid} {cell}"{read_only}>{html}</td>'
+                )
             out.append(
                 f'<td class="javg javg1" role="gridcell" id="avg-{sid}">{format_average(row.average)}</td>'
                 f'<td class="javg javg2" role="gridcell" id="wavg-{sid}">{format_average(row.weighted)}</td></tr>'
