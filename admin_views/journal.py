@@ -239,7 +239,6 @@ class JournalView(JournalMixin, SecureBaseView):
         if term is None or term.year_id != book.year_id:
             raise NotFound("Такого периода в учебном году журнала нет.")
         grid = journal_marks.build_grid(_me(), book, term.start_date, term.end_date, clock=_clock())
-        terms = list(Term.select().where(Term.year == book.year_id).order_by(Term.start_date))
         months = []
         day = term.start_date.replace(day=1)
         while day <= term.end_date:
@@ -249,7 +248,7 @@ class JournalView(JournalMixin, SecureBaseView):
             "journal/grid.html",
             grid=grid,
             term=term,
-            terms=terms,
+            terms=grid.terms,
             months=months,
             month_name=month_name,
             fmt=journal_marks.format_average,

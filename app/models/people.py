@@ -26,6 +26,12 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+def short_name(last_name: str, first_name: str | None, middle_name: str | None) -> str:
+    """Return a person's surname and initials («Иванова А.П.»), from the parts of the name."""
+    initials = "".join(f"{p[0]}." for p in (first_name, middle_name) if p)
+    return f"{last_name} {initials}".strip()
+
+
 class Staff(ExportedModel):
     """A school employee who logs in; roles say what they may do."""
 
@@ -68,8 +74,7 @@ class Staff(ExportedModel):
 
     @property
     def short_name(self) -> str:
-        initials = "".join(f"{p[0]}." for p in (self.first_name, self.middle_name) if p)
-        return f"{self.last_name} {initials}".strip()
+        return short_name(self.last_name, self.first_name, self.middle_name)
 
     @classmethod
     def active_staff(cls):

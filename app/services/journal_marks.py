@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from peewee import JOIN, IntegrityError
+from peewee import IntegrityError
 
 from app.db import db
 from app.formats import format_date, month_label
@@ -27,6 +27,7 @@ from app.models import (
     WorkType,
 )
 from app.models.journal import MARK_CHANGE_REASONS, MARK_COMMENT_MAX
+from app.models.people import short_name
 from app.services import access, audit, groups
 from app.services.errors import DomainError
 from app.services.journal import (
@@ -274,11 +275,55 @@ class GridStudent:
         return any(start <= day and (end is None or day <= end) for start, end in self.spans)
 
 
+class LessonRow(NamedTuple):
+    """A lesson as the grid's columns need it: read as a plain row, with its teacher's name."""
+
+    id: int
+    journal_id: int
+    term_id: int | None
+    date: dt.date
+    number: int
+    planned_teacher_id: int
+    teacher_id: int
+    topic: str | None
+    homework: str | None
+    held: bool
+    cancelled: bool
+    cancel_reason: str | None
+    teacher_name: str
+
+    @property
+    def is_substitution(self) -> bool:
+        return self.teacher_id != self.planned_teacher_id
+
+
+def lesson_rows(query) -> list[LessonRow]:
+    """Return the lessons of a Lesson query as rows, in its order, with their teachers' short names."""
+    query = query.select(
+        Lesson.id,
+        Lesson.journal,
+        Lesson.term,
+        Lesson.date,
+        Lesson.number,
+        Lesson.planned_teacher,
+        Lesson.teacher,
+        Lesson.topic,
+        Lesson.homework,
+        Lesson.held,
+        Lesson.cancelled,
+        Lesson.cancel_reason,
+        Staff.last_name,
+        Staff.first_name,
+        Staff.middle_name,
+    ).switch(Lesson).join(Staff, on=(Lesson.teacher == Staff.id))
+    return [LessonRow(*row[:12], short_name(*row[12:])) for row in query.tuples()]
+
+
 @dataclass
 class GridLesson:
     """A column of the grid: a lesson and whether this staff member may fill it."""
 
-    lesson: Lesson
+    lesson: LessonRow
     editable: bool
     future: bool
 
@@ -300,6 +345,7 @@ class Grid:
     """Students × lessons of a journal between two dates, like a page of the paper journal."""
 
     journal: object
+    terms: list  # the periods of the journal's school year, in order
     start: dt.date
     end: dt.date
     students: list[GridStudent]
@@ -412,22 +458,16 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
     """
     window = EditWindow.of(clock)
     today = window.today
+    terms = list(Term.select().where(Term.year == journal.year_id).order_by(Term.start_date))
+    term_of = {term.id: term for term in terms}
     lesson_query = (
-        Lesson.select(Lesson, Staff, Term)
-        .join(Staff, on=(Lesson.teacher == Staff.id), attr="teacher")
-        .switch(Lesson)
-        .join(Term, JOIN.LEFT_OUTER, on=(Lesson.term == Term.id), attr="term")
+        Lesson.select()
         .where(journal_condition(journal.group_id, journal.subject_id) & (Lesson.date >= start) & (Lesson.date <= end))
         .order_by(Lesson.date, Lesson.number, Lesson.id)
     )
-    lessons = list(access.scope(lesson_query, staff, Lesson))
-    for lesson in lessons:
-        # Every lesson of the grid is given to the journal's group: no query per lesson for its name.
-        if lesson.journal_id == journal.id:
-            lesson.journal = journal
+    lessons = lesson_rows(access.scope(lesson_query, staff, Lesson))
     columns = [
-        GridLesson(lesson, may_edit(staff, lesson, lesson.term if lesson.term_id else None), lesson.date > today)
-        for lesson in lessons
+        GridLesson(lesson, may_edit(staff, lesson, term_of.get(lesson.term_id)), lesson.date > today) for lesson in lessons
     ]
 
     spans = groups.member_spans([journal.group], start, end)[journal.group_id]
@@ -461,6 +501,7 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
 
     return Grid(
         journal=journal,
+        terms=terms,
         start=start,
         end=end,
         students=list(rows.values()),
