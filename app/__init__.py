@@ -28,7 +28,7 @@ def create_app(config=None):
     from jinja2 import StrictUndefined
 
     app = Flask(__name__)
-    from app.ids import IdConverter
+    from app.web import IdConverter
 
     # Every `<int:…>` segment is bounded to the database's integer range (DESIGN 10).
     app.url_map.converters["int"] = IdConverter

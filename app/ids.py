@@ -4,8 +4,6 @@ An id that is not a single decimal integer within the database's integer range i
 id: callers answer 404 ("no such record"), the same as for an id that does not exist.
 """
 
-from werkzeug.routing.converters import IntegerConverter
-
 # The largest value a BIGINT (PostgreSQL) or INTEGER (SQLite) column holds.
 MAX_ID = 2**63 - 1
 
@@ -30,12 +28,3 @@ def parse_ids(values) -> list[int] | None:
     """Return every value as an id, or None when any of them cannot be one."""
     ids = [parse_id(v) for v in values]
     return None if any(i is None for i in ids) else ids
-
-
-class IdConverter(IntegerConverter):
-    """The `<int:…>` URL converter, bounded: a path segment past the database's range is no match (404)."""
-
-    regex = r"[0-9]{1,19}"
-
-    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -5,14 +5,26 @@ from flask import render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from werkzeug.routing.converters import IntegerConverter
 
 from app import formats
 from app.clock import app_clock
+from app.ids import MAX_ID
 from app.json_body import parse_object
 from app.models import SchoolSettings
 from app.permissions import Perm
 from app.services import access
 from app.services.errors import BadInput, DomainError
+
+
+class IdConverter(IntegerConverter):
+    """The `<int:…>` URL converter, bounded: a path segment past the database's range is no match (404)."""
+
+    regex = r"[0-9]{1,19}"
+
+    def __init__(self, map, fixed_digits=0, min=0, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
 
 ERRORS = {
     400: ("Неверный запрос", "Запрос не удалось обработать. Обновите страницу и попробуйте ещё раз."),

@@ -8,6 +8,8 @@
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import peewee
@@ -133,6 +135,16 @@ def model_writes(path: Path) -> list[tuple[str, str, int]]:
 @pytest.mark.parametrize("path", _modules(*NO_FLASK), ids=_relative)
 def test_services_and_workers_do_not_import_flask(path):
     assert _imports_any(_tree(path), FLASK_PACKAGES) == [], "take the settings, the clock and the actor as arguments"
+
+
+def test_an_export_job_loads_no_web_framework():
+    # The work horse of an export imports the job's module alone: what it loads is memory held
+    # for the whole export (werkzeug's routing, Jinja or Babel would be several megabytes).
+    code = "import sys, workers.exports; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "rq" in loaded and "peewee" in loaded
+    assert loaded & {*FLASK_PACKAGES, "werkzeug", "jinja2", "babel", "wtforms", "markupsafe"} == set()
 
 
 @pytest.mark.parametrize("path", _modules(*NO_FROZEN_CONFIG), ids=_relative)

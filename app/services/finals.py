@@ -405,8 +405,9 @@ class ClassFinals:
             "cval" + (" cstart" if index == 0 else "") + (" cyear" if column.term is None else "")
             for index, column in enumerate(self.columns)
         ]
-        keys = [column.key for column in self.columns]
-        out = []
+        # A column holds a handful of distinct values: each cell's HTML is made once per column.
+        columns = [(column.key, css, {}) for column, css in zip(self.columns, classes, strict=True)]
+        values, out = self.values, []
         for number, student in enumerate(self.students, 1):
             sid = student.id
             out.append(
@@ -414,9 +415,13 @@ class ClassFinals:
                 f'<th class="cname" scope="row">{escape(student.last_name)} {escape(student.first_name)}</th>'
             )
             for subject in self.subjects:
-                for css, key in zip(classes, keys, strict=True):
-                    value = self.value(sid, subject.id, key)
-                    out.append(f'<td class="{css}{" cweak" if value in weak else ""}">{escape(value)}</td>')
+                for key, css, made in columns:
+                    value = values.get((sid, subject.id, key), "")
+                    html = made.get(value)
+                    if html is None:
+                        weak_css = " cweak" if value in weak else ""
+                        html = made[value] = f'<td class="{css}{weak_css}">{escape(value)}</td>'
+                    out.append(html)
             out.append("</tr>")
         return Markup("".join(out))
 

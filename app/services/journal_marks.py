@@ -299,23 +299,27 @@ class LessonRow(NamedTuple):
 
 def lesson_rows(query) -> list[LessonRow]:
     """Return the lessons of a Lesson query as rows, in its order, with their teachers' short names."""
-    query = query.select(
-        Lesson.id,
-        Lesson.journal,
-        Lesson.term,
-        Lesson.date,
-        Lesson.number,
-        Lesson.planned_teacher,
-        Lesson.teacher,
-        Lesson.topic,
-        Lesson.homework,
-        Lesson.held,
-        Lesson.cancelled,
-        Lesson.cancel_reason,
-        Staff.last_name,
-        Staff.first_name,
-        Staff.middle_name,
-    ).switch(Lesson).join(Staff, on=(Lesson.teacher == Staff.id))
+    query = (
+        query.select(
+            Lesson.id,
+            Lesson.journal,
+            Lesson.term,
+            Lesson.date,
+            Lesson.number,
+            Lesson.planned_teacher,
+            Lesson.teacher,
+            Lesson.topic,
+            Lesson.homework,
+            Lesson.held,
+            Lesson.cancelled,
+            Lesson.cancel_reason,
+            Staff.last_name,
+            Staff.first_name,
+            Staff.middle_name,
+        )
+        .switch(Lesson)
+        .join(Staff, on=(Lesson.teacher == Staff.id))
+    )
     return [LessonRow(*row[:12], short_name(*row[12:])) for row in query.tuples()]
 
 
@@ -467,7 +471,8 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
     )
     lessons = lesson_rows(access.scope(lesson_query, staff, Lesson))
     columns = [
-        GridLesson(lesson, may_edit(staff, lesson, term_of.get(lesson.term_id)), lesson.date > today) for lesson in lessons
+        GridLesson(lesson, may_edit(staff, lesson, term_of.get(lesson.term_id)), lesson.date > today)
+        for lesson in lessons
     ]
 
     spans = groups.member_spans([journal.group], start, end)[journal.group_id]
@@ -550,20 +555,27 @@ def cell_html(marks, absence) -> Markup:
     The grid and the lesson page print it; after a save the page's script swaps in the `html`
     of the cell that the endpoint returns (cell_state), so the script never draws a cell itself.
     """
-    parts = []
-    if absence is not None:
-        label = ABSENCE_LABELS.get(absence.reason, absence.reason)
-        code = ABSENCE_CODES.get(absence.reason, "н")
-        parts.append(
-            f'<span class="jab jab-{escape(absence.reason)}" title="Пропуск: {escape(label)}">{escape(code)}</span>'
-        )
-    for mark in marks:
-        classes = "jm" + (" jm-heavy" if mark.weight > 1 else "") + (" jm-note" if mark.comment else "")
-        title = f"{mark.work_type_name}, вес {format_weight(mark.weight)}"
-        if mark.comment:
-            title += f". Комментарий: {mark.comment}"
-        parts.append(f'<span class="{classes}" title="{escape(title)}">{escape(mark.value)}</span>')
+    parts = [_absence_html(absence.reason)] if absence is not None else []
+    parts.extend(_mark_html(mark.value, mark.work_type_name, mark.weight, mark.comment) for mark in marks)
     return Markup("".join(parts))
+
+
+# A grid repeats a handful of marks (a value of a work type with a weight) hundreds of times:
+# each is rendered once.
+@lru_cache(maxsize=4096)
+def _mark_html(value: str, work_type_name: str, weight: Decimal, comment: str | None) -> str:
+    classes = "jm" + (" jm-heavy" if weight > 1 else "") + (" jm-note" if comment else "")
+    title = f"{work_type_name}, вес {format_weight(weight)}"
+    if comment:
+        title += f". Комментарий: {comment}"
+    return f'<span class="{classes}" title="{escape(title)}">{escape(value)}</span>'
+
+
+@lru_cache(maxsize=64)
+def _absence_html(reason: str) -> str:
+    label = ABSENCE_LABELS.get(reason, reason)
+    code = ABSENCE_CODES.get(reason, "н")
+    return f'<span class="jab jab-{escape(reason)}" title="Пропуск: {escape(label)}">{escape(code)}</span>'
 
 
 def cell_state(staff, lesson, student_id, *, clock) -> dict:

@@ -190,9 +190,7 @@ def test_grid_sends_the_rules_the_saves_check(school, as_user):
 
 def test_a_comment_cannot_end_the_pages_script_and_reaches_it_intact(school, as_user):
     comment = "</script><script>alert('x')</script> & <!--"
-    Mark.create(
-        lesson=school.earlier, student=school.students[0], value="4", work_type=school.answer, comment=comment
-    )
+    Mark.create(lesson=school.earlier, student=school.students[0], value="4", work_type=school.answer, comment=comment)
     html = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
     assert "<script>alert(" not in html
     config = re.search(r'<script id="jconfig" type="application/json">(.*?)</script>', html, re.S).group(1)
