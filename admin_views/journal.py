@@ -251,7 +251,7 @@ class JournalView(JournalMixin, SecureBaseView):
             terms=grid.terms,
             months=months,
             month_name=month_name,
-            fmt=journal_marks.format_average,
+            lesson_url=lambda lesson_id: url_for(".lesson", lesson_id=lesson_id),
             jconfig=_script_config(cells=grid.cells_data()),
             any_editable=any(c.editable for c in grid.lessons),
             start_lesson=grid.start_lesson_id(),

@@ -403,6 +403,47 @@ class Grid:
                 line.append((column, why, cell_html(cell.marks, cell.absence) if cell else ""))
             yield row, line
 
+    def dates_html(self, lesson_url) -> Markup:
+        """Render the header row of dates: a column header per lesson, linked to its lesson page (grid.html).
+
+        Built in Python for the reason rows_html is; `lesson_url(lesson_id)` gives a lesson page's address.
+        A column header tells the lesson's date and number, a substitution, the topic, whether it was
+        cancelled or not marked held, and whether this person may only read it.
+        """
+        out = []
+        for column in self.lessons:
+            lesson = column.lesson
+            css = ["jdate"]
+            title = f"{format_date(lesson.date)}, {lesson.number}-й урок"
+            if lesson.is_substitution:
+                css.append("jsub")
+                title += f", замена: {lesson.teacher_name}"
+            if column.future:
+                css.append("jfuture")
+            if lesson.topic:
+                title += f" — {lesson.topic}"
+            if lesson.cancelled:
+                css.append("jcancel")
+                title += f" (урок отменён: {lesson.cancel_reason})" if lesson.cancel_reason else " (урок отменён)"
+            elif not lesson.held and not column.future:
+                css.append("jnotheld")
+                title += " (не отмечен как проведённый)"
+            if lesson.date == self.today:
+                css.append("jtoday-col")
+            lock = ""
+            if not column.editable:
+                css.append("jdate-ro")
+                title += " (только просмотр)"
+                lock = '<i class="fa fa-lock jlock" aria-hidden="true"></i>'
+            out.append(
+                f'<th class="{" ".join(css)}" role="columnheader" scope="col" id="l{lesson.id}" '
+                f'title="{escape(title)}">'
+                f'<a class="jdl" href="{escape(lesson_url(lesson.id))}" tabindex="-1">'
+                f'<span aria-hidden="true">{lesson.date.day:02d}</span><span class="sr-only">{column.label}</span></a>'
+                f"{lock}</th>"
+            )
+        return Markup("".join(out))
+
     def rows_html(self, start_lesson: int | None) -> Markup:
         """Render the grid's body: a row per student, a cell per lesson, the two averages (grid.html).
 

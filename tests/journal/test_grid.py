@@ -5,7 +5,7 @@ import json
 import re
 from pathlib import Path
 
-from app.models import ABSENCE_REASONS, MARK_VALUES, Absence, Enrollment, Mark, Student
+from app.models import ABSENCE_REASONS, MARK_VALUES, Absence, Enrollment, Lesson, Mark, Student
 from app.services import journal, journal_marks
 from tests.journal.conftest import QueryCounter, journal_of, make_lesson
 
@@ -186,6 +186,30 @@ def test_grid_sends_the_rules_the_saves_check(school, as_user):
     assert re.findall(r'data-mark="([^"]+)"', html) == list(MARK_VALUES)
     assert re.findall(r'data-absence="([^"]+)"', html) == [code for code, _ in ABSENCE_REASONS]
     assert 'title="Вес отметки: от 0,1 до 10, например 1,5"' in html
+
+
+def _date_header(html: str, lesson) -> tuple[str, str]:
+    """Return a date column header's class and title."""
+    found = re.search(rf'<th class="([^"]*)" role="columnheader" scope="col" id="l{lesson.id}" title="([^"]*)"', html)
+    assert found, f"no header for lesson {lesson.id}"
+    return found.group(1).split(), found.group(2)
+
+
+def test_the_date_headers_say_what_each_lesson_is(school, as_user):
+    Lesson.update(teacher=school.other, topic="Дроби & доли", held=True).where(Lesson.id == school.earlier.id).execute()
+    html = as_user(school.teacher).get(grid_url(school)).get_data(as_text=True)
+    css, title = _date_header(html, school.earlier)
+    date = school.earlier.date.strftime("%d.%m.%Y")
+    # Given to another teacher (a substitution), so read-only for the planned one.
+    assert css == ["jdate", "jsub", "jdate-ro"]
+    assert title == f"{date}, 2-й урок, замена: Кузнецов О.П. — Дроби &amp; доли (только просмотр)"
+    css, title = _date_header(html, school.lesson)
+    assert css == ["jdate", "jnotheld", "jtoday-col"]
+    assert title.endswith("2-й урок (не отмечен как проведённый)")
+    assert _date_header(html, school.future)[0] == ["jdate", "jfuture"]
+    assert f'href="/journal/lesson/{school.lesson.id}"' in html
+    # The column's lock is drawn only where the person may not write.
+    assert html.count("jlock") == 1
 
 
 def test_a_comment_cannot_end_the_pages_script_and_reaches_it_intact(school, as_user):
