@@ -299,6 +299,11 @@ def _counter_value() -> int:
     return row[0]
 
 
+def _id_list(ids) -> SQL:
+    """Return our own integer ids as a literal `(1,2,3)` list: a thousand parameters cost more to build than to run."""
+    return SQL("(" + ",".join(str(int(i)) for i in ids) + ")")
+
+
 def _in_range(column, lo, hi):
     condition = column <= hi
     return condition if lo is None else condition & (column > lo)
@@ -342,6 +347,7 @@ class _Plan:
     def __init__(self, kind: str, year_id: int, lo: int | None, hi: int):
         self.kind, self.year_id, self.lo, self.hi = kind, year_id, lo, hi
         self.steps: list[_Step] = []
+        self._parents: dict = {}
         # The latest change of the types each derived type is made of (its records' floor).
         self.floors = {rt.name: self._latest_change(rt.derived_from) for rt in fmt.RECORD_TYPES if rt.derived_from}
         if kind == "full":
@@ -385,13 +391,28 @@ class _Plan:
         return model.select(model.id).where(_in_range(model.change_no, self.lo, self.hi))
 
     def _ids_changed_through(self, rt, parents):
-        """Ids of the rows changed in the range themselves or through one of `parents` ((foreign key, model)), by id."""
+        """Ids of the rows changed in the range themselves or through one of `parents` ((foreign key, model)), by id.
+
+        The parents that changed are read first (a work type renamed is rare): a parent with no
+        change adds nothing to the query. Written as `IN (subquery)`, an unchanged parent still
+        made SQLite walk every mark in id order for the union's ORDER BY.
+        """
         model = rt.model
         query = self._own_changed_ids(rt)
+        touched_any = False
         for foreign_key, parent in parents:
-            touched = parent.select(parent.id).where(_in_range(parent.change_no, self.lo, self.hi))
-            query = query | model.select(model.id).where(foreign_key.in_(touched))
-        return query.order_by(SQL("1")) if parents else query.order_by(model.id)
+            touched = self._changed_parent_ids(parent)
+            if touched:
+                query = query | model.select(model.id).where(foreign_key.in_(_id_list(touched)))
+                touched_any = True
+        return query.order_by(SQL("1")) if touched_any else query.order_by(model.id)
+
+    def _changed_parent_ids(self, parent) -> list[int]:
+        """Return the ids of a parent model's rows changed in the range (read once per package)."""
+        if parent not in self._parents:
+            query = parent.select(parent.id).where(_in_range(parent.change_no, self.lo, self.hi))
+            self._parents[parent] = [row[0] for row in query.tuples()]
+        return self._parents[parent]
 
     def _changed_ids(self, rt):
         """Ids of the rows changed in the range, or whose followed rows (a mark's work type) changed, by id."""
@@ -428,8 +449,7 @@ class _Plan:
         """
         ids = self._rescoped_ids(rt) if rescoped else self._changed_ids(rt)
         for batch in _batches(ids):
-            # Our own integer ids, written into the SQL: a thousand parameters cost more to build than to run.
-            yield rt.model.id.in_(SQL("(" + ",".join(str(int(row[0])) for row in batch) + ")"))
+            yield rt.model.id.in_(_id_list(row[0] for row in batch))
 
     def _deleted_ids(self, rt):
         """Each deleted id once, with the change number of its latest deletion, by id."""
