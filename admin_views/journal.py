@@ -36,6 +36,7 @@ from app.models import (
     Term,
     WorkType,
 )
+from app.models.finals import FINAL_COMMENT_MAX
 from app.permissions import Perm
 from app.services import (
     access,
@@ -156,9 +157,8 @@ def short_label(column) -> str:
     return YEAR_SHORT[column.kind]
 
 
-def _typed_finals(form) -> dict[str, str]:
-    """Return {student id as sent: value} from a finals form's `value-<id>` fields."""
-    prefix = "value-"
+def _typed_finals(form, prefix: str = "value-") -> dict[str, str]:
+    """Return {student id as sent: text} from a finals form's `value-<id>` (or `comment-<id>`) fields."""
     return {key[len(prefix) :]: value for key, value in form.items() if key.startswith(prefix)}
 
 
@@ -282,13 +282,20 @@ class JournalView(JournalMixin, SecureBaseView):
         book = journal.get_journal(journal_id)
         journal.ensure_may_open_journal(me, book)
         settings = SchoolSettings.load()
-        typed, error, status = {}, None, 200
+        typed, comments, error, status = {}, {}, None, 200
         column_key = request.form.get("column", "") if request.method == "POST" else request.args.get("column")
         if request.method == "POST":
-            typed = _typed_finals(request.form)
+            typed, comments = _typed_finals(request.form), _typed_finals(request.form, "comment-")
             try:
                 count = finals.save_finals(
-                    me, book.id, column_key, typed, reason=request.form.get("reason"), settings=settings, clock=_clock()
+                    me,
+                    book.id,
+                    column_key,
+                    typed,
+                    reason=request.form.get("reason"),
+                    comments=comments,
+                    settings=settings,
+                    clock=_clock(),
                 )
             except (AccessDenied, NotFound):
                 raise
@@ -314,10 +321,12 @@ class JournalView(JournalMixin, SecureBaseView):
             editing=selected is not None and selected.editable,
             may_set=access.can_set_finals(me, book),
             typed=typed,
+            comments=comments if request.method == "POST" else {},
             error=error,
             reason=request.form.get("reason", "") if request.method == "POST" else "",
             reasons=finals.REASON_LABELS,
             values=FINAL_VALUES,
+            comment_max=FINAL_COMMENT_MAX,
             grid_term=grid_term,
             fmt=journal_marks.format_average,
         ), status

@@ -10,6 +10,7 @@ from flask_admin.contrib.peewee.filters import (
     FilterLike,
     IntEqualFilter,
 )
+from flask_login import current_user
 from peewee import JOIN
 from wtforms.validators import NumberRange, Regexp
 
@@ -20,6 +21,7 @@ from app.models import (
     WEEKDAYS,
     ClassGroup,
     Holiday,
+    HomeworkExpectation,
     SchoolSettings,
     SchoolYear,
     Staff,
@@ -104,7 +106,16 @@ class SchoolSettingsView(SchoolView):
 
     writes = Writes(school.create_settings, school.update_settings)
     can_delete = False
-    column_list = ["name", "school_code", "mark_edit_days", "upload_max_mb", "half_year_grades", "round_from"]
+    column_list = [
+        "name",
+        "school_code",
+        "mark_edit_days",
+        "upload_max_mb",
+        "half_year_grades",
+        "round_from",
+        "absence_reason_days",
+        "min_marks",
+    ]
     column_sortable_list = []
     # Shown in the list (the header's «?») and under the fields of the form.
     column_descriptions = {
@@ -112,8 +123,20 @@ class SchoolSettingsView(SchoolView):
         "за полугодия, остальных — за четверти (или триместры). Пусто — все параллели по четвертям.",
         "round_from": "С какой доли балла средний балл округляется вверх в рекомендуемой итоговой отметке: "
         "60 — 2,60 даёт 3, а 2,59 — 2; 50 — обычное округление.",
+        "absence_reason_days": "Через сколько дней после урока пропуск «н» без указанной причины попадает "
+        "в замечания проверки журнала.",
+        "min_marks": "Сколько отметок должно быть у ученика за период; к середине периода — пропорционально "
+        "проведённым урокам, на которых он был. 0 — не проверять.",
     }
     form_args = {
+        "absence_reason_days": {
+            "description": column_descriptions["absence_reason_days"],
+            "validators": [NumberRange(*school.ABSENCE_REASON_DAYS, message="Срок — от 1 до 60 дней.")],
+        },
+        "min_marks": {
+            "description": column_descriptions["min_marks"],
+            "validators": [NumberRange(*school.MIN_MARKS, message="Число отметок — от 0 до 20.")],
+        },
         "mark_edit_days": {
             "validators": [NumberRange(*school.MARK_EDIT_DAYS, message="Срок правки отметок — от 0 до 365 дней.")]
         },
@@ -255,6 +278,34 @@ class SubjectView(SchoolView):
         school.validate_subject(model)
 
 
+class HomeworkExpectationView(SchoolView):
+    """Where the journal check expects homework: a subject and its grades."""
+
+    writes = Writes(
+        school.create_homework_expectation, school.update_homework_expectation, school.delete_homework_expectation
+    )
+    joined_models = (Subject,)
+    column_list = ["subject", "grades"]
+    column_sortable_list = [("subject", Subject.name)]
+    column_default_sort = [(Subject.name, False)]
+    form_columns = ["subject", "grades"]
+    form_overrides = {"subject": SubjectField}
+    column_descriptions = {
+        "grades": "Номера параллелей через запятую или диапазоном, например «5–9, 11»: проведённый урок предмета "
+        "в этих параллелях без домашнего задания (ни текста, ни файла) попадёт в замечания проверки журнала.",
+    }
+    form_args = {"grades": {"description": column_descriptions["grades"]}}
+
+    def _may_manage(self) -> bool:
+        return school.may_manage_homework_expectations(current_user)
+
+    def get_query(self):
+        return super().get_query().select_extend(Subject).join(Subject).switch(HomeworkExpectation)
+
+    def validate_model(self, model, is_created):
+        school.validate_homework_expectation(model)
+
+
 def register(admin) -> None:
     """Register this area's views."""
     category = "Школа"
@@ -264,3 +315,6 @@ def register(admin) -> None:
     admin.add_view(HolidayView(Holiday, name="Каникулы и праздники", category=category))
     admin.add_view(ClassGroupView(ClassGroup, name="Классы", category=category))
     admin.add_view(SubjectView(Subject, name="Предметы", category=category))
+    admin.add_view(
+        HomeworkExpectationView(HomeworkExpectation, name="Обязательное домашнее задание", category=category)
+    )

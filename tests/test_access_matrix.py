@@ -20,6 +20,7 @@ from app.models import (
     ExportRun,
     Guardian,
     Holiday,
+    HomeworkExpectation,
     Lesson,
     Mark,
     SchoolYear,
@@ -42,6 +43,7 @@ MODEL_VIEWS = {
     "holiday": {"admin": "manage", "head": "view", "teacher": "view"},
     "classgroup": {"admin": "manage", "head": "view", "teacher": "view"},
     "subject": {"admin": "manage", "head": "view", "teacher": "view"},
+    "homeworkexpectation": {"admin": "manage", "head": "view", "teacher": "view"},
     "studygroup": {"admin": "manage", "head": "view", "teacher": "view"},
     "groupmembership": {"admin": "manage", "head": "view", "teacher": "view"},
     "journals": {"admin": "manage", "head": "view", "teacher": "view"},
@@ -59,7 +61,7 @@ MODEL_VIEWS = {
     "exportrun": {"admin": "view", "head": "view", "teacher": None},
 }
 # Rows every logged-in person may see (not personal): the teacher sees them too.
-UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "worktype"}
+UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "homeworkexpectation", "worktype"}
 
 # Plain pages: endpoint -> {role: expected GET status}.
 PAGE_VIEWS = {
@@ -90,6 +92,7 @@ def world(app, make_staff):
     )
     Holiday.create(year=year, name="Осенние каникулы", start_date=dt.date(2026, 10, 27), end_date=dt.date(2026, 11, 4))
     subject = Subject.create(name="Математика")
+    HomeworkExpectation.create(subject=subject, grades="5–9")
     work = WorkType.create(name="Ответ на уроке")
     group = ClassGroup.create(year=year, grade=5, letter="Б", class_teacher=other)
     student = Student.create(last_name="Петров", first_name="Пётр")

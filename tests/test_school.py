@@ -18,6 +18,7 @@ from app.models import (
     ClassGroup,
     Enrollment,
     Holiday,
+    HomeworkExpectation,
     Journal,
     SchoolSettings,
     SchoolYear,
@@ -153,6 +154,8 @@ def test_settings_are_one_row_that_is_edited_not_added(client, admin):
         ({"mark_edit_days": -1}, "Срок правки отметок — от 0 до 365 дней."),
         ({"school_code": "02 39"}, "Код школы: до 32 букв или цифр, без пробелов."),
         ({"name": "   "}, "Укажите название школы."),
+        ({"absence_reason_days": 0}, "Срок — от 1 до 60 дней."),
+        ({"min_marks": 25}, "Число отметок — от 0 до 20."),
     ],
 )
 def test_bad_settings_are_refused(client, admin, change, message):
@@ -429,6 +432,30 @@ def test_subject_names_are_unique_ignoring_case(client, admin, school):
     before = db_state(Subject)
     refused(client.post("/subject/new/", data={"name": "математика"}), "Предмет «Математика» уже есть.")
     assert db_state(Subject) == before
+
+
+def test_homework_is_expected_by_subject_and_grades(app, client, admin, school, make_staff):
+    math = Subject.get(Subject.name == "Математика")
+    history = Subject.create(name="История")
+    response = client.post("/homeworkexpectation/new/", data={"subject": math.id, "grades": "9,5-8 , 11"})
+    assert response.status_code == 302
+    assert HomeworkExpectation.get(HomeworkExpectation.subject == math.id).grades == "5–9, 11"
+    before = db_state(HomeworkExpectation)
+    refused(
+        client.post("/homeworkexpectation/new/", data={"subject": math.id, "grades": "10"}),
+        "Для этого предмета параллели уже указаны: измените ту запись.",
+    )
+    for grades in ("12", "5–", "пятые", ""):
+        response = client.post("/homeworkexpectation/new/", data={"subject": history.id, "grades": grades})
+        assert response.status_code == 200, grades
+    assert db_state(HomeworkExpectation) == before
+    # The deputy keeps the list too; a teacher only reads it.
+    deputy, teacher = app.test_client(), app.test_client()
+    login(deputy, make_staff("deputy-hw", roles=["deputy"]).login)
+    login(teacher, make_staff("teacher-hw", roles=["teacher"]).login)
+    assert teacher.post("/homeworkexpectation/new/", data={"subject": history.id, "grades": "5"}).status_code == 403
+    assert deputy.post("/homeworkexpectation/new/", data={"subject": history.id, "grades": "5–11"}).status_code == 302
+    assert HomeworkExpectation.select().count() == 2
 
 
 # --- teaching assignments: a teacher of a journal (tests/test_groups.py has every rule) ------------------

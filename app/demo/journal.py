@@ -11,6 +11,7 @@ first quarter is over (its finals rest on its marks); the large school's for the
 """
 
 import datetime as dt
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,6 +31,8 @@ FAMILY_ABSENCE = 0.002  # chance per school day of a day missed for family reaso
 SINGLE_ABSENCE = 0.035  # chance per lesson of one missed lesson
 SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
 SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
+LATE_SHARE = 0.01  # share of held lessons filled (marked held) a few days late
+LATE_DAYS = (2, 4)
 # A single missed lesson of the last days whose reason the teacher has not learnt yet («н»).
 UNKNOWN_REASON_DAYS = 3
 UNKNOWN_REASON_SHARE = 0.5
@@ -100,6 +103,7 @@ class JournalFilling:
         days_off = [(first, last) for _, first, last in self.holidays]
         terms = [(t.first, t.last) for t in self.terms]
         self._choose_exemptions()
+        self._late = random.Random(f"filled-late {self.start}")
         days = list(school_days(self.start, plan_until, days_off, terms))
         self._filling = Filling(
             days=days,
@@ -119,6 +123,7 @@ class JournalFilling:
                     Lesson.topic,
                     Lesson.homework,
                     Lesson.held,
+                    Lesson.held_at,
                     Lesson.cancelled,
                     Lesson.cancel_reason,
                     Lesson.orphaned,
@@ -206,6 +211,7 @@ class JournalFilling:
                     topic,
                     homework,
                     filled,
+                    at if filled else None,
                     cancelled,
                     QUARANTINE_REASON if cancelled else None,
                     False,
@@ -242,6 +248,11 @@ class JournalFilling:
         """Return who gave a held lesson, when they saved it, its topic and its homework."""
         teacher = self._substitute(journal, day, number, substituting)
         at = dt.datetime.combine(day, dt.time(14, 30)) + dt.timedelta(minutes=self.rng.randrange(300))
+        # Now and then a lesson is filled a few days late (a finding of the journal check). A
+        # generator of its own: the school's one draws in a fixed order for the same seed.
+        if self._late.random() < LATE_SHARE:
+            late = at + dt.timedelta(days=self._late.randint(*LATE_DAYS))
+            at = min(late, dt.datetime.combine(self.today, dt.time(5, 0)))
         topics = TOPICS[journal.subject]
         homework = self._homework(journal.subject, k) if journal.kind == "lesson" else None
         return teacher, at, topics[k % len(topics)], homework

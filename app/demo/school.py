@@ -2,7 +2,7 @@
 
 The year has quarters and halves over the same school days: the grades the settings list
 (`half_year_grades`, "10, 11") are attested by halves, the others by quarters (`finals.period_kind`);
-a term that is over is closed.
+a term that is over is closed. Homework is expected in the core subjects of grades 5–9.
 """
 
 from collections import defaultdict
@@ -23,6 +23,7 @@ from app.demo.spec import SCHOOL_CODE, SCHOOL_NAME
 from app.models import (
     ClassGroup,
     Holiday,
+    HomeworkExpectation,
     SchoolSettings,
     SchoolYear,
     Subject,
@@ -30,6 +31,10 @@ from app.models import (
     WorkType,
 )
 from app.reference import DEFAULT_WORK_TYPES
+
+# Where the deputy's journal check expects homework after every held lesson (a lesson without
+# homework there is a finding of the check).
+HOMEWORK_EXPECTED = (("Русский язык", "5–9"), ("Математика", "5–6"), ("Алгебра", "7–9"))
 
 
 class SchoolStructure:
@@ -82,6 +87,11 @@ class SchoolStructure:
                 rows.add(self.subject_ids[name], name, short)
         rows.flush()
         self.counts["subjects"] = rows.count
+        expected = BulkInserter(HomeworkExpectation, [HomeworkExpectation.subject, HomeworkExpectation.grades])
+        for name, grades in HOMEWORK_EXPECTED:
+            if name in self.subject_ids:
+                expected.add(self.subject_ids[name], grades)
+        expected.flush()
 
     def _curricula(self) -> dict[int, dict[str, int]]:
         return {grade: CURRICULUM[grade] for grade in sorted({g for g, _ in self.spec.classes})}

@@ -17,6 +17,7 @@ FINAL_KINDS = (
 
 # The mark scale and what a final mark may say besides: not attested, exempt.
 FINAL_VALUES = ("5", "4", "3", "2", "1", "зч", "нз", "н/а", "осв.")
+FINAL_COMMENT_MAX = 300
 
 
 class FinalMark(ExportedModel):
@@ -35,6 +36,8 @@ class FinalMark(ExportedModel):
     term = ForeignKeyField(Term, backref="final_marks", null=True)
     journal = ForeignKeyField(Journal, backref="final_marks")
     value = CharField(max_length=8)
+    # Why the final differs from the recommended mark, for the deputy's check (not sent to the portal).
+    comment = CharField(max_length=FINAL_COMMENT_MAX, null=True)
     # Set when a locked final (its period closed) is changed: a code of MARK_CHANGE_REASONS.
     change_reason = CharField(max_length=20, null=True)
     set_by = ForeignKeyField(Staff, null=True, backref="+")

@@ -187,6 +187,10 @@ class Lesson(ExportedModel):
     topic = TextField(null=True)
     homework = TextField(null=True)
     held = BooleanField(default=False)
+    # When the lesson was marked held (naive UTC): how the completeness rules tell a lesson filled
+    # late (R3.2 asks for the same day). Empty while not held, and for lessons marked held before
+    # it was recorded.
+    held_at = DateTimeField(null=True)
     # A lesson that did not take place and will not (quarantine, a cold day, a holiday moved):
     # distinct from one not yet held; it holds no marks or absences and always has a reason.
     cancelled = BooleanField(default=False)

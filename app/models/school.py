@@ -27,6 +27,10 @@ class SchoolSettings(BaseModel):
     half_year_grades = CharField(max_length=40, default="10, 11")
     # An average rounds up from this fraction, in hundredths: 60 makes 2,60 a 3 and 2,59 a 2.
     round_from = IntegerField(default=60)
+    # The completeness rules: an absence «н» still without a reason this many days after the
+    # lesson is a finding; so is a student with fewer marks in a period than this (pro rata).
+    absence_reason_days = IntegerField(default=3)
+    min_marks = IntegerField(default=3)
 
     class Meta:
         table_name = "school_settings"
@@ -166,3 +170,20 @@ class Enrollment(ExportedModel):
     @classmethod
     def active_on(cls, day: dt.date):
         return cls.select().where((cls.start_date <= day) & ((cls.end_date.is_null()) | (cls.end_date >= day)))
+
+
+class HomeworkExpectation(BaseModel):
+    """A subject whose held lessons are expected to set homework in the listed grades ("5–11", "2, 3, 4").
+
+    The completeness rules report a held lesson of such a subject and grade with neither
+    homework text nor a file.
+    """
+
+    subject = ForeignKeyField(Subject, backref="homework_expectations", unique=True)
+    grades = CharField(max_length=60)
+
+    class Meta:
+        table_name = "homework_expectation"
+
+    def __str__(self):
+        return f"{self.subject}: {self.grades}"

@@ -251,6 +251,7 @@ _SCOPES = {
 # (audit.view), the roles (staff.manage) and the export runs (exports.view).
 _UNSCOPED_NAMES = {
     "Subject",
+    "HomeworkExpectation",
     "SchoolYear",
     "Term",
     "Holiday",

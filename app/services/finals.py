@@ -32,9 +32,9 @@ from app.models import (
     Subject,
     Term,
 )
-from app.models.finals import FINAL_KINDS, FINAL_VALUES
+from app.models.finals import FINAL_COMMENT_MAX, FINAL_KINDS, FINAL_VALUES
 from app.models.journal import MARK_CHANGE_REASONS
-from app.services import access, audit, groups
+from app.services import access, audit, groups, school
 from app.services.errors import AccessDenied, DomainError, NotFound
 from app.services.journal_marks import NUMERIC_MARKS, journal_condition, weighted_mean
 
@@ -60,12 +60,7 @@ FINAL_SYNONYMS = {
 
 def half_year_grades(settings: SchoolSettings) -> set[int]:
     """Return the grades the school attests by halves (the setting is a list such as "10, 11")."""
-    found = set()
-    for part in (settings.half_year_grades or "").replace(";", ",").split(","):
-        part = part.strip()
-        if part.isdigit():
-            found.add(int(part))
-    return found
+    return school.grades_in(settings.half_year_grades)
 
 
 def period_kind(grade: int | None, kinds: set[str], settings: SchoolSettings) -> str | None:
@@ -294,11 +289,15 @@ def _value(raw) -> str:
     return text
 
 
-def save_finals(actor, journal_id, column_key, values: dict, *, clock, reason=None, settings=None) -> int:
+def save_finals(
+    actor, journal_id, column_key, values: dict, *, clock, reason=None, comments: dict | None = None, settings=None
+) -> int:
     """Set one column of a journal's finals from {student id: value ('' clears)}; return how many changed.
 
-    All or nothing: a value off the scale, a student who is not in the group during the period,
-    a locked column without the right or without a reason — nothing is written.
+    `comments` ({student id: text}) says why a final differs from the recommended mark; a
+    student left out keeps their comment. All or nothing: a value off the scale, a student who is
+    not in the group during the period, a comment without a mark, a locked column without the
+    right or without a reason — nothing is written.
     """
     journal = groups.get_journal(journal_id)
     if not access.can_open_journal(actor, journal):
@@ -314,26 +313,46 @@ def save_finals(actor, journal_id, column_key, values: dict, *, clock, reason=No
             f"Период «{column.label}» закрыт: итоговые отметки меняет только заместитель директора с указанием причины."
         )
     rows = {row.student.id: row for row in sheet.rows}
+    values = {parse_id(raw_id): raw for raw_id, raw in values.items()}
+    comments = {parse_id(raw_id): text for raw_id, text in (comments or {}).items()}
     changes = []
-    for raw_id, raw_value in values.items():
-        student_id = parse_id(raw_id)
+    for student_id in dict.fromkeys([*values, *comments]):
         row = rows.get(student_id)
         cell = row.cells[column.key] if row is not None else None
         if cell is None or not cell.member:
             raise DomainError("Ученик не числится в группе журнала в этот период: итоговая отметка ему не ставится.")
         try:
-            value = _value(raw_value)
+            value = _value(values.get(student_id, cell.value))
         except DomainError as exc:
             raise DomainError(f"{row.student.full_name}: {exc.message}", f"value-{student_id}") from None
-        if value != cell.value:
-            changes.append((row.student, cell.mark, value))
+        saved_comment = cell.mark.comment if cell.mark is not None else None
+        comment = _comment(comments[student_id], row.student) if student_id in comments else saved_comment
+        if comment and not value:
+            raise DomainError(
+                f"{row.student.full_name}: комментарий без отметки не сохраняется — поставьте отметку или сотрите его.",
+                f"comment-{student_id}",
+            )
+        if value != cell.value or (value and comment != saved_comment):
+            changes.append((row.student, cell.mark, value, comment))
     if not changes:
         return 0
     reason = _reason(column, reason)
     with db.atomic():
-        for student, mark, value in changes:
-            _write(actor, journal, column, student, mark, value, reason, clock.utcnow())
+        for student, mark, value, comment in changes:
+            _write(actor, journal, column, student, mark, value, comment, reason, clock.utcnow())
     return len(changes)
+
+
+def _comment(raw, student) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        raise DomainError(f"{student.full_name}: комментарий — это текст.", f"comment-{student.id}")
+    text = " ".join((raw or "").split())
+    if len(text) > FINAL_COMMENT_MAX:
+        raise DomainError(
+            f"{student.full_name}: комментарий длиннее {FINAL_COMMENT_MAX} знаков — сократите его.",
+            f"comment-{student.id}",
+        )
+    return text or None
 
 
 def _reason(column: Column, reason) -> str | None:
@@ -347,7 +366,7 @@ def _reason(column: Column, reason) -> str | None:
     return reason
 
 
-def _write(actor, journal, column: Column, student, mark: FinalMark | None, value: str, reason, at) -> None:
+def _write(actor, journal, column: Column, student, mark: FinalMark | None, value: str, comment, reason, at) -> None:
     label = f"{student.full_name}, {journal.subject}, {column.label}"
     if mark is not None and not value:
         before = mark.snapshot()
@@ -365,6 +384,7 @@ def _write(actor, journal, column: Column, student, mark: FinalMark | None, valu
             term=column.term.id if column.term is not None else None,
             journal=journal.id,
             value=value,
+            comment=comment,
             change_reason=reason,
             set_by=actor.id,
             set_at=at,
@@ -373,7 +393,7 @@ def _write(actor, journal, column: Column, student, mark: FinalMark | None, valu
         audit.record(actor, "create", mark, after=mark.snapshot(), object_repr=label)
         return
     before = mark.snapshot()
-    mark.value, mark.journal, mark.change_reason = value, journal.id, reason
+    mark.value, mark.comment, mark.journal, mark.change_reason = value, comment, journal.id, reason
     mark.set_by, mark.set_at = actor.id, at
     mark.save()
     audit.record(actor, "update", mark, before=before, after=mark.snapshot(), object_repr=label)

@@ -330,6 +330,9 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
             raise EditConflict(conflict_message(lesson, version, clock), lesson_values(Lesson.get_by_id(lesson.id)))
         lesson.topic = new["topic"]
         lesson.homework = new["homework"]
+        if new["held"] != lesson.held:
+            # When it was marked held: the completeness rules tell a lesson filled late by it.
+            lesson.held_at = clock.utcnow() if new["held"] else None
         lesson.held = new["held"]
         lesson.cancelled, lesson.cancel_reason = new["cancelled"], new["cancel_reason"]
         lesson.teacher = new["teacher_id"]

@@ -25,6 +25,7 @@ from app.models import (
     FinalMark,
     GroupMembership,
     Holiday,
+    HomeworkExpectation,
     Journal,
     Lesson,
     SchoolSettings,
@@ -45,6 +46,8 @@ CLASS_LETTER_RE = re.compile(r"^[А-ЯЁ]$")
 SCHOOL_CODE_RE = re.compile(r"^[0-9A-Za-zА-Яа-яЁё_-]{0,32}$")
 GRADES = (1, 11)
 MARK_EDIT_DAYS = (0, 365)
+ABSENCE_REASON_DAYS = (1, 60)
+MIN_MARKS = (0, 20)
 ROUND_FROM = (1, 99)
 # The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
 UPLOAD_MAX_MB = (1, 30)
@@ -112,7 +115,23 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
         "Предельный размер файла домашнего задания — от 1 до 30 МБ.",
         "upload_max_mb",
     )
-    settings.half_year_grades = _grade_list(settings.half_year_grades)
+    settings.half_year_grades = grade_list(
+        settings.half_year_grades,
+        "Параллели, аттестуемые по полугодиям: номера от 1 до 11 через запятую, например «10, 11».",
+        "half_year_grades",
+    )
+    check_range(
+        settings.absence_reason_days,
+        ABSENCE_REASON_DAYS,
+        "Срок указания причины пропуска — от 1 до 60 дней.",
+        "absence_reason_days",
+    )
+    check_range(
+        settings.min_marks,
+        MIN_MARKS,
+        "Наименьшее число отметок за период — от 0 (не проверять) до 20.",
+        "min_marks",
+    )
     check_range(
         settings.round_from,
         ROUND_FROM,
@@ -121,21 +140,46 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
     )
 
 
-def _grade_list(value) -> str:
-    """Normalise a list of grades such as "10,11" to "10, 11", refusing anything but grades 1–11."""
-    text = str(value or "").replace(";", ",")
+_GRADE_PART = re.compile(r"^(\d{1,2})(?:\s*[-–—]\s*(\d{1,2}))?$", re.ASCII)
+
+
+def grades_in(text) -> set[int]:
+    """Return the grades a stored list names: "10, 11" or "5–9, 11" (a range includes both ends)."""
+    found = set()
+    for part in str(text or "").replace(";", ",").split(","):
+        match = _GRADE_PART.match(part.strip())
+        if match:
+            first = int(match[1])
+            found.update(range(first, int(match[2] or first) + 1))
+    return found
+
+
+def grade_list(value, message: str, field: str) -> str:
+    """Normalise a list of grades such as "5-9,11" to "5–9, 11", refusing anything but grades 1–11 with `message`."""
     grades = set()
-    for part in text.split(","):
+    for part in str(value or "").replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
-        if not (part.isascii() and part.isdigit() and GRADES[0] <= int(part) <= GRADES[1]):
-            raise DomainError(
-                "Параллели, аттестуемые по полугодиям: номера от 1 до 11 через запятую, например «10, 11».",
-                "half_year_grades",
-            )
-        grades.add(int(part))
-    return ", ".join(str(grade) for grade in sorted(grades))
+        match = _GRADE_PART.match(part)
+        first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+        if not (GRADES[0] <= first <= last <= GRADES[1]):
+            raise DomainError(message, field)
+        grades.update(range(first, last + 1))
+    runs: list[list[int]] = []
+    for grade in sorted(grades):
+        if runs and grade == runs[-1][1] + 1:
+            runs[-1][1] = grade
+        else:
+            runs.append([grade, grade])
+    # Three grades or more in a row read as a range; two as a pair ("10, 11").
+    parts = []
+    for first, last in runs:
+        if last - first >= 2:
+            parts.append(f"{first}–{last}")
+        else:
+            parts.extend(str(grade) for grade in range(first, last + 1))
+    return ", ".join(parts)
 
 
 def create_settings(actor, *, source="panel", **fields) -> SchoolSettings:
@@ -712,6 +756,44 @@ def validate_subject(subject: Subject) -> None:
     for other in Subject.select(Subject.id, Subject.name).where(not_self(Subject, subject)):
         if other.name.casefold() == wanted:
             raise DomainError(f"Предмет «{other.name}» уже есть.", "name")
+
+
+def validate_homework_expectation(expectation: HomeworkExpectation) -> None:
+    """Check an expectation of homework: a subject listed once, and grades 1–11 ("5–9, 11")."""
+    if not expectation.subject_id:
+        raise DomainError("Выберите предмет.", "subject")
+    expectation.grades = grade_list(
+        expectation.grades,
+        "Параллели: номера от 1 до 11 через запятую или диапазоном, например «5–9, 11».",
+        "grades",
+    )
+    if not expectation.grades:
+        raise DomainError("Укажите параллели, где по предмету задают домашнее задание, например «5–11».", "grades")
+    taken = HomeworkExpectation.select().where(
+        (HomeworkExpectation.subject == expectation.subject_id) & not_self(HomeworkExpectation, expectation)
+    )
+    if taken.exists():
+        raise DomainError("Для этого предмета параллели уже указаны: измените ту запись.", "subject")
+
+
+def create_homework_expectation(actor, *, source="panel", **fields) -> HomeworkExpectation:
+    """Say in which grades a subject's lessons set homework, checked and audited."""
+    return records.create_row(actor, HomeworkExpectation, fields, validate=validate_homework_expectation, source=source)
+
+
+def update_homework_expectation(actor, expectation, *, source="panel", **fields) -> HomeworkExpectation:
+    """Change the grades of an expectation of homework, checked and audited."""
+    return records.update_row(actor, expectation, fields, validate=validate_homework_expectation, source=source)
+
+
+def delete_homework_expectation(actor, expectation, *, source="panel") -> None:
+    """Stop expecting homework in a subject, audited."""
+    records.delete_row(actor, expectation, source=source)
+
+
+def may_manage_homework_expectations(staff) -> bool:
+    """The administrator and the deputy who checks the journal keep the list of expected homework."""
+    return access.can_any(staff, (Perm.SCHOOL_MANAGE, Perm.JOURNAL_CHECK))
 
 
 def create_subject(actor, *, source="panel", **fields) -> Subject:

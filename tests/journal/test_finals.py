@@ -238,3 +238,69 @@ def test_a_journal_or_term_with_finals_keeps_its_group_and_kind(school, graded):
         school_service.update_term(None, Term.get_by_id(school.term.id), kind="trimester", number=2)
     assert "итоговые отметки" in term_refused.value.message
     assert Term.get_by_id(school.term.id).kind == "quarter"
+
+
+def test_a_final_carries_a_comment_saved_with_it(school, graded):
+    first, second = school.students[:2]
+    column = _key(school.term)
+    saved = finals.save_finals(
+        school.teacher,
+        graded.id,
+        column,
+        {first.id: "2", second.id: "3"},
+        comments={first.id: "  не сдал   зачёт ", second.id: ""},
+        clock=school.clock,
+    )
+    assert saved == 2
+    marks = {m.student_id: m for m in FinalMark.select()}
+    assert marks[first.id].comment == "не сдал зачёт" and marks[second.id].comment is None
+    # A comment alone is a change; leaving it out keeps it.
+    assert (
+        finals.save_finals(school.teacher, graded.id, column, {}, comments={second.id: "болела"}, clock=school.clock)
+        == 1
+    )
+    assert finals.save_finals(school.teacher, graded.id, column, {first.id: "2"}, clock=school.clock) == 0
+    assert FinalMark.get(FinalMark.student == first.id).comment == "не сдал зачёт"
+    audited = AuditEntry.select().where(AuditEntry.model == "FinalMark").order_by(AuditEntry.id.desc()).first()
+    assert audited.after_data["comment"] == "болела"
+
+
+def test_a_comment_without_a_mark_or_too_long_writes_nothing(school, graded):
+    first, second = school.students[:2]
+    column = _key(school.term)
+    with pytest.raises(DomainError) as refused:
+        finals.save_finals(
+            school.teacher,
+            graded.id,
+            column,
+            {first.id: "5", second.id: ""},
+            comments={second.id: "x"},
+            clock=school.clock,
+        )
+    assert refused.value.field == f"comment-{second.id}" and "комментарий без отметки" in refused.value.message
+    with pytest.raises(DomainError) as refused:
+        finals.save_finals(
+            school.teacher, graded.id, column, {first.id: "5"}, comments={first.id: "я" * 301}, clock=school.clock
+        )
+    assert refused.value.field == f"comment-{first.id}"
+    assert FinalMark.select().count() == 0
+
+
+def test_the_finals_page_saves_a_comment_and_shows_it(school, graded, as_user):
+    client = as_user(school.teacher)
+    url = f"/journal/finals/{graded.id}?column={_key(school.term)}"
+    page = client.get(url).get_data(as_text=True)
+    first = school.students[0]
+    assert f'name="comment-{first.id}"' in page
+    response = client.post(
+        f"/journal/finals/{graded.id}",
+        data={
+            "column": _key(school.term),
+            f"value-{first.id}": "2",
+            f"comment-{first.id}": "болел полчетверти",
+        },
+    )
+    assert response.status_code == 303
+    assert FinalMark.get(FinalMark.student == first.id).comment == "болел полчетверти"
+    shown = as_user(school.deputy).get(f"/journal/finals/{graded.id}?column=year").get_data(as_text=True)
+    assert "Комментарий: болел полчетверти" in shown

@@ -276,3 +276,19 @@ def test_two_saves_racing_on_the_same_version(school):
     lesson = Lesson.get_by_id(school.lesson.id)
     assert (lesson.topic, lesson.version) == (winner, 2)
     assert AuditEntry.select().where(AuditEntry.model == "Lesson").count() == 1
+
+
+def test_marking_held_records_when_and_unmarking_clears_it(school, as_user):
+    from app.clock import utcnow
+
+    client = as_user(school.teacher)
+    before = utcnow()
+    assert post_lesson(client, school.lesson, 1, topic="Дроби", held="y").status_code == 303
+    held_at = Lesson.get_by_id(school.lesson.id).held_at
+    assert held_at is not None and before <= held_at <= utcnow()
+    # Editing the topic later keeps the instant it was marked held.
+    assert post_lesson(client, school.lesson, 2, topic="Дроби, часть 2", held="y").status_code == 303
+    assert Lesson.get_by_id(school.lesson.id).held_at == held_at
+    assert post_lesson(client, school.lesson, 3, topic="Дроби, часть 2", held=False).status_code == 303
+    lesson = Lesson.get_by_id(school.lesson.id)
+    assert not lesson.held and lesson.held_at is None
