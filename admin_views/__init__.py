@@ -11,6 +11,7 @@ from admin_views import (
     groups,
     home,
     journal,
+    oversight,
     school,
     staff,
     students,
@@ -48,6 +49,7 @@ def init_admin(app) -> Admin:
     )
     # Order here is the order of the menu.
     journal.register(admin)
+    oversight.register(admin)
     school.register(admin)
     groups.register(admin)
     students.register(admin)

@@ -75,6 +75,8 @@ PAGE_VIEWS = {
     "journal_planning": {"admin": 200, "head": 403, "teacher": 403},
     "journal_terms": {"admin": 200, "head": 403, "teacher": 403},
     "groups_split": {"admin": 200, "head": 403, "teacher": 403},
+    "journal_check": {"admin": 200, "head": 200, "teacher": 403},
+    "remarks": {"admin": 200, "head": 200, "teacher": 200},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}

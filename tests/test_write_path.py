@@ -580,7 +580,7 @@ def test_the_panels_school_and_students_views_save_through_their_services(databa
         for view in application.extensions["admin"][0]._views
         if isinstance(view, SecureModelView) and type(view).__module__ in services
     ]
-    assert len(views) == 15
+    assert len(views) == 16
     for view in views:
         assert view.writes is not None, type(view).__name__
         module = services[type(view).__module__]

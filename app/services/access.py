@@ -275,6 +275,23 @@ def scope(query, staff, model=None):
     return query.where(nothing) if rule is None else rule(query, staff)
 
 
+def can_run_checks(staff) -> bool:
+    """The deputy checks the journal (R4.1): opens a month's check, dismisses findings, gives and accepts remarks."""
+    return can(staff, Perm.JOURNAL_CHECK)
+
+
+def can_view_checks(staff) -> bool:
+    """Who reads every check and remark: those who check, and those who see the whole journal (the head)."""
+    return can_any(staff, (Perm.JOURNAL_CHECK, Perm.JOURNAL_VIEW_ALL))
+
+
+def can_see_remark(staff, remark) -> bool:
+    """A remark is its assignee's once published (R4.2), and everyone's who reads the checks."""
+    if can_view_checks(staff):
+        return True
+    return remark.assignee_id == staff.id and (remark.check_id is None or remark.check.is_published)
+
+
 def can_see(staff, instance) -> bool:
     """Answer whether one row lies inside the staff member's scope."""
     model = type(instance)

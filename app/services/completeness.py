@@ -684,8 +684,11 @@ def find(
     clock,
     settings: SchoolSettings | None = None,
     codes=None,
+    journal_ids=None,
 ) -> list[Finding]:
     """Run the rules (all, or those of `codes`) over a scope and the days from `start` to `end`; return the findings.
+
+    `journal_ids` narrows the scope to those journals (a remark's recheck looks at its journal alone).
 
     Findings come rule by rule in RULES' order, each rule's by date and lesson number. The
     cost is a fixed number of queries per rule, whatever the number of lessons in the scope.
@@ -694,6 +697,9 @@ def find(
         raise ValueError("The check's last day is before its first")
     run = _Run(scope, start, end, today, clock, settings or SchoolSettings.load())
     run.journals = scope_journals(scope)
+    if journal_ids is not None:
+        wanted = set(journal_ids)
+        run.journals = {jid: j for jid, j in run.journals.items() if jid in wanted}
     if not run.journals:
         return []
     run.holidays = [

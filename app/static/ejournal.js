@@ -59,6 +59,22 @@
     }
   });
 
+  // A select with data-scope-switch shows only the fields of its chosen value (data-scope="…").
+  function showScope(select) {
+    var fields = select.form ? select.form.querySelectorAll("[data-scope]") : [];
+    Array.prototype.forEach.call(fields, function (field) {
+      field.hidden = field.getAttribute("data-scope") !== select.value;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof Element && event.target.matches("[data-scope-switch]")) {
+      showScope(event.target);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-scope-switch]"), showScope);
+  });
+
   // Flask-Admin marks dropdown toggles, tabs and the current page with href="javascript:void(0)",
   // which the CSP refuses to run (and reports): such a link does nothing instead. Capture phase on
   // window, because the dropdown script stops the click before it bubbles to the document.

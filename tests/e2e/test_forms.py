@@ -334,6 +334,10 @@ def _other_teacher(ctx: Ctx, record) -> tuple[str, Any]:
 
 
 RECIPES = {
+    "homeworkexpectation": Recipe(
+        create=lambda ctx: {"subject": Subject.create(name=f"Предмет {ctx.word()}").id, "grades": "5–9"},
+        edit=lambda ctx, expectation: ("grades", "5–11"),
+    ),
     "schoolyear": Recipe(
         create=lambda ctx: {
             "name": f"{SANDBOX_START + 10}/{SANDBOX_START + 11}",
@@ -703,7 +707,14 @@ def test_substitute_is_assigned(forms_app, as_login, ctx, shots):
         .order_by(Lesson.date.desc(), Lesson.journal, Lesson.number)
         .first()
     )
-    substitute = next(t for t in ctx.teachers() if t.id != lesson.teacher_id)
+    # A teacher free at that lesson's period: a busy one asks for a confirmation first (its own test).
+    busy = {
+        teacher_id
+        for (teacher_id,) in Lesson.select(Lesson.teacher)
+        .where((Lesson.date == lesson.date) & (Lesson.number == lesson.number))
+        .tuples()
+    }
+    substitute = next(t for t in ctx.teachers() if t.id not in busy)
     page = as_login(login)
     page.goto(f"/journal/substitutions/?date={lesson.date.isoformat()}")
     pick = page.locator(f'select[name="teacher_id"][form="sub-{lesson.id}"]')
