@@ -6,8 +6,10 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from admin_views.base import SecureIndexView
+from admin_views.oversight import finding_url
 from app.clock import app_clock
-from app.services import dashboard
+from app.formats import month_label
+from app.services import dashboard, journal_check
 
 
 class HomeView(SecureIndexView):
@@ -20,4 +22,17 @@ class HomeView(SecureIndexView):
                 links.append((notice, url_for(notice.endpoint)))
             except BuildError:  # that view is not registered
                 links.append((notice, None))
-        return self.render("home.html", notices=links)
+        clock = app_clock(current_app)
+        me = current_user._get_current_object()
+        oversight = dashboard.oversight_home(me, clock)
+        return self.render(
+            "home.html",
+            notices=links,
+            teacher=dashboard.teacher_home(me, clock),
+            oversight=oversight,
+            charts=dashboard.chart_data(oversight) if oversight else None,
+            finding_url=finding_url,
+            status_labels=journal_check.STATUS_LABELS,
+            today=clock.today(),
+            month_label=month_label,
+        )

@@ -246,8 +246,17 @@ class RemarksView(SecureBaseView):
         )
 
 
+def remarks_waiting() -> int:
+    """The menu's count of remarks waiting for the person viewing the page (to fix, or to accept for the deputy)."""
+    if not current_user.is_authenticated:
+        return 0
+    me = _me()
+    return journal_check.open_remark_count(me) + journal_check.remarks_to_review_count(me)
+
+
 def register(admin) -> None:
-    """Register the check and the remarks under the «Журнал» menu."""
+    """Register the check and the remarks under the «Журнал» menu, and the menu's count of remarks."""
+    admin.app.jinja_env.globals["remarks_waiting"] = remarks_waiting
     category = "Журнал"
     admin.add_view(CheckView(name="Проверка журнала", endpoint="journal_check", url="/check", category=category))
     admin.add_view(RemarksView(name="Замечания", endpoint="remarks", url="/remarks", category=category))

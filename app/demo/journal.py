@@ -6,6 +6,8 @@ homework, the register of the group's members that day (illnesses of several day
 a missed lesson now and then) and marks: a test for everybody now and then, otherwise a few
 answers (those with the fewest marks in the term first) and homework checks, each student's
 marks around their own ability. An extracurricular course gets topics and the register only.
+Of the last three weeks a few lessons are left for the journal check to find: a topic not typed,
+the held mark forgotten; and now and then a lesson is marked held a few days late.
 The small school's journal is filled for the last few weeks, or from the first day once the
 first quarter is over (its finals rest on its marks); the large school's for the whole year.
 """
@@ -33,6 +35,10 @@ SINGLE_REASONS = (("late", 4), ("unexcused", 3), ("excused", 3))
 SUBSTITUTION_RATE = 0.01  # share of held lessons given by a substitute teacher
 LATE_SHARE = 0.01  # share of held lessons filled (marked held) a few days late
 LATE_DAYS = (2, 4)
+# Of the lessons of the last GAP_DAYS days: shares with no topic, and not marked held (but filled).
+GAP_DAYS = 21
+NO_TOPIC_SHARE = 0.02
+NOT_HELD_SHARE = 0.01
 # A single missed lesson of the last days whose reason the teacher has not learnt yet («н»).
 UNKNOWN_REASON_DAYS = 3
 UNKNOWN_REASON_SHARE = 0.5
@@ -196,8 +202,16 @@ class JournalFilling:
             for number in numbers.get(day.isoweekday(), ()):
                 lesson_id = self.ids.take(Lesson)
                 filled = work.fill_from <= day <= work.fill_until and not cancelled
+                held = filled
                 if filled:
                     teacher, at, topic, homework = self._given(journal, day, number, k, work.substituting)
+                    # The last weeks' gaps the journal check finds: a topic not typed, the held mark forgotten.
+                    if (work.fill_until - day).days < GAP_DAYS:
+                        gap = self._late.random()
+                        if gap < NO_TOPIC_SHARE:
+                            topic = None
+                        elif gap < NO_TOPIC_SHARE + NOT_HELD_SHARE:
+                            held = False
                 else:
                     teacher, at, topic, homework = journal.teacher, work.planned_at, None, None
                 work.lessons.add(
@@ -210,8 +224,8 @@ class JournalFilling:
                     teacher,
                     topic,
                     homework,
-                    filled,
-                    at if filled else None,
+                    held,
+                    at if held else None,
                     cancelled,
                     QUARANTINE_REASON if cancelled else None,
                     False,
@@ -220,7 +234,7 @@ class JournalFilling:
                     teacher if filled else None,
                 )
                 if filled:
-                    work.held += 1
+                    work.held += held
                     present = self._register(journal.group.members, lesson_id, day)
                     if marked:
                         self._give_marks(journal, (lesson_id, day, number, k, teacher), present, marks_in_term, tally)

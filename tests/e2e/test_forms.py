@@ -53,7 +53,7 @@ from app.models import (
 from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
-from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field
+from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
 pytestmark = pytest.mark.e2e
@@ -812,7 +812,82 @@ def test_class_is_split_into_groups(forms_app, as_login, ctx, shots):
 
 # --- nothing posted goes uncovered ------------------------------------------------------------------
 
+
 # POST endpoints that are forms with their own test in this module.
+def _held_lessons_of(teacher: Staff, today: dt.date, n: int) -> list[Lesson]:
+    """Return n of the teacher's held lessons before today in open terms, the latest first."""
+    return list(
+        Lesson.select()
+        .join(Term)
+        .where((Lesson.teacher == teacher.id) & (Lesson.date < today) & Lesson.held & ~Term.closed)
+        .order_by(Lesson.date.desc(), Lesson.number)
+        .limit(n)
+    )
+
+
+def test_journal_check_from_finding_to_accepted_remark(forms_app, as_login, ctx, shots):
+    """The deputy opens the month's check, dismisses a finding, gives a remark and publishes; the teacher
+    sees it at home, is refused «исправлено» until the lesson is fixed; the deputy returns it, then accepts."""
+    teacher = Staff.get(Staff.login == owner_login("journal.edit_own"))
+    fixed, dismissed = _held_lessons_of(teacher, ctx.today, 2)
+    Lesson.update(topic=None).where(Lesson.id.in_([fixed.id, dismissed.id])).execute()
+    key = f"no_topic:{fixed.journal_id}:{fixed.id}:"
+    other = f"no_topic:{dismissed.journal_id}:{dismissed.id}:"
+    month = fixed.date.strftime("%Y-%m")
+
+    deputy = as_login("deputy")
+    deputy.goto("/check/")
+    deputy.get_by_label("Месяц").select_option(value=month)
+    deputy.get_by_label("Что проверить").select_option(value="school")
+    save(deputy, deputy.get_by_role("button", name="Открыть проверку"), shots, "check-open")
+    expect(deputy.locator("h1")).to_contain_text("Проверка журнала за")
+    if dismissed.date.strftime("%Y-%m") == month:
+        row = deputy.locator(f'tr[data-key="{other}"]')
+        row.get_by_placeholder("почему не замечание").fill("тема записана в бумажном журнале")
+        save(deputy, row.get_by_role("button", name="Снять"), shots, "check-dismiss")
+        expect(deputy.locator(f'tr[data-key="{other}"]')).to_have_count(0)
+    deputy.locator(f'tr[data-key="{key}"] input[type=checkbox]').check()
+    deputy.get_by_label("замечаниями со сроком до").fill((ctx.today + dt.timedelta(days=5)).strftime("%d.%m.%Y"))
+    save(deputy, deputy.get_by_role("button", name="Дать замечания"), shots, "check-remarks")
+    expect(deputy.get_by_text("Дано замечаний: 1.")).to_be_visible()
+    paper = deputy.locator(f"#journal-{fixed.journal_id} form").first
+    paper.get_by_label("сверено с бумажным").check()
+    save(deputy, paper.get_by_role("button", name="Записать"), shots, "check-paper")
+    own = deputy.locator("#own-remark")
+    own.get_by_label("Кому").select_option(value=str(teacher.id))
+    own.get_by_label("Что исправить").fill("Сверить отметки с бумажным журналом")
+    save(deputy, own.get_by_role("button", name="Записать замечание"), shots, "check-own-remark")
+    save(deputy, deputy.get_by_role("button", name="Опубликовать замечания"), shots, "check-publish")
+    expect(deputy.get_by_text("опубликована", exact=False).first).to_be_visible()
+
+    page = as_login(teacher.login)
+    page.goto("/")
+    remark = page.locator("#home-remarks").get_by_role("link", name=fixed.date.strftime("%d.%m.%Y"), exact=False)
+    expect(remark).to_have_count(1)
+    remark.click()
+    page.wait_for_load_state("load")
+    status = post_by_clicking(page, page.get_by_role("button", name="Исправлено"))
+    assert status == 200 and any("всё ещё находит" in e for e in shown_errors(page)), shown_errors(page)
+    remark_url = page.url
+    page.get_by_role("link", name="открыть").click()
+    page.get_by_label("Тема урока").fill(f"Тема {ctx.word()}")
+    save(page, page.locator("#save-lesson"), shots, "check-fix-lesson")
+    page.goto(remark_url)
+    page.get_by_label("Что сделано (по желанию)").fill("тему внесла")
+    save(page, page.get_by_role("button", name="Исправлено"), shots, "check-fixed")
+    expect(page.locator("#remark-status")).to_have_text("исправлено")
+
+    deputy.goto(remark_url)
+    deputy.get_by_label("Что ещё не так").fill("тема не по плану")
+    save(deputy, deputy.get_by_role("button", name="Вернуть на исправление"), shots, "check-returned")
+    page.goto(remark_url)
+    save(page, page.get_by_role("button", name="Исправлено"), shots, "check-fixed-again")
+    deputy.goto(remark_url)
+    save(deputy, deputy.get_by_role("button", name="Принять исправление"), shots, "check-accepted")
+    expect(deputy.locator("#remark-status")).to_have_text("принято")
+    expect(deputy.locator("#remark-history li")).to_have_count(5)
+
+
 CUSTOM_FORMS = {
     "diaryapplication.status_view": test_application_moves_to_entered,
     "staff.password_view": test_staff_password_reset,
@@ -826,6 +901,13 @@ CUSTOM_FORMS = {
     "journal.finals_page": test_finals_are_saved,
     "groups_split.index": test_class_is_split_into_groups,
     "groups_split.place": test_class_is_split_into_groups,
+    "journal_check.index": test_journal_check_from_finding_to_accepted_remark,
+    "journal_check.dismiss": test_journal_check_from_finding_to_accepted_remark,
+    "journal_check.remarks": test_journal_check_from_finding_to_accepted_remark,
+    "journal_check.remark": test_journal_check_from_finding_to_accepted_remark,
+    "journal_check.paper": test_journal_check_from_finding_to_accepted_remark,
+    "journal_check.publish": test_journal_check_from_finding_to_accepted_remark,
+    "remarks.remark": test_journal_check_from_finding_to_accepted_remark,
 }
 # POST endpoints that are not forms to fill, and where they are tested instead.
 NOT_FORMS = {

@@ -112,3 +112,16 @@ def test_a_stranger_cannot_act_on_someone_elses_remark(month, pages):
     assert Remark.get_by_id(remark.id).status == "open"
     for bad in ("0", "99999999999999999999", "abc"):
         assert other.get(f"/remarks/{bad}").status_code == 404
+
+
+def test_the_menu_counts_the_remarks_waiting(month, pages):
+    deputy, teacher = pages(month.deputy), pages(month.math_teacher)
+    _open(deputy)
+    check = JournalCheck.get()
+    key = f"no_topic:{month.math_journal.id}:{month.gaps.no_topic.id}:"
+    deputy.post(f"/check/{check.id}/remarks", data={"key": [key], "due_date": "08.12.2026"})
+    assert 'id="remarks-count"' not in teacher.get("/").get_data(as_text=True)
+    deputy.post(f"/check/{check.id}/publish")
+    home = teacher.get("/").get_data(as_text=True)
+    assert re.search(r'id="remarks-count".*?badge-warning">1<', home, re.S)
+    assert 'id="remarks-count"' not in deputy.get("/").get_data(as_text=True)
