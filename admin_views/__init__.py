@@ -7,6 +7,7 @@ from admin_views import (
     account,
     applications,
     audit,
+    class_page,
     exports,
     groups,
     home,
@@ -50,6 +51,7 @@ def init_admin(app) -> Admin:
     # Order here is the order of the menu.
     journal.register(admin)
     oversight.register(admin)
+    class_page.register(admin)
     school.register(admin)
     groups.register(admin)
     students.register(admin)

@@ -170,7 +170,14 @@ def bench_exports(ctx: Context) -> list[Result]:
     return exports_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports]
+def bench_oversight(ctx: Context) -> list[Result]:
+    """The completeness rules over the whole school for a month, and each role's home page, at 1× and 2×."""
+    from bench import bench_oversight as oversight_bench
+
+    return oversight_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight]
 
 
 def _name(fn) -> str:

@@ -77,6 +77,7 @@ PAGE_VIEWS = {
     "groups_split": {"admin": 200, "head": 403, "teacher": 403},
     "journal_check": {"admin": 200, "head": 200, "teacher": 403},
     "remarks": {"admin": 200, "head": 200, "teacher": 200},
+    "class_page": {"admin": 200, "head": 200, "teacher": 403},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
