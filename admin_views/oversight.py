@@ -9,8 +9,9 @@ from app.clock import app_clock
 from app.formats import month_label
 from app.models import SchoolYear, Staff
 from app.permissions import Perm
-from app.services import access, completeness, journal_check, school
+from app.services import access, completeness, diary_check, journal_check, school
 from app.services.errors import AccessDenied, DomainError, NotFound
+from app.services.exports.planner import overview as exports_overview
 
 
 def _me():
@@ -246,6 +247,58 @@ class RemarksView(SecureBaseView):
         )
 
 
+class DiaryCheckView(SecureBaseView):
+    """«Проверка дневника» (R7): the month as the portal shows it beside the journal, confirmed or reported."""
+
+    required_permission = None
+
+    @expose("/")
+    def index(self):
+        me = _me()
+        viewer = access.can_view_checks(me)
+        return self.render(
+            "oversight/diary_checks.html",
+            mine=list(diary_check.my_checks(me)),
+            everyone=list(diary_check.all_checks()) if viewer else [],
+            viewer=viewer,
+            today=_clock().today(),
+            title=diary_check.title,
+            status_labels=diary_check.STATUS_LABELS,
+        )
+
+    @expose("/<int:check_id>", methods=["GET", "POST"])
+    def check(self, check_id):
+        me, clock = _me(), _clock()
+        check = diary_check.get_check(me, check_id)
+        if request.method == "POST":
+            action = request.form.get("action")
+            if action == "confirm":
+                done = _run(
+                    lambda: diary_check.confirm(me, check.id, clock=clock), "Спасибо: данные отмечены как верные."
+                )
+            elif action == "report":
+                done = _run(
+                    lambda: diary_check.report(me, check.id, request.form.get("comment"), clock=clock),
+                    "Сообщение о проблеме передано администратору.",
+                )
+            else:
+                raise DomainError("Неизвестное действие.")
+            if done is not None:
+                return redirect(url_for(".check", check_id=check.id), 303)
+            check = diary_check.get_check(me, check.id)
+        review = diary_check.review(me, check, clock=clock, instance_path=current_app.config["INSTANCE_PATH"])
+        return self.render(
+            "oversight/diary_check.html",
+            review=review,
+            check=check,
+            title=diary_check.title(check),
+            status_labels=diary_check.STATUS_LABELS,
+            exports=exports_overview(clock),
+            own=check.staff_id == me.id,
+            comment=request.form.get("comment", "") if request.method == "POST" else "",
+        )
+
+
 def remarks_waiting() -> int:
     """The menu's count of remarks waiting for the person viewing the page (to fix, or to accept for the deputy)."""
     if not current_user.is_authenticated:
@@ -254,9 +307,18 @@ def remarks_waiting() -> int:
     return journal_check.open_remark_count(me) + journal_check.remarks_to_review_count(me)
 
 
+def diary_checks_due() -> int:
+    """The menu's count of the person's e-diary checks still to answer."""
+    return diary_check.due_count(_me()) if current_user.is_authenticated else 0
+
+
 def register(admin) -> None:
     """Register the check and the remarks under the «Журнал» menu, and the menu's count of remarks."""
     admin.app.jinja_env.globals["remarks_waiting"] = remarks_waiting
+    admin.app.jinja_env.globals["diary_checks_due"] = diary_checks_due
     category = "Журнал"
     admin.add_view(CheckView(name="Проверка журнала", endpoint="journal_check", url="/check", category=category))
     admin.add_view(RemarksView(name="Замечания", endpoint="remarks", url="/remarks", category=category))
+    admin.add_view(
+        DiaryCheckView(name="Проверка дневника", endpoint="diary_check", url="/diary-check", category=category)
+    )

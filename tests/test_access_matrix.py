@@ -78,6 +78,7 @@ PAGE_VIEWS = {
     "journal_check": {"admin": 200, "head": 200, "teacher": 403},
     "remarks": {"admin": 200, "head": 200, "teacher": 200},
     "class_page": {"admin": 200, "head": 200, "teacher": 403},
+    "diary_check": {"admin": 200, "head": 200, "teacher": 200},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}

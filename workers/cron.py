@@ -11,6 +11,9 @@ daily and monthly exports that are due (catching up what was missed) and enqueue
 deterministic job ids. A tick left waiting in the queue for over a minute is dropped (`ttl`):
 the next one does the same work.
 
+On the 1st (and each morning after, so a missed day is caught up) the past month's e-diary
+checks are opened for everyone with a portal UID (R7.3).
+
 The schedule is read once, when `rq cron` starts: each school the settings name gets its own
 jobs, carrying its key.
 """
@@ -20,9 +23,12 @@ from rq import cron
 from app.settings import Settings
 from workers.exports import plan_exports
 from workers.maintenance import purge_login_attempts, refresh_database_statistics
+from workers.oversight import open_diary_checks
 
 for school in Settings.from_env().schools:
     job = {"school": school}
     cron.register(purge_login_attempts, queue_name="default", kwargs=job, cron="17 3 * * *", job_timeout=300)
     cron.register(refresh_database_statistics, queue_name="default", kwargs=job, cron="37 3 * * *", job_timeout=600)
+    # Daily, not only on the 1st: a day the worker was down is caught up the next morning.
+    cron.register(open_diary_checks, queue_name="default", kwargs=job, cron="10 6 * * *", job_timeout=300)
     cron.register(plan_exports, queue_name="default", kwargs=job, cron="* * * * *", job_timeout=120, ttl=90)

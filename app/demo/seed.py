@@ -4,6 +4,7 @@ import datetime as dt
 import random
 import time
 
+from app.clock import SchoolClock
 from app.db import db, is_sqlite, refresh_statistics
 from app.demo.applications import Applications
 from app.demo.bulk import IdPool, sync_sequences
@@ -17,7 +18,7 @@ from app.demo.spec import DEFAULT_SEED, DEMO_LOGINS, DemoSpec, spec_for
 from app.demo.study_groups import StudyGroups
 from app.demo.timetable import Timetable
 from app.models import ClassGroup, SchoolYear, Staff, Student, Subject
-from app.services import audit, roles
+from app.services import audit, diary_check, roles
 from app.services.auth import DEFAULT_HASH_METHOD
 from app.services.errors import DomainError
 
@@ -72,6 +73,8 @@ def seed(
         roles.sync_builtin()
         builder = Builder(spec, today, random.Random(random_seed), hash_method)
         report = builder.build()
+        # The past month's e-diary checks, as the morning job opens them on the 1st.
+        diary_check.open_monthly(builder.today, clock=SchoolClock())
         audit.record(
             None,
             "seed-demo",

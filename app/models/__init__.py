@@ -22,7 +22,14 @@ from app.models.journal import (
     TimetableSlot,
     WorkType,
 )
-from app.models.oversight import FindingDismissal, JournalCheck, PaperComparison, Remark, RemarkEvent
+from app.models.oversight import (
+    DiaryCheck,
+    FindingDismissal,
+    JournalCheck,
+    PaperComparison,
+    Remark,
+    RemarkEvent,
+)
 from app.models.people import (
     RELATIONS,
     Guardian,
@@ -82,6 +89,7 @@ MODELS = [
     PaperComparison,
     Remark,
     RemarkEvent,
+    DiaryCheck,
     DiaryApplication,
     ExportSettings,
     ExportLock,
@@ -103,6 +111,7 @@ __all__ = [
     "ChangeCounter",
     "ClassGroup",
     "DiaryApplication",
+    "DiaryCheck",
     "Enrollment",
     "ExportLock",
     "ExportRun",

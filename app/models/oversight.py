@@ -118,3 +118,33 @@ class RemarkEvent(BaseModel):
     class Meta:
         table_name = "remark_event"
         indexes = ((("remark", "at"), False),)
+
+
+DIARY_CHECK_STATUSES = (
+    ("due", "ждёт проверки"),
+    ("confirmed", "данные верны"),
+    ("reported", "сообщено о проблеме"),
+)
+
+
+class DiaryCheck(BaseModel):
+    """A staff member's monthly check that the e-diary shows their data correctly (R7.1–R7.3).
+
+    Opened on the 1st for the past month for everyone with a portal UID and a scope; answered
+    «данные верны» or with a problem, which becomes a remark for the administrator.
+    """
+
+    staff = ForeignKeyField(Staff, backref="diary_checks")
+    year = ForeignKeyField(SchoolYear, backref="+")
+    # The first day of the month checked.
+    month = DateField()
+    status = CharField(max_length=10, choices=DIARY_CHECK_STATUSES, default="due")
+    opened_at = DateTimeField(default=utcnow)
+    due_date = DateField()
+    answered_at = DateTimeField(null=True)
+    comment = TextField(null=True)
+    remark = ForeignKeyField(Remark, null=True, backref="+")
+
+    class Meta:
+        table_name = "diary_check"
+        indexes = ((("staff", "month"), True), (("status", "due_date"), False))

@@ -2,11 +2,11 @@
 
 - Notices: counts of what waits (staff without a UID, parents' applications, the exports).
 - A teacher: today's lessons with what each lacks, past lessons still unfilled (the completeness
-  rules over their own lessons since the start of last month), their remarks to fix, the classes
-  they lead.
+  rules over their own lessons since the start of last month), their remarks to fix, their
+  e-diary check due, the classes they lead.
 - The deputy and the head: how fully the journal of this month is filled, by class and by
-  teacher (one aggregate query), the remarks overdue and those waiting to be accepted, and
-  whether last month's check has been opened.
+  teacher (one aggregate query), the remarks overdue and those waiting to be accepted, the
+  e-diary checks overdue, and whether last month's check has been opened.
 """
 
 import datetime as dt
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from peewee import Case, fn
 
 from app.models import ClassGroup, DiaryApplication, Holiday, Journal, Lesson, SchoolYear, Staff, StudyGroup
-from app.models.oversight import JournalCheck
+from app.models.oversight import DiaryCheck, JournalCheck
 from app.models.people import short_name
 from app.permissions import Perm
-from app.services import access, completeness, journal, journal_check, uids
+from app.services import access, completeness, diary_check, journal, journal_check, uids
 from app.services.completeness import Finding, Scope
 
 # The rules a teacher's home page shows for their past lessons.
@@ -71,6 +71,7 @@ class TeacherHome:
     unfilled_more: int
     remarks: list
     led_classes: list[ClassGroup]
+    diary_checks: list = field(default_factory=list)
 
 
 def _previous_month_start(today: dt.date) -> dt.date:
@@ -107,6 +108,7 @@ def teacher_home(staff, clock) -> TeacherHome | None:
         unfilled_more=max(0, len(unfilled) - LIST_LIMIT),
         remarks=remarks,
         led_classes=led,
+        diary_checks=list(diary_check.my_checks(staff).where(DiaryCheck.status == "due")),
     )
 
 
@@ -138,6 +140,7 @@ class OversightHome:
     overdue: list = field(default_factory=list)
     overdue_count: int = 0
     to_review: int = 0
+    overdue_diary: list = field(default_factory=list)
     last_month_check: JournalCheck | None = None
     last_month: dt.date | None = None
     may_check: bool = False
@@ -214,6 +217,7 @@ def oversight_home(staff, clock) -> OversightHome | None:
     home.overdue_count = overdue.count()
     home.overdue = list(overdue.limit(LIST_LIMIT))
     home.to_review = journal_check.remarks_to_review_count(staff)
+    home.overdue_diary = list(diary_check.overdue_checks(today).limit(LIST_LIMIT))
     return home
 
 

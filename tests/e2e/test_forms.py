@@ -888,6 +888,22 @@ def test_journal_check_from_finding_to_accepted_remark(forms_app, as_login, ctx,
     expect(deputy.locator("#remark-history li")).to_have_count(5)
 
 
+def test_diary_check_is_reported_to_the_administrator(forms_app, as_login, ctx, shots):
+    """The class teacher (who has a portal UID) opens the month's e-diary check from home and reports a problem."""
+    page = as_login("classteacher")
+    page.goto("/")
+    page.locator("#home-diary a").first.click()
+    page.wait_for_load_state("load")
+    expect(page.locator("h1")).to_contain_text("Проверка электронного дневника за")
+    problem = f"На портале нет урока {ctx.word()}"
+    page.get_by_label("Что на портале не так").fill(problem)
+    save(page, page.get_by_role("button", name="Сообщить о проблеме"), shots, "diary-report")
+    expect(page.locator("#diary-status")).to_contain_text("сообщено о проблеме")
+    admin = as_login("admin")
+    admin.goto("/remarks/")
+    expect(admin.locator("#mine")).to_contain_text(problem)
+
+
 CUSTOM_FORMS = {
     "diaryapplication.status_view": test_application_moves_to_entered,
     "staff.password_view": test_staff_password_reset,
@@ -908,6 +924,7 @@ CUSTOM_FORMS = {
     "journal_check.paper": test_journal_check_from_finding_to_accepted_remark,
     "journal_check.publish": test_journal_check_from_finding_to_accepted_remark,
     "remarks.remark": test_journal_check_from_finding_to_accepted_remark,
+    "diary_check.check": test_diary_check_is_reported_to_the_administrator,
 }
 # POST endpoints that are not forms to fill, and where they are tested instead.
 NOT_FORMS = {

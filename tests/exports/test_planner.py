@@ -195,6 +195,8 @@ def test_cron_registers_the_planner_tick_every_minute(redis_conn):
     assert "workers.maintenance.purge_login_attempts" in jobs
     nightly = jobs["workers.maintenance.refresh_database_statistics"]
     assert nightly.cron == "37 3 * * *" and nightly.kwargs == {"school": DEFAULT_SCHOOL}
+    morning = jobs["workers.oversight.open_diary_checks"]
+    assert morning.cron == "10 6 * * *" and morning.kwargs == {"school": DEFAULT_SCHOOL}
 
 
 def _lesson_statistics() -> object:
