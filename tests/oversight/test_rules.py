@@ -236,3 +236,16 @@ def test_a_replaced_lesson_counts_in_the_journal_of_the_subject_given(month):
     given = month.lesson(month.chess_journal, d(26), month.math_teacher, number=7, replacement_subject=month.math)
     month.mark(given, month.students[2])
     assert month.math_journal.id not in {f.journal_id for f in found(month, "few_marks")}
+
+
+def test_a_moved_lesson_is_judged_on_its_new_day(month):
+    """A lesson moved from 10.11 to 03.12 is no longer a past lesson not held; moved into the month, it is."""
+    moved = month.gaps.not_held
+    Lesson.update(date=d(3, 12), number=6).where(Lesson.id == moved.id).execute()
+    assert moved.id not in lessons(found(month, "not_held"))
+    # A December lesson moved back to Friday 27.11, marked held on Tuesday 01.12: late, found there.
+    december = Lesson.get((Lesson.journal == month.math_journal.id) & (Lesson.date == d(1, 12)))
+    Lesson.update(date=d(27), number=5, held=True, topic="Перенесённый урок", held_at=moscow(d(1, 12), 9)).where(
+        Lesson.id == december.id
+    ).execute()
+    assert december.id in lessons(found(month, "filled_late"))
