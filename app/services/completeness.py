@@ -24,7 +24,7 @@ import datetime as dt
 import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import JOIN, SQL, fn
@@ -96,6 +96,8 @@ class Finding:
     day: dt.date | None = None
     term_id: int | None = None
     student_ids: tuple[int, ...] = ()
+    # Where a lesson's finding is, «05.11.2026, 1 урок» (the start of `text`); None for a journal's.
+    place: str | None = None
 
     @property
     def key(self) -> str:
@@ -106,6 +108,12 @@ class Finding:
     @property
     def title(self) -> str:
         return RULES[self.code].title
+
+    @property
+    def detail(self) -> str:
+        """What the text says besides its place, or nothing when that is the rule's title again."""
+        what = self.text[len(self.place) + 2 :] if self.place else self.text
+        return "" if what.casefold() == self.title.casefold() else what
 
 
 @dataclass(frozen=True)
@@ -166,13 +174,9 @@ class _Run:
 
     def lesson_finding(self, code: str, row, text: str) -> Finding:
         lesson_id, journal_id, teacher_id, day, number = row[:5]
+        place = f"{format_date(_date(day))}, {number} урок"
         return Finding(
-            code,
-            f"{format_date(_date(day))}, {number} урок: {text}",
-            journal_id,
-            teacher_id,
-            lesson_id=lesson_id,
-            day=_date(day),
+            code, f"{place}: {text}", journal_id, teacher_id, lesson_id=lesson_id, day=_date(day), place=place
         )
 
     # --- journals --------------------------------------------------------------------------
@@ -646,16 +650,7 @@ def _weighted_means(term: Term, journal_ids, student_ids) -> dict[tuple[int, int
 
 
 def _with_students(finding: Finding, student_ids) -> Finding:
-    return Finding(
-        finding.code,
-        finding.text,
-        finding.journal_id,
-        finding.teacher_id,
-        lesson_id=finding.lesson_id,
-        day=finding.day,
-        term_id=finding.term_id,
-        student_ids=tuple(sorted(set(student_ids))),
-    )
+    return replace(finding, student_ids=tuple(sorted(set(student_ids))))
 
 
 # --- running a check -------------------------------------------------------------------------

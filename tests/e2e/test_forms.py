@@ -847,7 +847,7 @@ def test_journal_check_from_finding_to_accepted_remark(forms_app, as_login, ctx,
         save(deputy, row.get_by_role("button", name="Снять"), shots, "check-dismiss")
         expect(deputy.locator(f'tr[data-key="{other}"]')).to_have_count(0)
     deputy.locator(f'tr[data-key="{key}"] input[type=checkbox]').check()
-    deputy.get_by_label("замечаниями со сроком до").fill((ctx.today + dt.timedelta(days=5)).strftime("%d.%m.%Y"))
+    deputy.get_by_label("срок исправления до").fill((ctx.today + dt.timedelta(days=5)).strftime("%d.%m.%Y"))
     save(deputy, deputy.get_by_role("button", name="Дать замечания"), shots, "check-remarks")
     expect(deputy.get_by_text("Дано замечаний: 1.")).to_be_visible()
     paper = deputy.locator(f"#journal-{fixed.journal_id} form").first
