@@ -5,7 +5,7 @@ import decimal
 import functools
 import re
 
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from peewee import SQL, DatabaseProxy, Model, SqliteDatabase
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -68,6 +68,14 @@ def refresh_statistics() -> None:
     Run after migrations, after seeding and nightly (workers.maintenance).
     """
     db.execute_sql("ANALYZE")
+
+
+def id_list(ids) -> SQL:
+    """Our own integer ids as a literal list `(1,2,3)` for `IN`: hundreds of parameters cost more to build than to run.
+
+    Only for ids the code read or parsed itself (each is passed through int()); an empty list matches nothing.
+    """
+    return SQL("(" + (",".join(str(int(i)) for i in ids) or "NULL") + ")")
 
 
 def is_sqlite() -> bool:

@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
-from peewee import JOIN, SQL, fn
+from peewee import JOIN, fn
 
-from app.db import db
+from app.db import db, id_list
 from app.formats import format_date
 from app.models import (
     Absence,
@@ -162,7 +162,7 @@ class _Run:
 
     def lesson_condition(self, until: dt.date | None = None):
         """Lessons of the scope between the check's first day and `until` (its last), not on a holiday."""
-        condition = Lesson.journal.in_(_ids(self.journals)) & Lesson.date.between(self.start, until or self.end)
+        condition = Lesson.journal.in_(id_list(self.journals)) & Lesson.date.between(self.start, until or self.end)
         if self.teacher_id is not None:
             condition &= Lesson.teacher == self.teacher_id
         for first, last in self.holidays:
@@ -196,7 +196,7 @@ class _Run:
         if self._teachers is None:
             query = (
                 TeachingAssignment.select(TeachingAssignment.journal, TeachingAssignment.teacher)
-                .where(TeachingAssignment.journal.in_(_ids(self.journals)))
+                .where(TeachingAssignment.journal.in_(id_list(self.journals)))
                 .order_by(TeachingAssignment.id.desc())
                 .tuples()
             )
@@ -213,7 +213,7 @@ class _Run:
         missing = sorted(set(student_ids) - self._names.keys())
         if missing:
             query = Student.select(Student.id, Student.last_name, Student.first_name, Student.middle_name)
-            for sid, last, first, middle in query.where(Student.id.in_(_ids(missing))).tuples():
+            for sid, last, first, middle in query.where(Student.id.in_(id_list(missing))).tuples():
                 self._names[sid] = short_name(last, first, middle)
         return self._names
 
@@ -238,11 +238,6 @@ class _Run:
                 break
             following += dt.timedelta(days=1)
         return self.clock.stored_from_local(following + dt.timedelta(days=1))
-
-
-def _ids(ids) -> SQL:
-    """Our own integer ids as a literal list `(1,2,3)`: hundreds of parameters cost more to build than to run."""
-    return SQL("(" + (",".join(str(int(i)) for i in sorted(ids)) or "NULL") + ")")
 
 
 def _date(value) -> dt.date:
@@ -407,14 +402,14 @@ def _counted(ids, columns, shape) -> list[tuple]:
     counts of the two come back as separate rows for the caller to add up.
     """
     own = Lesson.select(Lesson.journal, *columns).where(
-        Lesson.journal.in_(_ids(ids)) & Lesson.replacement_subject.is_null()
+        Lesson.journal.in_(id_list(ids)) & Lesson.replacement_subject.is_null()
     )
     given_in, counted = Journal.alias("given_in"), Journal.alias("counted")
     replaced = (
         Lesson.select(counted.id, *columns)
         .join(given_in, on=(given_in.id == Lesson.journal))
         .join(counted, on=((counted.group == given_in.group) & (counted.subject == Lesson.replacement_subject)))
-        .where(Lesson.replacement_subject.is_null(False) & counted.id.in_(_ids(ids)))
+        .where(Lesson.replacement_subject.is_null(False) & counted.id.in_(id_list(ids)))
     )
     return _fetched(shape(own, Lesson.journal)) + _fetched(shape(replaced, counted.id))
 
@@ -587,7 +582,7 @@ def final_off(run: _Run) -> list[Finding]:
         .where(
             (FinalMark.kind == "term")
             & FinalMark.term.in_(list(terms))
-            & FinalMark.journal.in_(_ids(lesson_journals))
+            & FinalMark.journal.in_(id_list(lesson_journals))
             & FinalMark.value.in_(list(NUMERIC_MARKS))
             & (FinalMark.comment.is_null() | (fn.TRIM(FinalMark.comment) == ""))
             & (Term.end_date.between(run.start, run.end) | ((FinalMark.set_at >= start) & (FinalMark.set_at < end)))
@@ -632,7 +627,7 @@ def _weighted_means(term: Term, journal_ids, student_ids) -> dict[tuple[int, int
             lambda q, journal: (
                 q.join_from(Lesson, Mark, on=(Mark.lesson == Lesson.id))
                 .where(
-                    Mark.student.in_(_ids(student_ids))
+                    Mark.student.in_(id_list(student_ids))
                     & Mark.value.in_(list(NUMERIC_MARKS))
                     & Lesson.date.between(term.start_date, term.end_date)
                 )
@@ -716,7 +711,7 @@ def find(
         run.own = {
             jid
             for (jid,) in TeachingAssignment.select(TeachingAssignment.journal)
-            .where((TeachingAssignment.teacher == scope.value) & TeachingAssignment.journal.in_(_ids(run.journals)))
+            .where((TeachingAssignment.teacher == scope.value) & TeachingAssignment.journal.in_(id_list(run.journals)))
             .tuples()
         }
     findings = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from peewee import Case, fn
 
 from app.models import ClassGroup, DiaryApplication, Holiday, Journal, Lesson, SchoolYear, Staff, StudyGroup
-from app.models.oversight import DiaryCheck, JournalCheck
+from app.models.oversight import DiaryCheck, JournalCheck, Remark
 from app.models.people import short_name
 from app.permissions import Perm
 from app.services import access, completeness, diary_check, journal, journal_check, uids
@@ -74,10 +74,6 @@ class TeacherHome:
     diary_checks: list = field(default_factory=list)
 
 
-def _previous_month_start(today: dt.date) -> dt.date:
-    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-
-
 def teacher_home(staff, clock) -> TeacherHome | None:
     """A teacher's day: today's lessons, past lessons still unfilled, remarks to fix, the classes they lead."""
     if not access.can(staff, Perm.JOURNAL_EDIT_OWN):
@@ -86,16 +82,14 @@ def teacher_home(staff, clock) -> TeacherHome | None:
     year = SchoolYear.current()
     unfilled: list[Finding] = []
     if year is not None:
-        start = max(_previous_month_start(today), year.start_date)
+        start = max(journal_check.previous_month(today), year.start_date)
         end = min(today - dt.timedelta(days=1), year.end_date)
         if start <= end:
             scope = Scope(year.id, "teacher", staff.id)
             unfilled = completeness.find(scope, start, end, today=today, clock=clock, codes=TEACHER_RULES)
             unfilled.sort(key=lambda f: (f.day or today, f.code), reverse=True)
     remarks = list(
-        journal_check.my_remarks(staff)
-        .where(journal_check.Remark.status.in_(journal_check.OPEN_STATUSES))
-        .limit(LIST_LIMIT)
+        journal_check.my_remarks(staff).where(Remark.status.in_(journal_check.OPEN_STATUSES)).limit(LIST_LIMIT)
     )
     led = (
         list(ClassGroup.select().where((ClassGroup.class_teacher == staff.id) & (ClassGroup.year == year.id)))
@@ -203,7 +197,7 @@ def oversight_home(staff, clock) -> OversightHome | None:
         home.by_class, home.by_teacher = fill_rates(
             year, max(home.month, year.start_date), today - dt.timedelta(days=1)
         )
-        home.last_month = _previous_month_start(today)
+        home.last_month = journal_check.previous_month(today)
         if home.last_month >= year.start_date.replace(day=1):
             home.last_month_check = (
                 JournalCheck.select()

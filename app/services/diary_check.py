@@ -42,7 +42,7 @@ from app.models.journal import ABSENCE_REASONS
 from app.models.oversight import DIARY_CHECK_STATUSES, REMARK_TEXT_MAX, DiaryCheck, Remark, RemarkEvent
 from app.models.people import short_name
 from app.permissions import Perm
-from app.services import access, audit, portal_view
+from app.services import access, audit, journal_check, portal_view
 from app.services.errors import AccessDenied, DomainError, NotFound
 from app.services.exports.builder import current_records
 
@@ -65,10 +65,6 @@ LESSON_FIELDS = {
 def cache_dir(instance_path) -> Path:
     """Where the months read back from full packages are kept (app/services/portal_view.py)."""
     return Path(instance_path) / "portal-view"
-
-
-def _month_end(first: dt.date) -> dt.date:
-    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
 
 
 def scope_journal_ids(staff_id: int, year_id: int) -> list[int]:
@@ -95,7 +91,7 @@ def open_monthly(today: dt.date, *, clock) -> int:
     year = SchoolYear.current()
     if year is None:
         return 0
-    first = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    first = journal_check.previous_month(today)
     if first < year.start_date.replace(day=1) or first > year.end_date:
         return 0
     due = today.replace(day=DUE_DAY) if today.day <= DUE_DAY else today + dt.timedelta(days=DUE_DAY)
@@ -195,7 +191,7 @@ def review(actor, check: DiaryCheck, *, clock, instance_path) -> DiaryReview:
     """Compare the portal's month (the delivered packages replayed) with the journal now, for the check's scope."""
     if check.staff_id != actor.id and not access.can_view_checks(actor):
         raise AccessDenied("Проверку электронного дневника видит тот, чья она, и заместитель директора.")
-    first, last = check.month, _month_end(check.month)
+    first, last = check.month, journal_check.month_end(check.month)
     journal_ids = set(scope_journal_ids(check.staff_id, check.year_id))
     settings = SchoolSettings.load()
     portal = portal_view.portal_month(check.year_id, settings.school_code, first, last, cache_dir(instance_path))

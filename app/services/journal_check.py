@@ -66,8 +66,14 @@ def month_start(value) -> dt.date:
 
 
 def month_end(first: dt.date) -> dt.date:
+    """The last day of the month that `first` is in."""
     following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return following - dt.timedelta(days=1)
+
+
+def previous_month(today: dt.date) -> dt.date:
+    """The first day of the month before today's (the month a check on the 1st looks at)."""
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
 
 
 def check_months(year: SchoolYear, today: dt.date) -> list[dt.date]:

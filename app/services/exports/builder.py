@@ -38,7 +38,7 @@ from pathlib import Path
 import orjson
 from peewee import SQL, Select, Value, fn
 
-from app.db import db, is_sqlite
+from app.db import db, id_list, is_sqlite
 from app.models import ClassGroup, ExportRun, Journal, SchoolSettings, SchoolYear, TeachingAssignment, Tombstone
 from app.services.exports import format as fmt
 from app.services.exports.contents import ContentRecorder
@@ -352,11 +352,6 @@ def _counter_value() -> int:
     return row[0]
 
 
-def _id_list(ids) -> SQL:
-    """Return our own integer ids as a literal `(1,2,3)` list: a thousand parameters cost more to build than to run."""
-    return SQL("(" + ",".join(str(int(i)) for i in ids) + ")")
-
-
 def _counts(queries) -> list[int]:
     """Return the number of rows of each query, counted in one statement (a query repeated, once)."""
     queries = [query.order_by() for query in queries]
@@ -481,7 +476,7 @@ class _Plan:
         for foreign_key, parent in parents:
             touched = self._changed_parent_ids(parent)
             if touched:
-                query = query | model.select(model.id).where(foreign_key.in_(_id_list(touched)))
+                query = query | model.select(model.id).where(foreign_key.in_(id_list(touched)))
                 touched_any = True
         return query.order_by(SQL("1")) if touched_any else query.order_by(model.id)
 
@@ -527,7 +522,7 @@ class _Plan:
         """
         ids = self._rescoped_ids(rt) if rescoped else self._changed_ids(rt)
         for batch in _batches(ids):
-            yield rt.model.id.in_(_id_list(row[0] for row in batch))
+            yield rt.model.id.in_(id_list(row[0] for row in batch))
 
     def _deleted_ids(self, rt):
         """Each deleted id once, with the change number of its latest deletion, by id."""
