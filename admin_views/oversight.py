@@ -206,6 +206,7 @@ class RemarksView(SecureBaseView):
             mine=list(journal_check.my_remarks(me)),
             to_review=list(journal_check.remarks_waiting_review()) if checker else [],
             overdue=list(journal_check.overdue_remarks(today)) if access.can_view_checks(me) else [],
+            opened=list(journal_check.open_remarks()) if access.can_view_checks(me) else [],
             checker=checker,
             today=today,
             status_labels=journal_check.STATUS_LABELS,

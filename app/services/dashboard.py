@@ -134,6 +134,7 @@ class OversightHome:
     overdue: list = field(default_factory=list)
     overdue_count: int = 0
     to_review: int = 0
+    open_remarks: int = 0
     overdue_diary: list = field(default_factory=list)
     last_month_check: JournalCheck | None = None
     last_month: dt.date | None = None
@@ -211,6 +212,7 @@ def oversight_home(staff, clock) -> OversightHome | None:
     home.overdue_count = overdue.count()
     home.overdue = list(overdue.limit(LIST_LIMIT))
     home.to_review = journal_check.remarks_to_review_count(staff)
+    home.open_remarks = journal_check.open_remarks().count()
     home.overdue_diary = list(diary_check.overdue_checks(today).limit(LIST_LIMIT))
     return home
 

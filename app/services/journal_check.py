@@ -583,6 +583,17 @@ def open_remark_count(staff) -> int:
     )
 
 
+def open_remarks():
+    """Published remarks not yet fixed (open or returned), the school's whole, by due date."""
+    return (
+        _with_places(Remark.select())
+        .select_extend(Staff)
+        .join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
+        .where(Remark.status.in_(OPEN_STATUSES) & _visible_to_assignee())
+        .order_by(Remark.due_date, Remark.id)
+    )
+
+
 def remarks_to_review_count(staff) -> int:
     """For the deputy: remarks marked fixed, waiting to be accepted or returned."""
     if not access.can_run_checks(staff):

@@ -124,4 +124,7 @@ def test_the_menu_counts_the_remarks_waiting(month, pages):
     deputy.post(f"/check/{check.id}/publish")
     home = teacher.get("/").get_data(as_text=True)
     assert re.search(r'id="remarks-count".*?badge-warning">1<', home, re.S)
-    assert 'id="remarks-count"' not in deputy.get("/").get_data(as_text=True)
+    deputy_home = deputy.get("/").get_data(as_text=True)
+    assert 'id="remarks-count"' not in deputy_home
+    assert re.search(r'id="home-open-remarks">Открытых замечаний: <a href="/remarks/#opened">1</a>', deputy_home)
+    assert 'id="opened"' in deputy.get("/remarks/").get_data(as_text=True)
