@@ -9,7 +9,7 @@ from app.clock import app_clock
 from app.formats import month_label
 from app.models import SchoolYear, Staff
 from app.permissions import Perm
-from app.services import access, completeness, diary_check, journal_check, school
+from app.services import access, diary_check, journal_check, school
 from app.services.errors import AccessDenied, DomainError, NotFound
 from app.services.exports.planner import overview as exports_overview
 
@@ -111,10 +111,7 @@ class CheckView(SecureBaseView):
             status_labels=journal_check.STATUS_LABELS,
             due=journal_check.default_due(today),
             today=today,
-            journals=sorted(
-                completeness.scope_journals(journal_check.scope_of(check)).values(),
-                key=lambda j: (j.group.grade or 99, j.group.name, j.subject.name),
-            ),
+            journals=journal_check.journals_of(check),
             staff=list(Staff.active_staff()),
         )
 

@@ -530,20 +530,22 @@ def measure_targets(ctx, spec: dict) -> dict:
     return found
 
 
-def _measure_doubled(ctx, spec: dict) -> dict:
-    """Measure the same pages on a copy of the benchmark database with the school year doubled (a child process)."""
+def measure_doubled(ctx, module: str, *args: str) -> dict:
+    """Run `python -m <module> measure <copy url> <args…>` on a copy of the benchmark database whose school
+    year is doubled (a child process); return what it printed as JSON, with the rows the doubling added."""
     from app.db import db
 
     # CREATE DATABASE … TEMPLATE needs the original free of connections, ours included.
     if db.obj is not None and not db.is_closed():
         db.close()
     parent = ctx.sqlite_path.parent if ctx.sqlite_path is not None else None
-    with tempfile.TemporaryDirectory(prefix="ej-bench-journal-", dir=parent) as work:
-        url = databases.copy_database(ctx.url, f"journal2x_{os.getpid()}", Path(work))
+    name = module.rsplit(".", 1)[-1]
+    with tempfile.TemporaryDirectory(prefix=f"ej-{name}-", dir=parent) as work:
+        url = databases.copy_database(ctx.url, f"{name}2x_{os.getpid()}", Path(work))
         try:
             added = databases.double_journal(url)
             done = subprocess.run(
-                [sys.executable, "-m", "bench.bench_journal", "measure", url, json.dumps(spec)],
+                [sys.executable, "-m", module, "measure", url, *args],
                 cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
                 capture_output=True,
@@ -552,7 +554,7 @@ def _measure_doubled(ctx, spec: dict) -> dict:
         finally:
             databases.drop_database(url)
     if done.returncode != 0:
-        raise RuntimeError(f"bench.bench_journal measure failed:\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(f"{module} measure failed:\n{done.stdout}\n{done.stderr}")
     found = json.loads(done.stdout.strip().splitlines()[-1])
     found["added"] = added
     return found
@@ -650,7 +652,7 @@ def bench_group_and_finals(ctx, Result, target: dict) -> list:
         measured = measure_targets(ctx, spec)
         smaller = measure_targets(ctx, small_spec)
     try:
-        doubled = _measure_doubled(ctx, spec)
+        doubled = measure_doubled(ctx, "bench.bench_journal", json.dumps(spec))
         added = ", ".join(f"{table} +{n}" for table, n in doubled.pop("added").items())
         results.append(Result("doubled year (journal pages)", "—", "", added))
     except RuntimeError as exc:

@@ -16,16 +16,13 @@ Each is measured again on a copy of the database whose school year is doubled
 
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench import databases
-from bench.bench_journal import QueryCounter, _page
+from bench.bench_journal import QueryCounter, _page, measure_doubled
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_RUNS = 5
@@ -85,34 +82,10 @@ def measure(ctx) -> dict:
     return found
 
 
-def _measure_doubled(ctx) -> dict:
-    from app.db import db
-
-    if db.obj is not None and not db.is_closed():
-        db.close()
-    parent = ctx.sqlite_path.parent if ctx.sqlite_path is not None else None
-    with tempfile.TemporaryDirectory(prefix="ej-bench-oversight-", dir=parent) as work:
-        url = databases.copy_database(ctx.url, f"oversight2x_{os.getpid()}", Path(work))
-        try:
-            databases.double_journal(url)
-            done = subprocess.run(
-                [sys.executable, "-m", "bench.bench_oversight", "measure", url],
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                capture_output=True,
-                text=True,
-            )
-        finally:
-            databases.drop_database(url)
-    if done.returncode != 0:
-        raise RuntimeError(f"bench.bench_oversight measure failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def run(ctx, Result) -> list:
     """The rules over the whole school for a month and each role's home page, at 1× and 2× the journal."""
     one = measure(ctx)
-    two = _measure_doubled(ctx)
+    two = measure_doubled(ctx, "bench.bench_oversight")
     rules, rules2 = one["rules"], two["rules"]
     results = [
         Result(

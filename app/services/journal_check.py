@@ -223,9 +223,14 @@ class CheckReview:
         return sum(t.count for t in self.teachers)
 
 
-def _journal_order(entry: JournalFindings):
-    group = entry.journal.group
-    return (group.grade or 99, group.name, entry.journal.subject.name)
+def _journal_order(journal: Journal):
+    """Journals as the school lists them: by grade, group, subject."""
+    return (journal.group.grade or 99, journal.group.name, journal.subject.name)
+
+
+def journals_of(check: JournalCheck) -> list[Journal]:
+    """The journals a check covers, by grade, group and subject (the deputy's own remark names one)."""
+    return sorted(completeness.scope_journals(scope_of(check)).values(), key=_journal_order)
 
 
 def review(actor, check: JournalCheck, *, clock) -> CheckReview:
@@ -548,8 +553,10 @@ def return_remark(actor, remark_id, comment, *, clock) -> Remark:
 # --- lists ---------------------------------------------------------------------------------------
 
 
-def _with_places(query):
-    """Join a remark query with its check, journal (group and subject) and lesson, for lists in one query."""
+def _with_places(query, *, with_assignee: bool = False):
+    """Join a remark query with its check, journal (group, subject), lesson and, if asked, assignee: one query."""
+    if with_assignee:
+        query = query.select_extend(Staff).join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
     return (
         query.select_extend(JournalCheck, Journal, StudyGroup, Subject, Lesson)
         .join_from(Remark, JournalCheck, JOIN.LEFT_OUTER, on=(JournalCheck.id == Remark.check), attr="check")
@@ -586,9 +593,7 @@ def open_remark_count(staff) -> int:
 def open_remarks():
     """Published remarks not yet fixed (open or returned), the school's whole, by due date."""
     return (
-        _with_places(Remark.select())
-        .select_extend(Staff)
-        .join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
+        _with_places(Remark.select(), with_assignee=True)
         .where(Remark.status.in_(OPEN_STATUSES) & _visible_to_assignee())
         .order_by(Remark.due_date, Remark.id)
     )
@@ -604,9 +609,7 @@ def remarks_to_review_count(staff) -> int:
 def overdue_remarks(today: dt.date):
     """Published remarks past their due date and not yet fixed, oldest first."""
     return (
-        _with_places(Remark.select())
-        .select_extend(Staff)
-        .join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
+        _with_places(Remark.select(), with_assignee=True)
         .where(Remark.status.in_(OPEN_STATUSES) & (Remark.due_date < today) & _visible_to_assignee())
         .order_by(Remark.due_date, Remark.id)
     )
@@ -630,9 +633,7 @@ def checks(actor):
 def remarks_waiting_review():
     """Remarks marked fixed, waiting for the deputy to accept or return them, oldest first."""
     return (
-        _with_places(Remark.select())
-        .select_extend(Staff)
-        .join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
+        _with_places(Remark.select(), with_assignee=True)
         .where(Remark.status == "fixed")
         .order_by(Remark.updated_at, Remark.id)
     )
@@ -657,9 +658,7 @@ def remark_counts(check_ids) -> dict[int, dict[str, int]]:
 def remarks_by_assignee(check: JournalCheck) -> list[tuple[Staff, list[Remark]]]:
     """A check's remarks grouped by whom they are for, by surname: the printed list, a sheet per teacher."""
     remarks = (
-        _with_places(Remark.select())
-        .select_extend(Staff)
-        .join_from(Remark, Staff, on=(Staff.id == Remark.assignee), attr="assignee")
+        _with_places(Remark.select(), with_assignee=True)
         .where(Remark.check == check.id)
         .order_by(Staff.last_name, Staff.first_name, Remark.due_date, Remark.id)
     )

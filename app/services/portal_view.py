@@ -137,7 +137,6 @@ def portal_month(year_id: int, school_code: str, first: dt.date, last: dt.date, 
         else:
             readable.append(path)
     if readable:
-        daily = PortalMonth(lessons=month.lessons, marks=month.marks, absences=month.absences)
-        _replay(readable, first.isoformat(), last.isoformat(), daily)
+        _replay(readable, first.isoformat(), last.isoformat(), month)
     month.change, month.last_run = chain[-1].change_to, chain[-1]
     return month

@@ -279,13 +279,14 @@ def test_two_saves_racing_on_the_same_version(school):
 
 
 def test_marking_held_records_when_and_unmarking_clears_it(school, as_user):
-    from app.clock import utcnow
+    import time_machine
 
     client = as_user(school.teacher)
-    before = utcnow()
-    assert post_lesson(client, school.lesson, 1, topic="Дроби", held="y").status_code == 303
+    marked = school.clock.now().replace(microsecond=0)
+    with time_machine.travel(marked, tick=False):
+        assert post_lesson(client, school.lesson, 1, topic="Дроби", held="y").status_code == 303
     held_at = Lesson.get_by_id(school.lesson.id).held_at
-    assert held_at is not None and before <= held_at <= utcnow()
+    assert school.clock.local(held_at) == marked
     # Editing the topic later keeps the instant it was marked held.
     assert post_lesson(client, school.lesson, 2, topic="Дроби, часть 2", held="y").status_code == 303
     assert Lesson.get_by_id(school.lesson.id).held_at == held_at

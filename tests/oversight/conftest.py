@@ -147,59 +147,28 @@ def month(app, make_staff):
         row = lesson(math_journal, day, math_teacher)
         for student in students:
             mark(row, student, "5" if day == d(20, 10) else "4")
-    FinalMark.create(
-        year=year,
-        student=students[0],
-        subject=math,
-        kind="term",
-        term=q1,
-        journal=math_journal,
-        value="2",
-        set_at=SET_AT,
-    )  # recommended 4, no comment: final_off
-    FinalMark.create(
-        year=year,
-        student=students[1],
-        subject=math,
-        kind="term",
-        term=q1,
-        journal=math_journal,
-        value="3",
-        set_at=SET_AT,
-    )  # one point off: fine
-    FinalMark.create(
-        year=year,
-        student=students[2],
-        subject=math,
-        kind="term",
-        term=q1,
-        journal=math_journal,
-        value="2",
-        comment="не сдал контрольную работу",
-        set_at=SET_AT,
-    )  # off, but explained
-    FinalMark.create(
-        year=year,
-        student=students[3],
-        subject=math,
-        kind="term",
-        term=q1,
-        journal=math_journal,
-        value="4",
-        set_at=SET_AT,
-    )
-    # English: group 1 has both finals, group 2 lacks Григорьев's.
-    for student, journal in ((students[0], 0), (students[1], 0), (students[3], 1)):
+
+    def final(student, journal, value, comment=None):
+        """The 1st quarter's final of the journal's subject, given during the holidays."""
         FinalMark.create(
             year=year,
             student=student,
-            subject=english,
+            subject=journal.subject_id,
             kind="term",
             term=q1,
-            journal=english_journals[journal],
-            value="5",
+            journal=journal,
+            value=value,
+            comment=comment,
             set_at=SET_AT,
         )
+
+    final(students[0], math_journal, "2")  # recommended 4, no comment: final_off
+    final(students[1], math_journal, "3")  # one point off: fine
+    final(students[2], math_journal, "2", "не сдал контрольную работу")  # off, but explained
+    final(students[3], math_journal, "4")
+    # English: group 1 has both finals, group 2 lacks Григорьев's.
+    for student, journal in ((students[0], 0), (students[1], 0), (students[3], 1)):
+        final(student, english_journals[journal], "5")
 
     # November's math, every weekday after the holidays, held and filled the same day ...
     november = {}
