@@ -25,6 +25,8 @@ class Perm(StrEnum):
     EXPORTS_VIEW = "exports.view"
     EXPORTS_RUN = "exports.run"
     AUDIT_VIEW = "audit.view"
+    REPORTS_VIEW = "reports.view"
+    ARCHIVE_MANAGE = "archive.manage"
 
 
 # A code nobody holds: the secure base's default for a view that names no permission (deny).
@@ -45,6 +47,8 @@ PERMISSIONS = {
     Perm.EXPORTS_VIEW: "Просмотр выгрузок на портал",
     Perm.EXPORTS_RUN: "Выгрузка на портал, настройки выгрузки",
     Perm.AUDIT_VIEW: "Журнал изменений (аудит)",
+    Perm.REPORTS_VIEW: "Отчёты по всей школе, архив журналов",
+    Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
 }
 
 BUILTIN_ROLES = {
@@ -63,6 +67,7 @@ BUILTIN_ROLES = {
             Perm.EXPORTS_VIEW,
             Perm.EXPORTS_RUN,
             Perm.AUDIT_VIEW,
+            Perm.ARCHIVE_MANAGE,
         ],
     ),
     "head": (
@@ -74,6 +79,7 @@ BUILTIN_ROLES = {
             Perm.JOURNAL_VIEW_ALL,
             Perm.EXPORTS_VIEW,
             Perm.AUDIT_VIEW,
+            Perm.REPORTS_VIEW,
         ],
     ),
     "deputy": (
@@ -86,6 +92,7 @@ BUILTIN_ROLES = {
             Perm.JOURNAL_CHECK,
             Perm.EXPORTS_VIEW,
             Perm.AUDIT_VIEW,
+            Perm.REPORTS_VIEW,
         ],
     ),
     "teacher": ("Учитель", [Perm.SCHOOL_VIEW, Perm.STUDENTS_VIEW, Perm.JOURNAL_EDIT_OWN]),

@@ -243,3 +243,38 @@ def test_completeness_columns_roll_back_and_forward_again(empty_database):
     assert Lesson.select().where(Lesson.held_at.is_null(False)).count() == 0
     assert SchoolSettings.load().min_marks == 3
     assert FinalMark.select().where(FinalMark.comment.is_null(False)).count() == 0
+
+
+def test_report_permissions_reach_an_existing_schools_builtin_roles(empty_database):
+    """013 grants reports.view to the head and deputy, archive.manage to the admin; an edited role keeps its edits."""
+    from app.models import Permission, Role, RolePermission
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    applied = [name for name in migrate.router().done if name[:3] >= "013"]
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert not Permission.select().where(Permission.code.in_(["reports.view", "archive.manage"])).exists()
+    # The school's roles as they were before 013; the deputy's role was edited and lost audit.view.
+    deputy = Role.get(Role.code == "deputy")
+    audit = Permission.get(Permission.code == "audit.view")
+    RolePermission.delete().where((RolePermission.role == deputy) & (RolePermission.permission == audit)).execute()
+
+    migrate.upgrade()
+
+    def codes(role_code):
+        return set(
+            Permission.select(Permission.code)
+            .join(RolePermission)
+            .join(Role)
+            .where(Role.code == role_code)
+            .tuples()
+            .iterator()
+        )
+
+    assert {("reports.view",)} <= codes("head") and ("archive.manage",) not in codes("head")
+    assert ("reports.view",) in codes("deputy") and ("audit.view",) not in codes("deputy")
+    assert ("archive.manage",) in codes("admin") and ("reports.view",) not in codes("admin")
+    assert not codes("teacher") & {("reports.view",), ("archive.manage",)}
+    migrate.upgrade()  # nothing left to apply, nothing granted twice
+    assert RolePermission.select().join(Permission).where(Permission.code == "reports.view").count() == 2
