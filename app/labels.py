@@ -10,6 +10,7 @@ question at length, but a model field's name lives here.
 MODEL_NAMES: dict[str, tuple[str, str]] = {
     "Absence": ("Пропуск", "пропуски"),
     "AuditEntry": ("Запись аудита", "записи аудита"),
+    "BellTime": ("Звонок на урок", "расписание звонков"),
     "ChangeCounter": ("Счётчик изменений", "счётчики изменений"),
     "ClassGroup": ("Класс", "классы"),
     "DiaryApplication": ("Заявление родителя", "заявления родителей"),
@@ -35,9 +36,11 @@ MODEL_NAMES: dict[str, tuple[str, str]] = {
     "Remark": ("Замечание", "замечания"),
     "RemarkEvent": ("Ход замечания", "ход замечаний"),
     "Role": ("Роль", "роли"),
+    "Room": ("Кабинет", "кабинеты"),
     "RolePermission": ("Право роли", "права роли"),
     "SchoolSettings": ("Настройки школы", "настройки школы"),
     "SchoolYear": ("Учебный год", "учебные годы"),
+    "ShortDay": ("Сокращённый день", "сокращённые дни"),
     "Staff": ("Сотрудник", "сотрудники"),
     "StaffRole": ("Роль сотрудника", "назначения ролей сотрудникам"),
     "Student": ("Ученик", "ученики"),
@@ -202,6 +205,21 @@ FIELDS: dict[str, dict[str, str]] = {
         "teacher": "Учитель",
         "valid_from": "Действует с",
         "valid_to": "Действует по",
+        "room": "Кабинет",
+    },
+    "Room": {
+        "name": "Кабинет",
+        "note": "Примечание",
+    },
+    "BellTime": {
+        "schedule": "Расписание звонков",
+        "lesson_number": "Урок №",
+        "starts_at": "Начало урока",
+        "ends_at": "Конец урока",
+    },
+    "ShortDay": {
+        "date": "Дата",
+        "note": "Примечание",
     },
     "Student": {
         "last_name": "Фамилия",

@@ -278,3 +278,41 @@ def test_report_permissions_reach_an_existing_schools_builtin_roles(empty_databa
     assert not codes("teacher") & {("reports.view",), ("archive.manage",)}
     migrate.upgrade()  # nothing left to apply, nothing granted twice
     assert RolePermission.select().join(Permission).where(Permission.code == "reports.view").count() == 2
+
+
+def test_rooms_and_bells_roll_back_keeping_every_slot_and_forward_again(empty_database):
+    """015 adds rooms, a slot's room, the bell schedule and the shortened days; rollback keeps every slot."""
+    from app import demo
+    from app.models import BellTime, Room, ShortDay, TimetableSlot
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    demo.seed("small", today=dt.date(2026, 12, 1))
+    slots = sorted(
+        TimetableSlot.select(
+            TimetableSlot.id, TimetableSlot.journal, TimetableSlot.weekday, TimetableSlot.lesson_number
+        ).tuples()
+    )
+    assert TimetableSlot.select().where(TimetableSlot.room.is_null(False)).count() == len(slots) > 0
+    assert BellTime.select().count() > 0 and Room.select().count() > 0
+    ShortDay.create(date=dt.date(2026, 12, 30), note="предпраздничный день")
+
+    applied = [name for name in migrate.router().done if name[:3] >= "015"]
+    assert applied[0].startswith("015")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "room_id" not in {c.name for c in empty_database.get_columns("timetable_slot")}
+    assert not {"room", "bell_time", "short_day"} & set(empty_database.get_tables())
+    kept = empty_database.execute_sql(
+        "SELECT id, journal_id, weekday, lesson_number FROM timetable_slot ORDER BY id"
+    ).fetchall()
+    assert sorted(tuple(row) for row in kept) == slots
+    indexes = {tuple(i.columns) for i in empty_database.get_indexes("timetable_slot")}
+    assert {("journal_id",), ("teacher_id",), ("weekday", "lesson_number")} <= indexes
+
+    assert migrate.upgrade() == applied
+    assert TimetableSlot.select().count() == len(slots)
+    assert TimetableSlot.select().where(TimetableSlot.room.is_null(False)).count() == 0
+    assert Room.select().count() == BellTime.select().count() == ShortDay.select().count() == 0
+    if isinstance(empty_database, SqliteDatabase):
+        assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []

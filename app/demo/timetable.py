@@ -5,15 +5,35 @@ has one lesson a period, except that the groups of one split have theirs in the 
 each with its own teacher; a whole-class lesson never meets a group lesson of its students.
 «Разговоры о важном» opens every class's Monday; an elective comes after the last lesson of all
 its classes that day.
+
+Every teacher has a room of their own (a primary class's teacher their class's room, the PE
+teachers a gym each), so a room is never in two lessons at once; the bell schedule is a
+believable one: 45-minute lessons from 08:30 with 10–20-minute breaks, 30-minute ones on a
+shortened day.
 """
 
+import datetime as dt
+
 from app.demo.bulk import BulkInserter
-from app.demo.curriculum import days_per_week
+from app.demo.curriculum import PRIMARY, days_per_week
 from app.demo.entities import JournalPlan, SchoolClass
-from app.models import TimetableSlot
+from app.models import BellTime, Room, ShortDay, TimetableSlot
 from app.services.groups import LESSON_NUMBERS
 
 MONDAY = 1
+# The breaks after each lesson, in minutes: the long ones after the 2nd and 3rd lessons (lunch).
+BREAKS = (10, 20, 20, 10, 10, 10, 10, 10, 10)
+SHORT_BREAKS = (10, 15, 15, 10, 10, 10, 10, 10, 10)
+
+
+def bell_times(first: dt.time, minutes: int, breaks) -> list[tuple[int, dt.time, dt.time]]:
+    """Return (number, start, end) of lessons 1…10 of `minutes` each, from `first`, with these breaks."""
+    times, start = [], dt.datetime.combine(dt.date(2000, 1, 1), first)
+    for number in range(LESSON_NUMBERS[0], LESSON_NUMBERS[1] + 1):
+        end = start + dt.timedelta(minutes=minutes)
+        times.append((number, start.time(), end.time()))
+        start = end + dt.timedelta(minutes=breaks[min(number - 1, len(breaks) - 1)])
+    return times
 
 
 class Timetable:
@@ -32,6 +52,7 @@ class Timetable:
         for journal in self.journals:
             if journal.group.kind == "cross":
                 self._elective_slots(journal, busy)
+        rooms = self._rooms()
         rows = BulkInserter(
             TimetableSlot,
             [
@@ -41,14 +62,53 @@ class Timetable:
                 TimetableSlot.teacher,
                 TimetableSlot.valid_from,
                 TimetableSlot.valid_to,
+                TimetableSlot.room,
             ],
         )
         for journal in self.journals:
             for weekday, number in journal.slots:
-                rows.add(journal.id, weekday, number, journal.teacher, self.start, self.end)
+                rows.add(journal.id, weekday, number, journal.teacher, self.start, self.end, rooms[journal.teacher])
         rows.flush()
+        self._bells()
         self.busy = busy
         self.counts["timetable"] = rows.count
+
+    def _rooms(self) -> dict[int, int]:
+        """Write a room for every teacher of a journal and return {teacher id: room id}."""
+        teachers = sorted({journal.teacher for journal in self.journals})
+        depts = {t.id: t.dept for t in self.teachers}
+        rows = BulkInserter(Room, [Room.id, Room.name, Room.note])
+        by_teacher, counted = {}, {"pe": 0, PRIMARY: 0, "": 0}
+        for teacher in teachers:
+            dept = depts.get(teacher, "")
+            kind = dept if dept in counted else ""
+            counted[kind] += 1
+            n = counted[kind]
+            room_id = self.ids.take(Room)
+            if kind == "pe":
+                rows.add(room_id, f"Спортзал {n}", None)
+            elif kind == PRIMARY:
+                rows.add(room_id, f"1{n:02d}", "начальная школа")
+            else:
+                rows.add(room_id, f"{2 + (n - 1) // 20}{(n - 1) % 20 + 1:02d}", None)
+            by_teacher[teacher] = room_id
+        rows.flush()
+        self.counts["rooms"] = rows.count
+        return by_teacher
+
+    def _bells(self) -> None:
+        """Write the normal and the shortened bell schedule, and the day before the winter holidays as shortened."""
+        rows = BulkInserter(BellTime, [BellTime.schedule, BellTime.lesson_number, BellTime.starts_at, BellTime.ends_at])
+        for schedule, minutes, breaks in (("normal", 45, BREAKS), ("short", 30, SHORT_BREAKS)):
+            for number, start, end in bell_times(dt.time(8, 30), minutes, breaks):
+                rows.add(schedule, number, start, end)
+        rows.flush()
+        winter = [start for _name, start, end in self.holidays if start.month in (12, 1) and start <= end]
+        if winter:
+            eve = min(winter) - dt.timedelta(days=1)
+            while eve.isoweekday() == 7:
+                eve -= dt.timedelta(days=1)
+            ShortDay.insert(date=eve, note="предпраздничный день").execute()
 
     @staticmethod
     def _book(journals: list[JournalPlan], weekday: int, number: int, busy: set) -> None:

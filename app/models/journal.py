@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.db import BaseModel
 from app.models.changes import ExportedModel
 from app.models.people import Staff, Student
-from app.models.school import ClassGroup, SchoolYear, Subject, Term
+from app.models.school import ClassGroup, Room, SchoolYear, Subject, Term
 
 WEEKDAYS = (
     (1, "понедельник"),
@@ -131,7 +131,10 @@ class TeachingAssignment(ExportedModel):
 
 
 class TimetableSlot(BaseModel):
-    """A weekly lesson of a journal: weekday, lesson number and teacher, between two dates."""
+    """A weekly lesson of a journal: weekday, lesson number, teacher and room, between two dates.
+
+    Not exported: the package carries lessons, not the timetable, so the room stays in the school.
+    """
 
     journal = ForeignKeyField(Journal, backref="timetable")
     weekday = IntegerField(choices=WEEKDAYS)
@@ -139,6 +142,7 @@ class TimetableSlot(BaseModel):
     teacher = ForeignKeyField(Staff, backref="timetable")
     valid_from = DateField()
     valid_to = DateField()
+    room = ForeignKeyField(Room, backref="timetable", null=True)
 
     class Meta:
         table_name = "timetable_slot"

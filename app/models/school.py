@@ -8,6 +8,7 @@ from peewee import (
     DateField,
     ForeignKeyField,
     IntegerField,
+    TimeField,
 )
 
 from app.db import BaseModel
@@ -187,3 +188,49 @@ class HomeworkExpectation(BaseModel):
 
     def __str__(self):
         return f"{self.subject}: {self.grades}"
+
+
+class Room(BaseModel):
+    """A room (кабинет) lessons are given in: a number or a name such as «Спортзал», unique."""
+
+    name = CharField(max_length=60, unique=True)
+    note = CharField(max_length=200, null=True)
+
+    class Meta:
+        table_name = "room"
+
+    def __str__(self):
+        return self.name
+
+
+BELL_SCHEDULES = (("normal", "обычный день"), ("short", "сокращённый день"))
+
+
+class BellTime(BaseModel):
+    """When a lesson of a number starts and ends, on a normal or on a shortened day (the bell schedule)."""
+
+    schedule = CharField(max_length=10, choices=BELL_SCHEDULES, default="normal")
+    lesson_number = IntegerField()
+    starts_at = TimeField()
+    ends_at = TimeField()
+
+    class Meta:
+        table_name = "bell_time"
+        indexes = ((("schedule", "lesson_number"), True),)
+
+    def __str__(self):
+        kind = dict(BELL_SCHEDULES).get(self.schedule, self.schedule)
+        return f"{self.lesson_number} урок ({kind}): {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class ShortDay(BaseModel):
+    """A shortened day (сокращённый день): its lessons follow the shortened bell schedule."""
+
+    date = DateField(unique=True)
+    note = CharField(max_length=200, null=True)
+
+    class Meta:
+        table_name = "short_day"
+
+    def __str__(self):
+        return f"{self.date:%d.%m.%Y}" + (f" — {self.note}" if self.note else "")
