@@ -16,6 +16,7 @@ from admin_views import (
     school,
     staff,
     students,
+    timetable,
 )
 from app.permissions import UnknownPermission, ensure_known
 from app.security import csp_nonce
@@ -54,6 +55,7 @@ def init_admin(app) -> Admin:
     class_page.register(admin)
     school.register(admin)
     groups.register(admin)
+    timetable.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)

@@ -39,6 +39,7 @@ from app.models import (
     ClassGroup,
     GroupMembership,
     Journal,
+    Room,
     SchoolYear,
     Staff,
     Student,
@@ -103,6 +104,7 @@ GroupField = choice_field(groups.group_choices, groups.group_label)
 ListedGroupField = choice_field(lambda: groups.group_choices(listed_only=True), groups.group_label)
 StudentField = choice_field(student_choices, student_label)
 JournalField = choice_field(lambda: groups.journal_choices(school_today()), groups.journal_choice_label)
+RoomField = choice_field(lambda: Room.select().order_by(Room.name), allow_blank=True)
 
 
 class GroupsView(SecureModelView):
@@ -444,8 +446,8 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
     """«Расписание»: the weekly lessons of each journal, with the group, subject, teacher and dates."""
 
     writes = Writes(groups.create_slot, groups.update_slot, groups.delete_slot)
-    joined_models = (Journal, StudyGroup, Subject, SchoolYear, Staff)
-    column_list = ["group", "subject", "weekday", "lesson_number", "teacher", "valid_from", "valid_to"]
+    joined_models = (Journal, StudyGroup, Subject, SchoolYear, Staff, Room)
+    column_list = ["group", "subject", "weekday", "lesson_number", "teacher", "room", "valid_from", "valid_to"]
     column_details_list = [
         "journal",
         "group",
@@ -453,6 +455,7 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
         "weekday",
         "lesson_number",
         "teacher",
+        "room",
         "valid_from",
         "valid_to",
     ]
@@ -463,6 +466,7 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
         "weekday",
         "lesson_number",
         ("teacher", Staff.last_name),
+        ("room", Room.name),
         "valid_from",
         "valid_to",
     ]
@@ -479,6 +483,7 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
         FilterLike(StudyGroup.name, "Группа"),
         FilterLike(Subject.name, "Предмет"),
         FilterLike(Staff.last_name, "Учитель (фамилия)"),
+        FilterEqual(Room.name, "Кабинет"),
         IntEqualFilter(TimetableSlot.weekday, "День недели", options=WEEKDAY_OPTIONS),
     ]
     column_formatters = {
@@ -486,14 +491,19 @@ class TimetableSlotView(_KeepJournalChoice, GroupsView):
         "subject": lambda view, context, model, name: model.journal.subject,
     }
     column_formatters_detail = column_formatters
-    form_columns = ["journal", "weekday", "lesson_number", "teacher", "valid_from", "valid_to"]
-    form_overrides = {"journal": JournalField, "teacher": StaffField}
+    form_columns = ["journal", "weekday", "lesson_number", "teacher", "room", "valid_from", "valid_to"]
+    form_overrides = {"journal": JournalField, "teacher": StaffField, "room": RoomField}
     form_args = {
         "lesson_number": {"validators": [NumberRange(*groups.LESSON_NUMBERS, message="Номер урока — от 1 до 10.")]}
     }
 
     def get_query(self):
-        return with_journal_and_teacher(super().get_query())
+        query = with_journal_and_teacher(super().get_query())
+        return (
+            query.select_extend(Room)
+            .join(Room, JOIN.LEFT_OUTER, on=(TimetableSlot.room == Room.id))
+            .switch(TimetableSlot)
+        )
 
     def validate_model(self, model, is_created):
         groups.validate_slot(model)

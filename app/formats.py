@@ -43,3 +43,8 @@ def month_label(day: dt.date) -> str:
 def format_local(moment: dt.datetime, with_seconds: bool = False) -> str:
     """Return an aware local moment as the school reads it: 02.12.2026 00:33 (seconds on request)."""
     return moment.strftime("%d.%m.%Y %H:%M:%S" if with_seconds else "%d.%m.%Y %H:%M")
+
+
+def format_time(moment: dt.time) -> str:
+    """Return a time of day as a bell schedule writes it: 08:30."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"

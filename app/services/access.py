@@ -252,6 +252,9 @@ _SCOPES = {
 _UNSCOPED_NAMES = {
     "Subject",
     "HomeworkExpectation",
+    "Room",
+    "BellTime",
+    "ShortDay",
     "SchoolYear",
     "Term",
     "Holiday",
@@ -347,6 +350,39 @@ def can_open_journal(staff, journal) -> bool:
     if sees_everything(staff):
         return True
     return journal.id in open_journal_ids(staff)
+
+
+def can_view_timetable(staff) -> bool:
+    """The timetable is not secret inside the school: school.view opens every class's, teacher's and room's week."""
+    return can(staff, Perm.SCHOOL_VIEW)
+
+
+def can_view_own_timetable(staff) -> bool:
+    """A teacher reads their own week («Моё расписание») even without school.view."""
+    return can_any(staff, (Perm.SCHOOL_VIEW, Perm.JOURNAL_EDIT_OWN))
+
+
+def can_view_teacher_timetable(staff, teacher_id: int) -> bool:
+    """Answer whether the staff member may see this teacher's week: school.view, or their own as a teacher."""
+    if can_view_timetable(staff):
+        return True
+    return bool(staff and staff.id == teacher_id) and can(staff, Perm.JOURNAL_EDIT_OWN)
+
+
+def lesson_opener(staff):
+    """Return a test `(journal_id, teacher_id, planned_teacher_id) -> bool`: may the person open such a lesson.
+
+    The lesson scope's rule (`_own_lessons`) for many lessons at once, read in at most one query.
+    """
+    if staff is None or not getattr(staff, "id", None):
+        return lambda journal_id, teacher_id, planned_teacher_id: False
+    if sees_everything(staff):
+        return lambda journal_id, teacher_id, planned_teacher_id: True
+    journals = set(open_journal_ids(staff))
+    me = staff.id
+    return lambda journal_id, teacher_id, planned_teacher_id: (
+        teacher_id == me or planned_teacher_id == me or journal_id in journals
+    )
 
 
 def teaches(staff, journal) -> bool:

@@ -11,7 +11,7 @@ A member is counted on a date only while enrolled: in the group's class for a su
 class of the group's year otherwise. A student who leaves the class leaves its subgroups with it.
 
 Teaching assignments (who teaches a journal) and timetable slots (when) belong to a journal.
-Two slots at one period clash when they share the teacher, the journal or the group, when their
+Two slots at one period clash when they share the teacher, the room, the journal or the group, when their
 groups are parts of one class that are not groups of one split (the whole class and its English
 group; its English and its computing group), or when a student is in both groups on a day both
 are valid; two groups of one split may so have lessons in the same period. A membership that
@@ -38,6 +38,7 @@ from app.models import (
     GroupMembership,
     Journal,
     Lesson,
+    Room,
     SchoolYear,
     Staff,
     Student,
@@ -1176,11 +1177,12 @@ def assign_teacher(actor, journal: Journal, teacher: Staff, *, source="panel") -
 
 
 def slot_label(slot: TimetableSlot) -> str:
-    """Describe a timetable slot for a message: group, weekday, lesson, subject, teacher, dates."""
+    """Describe a timetable slot for a message: group, weekday, lesson, subject, teacher, room, dates."""
     day = dict(WEEKDAYS).get(slot.weekday, slot.weekday)
+    room = f", каб. {slot.room}" if slot.room_id else ""
     return (
         f"{slot.journal.group}, {day}, {slot.lesson_number} урок — {slot.journal.subject} "
-        f"({staff_label(slot.teacher)}, {format_span(slot.valid_from, slot.valid_to)})"
+        f"({staff_label(slot.teacher)}{room}, {format_span(slot.valid_from, slot.valid_to)})"
     )
 
 
@@ -1188,8 +1190,8 @@ def validate_slot(slot: TimetableSlot) -> None:
     """Check a timetable slot: ranges, dates in the journal's year, the journal's teacher, no clash.
 
     A clash is another slot at the same weekday and number, valid on a common day, with the same
-    teacher, the same journal or group, a part of the same class outside this group's split, or
-    a student in both groups on such a day.
+    teacher, the same room, the same journal or group, a part of the same class outside this
+    group's split, or a student in both groups on such a day.
     """
     _require(slot.journal_id, "Выберите журнал.", "journal")
     _require(slot.teacher_id, "Выберите учителя.", "teacher")
@@ -1227,6 +1229,8 @@ def validate_slot(slot: TimetableSlot) -> None:
             "Сначала добавьте его в разделе «Учебная нагрузка».",
             "teacher",
         )
+    if slot.room_id is not None and _get(Room, slot.room_id) is None:
+        raise DomainError("Выберите кабинет из списка.", "room")
     clash = first_clash(slot)
     if clash is not None:
         raise DomainError(*clash)
@@ -1265,6 +1269,8 @@ def first_clash(slot: TimetableSlot) -> tuple[str, str] | None:
                 f"Учитель {staff_label(slot.teacher)} в это время уже ведёт урок: {slot_label(other)}.",
                 "teacher",
             )
+        if slot.room_id and other.room_id == slot.room_id:
+            return (f"Кабинет {slot.room} в это время занят: {slot_label(other)}.", "room")
         if other.journal_id == slot.journal_id or other.journal.group_id == group.id:
             return (f"У группы «{group}» в это время уже есть урок: {slot_label(other)}.", "lesson_number")
         if _parts_of_one_class(group, other.journal.group):

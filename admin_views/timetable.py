@@ -1,0 +1,202 @@
+"""The timetable's pages: week grids of a class, a teacher and a room, «Моё расписание», the bell schedule, rooms.
+
+Everyone with school.view reads every grid (the timetable is not secret inside the school); a
+teacher without it reads their own. The rooms and the bell schedule are the administrator's
+(school.manage). The pages only read the request and render: `app/services/timetable.py` builds
+the grids and checks and saves the bells.
+"""
+
+import datetime as dt
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from admin_views.base import SecureBaseView, SecureModelView, Writes
+from admin_views.groups import parse_day
+from app.clock import app_clock
+from app.formats import format_date
+from app.models import Room
+from app.permissions import Perm
+from app.services import access, timetable
+from app.services.errors import AccessDenied, DomainError, NotFound
+from app.services.groups import LESSON_NUMBERS
+
+KINDS = ("class", "teacher", "room")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _today() -> dt.date:
+    return app_clock(current_app).today()
+
+
+def _day(value) -> dt.date:
+    """Return the page's ?date= (today by default), with a Russian note for one that is not a date."""
+    today = _today()
+    if not value:
+        return today
+    day = parse_day(value)
+    if day is None:
+        flash(f"Дата «{str(value)[:20]}» не распознана: показана текущая неделя.", "warning")
+        return today
+    return day
+
+
+def _week_links(grid) -> dict:
+    earlier = grid.monday - dt.timedelta(days=7)
+    later = grid.monday + dt.timedelta(days=7)
+    return {
+        "prev_week": earlier if earlier >= timetable.FIRST_DAY else grid.monday,
+        "next_week": later if later <= timetable.LAST_DAY else grid.monday,
+    }
+
+
+class TimetableView(SecureBaseView):
+    """«Расписание на неделю»: a class's, a teacher's or a room's week, chosen on the page."""
+
+    codes = (Perm.SCHOOL_VIEW, Perm.JOURNAL_EDIT_OWN)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and access.can_view_own_timetable(current_user)
+
+    @expose("/")
+    def index(self):
+        me = _me()
+        day = _day(request.args.get("date"))
+        wide = access.can_view_timetable(me)
+        kind, value = self._chosen(me, wide, day)
+        if kind is None:
+            grid = None
+        elif kind == "class":
+            grid = timetable.class_week(me, value, day)
+        elif kind == "room":
+            grid = timetable.room_week(me, value, day)
+        else:
+            grid = timetable.teacher_week(me, value, day)
+        year = timetable.year_of(day)
+        return self.render(
+            "timetable/week.html",
+            grid=grid,
+            kind=kind,
+            chosen=getattr(value, "id", value),
+            day=day,
+            today=_today(),
+            wide=wide,
+            classes=timetable.class_choices(year) if wide else [],
+            teachers=timetable.teacher_choices(year) if wide else [],
+            rooms=timetable.room_choices() if wide else [],
+            page_url=lambda **args: url_for(".index", **args),
+            **(_week_links(grid) if grid else {}),
+        )
+
+    def _chosen(self, me, wide: bool, day: dt.date):
+        """Return (kind, id) the page shows: the one asked for, else the person's own week, else the first class."""
+        for kind in KINDS:
+            value = request.args.get(kind)
+            if value:
+                if kind != "teacher" and not wide:
+                    raise AccessDenied("Вам доступно только ваше собственное расписание.")
+                return kind, value
+        if access.can(me, Perm.JOURNAL_EDIT_OWN) or not wide:
+            return "teacher", me.id
+        classes = timetable.class_choices(timetable.year_of(day))
+        return ("class", classes[0].id) if classes else (None, None)
+
+
+class MyTimetableView(TimetableView):
+    """«Моё расписание»: the teacher's own week."""
+
+    codes = (Perm.JOURNAL_EDIT_OWN,)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and access.can(current_user, Perm.JOURNAL_EDIT_OWN)
+
+    @expose("/")
+    def index(self):
+        me = _me()
+        day = _day(request.args.get("date"))
+        grid = timetable.teacher_week(me, me.id, day)
+        return self.render(
+            "timetable/week.html",
+            grid=grid,
+            kind="teacher",
+            chosen=me.id,
+            day=day,
+            today=_today(),
+            wide=False,
+            own=True,
+            classes=[],
+            teachers=[],
+            rooms=[],
+            page_url=lambda **args: url_for(".index", **{k: v for k, v in args.items() if k == "date"}),
+            **_week_links(grid),
+        )
+
+
+class BellsView(SecureBaseView):
+    """«Расписание звонков»: the normal and the shortened lesson times and the shortened days, on one page."""
+
+    required_permission = Perm.SCHOOL_MANAGE
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        status = 200
+        error_field = None
+        if request.method == "POST":
+            values = {key: request.form.get(key, "") for key in request.form if key != "csrf_token"}
+            try:
+                changed = timetable.save_bells(_me(), values)
+            except (AccessDenied, NotFound):
+                raise
+            except DomainError as exc:
+                flash(exc.message, "error")
+                status, error_field = 400, exc.field
+            else:
+                if changed:
+                    flash(f"Расписание звонков сохранено (изменено записей: {changed}).", "success")
+                else:
+                    flash("Ничего не изменилось.", "info")
+                return redirect(url_for(".index"), 303)
+        else:
+            values = timetable.bell_values(timetable.load_bells())
+        return self.render(
+            "timetable/bells.html",
+            values=values,
+            error_field=error_field,
+            numbers=list(range(LESSON_NUMBERS[0], LESSON_NUMBERS[1] + 1)),
+            schedules=timetable.BELL_SCHEDULES,
+            example=format_date(_today()),
+        ), status
+
+
+class RoomView(SecureModelView):
+    """«Кабинеты»: the school's rooms, chosen on the timetable's slots."""
+
+    required_permission = Perm.SCHOOL_VIEW
+    manage_permission = Perm.SCHOOL_MANAGE
+    writes = Writes(timetable.create_room, timetable.update_room, timetable.delete_room)
+    column_list = ["name", "note"]
+    column_default_sort = "name"
+    column_searchable_list = ["name"]
+    form_columns = ["name", "note"]
+    column_descriptions = {"name": "Номер или название: «204», «Спортзал», «Кабинет информатики»."}
+
+    def validate_model(self, model, is_created):
+        timetable.validate_room(model)
+
+
+def register(admin) -> None:
+    """Register the timetable's pages: the grids under «Группы и журналы», «Моё расписание» under «Журнал»."""
+    admin.add_view(
+        MyTimetableView(name="Моё расписание", endpoint="my_timetable", url="/timetable/my", category="Журнал")
+    )
+    admin.add_view(
+        TimetableView(name="Расписание на неделю", endpoint="timetable", url="/timetable", category="Группы и журналы")
+    )
+    admin.add_view(
+        BellsView(name="Расписание звонков", endpoint="timetable_bells", url="/timetable/bells", category="Школа")
+    )
+    admin.add_view(RoomView(Room, name="Кабинеты", endpoint="room", url="/room", category="Школа"))
