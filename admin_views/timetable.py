@@ -85,6 +85,7 @@ class TimetableView(SecureBaseView):
             day=day,
             today=_today(),
             wide=wide,
+            own=False,
             classes=timetable.class_choices(year) if wide else [],
             teachers=timetable.teacher_choices(year) if wide else [],
             rooms=timetable.room_choices() if wide else [],
