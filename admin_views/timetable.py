@@ -107,7 +107,7 @@ class TimetableView(SecureBaseView):
         return ("class", classes[0].id) if classes else (None, None)
 
 
-class MyTimetableView(TimetableView):
+class MyTimetableView(SecureBaseView):
     """«Моё расписание»: the teacher's own week."""
 
     codes = (Perm.JOURNAL_EDIT_OWN,)

@@ -23,6 +23,7 @@ from app.models import (
     HomeworkExpectation,
     Lesson,
     Mark,
+    Room,
     SchoolYear,
     Staff,
     Student,
@@ -50,6 +51,7 @@ MODEL_VIEWS = {
     "worktype": {"admin": "manage", "head": "view", "teacher": "view"},
     "teachingassignment": {"admin": "manage", "head": "view", "teacher": "view"},
     "timetableslot": {"admin": "manage", "head": "view", "teacher": "view"},
+    "room": {"admin": "manage", "head": "view", "teacher": "view"},
     "student": {"admin": "manage", "head": "view", "teacher": "view"},
     "guardian": {"admin": "manage", "head": "view", "teacher": "view"},
     "studentguardian": {"admin": "manage", "head": "view", "teacher": "view"},
@@ -61,7 +63,7 @@ MODEL_VIEWS = {
     "exportrun": {"admin": "view", "head": "view", "teacher": None},
 }
 # Rows every logged-in person may see (not personal): the teacher sees them too.
-UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "homeworkexpectation", "worktype"}
+UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "homeworkexpectation", "worktype", "room"}
 
 # Plain pages: endpoint -> {role: expected GET status}.
 PAGE_VIEWS = {
@@ -79,6 +81,9 @@ PAGE_VIEWS = {
     "remarks": {"admin": 200, "head": 200, "teacher": 200},
     "class_page": {"admin": 200, "head": 200, "teacher": 403},
     "diary_check": {"admin": 200, "head": 200, "teacher": 200},
+    "timetable": {"admin": 200, "head": 200, "teacher": 200},
+    "my_timetable": {"admin": 403, "head": 403, "teacher": 200},
+    "timetable_bells": {"admin": 200, "head": 403, "teacher": 403},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
@@ -107,7 +112,9 @@ def world(app, make_staff):
     groups.assign_teacher(None, journal, other)
     subgroup, _second = groups.create_split(None, group, "англ.", 2)
     groups.create_membership(None, group=subgroup.id, student=student.id, start_date=dt.date(2026, 9, 1))
+    room = Room.create(name="204")
     TimetableSlot.create(
+        room=room,
         journal=journal,
         weekday=1,
         lesson_number=1,

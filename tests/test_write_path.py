@@ -34,7 +34,7 @@ from app.models import (
     Tombstone,
     WorkType,
 )
-from app.services import groups, records, school, students, work_types
+from app.services import groups, records, school, students, timetable, work_types
 from app.services import staff as staff_service
 from app.services.errors import DomainError
 
@@ -574,13 +574,18 @@ def test_the_panels_school_and_students_views_save_through_their_services(databa
         INSTANCE_PATH = tmp_path / "instance"
 
     application = create_app(Config)
-    services = {"admin_views.school": school, "admin_views.students": students, "admin_views.groups": groups}
+    services = {
+        "admin_views.school": school,
+        "admin_views.students": students,
+        "admin_views.groups": groups,
+        "admin_views.timetable": timetable,
+    }
     views = [
         view
         for view in application.extensions["admin"][0]._views
         if isinstance(view, SecureModelView) and type(view).__module__ in services
     ]
-    assert len(views) == 16
+    assert len(views) == 17
     for view in views:
         assert view.writes is not None, type(view).__name__
         module = services[type(view).__module__]

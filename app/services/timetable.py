@@ -490,7 +490,7 @@ def _week(
         for cell in d.cells.values():
             cell.sort(key=lambda e: e.sort_key)
     used = [n for d in days for n, cell in d.cells.items() if cell]
-    top = max(MIN_ROWS, *used)
+    top = max([MIN_ROWS, *used])
     return WeekGrid(
         kind=kind,
         title=title,
