@@ -7,13 +7,15 @@ the grids and checks and saves the bells.
 """
 
 import datetime as dt
+import io
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from admin_views.base import SecureBaseView, SecureModelView, Writes
 from admin_views.groups import parse_day
+from app import documents
 from app.clock import app_clock
 from app.formats import format_date
 from app.models import Room
@@ -54,6 +56,16 @@ def _week_links(grid) -> dict:
     }
 
 
+def _pdf(report):
+    """Answer a report as a PDF file to download."""
+    return send_file(
+        io.BytesIO(documents.report_pdf(report)),
+        mimetype=documents.PDF_MIME,
+        as_attachment=True,
+        download_name=f"{report.filename}.pdf",
+    )
+
+
 class TimetableView(SecureBaseView):
     """«Расписание на неделю»: a class's, a teacher's or a room's week, chosen on the page."""
 
@@ -62,20 +74,22 @@ class TimetableView(SecureBaseView):
     def is_accessible(self):
         return current_user.is_authenticated and access.can_view_own_timetable(current_user)
 
+    def _grid(self, me, wide: bool, day: dt.date):
+        kind, value = self._chosen(me, wide, day)
+        if kind is None:
+            return None, None, None
+        if kind == "class":
+            return kind, value, timetable.class_week(me, value, day)
+        if kind == "room":
+            return kind, value, timetable.room_week(me, value, day)
+        return kind, value, timetable.teacher_week(me, value, day)
+
     @expose("/")
     def index(self):
         me = _me()
         day = _day(request.args.get("date"))
         wide = access.can_view_timetable(me)
-        kind, value = self._chosen(me, wide, day)
-        if kind is None:
-            grid = None
-        elif kind == "class":
-            grid = timetable.class_week(me, value, day)
-        elif kind == "room":
-            grid = timetable.room_week(me, value, day)
-        else:
-            grid = timetable.teacher_week(me, value, day)
+        kind, value, grid = self._grid(me, wide, day)
         year = timetable.year_of(day)
         return self.render(
             "timetable/week.html",
@@ -90,8 +104,18 @@ class TimetableView(SecureBaseView):
             teachers=timetable.teacher_choices(year) if wide else [],
             rooms=timetable.room_choices() if wide else [],
             page_url=lambda **args: url_for(".index", **args),
+            pdf_url=url_for(".pdf", **{kind: getattr(value, "id", value), "date": day.isoformat()}) if grid else None,
             **(_week_links(grid) if grid else {}),
         )
+
+    @expose("/pdf/")
+    def pdf(self):
+        me = _me()
+        day = _day(request.args.get("date"))
+        _kind, _value, grid = self._grid(me, access.can_view_timetable(me), day)
+        if grid is None:
+            raise NotFound("Классов в этом учебном году нет: расписание показать не для чего.")
+        return _pdf(timetable.week_report(grid))
 
     def _chosen(self, me, wide: bool, day: dt.date):
         """Return (kind, id) the page shows: the one asked for, else the person's own week, else the first class."""
@@ -133,8 +157,15 @@ class MyTimetableView(SecureBaseView):
             teachers=[],
             rooms=[],
             page_url=lambda **args: url_for(".index", **{k: v for k, v in args.items() if k == "date"}),
+            pdf_url=url_for(".pdf", date=day.isoformat()),
             **_week_links(grid),
         )
+
+    @expose("/pdf/")
+    def pdf(self):
+        me = _me()
+        grid = timetable.teacher_week(me, me.id, _day(request.args.get("date")))
+        return _pdf(timetable.week_report(grid, heading=f"{me.full_name} (моё расписание)"))
 
 
 class BellsView(SecureBaseView):

@@ -31,6 +31,7 @@ class SeedReport:
             "memberships": "записей о составе групп",
             "journals": "журналов",
             "assignments": "строк нагрузки",
+            "rooms": "кабинетов",
             "timetable": "уроков в расписании",
             "lessons": "уроков",
             "held": "проведённых уроков",

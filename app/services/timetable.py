@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, Case
 
 from app.db import db
+from app.documents import Column, Report, Section
 from app.formats import format_date, format_time
 from app.ids import parse_id
 from app.models import (
@@ -586,3 +587,50 @@ def teacher_choices(year: SchoolYear | None) -> list[Staff]:
 def room_choices() -> list[Room]:
     """Return every room by name."""
     return list(Room.select().order_by(Room.name))
+
+
+# --- the week on paper ----------------------------------------------------------------------
+
+
+def entry_text(entry: Entry) -> str:
+    """Return one lesson of a cell as lines of text: subject, group, teacher and room, what changed."""
+    lines = [entry.subject, entry.group, entry.teacher + (f", каб. {entry.room}" if entry.room else "")]
+    if entry.substitution:
+        lines.append(entry.substitution)
+    if entry.cancelled:
+        lines.append(f"урок отменён: {entry.cancelled}")
+    return "\n".join(lines)
+
+
+def week_report(grid: WeekGrid, heading: str | None = None) -> Report:
+    """Return the week grid as a landscape A4 document (the same cells as the page)."""
+    columns = [Column("Урок", 0.8, "C")]
+    for day in grid.days:
+        label = f"{day.weekday.capitalize()}, {day.date:%d.%m}"
+        if day.short:
+            label += "\nсокращённый день"
+        if day.holiday:
+            label += f"\n{day.holiday}"
+        elif not day.planned:
+            label += "\nпо расписанию"
+        columns.append(Column(label, 2))
+    rows = []
+    for number in grid.numbers:
+        row = [f"{number}\n{grid.row_time(number)}".strip()]
+        for day in grid.days:
+            cell = day.cells.get(number, [])
+            parts = [day.time_of(number)] if cell and day.short and day.time_of(number) else []
+            parts += [entry_text(entry) for entry in cell]
+            row.append("\n\n".join(parts))
+        rows.append(tuple(row))
+    notes = []
+    if grid.has_pattern:
+        notes.append("«По расписанию»: уроки этих дней ещё не запланированы, показаны уроки из расписания.")
+    title = heading or grid.title
+    return Report(
+        title=f"Расписание: {title}",
+        header=[f"Неделя {format_date(grid.monday)}–{format_date(grid.saturday)}"],
+        sections=[Section("", columns, rows, notes=notes)],
+        landscape=True,
+        filename=f"raspisanie-{grid.kind}-{grid.monday.isoformat()}",
+    )

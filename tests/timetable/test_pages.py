@@ -14,7 +14,8 @@ def page(client, url):
 
 
 def test_anonymous_people_are_sent_to_the_login_page(client, tt):
-    for url in ("/timetable/", "/timetable/my/", "/timetable/bells/", "/room/"):
+    pages = ("/timetable/", "/timetable/my/", "/timetable/pdf/", "/timetable/my/pdf/", "/timetable/bells/", "/room/")
+    for url in pages:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
@@ -189,3 +190,28 @@ def test_rooms_are_kept_by_the_administrator_unique_and_never_deleted_while_used
     teacher = as_user(tt.english)
     assert page(teacher, "/room/")[0] == 200
     assert teacher.post("/room/new/", data={"name": "999"}).status_code == 403
+
+
+def test_the_week_downloads_as_a_landscape_pdf_with_the_same_cells(as_user, tt):
+    import io
+
+    from pypdf import PdfReader
+
+    client = as_user(tt.english)
+    html = page(client, f"/timetable/?class={tt.c5a.id}&date={tt.monday.isoformat()}")[1]
+    assert f'href="/timetable/pdf/?class={tt.c5a.id}&amp;date={tt.monday.isoformat()}"' in html
+    response = client.get(f"/timetable/pdf/?class={tt.c5a.id}&date={tt.monday.isoformat()}")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "raspisanie-class-2026-11-16.pdf" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    first = reader.pages[0]
+    assert first.mediabox.width > first.mediabox.height  # A4 landscape
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert "Расписание: Класс 5А" in text and "Неделя 16.11.2026–21.11.2026" in text
+    assert "каб. 202" in text and "каб. 203" in text and "08:30–09:00" in text
+    assert "замена: Смирнова А.И. вместо Волкова Е.С." in text
+    mine = client.get(f"/timetable/my/pdf/?date={tt.monday.isoformat()}")
+    assert mine.status_code == 200
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(mine.get_data())).pages)
+    assert "Смирнова Анна Игоревна (моё расписание)" in " ".join(text.split())
+    assert client.get(f"/timetable/pdf/?room={tt.rooms.r201.id}").status_code == 200
