@@ -12,6 +12,7 @@ import io
 from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
+from markupsafe import Markup
 
 from admin_views.base import SecureBaseView, SecureModelView, Writes
 from admin_views.groups import parse_day
@@ -204,8 +205,14 @@ class BellsView(SecureBaseView):
         ), status
 
 
+def _room_week_link(view, context, model, name):
+    return Markup('<a href="{}" title="Расписание кабинета на неделю">{}</a>').format(
+        url_for("timetable.index", room=model.id), model.name
+    )
+
+
 class RoomView(SecureModelView):
-    """«Кабинеты»: the school's rooms, chosen on the timetable's slots."""
+    """«Кабинеты»: the school's rooms, chosen on the timetable's slots; a room's name opens its week."""
 
     required_permission = Perm.SCHOOL_VIEW
     manage_permission = Perm.SCHOOL_MANAGE
@@ -214,6 +221,7 @@ class RoomView(SecureModelView):
     column_default_sort = "name"
     column_searchable_list = ["name"]
     form_columns = ["name", "note"]
+    column_formatters = {"name": _room_week_link}
     column_descriptions = {"name": "Номер или название: «204», «Спортзал», «Кабинет информатики»."}
 
     def validate_model(self, model, is_created):

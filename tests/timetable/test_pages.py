@@ -188,7 +188,8 @@ def test_rooms_are_kept_by_the_administrator_unique_and_never_deleted_while_used
     client.post("/room/delete/", data={"id": gym.id})
     assert not Room.select().where(Room.id == gym.id).exists()
     teacher = as_user(tt.english)
-    assert page(teacher, "/room/")[0] == 200
+    status, html = page(teacher, "/room/")
+    assert status == 200 and f'href="/timetable/?room={tt.rooms.r202.id}"' in html
     assert teacher.post("/room/new/", data={"name": "999"}).status_code == 403
 
 
