@@ -278,3 +278,25 @@ def test_report_permissions_reach_an_existing_schools_builtin_roles(empty_databa
     assert not codes("teacher") & {("reports.view",), ("archive.manage",)}
     migrate.upgrade()  # nothing left to apply, nothing granted twice
     assert RolePermission.select().join(Permission).where(Permission.code == "reports.view").count() == 2
+
+
+def test_year_archive_builds_roll_back_and_forward_again(empty_database):
+    """016 adds the archive builds' table; its rollback drops it and the school's journal stays as it was."""
+    from app.models import ArchiveBuild, SchoolYear
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    year = SchoolYear.create(
+        name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+    )
+    ArchiveBuild.create(year=year, year_name=year.name, status="done", directory="/srv/archive/1")
+    applied = [name for name in migrate.router().done if name[:3] >= "016"]
+    assert applied[0].startswith("016")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "archive_build" not in empty_database.get_tables()
+    assert SchoolYear.select().count() == 1
+    assert migrate.upgrade() == applied
+    assert ArchiveBuild.select().count() == 0
+    ArchiveBuild.create(year=year, year_name=year.name, directory="")
+    assert ArchiveBuild.get().status == "queued"

@@ -195,3 +195,20 @@ def as_user(app):
         return client
 
     return _as
+
+
+@pytest.fixture
+def work(app, redis_conn, monkeypatch):
+    """Run every queued job with a real RQ worker in burst mode, with the environment a worker starts from."""
+    from app.queue import QUEUES
+    from tests.exports.helpers import BurstWorker
+
+    monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("REDIS_URL", app.config["REDIS_URL"])
+    monkeypatch.setenv("EJOURNAL_INSTANCE", str(app.config["INSTANCE_PATH"]))
+    monkeypatch.setenv("SCHOOL_TIMEZONE", app.config["SCHOOL_TIMEZONE"])
+
+    def _work():
+        BurstWorker(QUEUES, connection=redis_conn).work(burst=True)
+
+    return _work
