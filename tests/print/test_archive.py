@@ -157,3 +157,29 @@ def test_the_command_line_builds_and_verifies(school, runner):
     assert result.exit_code != 0 and "Нет файла «06Б.pdf»" in result.output
     result = runner.invoke(args=["archive", "build", "--year", "1999/2000"])
     assert result.exit_code != 0 and "Такого учебного года нет" in result.output
+
+
+def test_a_class_file_reads_a_fixed_number_of_queries_per_journal(school, app):
+    from app.models import Lesson, Mark, SchoolSettings
+    from tests.journal.conftest import QueryCounter
+
+    settings = SchoolSettings.load()
+
+    def queries():
+        with QueryCounter() as counter:
+            made = archive.class_pdf(school.c5a, settings=settings, today=dt.date(2026, 12, 1), built_by="тест")
+        return counter.count, made
+
+    before, made = queries()
+    assert len(made.journals) == 2
+    # More lessons and marks: the same number of queries.
+    for day in (dt.date(2026, 12, 3), dt.date(2026, 12, 7), dt.date(2026, 12, 10)):
+        lesson = Lesson.create(
+            journal=school.math_journal, term=school.q2, date=day, number=2,
+            planned_teacher=school.teacher, teacher=school.teacher, topic="Повторение", held=True,
+        )  # fmt: skip
+        for student in school.students[:10]:
+            Mark.create(lesson=lesson, student=student, value="4", work_type=school.answer)
+    after, made = queries()
+    assert after == before
+    assert made.journals[0]["lessons"] == 11

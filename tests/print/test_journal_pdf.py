@@ -115,3 +115,22 @@ def test_the_print_reads_a_fixed_number_of_queries(app, school):
             journal_print.collect(book, period, settings=settings, today=today, staff=school.teacher)
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 14
+
+
+def test_the_marks_sheet_keeps_clear_of_the_footer_and_the_edges(school, as_user):
+    from pypdf import PdfReader as Reader
+
+    data = _get(as_user(school.teacher), school.math_journal.id, "2026-11").data
+    page = Reader(io.BytesIO(data)).pages[0]
+    found = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            found.append((tm[5] / 72 * 25.4, tm[4] / 72 * 25.4, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    footer = [y for y, _, text in found if text.startswith("стр. 1 из")]
+    body = [(y, x) for y, x, text in found if not text.startswith(("стр.", "5А · Математика · 2026/2027"))]
+    # A4 landscape is 297 × 210 mm: everything above the footer line and inside the margins.
+    assert footer and min(y for y, _ in body) > footer[0] + 8
+    assert max(y for y, _ in body) < 205 and max(x for _, x in body) < 287
