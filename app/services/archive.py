@@ -96,9 +96,16 @@ def request_build(actor, year_value, *, settings, source: str = "panel") -> Arch
     if actor is not None and not access.can_build_archive(actor):
         raise AccessDenied("Архив журналов формирует администратор.")
     year = find_year(year_value)
+    # A build whose worker died past its tries stays «running»: after the job's time and its
+    # retries it no longer holds the year.
+    since = settings.clock.utcnow() - dt.timedelta(seconds=JOB_TIMEOUT * 3)
     waiting = (
         ArchiveBuild.select()
-        .where((ArchiveBuild.year == year.id) & ArchiveBuild.status.in_(["queued", "running"]))
+        .where(
+            (ArchiveBuild.year == year.id)
+            & ArchiveBuild.status.in_(["queued", "running"])
+            & (ArchiveBuild.created_at >= since)
+        )
         .first()
     )
     if waiting is not None:
@@ -474,7 +481,11 @@ def build(build_id: int, *, settings, on_progress=None) -> str:
         return "done"
     except Exception as exc:  # noqa: BLE001 — any failure is the build's, shown on its page
         log.exception("Archive build %s failed", build_id)
-        message = exc.message if isinstance(exc, DomainError) else f"Архив не сформирован: {type(exc).__name__}: {exc}"
+        message = (
+            exc.message
+            if isinstance(exc, DomainError)
+            else "Архив не сформирован из-за ошибки на сервере; подробности — в журнале обработчика заданий."
+        )
         ArchiveBuild.update(status="failed", finished_at=clock.utcnow(), error=message[:2000]).where(
             ArchiveBuild.id == found.id
         ).execute()

@@ -183,3 +183,22 @@ def test_a_class_file_reads_a_fixed_number_of_queries_per_journal(school, app):
     after, made = queries()
     assert after == before
     assert made.journals[0]["lessons"] == 11
+
+
+def test_a_failed_build_says_why_and_a_stale_one_does_not_hold_the_year(school, app):
+    from app.settings import app_settings
+
+    settings = app_settings(app)
+    build = archive.request_build(school.admin, school.year.id, settings=settings)
+    # The build's folder cannot be made: a file is in its place.
+    folder = Path(build.directory)
+    folder.parent.mkdir(parents=True)
+    folder.write_text("не каталог")
+    assert archive.build(build.id, settings=settings) == "failed"
+    failed = ArchiveBuild.get_by_id(build.id)
+    assert failed.error.startswith("Архив не сформирован из-за ошибки на сервере")
+    # A build left «running» by a worker that died long ago does not block a new one.
+    ArchiveBuild.update(status="running", created_at=dt.datetime(2026, 1, 1)).where(
+        ArchiveBuild.id == build.id
+    ).execute()
+    assert archive.request_build(school.admin, school.year.id, settings=settings).id != build.id
