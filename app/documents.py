@@ -241,6 +241,10 @@ class Document(FPDF):
     ) -> None:
         """One cell whose text is made smaller (down to `min_size`), then cut with «…», until it fits the width."""
         text = text or ""
+        if not text:
+            # Most cells of a journal's sheet are empty: nothing to measure.
+            self.cell(w, h, "", **options)
+            return
         if not w:
             w = self.w - self.r_margin - self.get_x()
         room = max(w - 2 * self.c_margin, 0.5)
