@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from admin_views import (
     account,
     applications,
+    archive,
     audit,
     class_page,
     exports,
@@ -52,6 +53,7 @@ def init_admin(app) -> Admin:
     # Order here is the order of the menu.
     journal.register(admin)
     oversight.register(admin)
+    archive.register(admin)
     class_page.register(admin)
     school.register(admin)
     groups.register(admin)

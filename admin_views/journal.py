@@ -22,6 +22,7 @@ from wtforms.fields import DateField
 from admin_views.base import SecureBaseView, SecureModelView, Writes
 from admin_views.forms import WeightField
 from app.clock import app_clock
+from app.documents import PDF_MIME
 from app.formats import month_label, month_name
 from app.ids import MAX_ID, parse_id
 from app.json_body import json_object
@@ -46,6 +47,7 @@ from app.services import (
     journal_files,
     journal_marks,
     journal_planning,
+    journal_print,
     school,
     work_types,
 )
@@ -255,6 +257,7 @@ class JournalView(JournalMixin, SecureBaseView):
             jconfig=_script_config(cells=grid.cells_data()),
             any_editable=any(c.editable for c in grid.lessons),
             start_lesson=grid.start_lesson_id(),
+            print_periods=journal_print.periods(book, SchoolSettings.load()),
         )
 
     @expose("/print/<int:journal_id>/<month>")
@@ -272,6 +275,20 @@ class JournalView(JournalMixin, SecureBaseView):
             month_label=month_label(start),
             rules=journal_marks.entry_rules(),
         )
+
+    @expose("/print-pdf/<int:journal_id>")
+    def print_pdf(self, journal_id):
+        """The journal printed like the paper one (PDF) for ?period= (a month «2026-11», «term-<id>» or «year»)."""
+        period = request.args.get("period", "")
+        data, name = journal_print.journal_pdf(
+            _me(), journal_id, period if isinstance(period, str) else "", clock=_clock(), settings=SchoolSettings.load()
+        )
+        response = current_app.response_class(data, mimetype=PDF_MIME)
+        response.headers["Content-Disposition"] = journal_files.content_disposition(name).replace(
+            "attachment", "inline", 1
+        )
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
 
     # --- final marks -----------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ beside it): nothing outside `requirements.txt` is needed on the server.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -52,6 +53,24 @@ class Section:
     totals: tuple | None = None
     notes: list[str] = field(default_factory=list)
     empty: str = "Нет данных."
+
+
+@dataclass(frozen=True)
+class MatrixColumn:
+    """A narrow column of a `Document.matrix`: its header («05», «1 ч.»), the heading of its run («ноябрь 2026»)."""
+
+    label: str
+    group: str = ""
+    width: float = 6.5
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    """A cell of a `Document.matrix`: its text, shaded (not applicable), bold."""
+
+    text: str = ""
+    shaded: bool = False
+    bold: bool = False
 
 
 @dataclass
@@ -217,8 +236,142 @@ class Document(FPDF):
         for note in section.notes:
             self.line_text(note, 8)
 
+    def fitted_cell(
+        self, w: float, h: float, text: str, *, size: float = 8, min_size: float = 5, style: str = "", **options
+    ) -> None:
+        """One cell whose text is made smaller (down to `min_size`), then cut with «…», until it fits the width."""
+        text = text or ""
+        if not text:
+            # Most cells of a journal's sheet are empty: nothing to measure.
+            self.cell(w, h, "", **options)
+            return
+        if not w:
+            w = self.w - self.r_margin - self.get_x()
+        room = max(w - 2 * self.c_margin, 0.5)
+        self.set_font(FONT, style, size)
+        while size > min_size and self.get_string_width(text) > room:
+            size = max(min_size, size - 0.5)
+            self.set_font(FONT, style, size)
+        if self.get_string_width(text) > room:
+            while len(text) > 1 and self.get_string_width(text + "…") > room:
+                text = text[:-1]
+            text += "…"
+        self.cell(w, h, text, **options)
+
+    def matrix(
+        self,
+        *,
+        heads: list[Column],
+        columns: list[MatrixColumn],
+        rows: list[tuple[list[str], list]],
+        rows_per_page: int = 30,
+        row_height: float = 4.6,
+        font_size: float = 7.5,
+        header_height: float = 4.4,
+        keep_groups: bool = False,
+        on_page: Callable[[], None] | None = None,
+        after_page: Callable[[], None] | None = None,
+    ) -> None:
+        """Rows × many narrow columns, like a page of the paper journal: the heads repeat on every page.
+
+        `heads` are the left columns (their width in mm), repeated on every page; `columns` are cut
+        into pages by the width left (whole runs of one `group` kept together with `keep_groups`);
+        the rows into pages of `rows_per_page`. Each row is (head texts, cells: str or MatrixCell).
+        Every page starts with `on_page()` (its title lines) and ends with `after_page()` (a legend).
+        """
+        head_width = sum(column.width for column in heads)
+        chunks = _column_chunks(columns, self.epw - head_width, keep_groups)
+        row_chunks = [rows[i : i + rows_per_page] for i in range(0, len(rows), rows_per_page)] or [[]]
+        grouped = any(column.group for column in columns)
+        auto, margin = self.auto_page_break, self.b_margin
+        self.set_auto_page_break(False)
+        try:
+            for chunk in chunks:
+                for part in row_chunks:
+                    self.add_page()
+                    if on_page:
+                        on_page()
+                    self._matrix_header(heads, chunk, grouped, header_height, font_size)
+                    for head_texts, cells in part:
+                        self.set_x(self.l_margin)
+                        for column, text in zip(heads, head_texts, strict=False):
+                            self.fitted_cell(
+                                column.width, row_height, text, size=font_size, border=1, align=column.align
+                            )
+                        for index, column in chunk:
+                            cell = cells[index] if index < len(cells) else ""
+                            cell = cell if isinstance(cell, MatrixCell) else MatrixCell(cell_text(cell))
+                            if cell.shaded:
+                                self.set_fill_color(225, 225, 225)
+                            self.fitted_cell(
+                                column.width,
+                                row_height,
+                                cell.text,
+                                size=font_size,
+                                style="B" if cell.bold else "",
+                                border=1,
+                                align="C",
+                                fill=cell.shaded,
+                            )
+                        self.ln(row_height)
+                    if after_page:
+                        after_page()
+        finally:
+            self.set_auto_page_break(auto, margin)
+        self.set_font(FONT, size=9)
+
+    def _matrix_header(self, heads, chunk, grouped: bool, height: float, font_size: float) -> None:
+        x, y = self.l_margin, self.get_y()
+        rows = 2 if grouped else 1
+        self.set_xy(x, y)
+        for column in heads:
+            self.fitted_cell(column.width, height * rows, column.label, size=font_size, style="B", border=1, align="C")
+        start = self.get_x()
+        if grouped:
+            runs: list[list] = []
+            for _, column in chunk:
+                if runs and runs[-1][0] == column.group:
+                    runs[-1][1] += column.width
+                else:
+                    runs.append([column.group, column.width])
+            for label, width in runs:
+                self.fitted_cell(width, height, label, size=font_size, style="B", border=1, align="C")
+            self.set_xy(start, y + height)
+        for _, column in chunk:
+            self.fitted_cell(column.width, height, column.label, size=font_size, style="B", border=1, align="C")
+        self.set_xy(x, y + height * rows)
+
     def bytes(self) -> bytes:
         return bytes(self.output())
+
+
+def _column_chunks(columns: list[MatrixColumn], room: float, keep_groups: bool) -> list[list[tuple[int, MatrixColumn]]]:
+    """Cut the columns into pages of at most `room` mm, runs of one group whole when asked (and when they fit)."""
+    units: list[list[tuple[int, MatrixColumn]]] = []
+    for index, column in enumerate(columns):
+        if keep_groups and units and units[-1][-1][1].group == column.group:
+            units[-1].append((index, column))
+        else:
+            units.append([(index, column)])
+    chunks: list[list[tuple[int, MatrixColumn]]] = [[]]
+    used = 0.0
+    for unit in units:
+        width = sum(column.width for _, column in unit)
+        if chunks[-1] and used + width > room:
+            chunks.append([])
+            used = 0.0
+        if width > room:
+            # A run wider than a page is cut column by column.
+            for item in unit:
+                if chunks[-1] and used + item[1].width > room:
+                    chunks.append([])
+                    used = 0.0
+                chunks[-1].append(item)
+                used += item[1].width
+            continue
+        chunks[-1].extend(unit)
+        used += width
+    return chunks
 
 
 def report_pdf(report: Report, footer_text: str = "") -> bytes:

@@ -9,6 +9,7 @@ question at length, but a model field's name lives here.
 # (singular, plural) Russian names of every model; the plural names what blocks a deletion.
 MODEL_NAMES: dict[str, tuple[str, str]] = {
     "Absence": ("Пропуск", "пропуски"),
+    "ArchiveBuild": ("Архив журналов за год", "архивы журналов за год"),
     "AuditEntry": ("Запись аудита", "записи аудита"),
     "BellTime": ("Звонок на урок", "расписание звонков"),
     "ChangeCounter": ("Счётчик изменений", "счётчики изменений"),
@@ -116,6 +117,25 @@ FIELDS: dict[str, dict[str, str]] = {
         "created_by": "Кто записал",
         "created_at": "Записано",
         "updated_at": "Изменено",
+    },
+    "ArchiveBuild": {
+        "year": "Учебный год",
+        "year_name": "Учебный год",
+        "status": "Состояние",
+        "requested_by": "Кто формировал",
+        "requested_by_name": "Кто формировал",
+        "created_at": "Запрошен",
+        "started_at": "Начат",
+        "finished_at": "Готов",
+        "progress": "Готово классов",
+        "total": "Всего классов",
+        "directory": "Каталог",
+        "files": "Файлы",
+        "manifest_sha256": "Контрольная сумма описи",
+        "error": "Ошибка",
+        "job_id": "Задание",
+        "checked_at": "Проверен",
+        "check_problems": "Найдено при проверке",
     },
     "DiaryCheck": {
         "staff": "Сотрудник",

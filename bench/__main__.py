@@ -177,7 +177,14 @@ def bench_oversight(ctx: Context) -> list[Result]:
     return oversight_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight]
+def bench_archive(ctx: Context) -> list[Result]:
+    """One class's year archive file and one journal's year PDF: time, peak memory, queries."""
+    from bench import bench_archive as archive_bench
+
+    return archive_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_archive]
 
 
 def _name(fn) -> str:

@@ -84,6 +84,7 @@ PAGE_VIEWS = {
     "timetable": {"admin": 200, "head": 200, "teacher": 200},
     "my_timetable": {"admin": 403, "head": 403, "teacher": 200},
     "timetable_bells": {"admin": 200, "head": 403, "teacher": 403},
+    "archive": {"admin": 200, "head": 200, "teacher": 403},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}

@@ -67,3 +67,31 @@ def test_read_table_reads_xlsx_and_both_csv_encodings_and_delimiters():
 def test_read_table_refuses_what_is_not_a_spreadsheet_in_russian(name, data, message):
     with pytest.raises(UnreadableFile, match=message):
         read_table(name, data)
+
+
+def test_matrix_columns_are_cut_by_the_page_width_keeping_runs_whole():
+    from app.documents import MatrixColumn, _column_chunks
+
+    columns = [MatrixColumn(str(i), "а" if i < 3 else "б", 10) for i in range(5)]
+    assert [[i for i, _ in chunk] for chunk in _column_chunks(columns, 35, False)] == [[0, 1, 2], [3, 4]]
+    assert [[i for i, _ in chunk] for chunk in _column_chunks(columns, 25, True)] == [[0, 1], [2], [3, 4]]
+    assert [[i for i, _ in chunk] for chunk in _column_chunks(columns, 45, True)] == [[0, 1, 2], [3, 4]]
+    assert _column_chunks([], 100, False) == [[]]
+
+
+def test_matrix_repeats_the_heads_on_every_page_it_needs():
+    import io
+
+    from pypdf import PdfReader
+
+    from app.documents import Column, Document, MatrixColumn
+
+    pdf = Document(landscape=True)
+    columns = [MatrixColumn(f"{i:02d}", "ноябрь", 10) for i in range(40)]
+    rows = [([str(n), f"Ученик {n}"], ["5"] * 40) for n in range(1, 36)]
+    pdf.matrix(heads=[Column("№", 6), Column("Фамилия", 40)], columns=columns, rows=rows, rows_per_page=30)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf.bytes())).pages]
+    # 40 columns of 10 mm need two widths of the page, 35 rows two heights: four pages.
+    assert len(pages) == 4
+    assert all("Фамилия" in page for page in pages)
+    assert "Ученик 30" in pages[0] and "Ученик 31" in pages[1] and "Ученик 31" in pages[3]

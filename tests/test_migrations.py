@@ -316,3 +316,25 @@ def test_rooms_and_bells_roll_back_keeping_every_slot_and_forward_again(empty_da
     assert Room.select().count() == BellTime.select().count() == ShortDay.select().count() == 0
     if isinstance(empty_database, SqliteDatabase):
         assert empty_database.execute_sql("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_year_archive_builds_roll_back_and_forward_again(empty_database):
+    """016 adds the archive builds' table; its rollback drops it and the school's journal stays as it was."""
+    from app.models import ArchiveBuild, SchoolYear
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    year = SchoolYear.create(
+        name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31), is_current=True
+    )
+    ArchiveBuild.create(year=year, year_name=year.name, status="done", directory="/srv/archive/1")
+    applied = [name for name in migrate.router().done if name[:3] >= "016"]
+    assert applied[0].startswith("016")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "archive_build" not in empty_database.get_tables()
+    assert SchoolYear.select().count() == 1
+    assert migrate.upgrade() == applied
+    assert ArchiveBuild.select().count() == 0
+    ArchiveBuild.create(year=year, year_name=year.name, directory="")
+    assert ArchiveBuild.get().status == "queued"

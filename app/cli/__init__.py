@@ -1,9 +1,9 @@
-"""Command-line tools, one module per group: `flask db`, `flask staff`, `flask seed-demo`, `flask export`."""
+"""Command-line tools, one module per group: `flask db`, `staff`, `seed-demo`, `export`, `archive`."""
 
-from app.cli import core, demo, export
+from app.cli import archive, core, demo, export
 
 
 def init_app(app):
     """Register every area's commands."""
-    for module in (core, demo, export):
+    for module in (core, demo, export, archive):
         module.register(app)

@@ -1,6 +1,7 @@
 """All models, in dependency order (tables are created and dropped in this order)."""
 
 from app.models.applications import APPLICATION_STATUSES, DiaryApplication
+from app.models.archive import ARCHIVE_STATUSES, ArchiveBuild
 from app.models.audit import AuditEntry
 from app.models.changes import ChangeCounter, ExportedModel, Tombstone
 from app.models.exports import ExportLock, ExportRun, ExportSettings
@@ -101,11 +102,13 @@ MODELS = [
     ExportSettings,
     ExportLock,
     ExportRun,
+    ArchiveBuild,
     AuditEntry,
 ]
 
 __all__ = [
     "ABSENCE_REASONS",
+    "ARCHIVE_STATUSES",
     "APPLICATION_STATUSES",
     "BELL_SCHEDULES",
     "GROUP_KINDS",
@@ -115,6 +118,7 @@ __all__ = [
     "RELATIONS",
     "WEEKDAYS",
     "Absence",
+    "ArchiveBuild",
     "AuditEntry",
     "BellTime",
     "ChangeCounter",

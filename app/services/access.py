@@ -418,6 +418,16 @@ def can_view_class_finals(staff, class_group) -> bool:
     return sees_everything(staff) or class_group.class_teacher_id == staff.id
 
 
+def can_build_archive(staff) -> bool:
+    """The administrator builds the year's archive of the journal (archive.manage)."""
+    return bool(staff) and can(staff, Perm.ARCHIVE_MANAGE)
+
+
+def can_read_archive(staff) -> bool:
+    """The archive's builds and files: whoever builds it, and the head and the deputy (reports.view)."""
+    return bool(staff) and can_any(staff, (Perm.ARCHIVE_MANAGE, Perm.REPORTS_VIEW))
+
+
 def visible_members(staff, journal) -> set[int] | None:
     """Return the ids of the journal's students whose rows the staff member may see, or None for all of them.
 

@@ -459,7 +459,11 @@ def class_finals(staff, class_id, *, settings: SchoolSettings | None = None) -> 
     class_group = get_class(class_id)
     if not access.can_view_class_finals(staff, class_group):
         raise AccessDenied("Итоговые отметки класса видят классный руководитель, заместитель директора и директор.")
-    settings = settings or SchoolSettings.load()
+    return class_finals_of(class_group, settings=settings or SchoolSettings.load())
+
+
+def class_finals_of(class_group: ClassGroup, *, settings: SchoolSettings) -> ClassFinals:
+    """Read a class's finals (students × subjects × periods) in a fixed number of queries; the caller checked access."""
     year = SchoolYear.get_by_id(class_group.year_id)
     terms = attestation_terms(year.id, class_group.grade, settings)
     columns = _period_columns(terms)
