@@ -13,6 +13,7 @@ from admin_views import (
     home,
     journal,
     oversight,
+    reports,
     school,
     staff,
     students,
@@ -52,6 +53,7 @@ def init_admin(app) -> Admin:
     journal.register(admin)
     oversight.register(admin)
     class_page.register(admin)
+    reports.register(admin)
     school.register(admin)
     groups.register(admin)
     students.register(admin)
