@@ -96,12 +96,20 @@ def _cell_value(value):
 
 # --- XLSX -----------------------------------------------------------------------------------------
 
+# What Excel refuses in a worksheet's name (at most 31 characters).
+SHEET_TITLE_FORBIDDEN = str.maketrans({char: "-" for char in "[]:*?/\\"})
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name from a report's title: Excel's forbidden characters replaced, cut to 31 characters."""
+    return title.translate(SHEET_TITLE_FORBIDDEN)[:31].strip() or "Отчёт"
+
 
 def report_xlsx(report: Report) -> bytes:
     """The report as one worksheet: the title and header, then each section's table."""
     book = Workbook()
     sheet = book.active
-    sheet.title = report.title[:31].replace("/", "-") or "Отчёт"
+    sheet.title = sheet_title(report.title)
     bold = Font(bold=True)
     _append(sheet, [report.title])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)

@@ -79,6 +79,7 @@ PAGE_VIEWS = {
     "remarks": {"admin": 200, "head": 200, "teacher": 200},
     "class_page": {"admin": 200, "head": 200, "teacher": 403},
     "diary_check": {"admin": 200, "head": 200, "teacher": 200},
+    "reports": {"admin": 403, "head": 200, "teacher": 200},
 }
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
