@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -79,11 +79,17 @@ def cell_text(value) -> str:
 
 def _append(sheet, values) -> None:
     """Append a row: numbers stay numbers, every other value is text and never a formula."""
-    sheet.append([_cell_value(value) for value in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+    sheet.append([_text_cell(sheet, value) for value in map(_cell_value, values)])
+
+
+def _text_cell(sheet, value):
+    # A text that would read as a formula goes in as a ready cell (append takes cells as they are);
+    # looking the row up again after appending (`sheet[sheet.max_row]`) costs a walk over every cell.
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = Cell(sheet, value=value)
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
 
 
 def _cell_value(value):
@@ -195,7 +201,12 @@ class Document(FPDF):
             self.ln(3)
 
     def table_section(self, section: Section, *, font_size: float = 8) -> None:
-        """A section's table; its heading row repeats on every page it spans."""
+        """A section's table; its heading row repeats on every page it spans.
+
+        Drawn cell by cell: a text that fits its column is one `cell`, a longer one is wrapped
+        into lines first. fpdf2's own `table()` lays every cell out as a `multi_cell`, about ten
+        times slower — a whole school's table of a thousand rows took seconds per page run.
+        """
         if section.title:
             self.ln(2)
             self.heading(section.title, 10)
@@ -203,27 +214,56 @@ class Document(FPDF):
         if not rows:
             self.line_text(section.empty)
         else:
-            self.set_font(FONT, size=font_size)
             total = sum(column.width for column in section.columns)
             widths = [column.width * self.epw / total for column in section.columns]
-            with self.table(
-                col_widths=widths,
-                width=self.epw,
-                line_height=font_size * 0.5,
-                headings_style=FontFace(emphasis="BOLD"),
-                text_align=tuple(column.align for column in section.columns),
-                repeat_headings=1,
-            ) as table:
-                heading = table.row()
-                for column in section.columns:
-                    heading.cell(column.label, align="C")
-                for index, values in enumerate(rows):
-                    row = table.row()
-                    style = FontFace(emphasis="BOLD") if section.totals and index == len(rows) - 1 else None
-                    for value in values:
-                        row.cell(cell_text(value), style=style)
+            line = font_size * 0.5
+            headings = [column.label for column in section.columns]
+            centred = ["C"] * len(widths)
+            aligns = [column.align for column in section.columns]
+            self.set_font(FONT, "B", font_size)
+            heading = self._row_lines(headings, widths, line)
+            self._table_row(heading, widths, centred, line, bold=True, fill=True)
+            for index, values in enumerate(rows):
+                bold = bool(section.totals) and index == len(rows) - 1
+                self.set_font(FONT, "B" if bold else "", font_size)
+                texts = [cell_text(value) for value in values] + [""] * (len(widths) - len(values))
+                lines = self._row_lines(texts[: len(widths)], widths, line)
+                if self.will_page_break(max(len(cell) for cell in lines) * line + 2 * self.c_margin):
+                    self.add_page()
+                    self.set_font(FONT, "B", font_size)
+                    self._table_row(heading, widths, centred, line, bold=True, fill=True)
+                    self.set_font(FONT, "B" if bold else "", font_size)
+                self._table_row(lines, widths, aligns, line, bold=bold)
+            self.set_font(FONT, size=9)
+            self.ln(1)
         for note in section.notes:
             self.line_text(note, 8)
+
+    def _row_lines(self, texts, widths, line: float) -> list[list[str]]:
+        """Each cell's text as the lines it takes in its column, in the current font."""
+        found = []
+        for text, width in zip(texts, widths, strict=True):
+            if not text or self.get_string_width(text) <= width - 2 * self.c_margin:
+                found.append([text])
+            else:
+                found.append(self.multi_cell(width, line, text, dry_run=True, output="LINES") or [""])
+        return found
+
+    def _table_row(self, lines, widths, aligns, line: float, *, bold: bool = False, fill: bool = False) -> None:
+        """Draw one row at the current position: a bordered box per cell, its lines inside; move below it."""
+        height = max(len(cell) for cell in lines) * line + 2 * self.c_margin
+        left, top = self.l_margin, self.get_y()
+        if fill:
+            self.set_fill_color(235, 238, 242)
+        x = left
+        for cell, width, align in zip(lines, widths, aligns, strict=True):
+            self.rect(x, top, width, height, style="DF" if fill else "D")
+            for number, text in enumerate(cell):
+                if text:
+                    self.set_xy(x, top + self.c_margin + number * line)
+                    self.cell(width, line, text, align=align)
+            x += width
+        self.set_xy(left, top + height)
 
     def bytes(self) -> bytes:
         return bytes(self.output())

@@ -177,7 +177,14 @@ def bench_oversight(ctx: Context) -> list[Result]:
     return oversight_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight]
+def bench_reports(ctx: Context) -> list[Result]:
+    """Every report of the list for the whole large school: time, peak memory, queries, XLSX and PDF (1× and 2×)."""
+    from bench import bench_reports as reports_bench
+
+    return reports_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports]
 
 
 def _name(fn) -> str:

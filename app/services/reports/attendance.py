@@ -13,18 +13,21 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
+from app.db import id_list
 from app.documents import Column, Report, Section
 from app.formats import format_date
 from app.models import Absence, Journal, Lesson, StudyGroup
 from app.models.journal import ABSENCE_REASONS
 from app.services import groups
-from app.services.reports.common import Pupil, ReportRequest, as_date, class_year_condition, period_line, rolls
+from app.services.reports.common import Pupil, ReportRequest, as_date, period_line, rolls
 
 REASON_LABELS = dict(ABSENCE_REASONS)
 LATE = "late"
 # The reasons of a missed lesson, in the order the columns show them.
 MISSED_REASONS = ("illness", "excused", "unexcused", "unknown")
 DAY_REASONS = ("illness", "excused", "unexcused", "unknown")
+# Up to this many students the absences are read for their ids; a larger set reads the year's and keeps theirs.
+STUDENT_LIST_MAX = 1000
 
 
 @dataclass
@@ -64,10 +67,14 @@ def missed_by_pupil(year, by_class: dict[int, list[Pupil]], start, end) -> dict[
             Lesson.date.between(start, end)
             & (Lesson.cancelled == False)  # noqa: E712
             & (Journal.kind == "lesson")
-            & Absence.student.in_(class_year_condition(year, class_ids))
+            & (Journal.year == year.id)
         )
         .group_by(Absence.student, Lesson.date, Absence.reason)
     )
+    students = sorted({p.student_id for pupils in by_class.values() for p in pupils})
+    if len(students) <= STUDENT_LIST_MAX:
+        # A flat list: an IN (subquery) made SQLite read the absences through (lesson, student) per lesson.
+        query = query.where(Absence.student.in_(id_list(students)))
     pupils_of: dict[int, list[Pupil]] = defaultdict(list)
     for pupils in by_class.values():
         for pupil in pupils:
@@ -96,7 +103,9 @@ def _lessons_per_student_day(year, start, end, pairs) -> dict[tuple[int, dt.date
     """How many uncancelled lessons each (student, day) of `pairs` had: their groups' lessons of that day."""
     student_ids = sorted({student_id for student_id, _ in pairs})
     year_groups = list(StudyGroup.select().where(StudyGroup.year == year.id))
-    spans = groups.member_spans(year_groups, start, end, students=student_ids if len(student_ids) <= 500 else None)
+    spans = groups.member_spans(
+        year_groups, start, end, students=student_ids if len(student_ids) <= STUDENT_LIST_MAX else None
+    )
     wanted = set(student_ids)
     groups_of: dict[int, list[tuple[int, list]]] = defaultdict(list)
     for group_id, members in spans.items():

@@ -93,7 +93,7 @@ def class_teacher_report(request: ReportRequest) -> Report:
     return Report(
         title=f"Отчёт классного руководителя: {class_group} класс, {period.label}",
         header=[
-            f"Класс: {class_group}. Классный руководитель: {teacher}.",
+            f"Класс: {class_group}. Классный руководитель: {teacher}".rstrip(".") + ".",
             period_line(request, period),
             f"Сформировано {format_date(request.today)}.",
         ],

@@ -152,7 +152,7 @@ def summary_sheet(request: ReportRequest) -> Report:
     for number, pupil in enumerate(pupils, 1):
         given = values.get(pupil.student_id, {})
         word = "" if pupil.left_before(day) else standing(given).word
-        rows.append((number, pupil.label(day), *(given.get(s.id, "") for s in subjects), word))
+        rows.append((number, pupil.label(day), *(_cell(given.get(s.id, "")) for s in subjects), word))
     found = tally(pupils, values, day)
     sheet = Section("", columns, rows, empty="В классе за период нет учеников.")
     totals = Section(
@@ -171,6 +171,11 @@ def summary_sheet(request: ReportRequest) -> Report:
     )
 
 
+def _cell(value: str):
+    """A mark as a number (a spreadsheet sums it), «н/а», «зч», «осв.» as the text they are."""
+    return int(value) if value in MARKS else value
+
+
 def _teacher_name(class_group: ClassGroup) -> str:
     teacher = class_group.class_teacher if class_group.class_teacher_id else None
     return teacher.short_name if teacher is not None else "не назначен"
@@ -178,7 +183,7 @@ def _teacher_name(class_group: ClassGroup) -> str:
 
 def _header(request: ReportRequest, class_group: ClassGroup, period) -> list[str]:
     return [
-        f"Класс: {class_group}. Классный руководитель: {_teacher_name(class_group)}.",
+        f"Класс: {class_group}. Классный руководитель: {_teacher_name(class_group)}".rstrip(".") + ".",
         period_line(request, period),
         f"Сформировано {format_date(request.today)}.",
     ]
