@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 from app.services.errors import AccessDenied, BadInput
 from app.services.reports import registry
 from app.services.reports.common import standing
-from tests.reports.conftest import CLOCK
+from tests.reports.conftest import CLOCK, TODAY
 
 
 def build(code, actor, **args):
@@ -272,3 +272,37 @@ def test_a_repeated_parameter_is_refused(school, on_report_day):
     args = MultiDict([("class", str(school.c5a.id)), ("class", str(school.c6b.id))])
     with pytest.raises(BadInput):
         registry.build(kind, school.staff.deputy, args, clock=CLOCK)
+
+
+def test_the_year_as_the_period(school, on_report_day):
+    # No year finals yet: nobody is counted; the movement runs from 01.09 to today.
+    progress = build("progress", school.staff.deputy, period="year")
+    assert section(progress, "По классам").totals == ("Итого", 0, 0, 0, 0, 0, 0, 0, "—", "—")
+    report = build("class-teacher", school.staff.leader, period="year")
+    assert [row[:2] for row in report.sections[0].rows] == [
+        ("На начало периода (01.09.2026)", 6),
+        ("Прибыли", 1),
+        ("Выбыли", 1),
+        ("На конец периода (01.12.2026)", 6),
+    ]
+    attendance = build("attendance", school.staff.leader, period="year")
+    assert attendance.sections[0].totals == ("", "Итого", 11, 4, 2, 4, 1, 1, 3, 1)
+
+
+def test_a_grade_taught_by_halves_is_not_reported_by_a_quarter(school, on_report_day):
+    from app.models import ClassGroup, Term
+
+    Term.create(year=school.year, kind="half", number=1, start_date=school.q1.start_date, end_date=school.q2.end_date)
+    c10 = ClassGroup.create(year=school.year, grade=10, letter="А", class_teacher=school.staff.eng2)
+    with pytest.raises(BadInput) as refused:
+        build("summary", school.staff.deputy, **{"class": str(c10.id), "period": f"term-{school.q1.id}"})
+    assert "10А класс аттестуется не по периоду «1 четверть»" in refused.value.message
+    report = build("progress", school.staff.deputy, period=f"term-{school.q1.id}")
+    assert any("10-е классы" in note for note in section(report, "По классам").notes)
+    # Its class teacher is offered the halves and the year only, and gets the half by default.
+    kind = registry.REPORTS["summary"]
+    fields = registry.form(
+        kind, school.staff.eng2, MultiDict(), year=school.year, today=TODAY, settings=school.settings
+    )
+    assert [label for _, label in fields[1].options] == ["1 полугодие", "2026/2027 учебный год"]
+    assert build("summary", school.staff.eng2).title.endswith("10А класс")

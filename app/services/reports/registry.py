@@ -3,7 +3,10 @@
 Adding a report is one `ReportKind` in REPORTS: its builder takes a `ReportRequest` (the person,
 the current school year, today, the clock, the settings and the parameters already checked
 against what the person may see) and returns an `app.documents.Report`; the pages, the XLSX and
-the PDF come from it.
+the PDF come from it. A report without parameters is built as soon as its page opens, e.g.
+
+    ReportKind("program", "Выполнение программы", "…", (), lambda actor, year: access.can_view_school_reports(actor),
+               lambda request: plans.program_report(request.actor, request.year, today=request.today))
 """
 
 from collections.abc import Callable
@@ -175,7 +178,10 @@ def form(kind: ReportKind, actor, args, *, year: SchoolYear, today, settings: Sc
             options = [("", "Все параллели")] + [(str(g), f"{g}-е классы") for g in grades_of(classes)]
             default = ""
         elif name == "period":
-            periods = periods_of(year, year_terms(year), None, settings)
+            # A person who may choose only classes of one grade sees only that grade's periods.
+            grades = grades_of(classes)
+            grade = grades[0] if len(grades) == 1 and not school_wide and "class" in kind.params else None
+            periods = periods_of(year, year_terms(year), grade, settings)
             options = [(p.key, p.label) for p in periods]
             default = default_period(periods, today).key
         else:
@@ -211,7 +217,11 @@ def make_request(kind: ReportKind, actor, args, *, year: SchoolYear, clock, sett
     if "period" in kind.params:
         periods = periods_of(year, request.terms, None, settings)
         raw = _single(args, "period")
-        request.period = default_period(periods, today) if raw in (None, "") else pick_period(periods, raw)
+        if raw in (None, ""):
+            grade = request.class_group.grade if request.class_group is not None else None
+            request.period = default_period(periods_of(year, request.terms, grade, settings), today)
+        else:
+            request.period = pick_period(periods, raw)
     if "month" in kind.params:
         months = month_options(year, today)
         raw = _single(args, "month")
