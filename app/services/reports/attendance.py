@@ -177,7 +177,7 @@ def attendance(request: ReportRequest) -> Report:
             rows.append((number, pupil.label(day), *missed_cells(entry)))
         section = Section(
             "",
-            [Column("№", 0.5, "R"), Column("Ученик", 5), *LESSON_COLUMNS],
+            [Column("№", 0.7, "R"), Column("Ученик", 5), *LESSON_COLUMNS],
             rows,
             totals=("", "Итого", *missed_cells(whole)),
             notes=NOTES,

@@ -98,7 +98,7 @@ def journal_fill(request: ReportRequest) -> Report:
             str(journal) if journal else "",
         )
 
-    rows, per_teacher = [], defaultdict(lambda: [set(), 0, 0, 0])
+    rows, per_teacher = [], defaultdict(lambda: [set(), 0, 0, Counter()])
     totals = [0, 0, Counter()]
     for key in sorted(keys, key=order):
         teacher, journal_id = key
@@ -120,7 +120,7 @@ def journal_fill(request: ReportRequest) -> Report:
         entry[0].add(journal_id)
         entry[1] += due
         entry[2] += filled
-        entry[3] += sum(found.values())
+        entry[3].update(found)
         totals[0] += due
         totals[1] += filled
         totals[2].update(found)
@@ -158,15 +158,24 @@ def journal_fill(request: ReportRequest) -> Report:
     teachers = Section(
         "По учителям",
         [
-            Column("Учитель", 3),
+            Column("Учитель", 2),
             Column("Журналов", 1, "R"),
-            Column("Уроков к заполнению", 1.2, "R"),
-            Column("Проведено с темой", 1.2, "R"),
+            Column("Уроков к заполнению", 1.1, "R"),
+            Column("Проведено с темой", 1.1, "R"),
             Column("Доля", 1, "R"),
-            Column("Замечаний", 1, "R"),
+            *rule_columns,
+            Column("Всего замечаний", 1.1, "R"),
         ],
         [
-            (names.get(teacher, NOBODY), len(entry[0]), entry[1], entry[2], percent(entry[2], entry[1]), entry[3])
+            (
+                names.get(teacher, NOBODY),
+                len(entry[0]),
+                entry[1],
+                entry[2],
+                percent(entry[2], entry[1]),
+                *(entry[3].get(code, 0) for code in codes),
+                sum(entry[3].values()),
+            )
             for teacher, entry in sorted(
                 per_teacher.items(), key=lambda item: (names.get(item[0], NOBODY), item[0] or 0)
             )

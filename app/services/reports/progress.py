@@ -145,9 +145,9 @@ def summary_sheet(request: ReportRequest) -> Report:
     subject_ids = set(class_subjects([class_group.id]).get(class_group.id, []))
     subject_ids |= {s for p in pupils for s in values.get(p.student_id, {})}
     subjects = subject_order(subjects_by_id(subject_ids), subject_ids)
-    columns = [Column("№", 0.5, "R"), Column("Ученик", 5)]
+    columns = [Column("№", 0.8, "R"), Column("Ученик", 4.5)]
     columns += [Column(s.short_name or s.name, 1.1, "C") for s in subjects]
-    columns.append(Column("Итог", 2))
+    columns.append(Column("Итог", 2.6))
     rows = []
     for number, pupil in enumerate(pupils, 1):
         given = values.get(pupil.student_id, {})
