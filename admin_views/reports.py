@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from admin_views.base import SecureBaseView
 from app.clock import app_clock
-from app.documents import PDF_MIME, XLSX_MIME, cell_text, report_pdf, report_xlsx
+from app.documents import PDF_MIME, XLSX_MIME, cell_text, report_pdf, report_xlsx, rows_html
 from app.formats import format_date
 from app.models import SchoolSettings, SchoolYear
 from app.permissions import Perm
@@ -67,6 +67,7 @@ class ReportsView(SecureBaseView):
             xlsx_url=url_for(".xlsx", code=kind.code, **params),
             pdf_url=url_for(".pdf", code=kind.code, **params),
             cell_text=cell_text,
+            rows_html=rows_html,
         )
 
     def _file(self, code, draw, mimetype: str, suffix: str):

@@ -250,6 +250,11 @@ def test_a_class_report_of_another_class_is_refused_alike_for_a_missing_one(scho
 def test_a_teacher_who_leads_no_class_gets_no_class_report(school, on_report_day):
     with pytest.raises(AccessDenied):
         registry.get_kind(school.staff.math, "summary", school.year)
+    with pytest.raises(AccessDenied):
+        build("class-teacher", school.staff.math, **{"class": str(school.c5a.id)})
+    for code in registry.REPORTS:
+        with pytest.raises(AccessDenied):
+            build(code, school.staff.admin)
     assert [k.code for k in registry.visible(school.staff.math, school.year)] == ["fill", "substitutions"]
     assert [k.code for k in registry.visible(school.staff.leader, school.year)] == list(registry.REPORTS)
     assert registry.visible(school.staff.admin, school.year) == []

@@ -170,3 +170,14 @@ def test_a_title_with_characters_excel_refuses_names_the_sheet():
     assert sheet_title("   ") == "Отчёт"
     data = report_xlsx(Report("Замены за ноябрь 2026: вся школа", sections=[Section("", [Column("А")], [(1,)])]))
     assert load_workbook(io.BytesIO(data)).active.title == "Замены за ноябрь 2026- вся школ"
+
+
+def test_rows_on_screen_are_escaped_and_aligned():
+    from app.documents import Column, Section, rows_html
+
+    section = Section("", [Column("Тема"), Column("Число", align="R"), Column("Да", align="C")])
+    section.rows = [("<b>Дроби</b>", 1, True), ("Дроби", 1, 1)]
+    assert str(rows_html(section)) == (
+        '<tr><td>&lt;b&gt;Дроби&lt;/b&gt;</td><td class="text-right">1</td><td class="text-center">да</td></tr>'
+        '<tr><td>Дроби</td><td class="text-right">1</td><td class="text-center">1</td></tr>'
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from peewee import fn
 
-from app.db import id_list
+from app.db import db, id_list
 from app.documents import Column, Report, Section
 from app.formats import format_date
 from app.models import Absence, Journal, Lesson, StudyGroup
@@ -80,8 +80,9 @@ def missed_by_pupil(year, by_class: dict[int, list[Pupil]], start, end) -> dict[
         for pupil in pupils:
             pupils_of[pupil.student_id].append(pupil)
     per_day: dict[tuple[int, dt.date], Counter] = defaultdict(Counter)
-    for student_id, day, reason, count in query.tuples():
-        per_day[(student_id, as_date(day))][reason] += count
+    day_of = _days()
+    for student_id, day, reason, count in _fetched(query):
+        per_day[(student_id, day_of(day))][reason] += count
     if not per_day:
         return found
     lessons_of = _lessons_per_student_day(year, start, end, list(per_day))
@@ -123,7 +124,8 @@ def _lessons_per_student_day(year, start, end, pairs) -> dict[tuple[int, dt.date
         )
         .group_by(Journal.group, Lesson.date)
     )
-    per_group = {(group_id, as_date(day)): count for group_id, day, count in query.tuples()}
+    day_of = _days()
+    per_group = {(group_id, day_of(day)): count for group_id, day, count in _fetched(query)}
     found = {}
     for student_id, day in pairs:
         found[(student_id, day)] = sum(
@@ -132,6 +134,24 @@ def _lessons_per_student_day(year, start, end, pairs) -> dict[tuple[int, dt.date
             if any(first <= day <= last for first, last in student_spans)
         )
     return found
+
+
+def _fetched(query) -> list[tuple]:
+    """A grouped query's rows as the driver returns them: tens of thousands of plain tuples, no row wrapper."""
+    return db.execute(query).fetchall()
+
+
+def _days():
+    """A date parser that reads each distinct stored day once (SQLite returns them as text)."""
+    seen: dict = {}
+
+    def day_of(value) -> dt.date:
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = as_date(value)
+        return found
+
+    return day_of
 
 
 LESSON_COLUMNS = [

@@ -230,7 +230,8 @@ def make_request(kind: ReportKind, actor, args, *, year: SchoolYear, clock, sett
 
 
 def build(kind: ReportKind, actor, args, *, clock, settings: SchoolSettings | None = None) -> Report:
-    """Build one report of the current school year for the person from the form's parameters."""
+    """Build one report of the current school year for the person from the form's parameters (if they may open it)."""
     year = current_year()
+    kind = get_kind(actor, kind.code, year)
     settings = settings or SchoolSettings.load()
     return kind.build(make_request(kind, actor, args, year=year, clock=clock, settings=settings))
