@@ -40,9 +40,6 @@ class ReportsView(SecureBaseView):
         year = registry.current_year()
         return registry.get_kind(_me(), code, year), year
 
-    def _params(self, kind) -> dict:
-        return {name: http.args.get(name, "") for name in kind.params}
-
     @expose("/<code>/")
     def report(self, code):
         kind, year = self._kind(code)
