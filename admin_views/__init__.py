@@ -14,6 +14,7 @@ from admin_views import (
     home,
     journal,
     oversight,
+    reports,
     school,
     staff,
     students,
@@ -55,6 +56,7 @@ def init_admin(app) -> Admin:
     oversight.register(admin)
     archive.register(admin)
     class_page.register(admin)
+    reports.register(admin)
     school.register(admin)
     groups.register(admin)
     timetable.register(admin)

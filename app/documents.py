@@ -18,8 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
+from markupsafe import Markup, escape
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -98,11 +99,17 @@ def cell_text(value) -> str:
 
 def _append(sheet, values) -> None:
     """Append a row: numbers stay numbers, every other value is text and never a formula."""
-    sheet.append([_cell_value(value) for value in values])
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
+    sheet.append([_text_cell(sheet, value) for value in map(_cell_value, values)])
+
+
+def _text_cell(sheet, value):
+    # A text that would read as a formula goes in as a ready cell (append takes cells as they are);
+    # looking the row up again after appending (`sheet[sheet.max_row]`) costs a walk over every cell.
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = Cell(sheet, value=value)
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
 
 
 def _cell_value(value):
@@ -115,12 +122,20 @@ def _cell_value(value):
 
 # --- XLSX -----------------------------------------------------------------------------------------
 
+# What Excel refuses in a worksheet's name (at most 31 characters).
+SHEET_TITLE_FORBIDDEN = str.maketrans({char: "-" for char in "[]:*?/\\"})
+
+
+def sheet_title(title: str) -> str:
+    """A worksheet name from a report's title: Excel's forbidden characters replaced, cut to 31 characters."""
+    return title.translate(SHEET_TITLE_FORBIDDEN)[:31].strip() or "Отчёт"
+
 
 def report_xlsx(report: Report) -> bytes:
     """The report as one worksheet: the title and header, then each section's table."""
     book = Workbook()
     sheet = book.active
-    sheet.title = report.title[:31].replace("/", "-") or "Отчёт"
+    sheet.title = sheet_title(report.title)
     bold = Font(bold=True)
     _append(sheet, [report.title])
     sheet.cell(row=1, column=1).font = Font(bold=True, size=13)
@@ -160,6 +175,33 @@ def report_xlsx(report: Report) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- screen ---------------------------------------------------------------------------------------
+
+HTML_ALIGN = {"R": ' class="text-right"', "C": ' class="text-center"'}
+
+
+def rows_html(section: Section) -> Markup:
+    """A section's table rows as HTML (`<tr>`s of escaped cells, aligned as the columns say).
+
+    Built in Python, not in a Jinja loop: a whole school's table has tens of thousands of cells,
+    and a template loop costs more than the report's SQL on them. Each distinct value of a
+    column is rendered once.
+    """
+    aligns = [HTML_ALIGN.get(column.align, "") for column in section.columns]
+    made: list[dict] = [{} for _ in aligns]
+    out = []
+    for values in section.rows:
+        out.append("<tr>")
+        for index, value in enumerate(values[: len(aligns)]):
+            key = (type(value), value)  # True and 1 are one dict key, not one cell
+            html = made[index].get(key)
+            if html is None:
+                html = made[index][key] = f"<td{aligns[index]}>{escape(cell_text(value))}</td>"
+            out.append(html)
+        out.append("</tr>")
+    return Markup("".join(out))
 
 
 # --- PDF ------------------------------------------------------------------------------------------
@@ -206,7 +248,12 @@ class Document(FPDF):
             self.ln(3)
 
     def table_section(self, section: Section, *, font_size: float = 8) -> None:
-        """A section's table; its heading row repeats on every page it spans."""
+        """A section's table; its heading row repeats on every page it spans.
+
+        Drawn cell by cell: a text that fits its column is one `cell`, a longer one is wrapped
+        into lines first. fpdf2's own `table()` lays every cell out as a `multi_cell`, about ten
+        times slower — a whole school's table of a thousand rows took seconds per page run.
+        """
         if section.title:
             self.ln(2)
             self.heading(section.title, 10)
@@ -214,25 +261,28 @@ class Document(FPDF):
         if not rows:
             self.line_text(section.empty)
         else:
-            self.set_font(FONT, size=font_size)
             total = sum(column.width for column in section.columns)
             widths = [column.width * self.epw / total for column in section.columns]
-            with self.table(
-                col_widths=widths,
-                width=self.epw,
-                line_height=font_size * 0.5,
-                headings_style=FontFace(emphasis="BOLD"),
-                text_align=tuple(column.align for column in section.columns),
-                repeat_headings=1,
-            ) as table:
-                heading = table.row()
-                for column in section.columns:
-                    heading.cell(column.label, align="C")
-                for index, values in enumerate(rows):
-                    row = table.row()
-                    style = FontFace(emphasis="BOLD") if section.totals and index == len(rows) - 1 else None
-                    for value in values:
-                        row.cell(cell_text(value), style=style)
+            line = font_size * 0.5
+            headings = [column.label for column in section.columns]
+            centred = ["C"] * len(widths)
+            aligns = [column.align for column in section.columns]
+            self.set_font(FONT, "B", font_size)
+            heading = self._row_lines(headings, widths, line)
+            self._table_row(heading, widths, centred, line, bold=True, fill=True)
+            for index, values in enumerate(rows):
+                bold = bool(section.totals) and index == len(rows) - 1
+                self.set_font(FONT, "B" if bold else "", font_size)
+                texts = [cell_text(value) for value in values] + [""] * (len(widths) - len(values))
+                lines = self._row_lines(texts[: len(widths)], widths, line)
+                if self.will_page_break(max(len(cell) for cell in lines) * line + 2 * self.c_margin):
+                    self.add_page()
+                    self.set_font(FONT, "B", font_size)
+                    self._table_row(heading, widths, centred, line, bold=True, fill=True)
+                    self.set_font(FONT, "B" if bold else "", font_size)
+                self._table_row(lines, widths, aligns, line, bold=bold)
+            self.set_font(FONT, size=9)
+            self.ln(1)
         for note in section.notes:
             self.line_text(note, 8)
 
@@ -341,6 +391,32 @@ class Document(FPDF):
             self.fitted_cell(column.width, height, column.label, size=font_size, style="B", border=1, align="C")
         self.set_xy(x, y + height * rows)
 
+    def _row_lines(self, texts, widths, line: float) -> list[list[str]]:
+        """Each cell's text as the lines it takes in its column, in the current font."""
+        found = []
+        for text, width in zip(texts, widths, strict=True):
+            if not text or self.get_string_width(text) <= width - 2 * self.c_margin:
+                found.append([text])
+            else:
+                found.append(self.multi_cell(width, line, text, dry_run=True, output="LINES") or [""])
+        return found
+
+    def _table_row(self, lines, widths, aligns, line: float, *, bold: bool = False, fill: bool = False) -> None:
+        """Draw one row at the current position: a bordered box per cell, its lines inside; move below it."""
+        height = max(len(cell) for cell in lines) * line + 2 * self.c_margin
+        left, top = self.l_margin, self.get_y()
+        if fill:
+            self.set_fill_color(235, 238, 242)
+        x = left
+        for cell, width, align in zip(lines, widths, aligns, strict=True):
+            self.rect(x, top, width, height, style="DF" if fill else "D")
+            for number, text in enumerate(cell):
+                if text:
+                    self.set_xy(x, top + self.c_margin + number * line)
+                    self.cell(width, line, text, align=align)
+            x += width
+        self.set_xy(left, top + height)
+
     def bytes(self) -> bytes:
         return bytes(self.output())
 
@@ -374,6 +450,11 @@ def _column_chunks(columns: list[MatrixColumn], room: float, keep_groups: bool) 
     return chunks
 
 
+def table_font_size(columns: int) -> float:
+    """The font of a table on paper: 8 pt, smaller for a wide one (a class's 17 subjects on one sheet)."""
+    return 8 if columns <= 12 else 7 if columns <= 18 else 6.5
+
+
 def report_pdf(report: Report, footer_text: str = "") -> bytes:
     """The report on A4: title and header, each section's table, then the signature lines."""
     pdf = Document(landscape=report.landscape, footer_text=footer_text or report.title)
@@ -382,7 +463,7 @@ def report_pdf(report: Report, footer_text: str = "") -> bytes:
     for line in report.header:
         pdf.line_text(line)
     for section in report.sections:
-        pdf.table_section(section)
+        pdf.table_section(section, font_size=table_font_size(len(section.columns)))
     pdf.signature_lines(report.signatures)
     return pdf.bytes()
 

@@ -184,7 +184,14 @@ def bench_archive(ctx: Context) -> list[Result]:
     return archive_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_archive]
+def bench_reports(ctx: Context) -> list[Result]:
+    """Every report of the list for the whole large school: time, peak memory, queries, XLSX and PDF (1× and 2×)."""
+    from bench import bench_reports as reports_bench
+
+    return reports_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive]
 
 
 def _name(fn) -> str:

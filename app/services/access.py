@@ -482,3 +482,47 @@ def uid_scope_queries(staff_ids):
         .order_by(ClassGroup.grade, ClassGroup.letter)
     )
     return assignments, led
+
+
+# --- the school's reports ------------------------------------------------------------------
+
+
+def can_view_school_reports(staff) -> bool:
+    """Reports of the whole school (every class, every teacher): the head and the deputy (reports.view)."""
+    return can(staff, Perm.REPORTS_VIEW)
+
+
+def can_open_reports(staff) -> bool:
+    """The report list: reports.view holders, and teachers for their own journals and classes."""
+    return can_any(staff, (Perm.REPORTS_VIEW, Perm.JOURNAL_EDIT_OWN))
+
+
+def can_view_class_reports(staff, year_id) -> bool:
+    """A class's reports: reports.view holders for every class, a class teacher for the classes they lead that year."""
+    if can_view_school_reports(staff):
+        return True
+    return bool(report_class_ids(staff, year_id))
+
+
+def report_class_ids(staff, year_id) -> list[int] | None:
+    """The ids of a year's classes whose reports the staff member may open; None for every class (reports.view).
+
+    Everyone else: the classes they lead in that year (a teacher who leads none gets an empty list).
+    """
+    if can_view_school_reports(staff):
+        return None
+    if staff is None or not getattr(staff, "id", None) or not can(staff, Perm.JOURNAL_EDIT_OWN):
+        return []
+    led = (ClassGroup.class_teacher == staff.id) & (ClassGroup.year == year_id)
+    query = ClassGroup.select(ClassGroup.id).where(led)
+    return sorted(class_id for (class_id,) in query.tuples())
+
+
+def report_teacher_id(staff) -> int | None:
+    """Whose work a teacher's report covers: their own (their id); None for reports.view holders (every teacher).
+
+    Call it only for a person `can_open_reports` admits.
+    """
+    if not can_open_reports(staff):
+        raise ValueError("report_teacher_id is asked for a person who may open no report")
+    return None if can_view_school_reports(staff) else staff.id
