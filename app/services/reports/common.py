@@ -100,11 +100,14 @@ def periods_of(year: SchoolYear, terms: list[Term], grade: int | None, settings)
 
 
 def default_period(periods: list[Period], today: dt.date) -> Period:
-    """The term that contains today, else the last one begun, else the year."""
+    """The last term that has ended (its finals are set), else the term under way, else the year.
+
+    Of terms ending together (a half and its second quarter) the shorter one is taken.
+    """
     terms = [p for p in periods if not p.is_year]
-    for period in terms:
-        if period.start <= today <= period.end:
-            return period
+    ended = [p for p in terms if p.end < today]
+    if ended:
+        return max(ended, key=lambda p: (p.end, p.start))
     begun = [p for p in terms if p.start <= today]
     return max(begun, key=lambda p: p.start) if begun else periods[-1]
 

@@ -178,9 +178,13 @@ def form(kind: ReportKind, actor, args, *, year: SchoolYear, today, settings: Sc
             options = [("", "Все параллели")] + [(str(g), f"{g}-е классы") for g in grades_of(classes)]
             default = ""
         elif name == "period":
-            # A person who may choose only classes of one grade sees only that grade's periods.
+            # The chosen class's grade (or the one grade a person may choose) shows only that grade's periods.
             grades = grades_of(classes)
-            grade = grades[0] if len(grades) == 1 and not school_wide and "class" in kind.params else None
+            chosen = next(
+                (c for c in classes if fields and fields[0].name == "class" and str(c.id) == fields[0].value), None
+            )
+            only = grades[0] if len(grades) == 1 and not school_wide and "class" in kind.params else None
+            grade = chosen.grade if chosen is not None else only
             periods = periods_of(year, year_terms(year), grade, settings)
             options = [(p.key, p.label) for p in periods]
             default = default_period(periods, today).key
