@@ -13,6 +13,7 @@ from admin_views import (
     home,
     journal,
     oversight,
+    plans,
     school,
     staff,
     students,
@@ -50,9 +51,11 @@ def init_admin(app) -> Admin:
     )
     # Order here is the order of the menu.
     journal.register(admin)
+    plans.register(admin)
     oversight.register(admin)
     class_page.register(admin)
     school.register(admin)
+    plans.register_curriculum(admin)
     groups.register(admin)
     students.register(admin)
     applications.register(admin)

@@ -316,6 +316,19 @@ def check_rows(raw_rows, year) -> Preview:
     return Preview(rows)
 
 
+def rows_from_text(text) -> list:
+    """Read back the raw rows a preview page sent (JSON), refusing anything else in Russian."""
+    import json
+
+    try:
+        rows = json.loads(text or "")
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise BadInput("Строки плана переданы неверно: загрузите файл ещё раз.") from exc
+    if not isinstance(rows, list):
+        raise BadInput("Строки плана переданы неверно: загрузите файл ещё раз.")
+    return rows
+
+
 def preview_file(actor, journal, filename: str, data: bytes) -> Preview:
     """Read a plan file for the journal and check it, writing nothing."""
     ensure_can_edit(actor, journal)
@@ -528,6 +541,14 @@ def return_plan(actor, journal, comment, *, clock) -> ThematicPlan:
         raise BadInput("Напишите, что нужно исправить в плане.")
     fields = {"status": "draft", "approved_by": None, "approved_at": None, "comment": text}
     return records.update_row(actor, plan, {**fields, "updated_at": clock.utcnow()})
+
+
+def validate_curriculum(row) -> None:
+    """Check a curriculum row: a grade from 1 to 11 and a positive number of hours a year."""
+    if not isinstance(row.grade, int) or not 1 <= row.grade <= 11:
+        raise DomainError("Параллель: число от 1 до 11.")
+    if not isinstance(row.hours, int) or not 1 <= row.hours <= 2000:
+        raise DomainError("Часов в год: целое число от 1 до 2000.")
 
 
 # --- hours ---------------------------------------------------------------------------------------
