@@ -5,13 +5,14 @@ import json
 
 from flask import current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
 
-from admin_views.base import SecureBaseView, SecureModelView
+from admin_views.base import SecureBaseView
+from admin_views.school import SchoolView, SubjectField, YearField
 from app.clock import app_clock
 from app.documents import PDF_MIME, XLSX_MIME, report_pdf, report_xlsx
 from app.models import CurriculumHours, SchoolYear, Subject
-from app.permissions import Perm
 from app.services import access, journal, plans
 from app.services.errors import AccessDenied, DomainError, NotFound
 
@@ -175,18 +176,25 @@ class PlansView(SecureBaseView):
         )
 
 
-class CurriculumHoursView(SecureModelView):
+class CurriculumHoursView(SchoolView):
     """«Учебный план»: a subject's hours per year in a grade, kept by the timetable's keeper."""
 
-    required_permission = Perm.SCHOOL_VIEW
-    manage_permission = Perm.SCHOOL_MANAGE
+    joined_models = (SchoolYear, Subject)
     column_list = ("year", "subject", "grade", "hours")
-    column_default_sort = [("grade", False)]
-    column_filters = ("grade",)
+    column_sortable_list = [("year", SchoolYear.start_date), ("subject", Subject.name), "grade", "hours"]
+    column_default_sort = [(SchoolYear.start_date, True), ("grade", False), (Subject.name, False)]
+    column_filters = [FilterEqual(SchoolYear.name, "Учебный год"), FilterEqual(CurriculumHours.grade, "Параллель")]
     form_columns = ("year", "subject", "grade", "hours")
+    form_overrides = {"year": YearField, "subject": SubjectField}
 
     def get_query(self):
-        return super().get_query().join_from(CurriculumHours, SchoolYear).join_from(CurriculumHours, Subject)
+        return (
+            super()
+            .get_query()
+            .select_extend(SchoolYear, Subject)
+            .join_from(CurriculumHours, SchoolYear)
+            .join_from(CurriculumHours, Subject)
+        )
 
     def validate_model(self, model, is_created):
         plans.validate_curriculum(model)

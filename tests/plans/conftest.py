@@ -12,6 +12,7 @@ from app.models import ClassGroup, CurriculumHours, Lesson, SchoolYear, Subject,
 from app.services import groups
 from tests.conftest import login
 
+XLSX_NAME = "ktp-matematika-5.xlsx"
 HEADINGS = ("№ п/п", "Тема урока", "Кол-во часов", "Дата", "Домашнее задание")
 GOOD_ROWS = (
     ("Раздел 1. Натуральные числа",),

@@ -91,7 +91,13 @@ def test_the_lesson_panel_proposes_the_row_and_its_controls_work(school, as_user
     row_id = re.search(r'name="plan_row_id" type="hidden" value="(\d+)"', page).group(1)
     response = client.post(
         f"/journal/lesson/{lesson.id}",
-        data={"version": "1", "topic": "Ряд натуральных чисел", "homework": "№ 1–5", "held": "y", "plan_row_id": row_id},
+        data={
+            "version": "1",
+            "topic": "Ряд натуральных чисел",
+            "homework": "№ 1–5",
+            "held": "y",
+            "plan_row_id": row_id,
+        },
     )
     assert response.status_code == 303
     saved = journal.get_lesson(lesson.id)
@@ -106,7 +112,9 @@ def test_the_lesson_panel_proposes_the_row_and_its_controls_work(school, as_user
     # Another teacher may not touch the lesson's plan row.
     other = as_user(school.other)
     version = str(journal.get_lesson(lesson.id).version)
-    assert other.post(f"/journal/lesson/{lesson.id}/plan", data={"version": version, "action": "skip"}).status_code == 403
+    assert (
+        other.post(f"/journal/lesson/{lesson.id}/plan", data={"version": version, "action": "skip"}).status_code == 403
+    )
 
 
 def test_program_report_downloads(school, as_user):
