@@ -278,3 +278,32 @@ def test_report_permissions_reach_an_existing_schools_builtin_roles(empty_databa
     assert not codes("teacher") & {("reports.view",), ("archive.manage",)}
     migrate.upgrade()  # nothing left to apply, nothing granted twice
     assert RolePermission.select().join(Permission).where(Permission.code == "reports.view").count() == 2
+
+
+def test_thematic_plans_roll_back_and_forward_again(empty_database):
+    """014 adds the plans, their rows, the lessons' links and the curriculum; rollback drops them, lessons stay."""
+    from app import demo
+    from app.models import CurriculumHours, Journal, Lesson, LessonPlanRow, PlanRow, Subject, ThematicPlan
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    demo.seed("small", today=dt.date(2026, 12, 1))
+    lessons = Lesson.select().count()
+    journal = Journal.select().first()
+    plan = ThematicPlan.create(journal=journal)
+    row = PlanRow.create(plan=plan, position=1, topic="Натуральные числа", hours=2)
+    LessonPlanRow.create(lesson=Lesson.select().where(Lesson.journal == journal.id).first(), plan_row=row)
+    CurriculumHours.create(year=journal.year_id, subject=Subject.select().first(), grade=5, hours=170)
+
+    applied = [name for name in migrate.router().done if name[:3] >= "014"]
+    assert applied[0].startswith("014")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    tables = set(empty_database.get_tables())
+    assert not {"thematic_plan", "plan_row", "lesson_plan_row", "curriculum_hours"} & tables
+    assert Lesson.select().count() == lessons
+
+    assert migrate.upgrade() == applied
+    assert ThematicPlan.select().count() == 0 and Lesson.select().count() == lessons
+    plan = ThematicPlan.create(journal=journal)
+    assert PlanRow.create(plan=plan, position=1, topic="Сложение").hours == 1
