@@ -7,7 +7,7 @@ import pytest
 from app.models import LessonPlanRow, PlanRow, ThematicPlan
 from app.services import groups, journal, plans
 from app.services.errors import AccessDenied, BadInput, DomainError
-from tests.plans.conftest import GOOD_ROWS, plan_xlsx
+from tests.plans.conftest import GOOD_ROWS, make_lesson, plan_xlsx
 
 
 def _import(school, rows=GOOD_ROWS, actor=None, journal_=None):
@@ -212,3 +212,33 @@ def test_copy_to_the_parallel_and_approval(school):
         plans.return_plan(school.deputy, school.j5a, "  ", clock=school.clock)
     plan = plans.return_plan(school.deputy, school.j5a, "Добавьте резерв", clock=school.clock)
     assert plan.status == "draft" and plan.comment == "Добавьте резерв"
+
+
+def test_a_replaced_lesson_counts_in_the_journal_of_the_subject_given(school):
+    from app.models import Subject
+
+    _import(school)
+    russian = Subject.create(name="Русский язык")
+    j_russian = groups.class_journal(school.c5a, russian)
+    groups.assign_teacher(None, j_russian, school.teacher)
+    replaced = make_lesson(j_russian, school.teacher, school.today, number=3, term=school.term)
+    # The deputy gives the Russian lesson as mathematics; the teacher marks it held.
+    journal.save_lesson(school.deputy, replaced.id, 1, {"replacement_subject_id": school.math.id}, clock=school.clock)
+    lesson = journal.get_lesson(replaced.id)
+    lesson = journal.save_lesson(school.teacher, lesson.id, lesson.version, {"held": True}, clock=school.clock)
+    # It takes mathematics' plan row, and counts among mathematics' given hours, not Russian's.
+    assert lesson.topic == "Ряд натуральных чисел"
+    lines = {line.journal.id: line for line in plans.plan_lines(school.deputy, school.year, today=school.today)}
+    assert lines[school.j5a.id].given == 1 and lines[j_russian.id].given == 0
+
+
+def test_the_list_takes_the_same_queries_for_one_journal_as_for_many(school):
+    from tests.journal.conftest import QueryCounter
+
+    _import(school)
+    plans.plan_lines(school.deputy, school.year, today=school.today)  # the deputy's permissions, read once
+    with QueryCounter() as few:
+        plans.plan_lines(school.deputy, school.year, today=school.today, journal_ids=[school.j5a.id])
+    with QueryCounter() as many:
+        plans.plan_lines(school.deputy, school.year, today=school.today)
+    assert few.count == many.count <= 8
