@@ -67,3 +67,13 @@ def test_read_table_reads_xlsx_and_both_csv_encodings_and_delimiters():
 def test_read_table_refuses_what_is_not_a_spreadsheet_in_russian(name, data, message):
     with pytest.raises(UnreadableFile, match=message):
         read_table(name, data)
+
+
+def test_read_table_numbers_rows_as_the_file_shows_them():
+    data = "Заголовок;\n;\n№;Тема\n1;Числа\n".encode("cp1251")
+    assert read_table("plan.csv", data, numbered=True) == [
+        (1, ["Заголовок", ""]),
+        (3, ["№", "Тема"]),
+        (4, ["1", "Числа"]),
+    ]
+    assert read_table("plan.csv", data) == [["Заголовок", ""], ["№", "Тема"], ["1", "Числа"]]
