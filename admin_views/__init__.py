@@ -15,6 +15,7 @@ from admin_views import (
     journal,
     oversight,
     reports,
+    plans,
     school,
     staff,
     students,
@@ -53,11 +54,13 @@ def init_admin(app) -> Admin:
     )
     # Order here is the order of the menu.
     journal.register(admin)
+    plans.register(admin)
     oversight.register(admin)
     archive.register(admin)
     class_page.register(admin)
     reports.register(admin)
     school.register(admin)
+    plans.register_curriculum(admin)
     groups.register(admin)
     timetable.register(admin)
     students.register(admin)

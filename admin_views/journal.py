@@ -48,6 +48,7 @@ from app.services import (
     journal_marks,
     journal_planning,
     journal_print,
+    plan_rows,
     school,
     work_types,
 )
@@ -203,6 +204,8 @@ class LessonForm(FlaskForm):
     teacher_id = SelectField("Урок провёл (замена)", coerce=_choice_id, validate_choice=False)
     replacement_subject_id = SelectField("Предмет при замене", coerce=_choice_id, validate_choice=False)
     confirm_busy = BooleanField("Всё равно назначить: учитель занят в это время")
+    # The plan row the panel proposed: the lesson takes it when saved, while it is still free.
+    plan_row_id = HiddenField()
 
 
 class JournalView(JournalMixin, SecureBaseView):
@@ -410,6 +413,7 @@ class JournalView(JournalMixin, SecureBaseView):
                         held=form.held.data,
                         cancelled=form.cancelled.data,
                         cancel_reason=form.cancel_reason.data,
+                        plan_row_id=form.plan_row_id.data or None,
                     )
                 if staffing and "teacher_id" in request.form:
                     changes["teacher_id"] = form.teacher_id.data
@@ -452,6 +456,12 @@ class JournalView(JournalMixin, SecureBaseView):
             if staffing:
                 form.teacher_id.data = lesson.teacher_id
                 form.replacement_subject_id.data = lesson.replacement_subject_id or 0
+        plan, plan_current, plan_proposed = journal.proposed_plan_rows(lesson)
+        if request.method == "GET" and editable and plan_proposed:
+            # The topic and homework come from the plan's next row; the teacher may still change them.
+            form.plan_row_id.data = str(plan_proposed[0].id)
+            form.topic.data = form.topic.data or plan_rows.topic_of(plan_proposed[:1]) or ""
+            form.homework.data = form.homework.data or plan_rows.homework_of(plan_proposed[:1]) or ""
         students, cells, cells_html = journal_marks.lesson_sheet(lesson, clock=clock)
         files = list(HomeworkFile.select().where(HomeworkFile.lesson == lesson.id).order_by(HomeworkFile.id))
         effective = lesson.replacement_subject or lesson.subject
@@ -474,6 +484,10 @@ class JournalView(JournalMixin, SecureBaseView):
                 effective_subject=effective,
                 counting_journal=journal.counting_journal(lesson),
                 history=journal.changes_since(lesson, 0, clock)[-10:],
+                plan=plan,
+                plan_current=plan_current,
+                plan_proposed=plan_proposed[:1],
+                plan_rows=plan_rows.rows_of(plan) if plan and editable else [],
                 field_labels=journal.LESSON_FIELD_LABELS,
                 describe=journal.describe_value,
                 absence_reasons=ABSENCE_REASONS,
@@ -486,6 +500,26 @@ class JournalView(JournalMixin, SecureBaseView):
             ),
             status,
         )
+
+    @expose("/lesson/<int:lesson_id>/plan", methods=["POST"])
+    def lesson_plan(self, lesson_id):
+        """Skip the lesson's plan row, merge the next one into it, or choose another row."""
+        try:
+            journal.change_lesson_plan(
+                _me(),
+                lesson_id,
+                request.form.get("version"),
+                request.form.get("action"),
+                request.form.get("row_id"),
+                clock=_clock(),
+            )
+        except (AccessDenied, NotFound):
+            raise
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash("Строка тематического плана урока изменена.", "success")
+        return redirect(url_for(".lesson", lesson_id=lesson_id), 303)
 
     def _attach(self, lesson, upload) -> None:
         try:

@@ -475,10 +475,12 @@ class UnreadableFile(ValueError):
     """A file that is not a spreadsheet we can read; the message is Russian, for the person."""
 
 
-def read_table(filename: str, data: bytes, *, max_rows: int = 20000) -> list[list[str]]:
+def read_table(filename: str, data: bytes, *, max_rows: int = 20000, numbered: bool = False) -> list:
     """The rows of an uploaded XLSX or CSV (UTF-8 or cp1251, «;» or «,») as lists of stripped texts.
 
-    Empty rows are dropped; a date cell becomes ДД.ММ.ГГГГ, a whole number loses its «.0».
+    Empty rows are dropped; a date cell becomes ДД.ММ.ГГГГ, a whole number loses its «.0». With
+    `numbered`, each row comes as (its row number in the file, counted from 1, as the spreadsheet
+    shows it; the row), so that a message can point at the row the person sees.
     """
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:2] == b"PK":
@@ -487,6 +489,8 @@ def read_table(filename: str, data: bytes, *, max_rows: int = 20000) -> list[lis
         rows = _csv_rows(data, max_rows)
     else:
         raise UnreadableFile("Файл должен быть таблицей XLSX или CSV.")
+    if numbered:
+        return [(number, row) for number, row in enumerate(rows, 1) if any(row)]
     return [row for row in rows if any(row)]
 
 

@@ -15,6 +15,7 @@ from app.models import (
     AuditEntry,
     ChangeCounter,
     ClassGroup,
+    CurriculumHours,
     DiaryApplication,
     Enrollment,
     ExportRun,
@@ -49,6 +50,7 @@ MODEL_VIEWS = {
     "groupmembership": {"admin": "manage", "head": "view", "teacher": "view"},
     "journals": {"admin": "manage", "head": "view", "teacher": "view"},
     "worktype": {"admin": "manage", "head": "view", "teacher": "view"},
+    "curriculumhours": {"admin": "manage", "head": "view", "teacher": "view"},
     "teachingassignment": {"admin": "manage", "head": "view", "teacher": "view"},
     "timetableslot": {"admin": "manage", "head": "view", "teacher": "view"},
     "room": {"admin": "manage", "head": "view", "teacher": "view"},
@@ -63,7 +65,17 @@ MODEL_VIEWS = {
     "exportrun": {"admin": "view", "head": "view", "teacher": None},
 }
 # Rows every logged-in person may see (not personal): the teacher sees them too.
-UNSCOPED = {"schoolsettings", "schoolyear", "term", "holiday", "subject", "homeworkexpectation", "worktype", "room"}
+UNSCOPED = {
+    "schoolsettings",
+    "schoolyear",
+    "term",
+    "holiday",
+    "subject",
+    "homeworkexpectation",
+    "worktype",
+    "curriculumhours",
+    "room",
+}
 
 # Plain pages: endpoint -> {role: expected GET status}.
 PAGE_VIEWS = {
@@ -73,6 +85,7 @@ PAGE_VIEWS = {
     "exportsettings": {"admin": 200, "head": 200, "teacher": 403},
     "journal": {"admin": 200, "head": 200, "teacher": 200},
     "journal_today": {"admin": 403, "head": 403, "teacher": 200},
+    "journal_plans": {"admin": 200, "head": 200, "teacher": 200},
     "journal_substitutions": {"admin": 200, "head": 403, "teacher": 403},
     "journal_planning": {"admin": 200, "head": 403, "teacher": 403},
     "journal_terms": {"admin": 200, "head": 403, "teacher": 403},
@@ -104,6 +117,7 @@ def world(app, make_staff):
     Holiday.create(year=year, name="Осенние каникулы", start_date=dt.date(2026, 10, 27), end_date=dt.date(2026, 11, 4))
     subject = Subject.create(name="Математика")
     HomeworkExpectation.create(subject=subject, grades="5–9")
+    CurriculumHours.create(year=year, subject=subject, grade=5, hours=170)
     work = WorkType.create(name="Ответ на уроке")
     group = ClassGroup.create(year=year, grade=5, letter="Б", class_teacher=other)
     student = Student.create(last_name="Петров", first_name="Пётр")

@@ -338,3 +338,35 @@ def test_year_archive_builds_roll_back_and_forward_again(empty_database):
     assert ArchiveBuild.select().count() == 0
     ArchiveBuild.create(year=year, year_name=year.name, directory="")
     assert ArchiveBuild.get().status == "queued"
+
+
+def test_thematic_plans_roll_back_and_forward_again(empty_database):
+    """014 adds the plans, their rows, the lessons' links and the curriculum; rollback drops them, lessons stay."""
+    from app import demo
+    from app.models import CurriculumHours, Journal, Lesson, LessonPlanRow, PlanRow, Subject, ThematicPlan
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    demo.seed("small", today=dt.date(2026, 12, 1))
+    lessons = Lesson.select().count()
+    journal = Journal.select().first()
+    plan = ThematicPlan.create(journal=journal)
+    row = PlanRow.create(plan=plan, position=1, topic="Натуральные числа", hours=2)
+    LessonPlanRow.create(lesson=Lesson.select().where(Lesson.journal == journal.id).first(), plan_row=row)
+    # The demo writes the curriculum's hours: the weekly hours over 34 weeks (5 a week of mathematics in the 5th grade).
+    math = Subject.get(Subject.name == "Математика")
+    assert CurriculumHours.get(CurriculumHours.subject == math, CurriculumHours.grade == 5).hours == 170
+
+    applied = [name for name in migrate.router().done if name[:3] >= "014"]
+    assert applied[0].startswith("014")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    tables = set(empty_database.get_tables())
+    assert not {"thematic_plan", "plan_row", "lesson_plan_row", "curriculum_hours"} & tables
+    assert Lesson.select().count() == lessons
+
+    assert migrate.upgrade() == applied
+    assert ThematicPlan.select().count() == 0 and CurriculumHours.select().count() == 0
+    assert Lesson.select().count() == lessons
+    plan = ThematicPlan.create(journal=journal)
+    assert PlanRow.create(plan=plan, position=1, topic="Сложение").hours == 1

@@ -22,6 +22,7 @@ from app.demo.school_year import halves, quarters
 from app.demo.spec import SCHOOL_CODE, SCHOOL_NAME
 from app.models import (
     ClassGroup,
+    CurriculumHours,
     Holiday,
     HomeworkExpectation,
     SchoolSettings,
@@ -92,6 +93,15 @@ class SchoolStructure:
             if name in self.subject_ids:
                 expected.add(self.subject_ids[name], grades)
         expected.flush()
+        # The curriculum's hours a year («учебный план»): the weekly hours over 34 school weeks (33 in
+        # the first grade), what the thematic plans are compared with.
+        fields = [CurriculumHours.year, CurriculumHours.subject, CurriculumHours.grade, CurriculumHours.hours]
+        hours = BulkInserter(CurriculumHours, fields)
+        for grade, grade_hours in self._curricula().items():
+            for name, weekly in grade_hours.items():
+                if name in self.subject_ids:
+                    hours.add(self.year_id, self.subject_ids[name], grade, weekly * (33 if grade == 1 else 34))
+        hours.flush()
 
     def _curricula(self) -> dict[int, dict[str, int]]:
         return {grade: CURRICULUM[grade] for grade in sorted({g for g, _ in self.spec.classes})}

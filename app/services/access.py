@@ -14,8 +14,10 @@ from app.models import (
     HomeworkFile,
     Journal,
     Lesson,
+    LessonPlanRow,
     Mark,
     Permission,
+    PlanRow,
     RolePermission,
     SchoolYear,
     Staff,
@@ -25,6 +27,7 @@ from app.models import (
     StudyGroup,
     Subject,
     TeachingAssignment,
+    ThematicPlan,
     TimetableSlot,
 )
 from app.permissions import NOBODY, Perm, UnknownPermission, ensure_known  # noqa: F401 (re-exported)
@@ -242,6 +245,11 @@ _SCOPES = {
     Absence: lambda q, s: q.where(Absence.lesson.in_(_lesson_ids(s))),
     HomeworkFile: lambda q, s: q.where(HomeworkFile.lesson.in_(_lesson_ids(s))),
     DiaryApplication: lambda q, s: q.where(DiaryApplication.student.in_(_student_ids(s))),
+    ThematicPlan: lambda q, s: q.where(ThematicPlan.journal.in_(open_journal_ids(s))),
+    PlanRow: lambda q, s: q.where(
+        PlanRow.plan.in_(ThematicPlan.select(ThematicPlan.id).where(ThematicPlan.journal.in_(open_journal_ids(s))))
+    ),
+    LessonPlanRow: lambda q, s: q.where(LessonPlanRow.lesson.in_(_lesson_ids(s))),
     # Everyone sees their own card; holding staff.manage is what lets a person see every staff
     # member (a custom «кадры» role without journal.view_all would otherwise manage only themselves).
     Staff: lambda q, s: q if can(s, Perm.STAFF_MANAGE) else q.where(Staff.id == s.id),
@@ -259,6 +267,7 @@ _UNSCOPED_NAMES = {
     "Term",
     "Holiday",
     "WorkType",
+    "CurriculumHours",
     "SchoolSettings",
     "AuditEntry",
     "Role",
@@ -399,6 +408,23 @@ def can_set_finals(staff, journal) -> bool:
     if can(staff, Perm.JOURNAL_CHECK):
         return True
     return can(staff, Perm.JOURNAL_EDIT_OWN) and teaches(staff, journal)
+
+
+def can_view_plan(staff, journal) -> bool:
+    """A journal's thematic plan is read by whoever opens the journal, and by the deputy who approves plans."""
+    return can_open_journal(staff, journal) or can(staff, Perm.JOURNAL_CHECK)
+
+
+def can_edit_plan(staff, journal) -> bool:
+    """A journal's teacher keeps its thematic plan (import, copy, re-import of a draft); nobody else writes it."""
+    if staff is None or not getattr(staff, "id", None):
+        return False
+    return can(staff, Perm.JOURNAL_EDIT_OWN) and teaches(staff, journal)
+
+
+def can_approve_plans(staff) -> bool:
+    """The deputy leads the work on thematic plans (R2.1.2): approves a plan or returns it with a comment."""
+    return can(staff, Perm.JOURNAL_CHECK)
 
 
 def can_change_locked_finals(staff) -> bool:

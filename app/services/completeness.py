@@ -414,6 +414,11 @@ def _counted(ids, columns, shape) -> list[tuple]:
     return _fetched(shape(own, Lesson.journal)) + _fetched(shape(replaced, counted.id))
 
 
+def counted_lessons(ids, columns, shape) -> list[tuple]:
+    """Rows (journal, *columns) of the lessons that count in the journals `ids`, as `_counted` reads them."""
+    return _counted(ids, columns, shape)
+
+
 def _fetched(query) -> list[tuple]:
     """A query's rows as the driver returns them (tens of thousands of plain tuples, no row wrapper)."""
     return db.execute(query).fetchall()

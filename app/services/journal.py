@@ -32,7 +32,7 @@ from app.models import (
     Term,
 )
 from app.permissions import Perm
-from app.services import access, audit
+from app.services import access, audit, plan_rows
 from app.services.errors import AccessDenied, BadInput, DomainError, EditConflict, NotFound  # noqa: F401 (re-exported)
 from app.services.groups import get_journal  # noqa: F401 (re-exported)
 
@@ -315,8 +315,9 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
             new["teacher_id"] = teacher.id
     if "replacement_subject_id" in changes:
         new["replacement_subject_id"] = _check_replacement(lesson, changes["replacement_subject_id"])
+    links = _plan_rows_on_save(lesson, new, changes) if content else None
 
-    if new == lesson_values(lesson):
+    if new == lesson_values(lesson) and links is None:
         return lesson
     before = lesson.snapshot()
     with db.atomic():
@@ -342,6 +343,123 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
         lesson.updated_by = actor.id
         lesson.save()
         audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
+        if links is not None:
+            plan_rows.set_lesson_rows(actor, lesson, links)
+    return lesson
+
+
+def lesson_plan(lesson):
+    """Return the thematic plan whose rows a lesson gives: its counting journal's (a replacement: the subject given)."""
+    return plan_rows.plan_of(counting_journal(lesson).id)
+
+
+def proposed_plan_rows(lesson) -> tuple[object, list, list]:
+    """Return (plan, the rows the lesson gives, the rows it would take now): what the lesson panel shows."""
+    plan = lesson_plan(lesson)
+    if plan is None:
+        return None, [], []
+    current = plan_rows.lesson_rows(lesson.id)
+    if current or lesson.cancelled:
+        return plan, current, []
+    return plan, [], plan_rows.next_rows(plan, except_lesson=lesson.id)
+
+
+def _plan_rows_on_save(lesson, new: dict, changes: dict):
+    """The plan rows a saved lesson gives from now on (None: unchanged), filling `new`'s topic and homework from them.
+
+    A held lesson that gives no row takes the next one (or the one its panel proposed, while it is still
+    free); a cancelled lesson gives none. The topic and homework come from the rows unless the teacher
+    typed their own.
+    """
+    plan = lesson_plan(lesson)
+    if plan is None:
+        return None
+    current = plan_rows.lesson_rows(lesson.id)
+    if new["cancelled"]:
+        return [] if current else None
+    if current or not (new["held"] or changes.get("plan_row_id")):
+        return None
+    free = plan_rows.next_rows(plan, except_lesson=lesson.id, count=len(plan_rows.rows_of(plan)))
+    hint = parse_id(changes.get("plan_row_id")) if changes.get("plan_row_id") else None
+    shown = [row for row in free if row.id == hint]
+    taken = shown or free[:1]
+    if not taken:
+        return None
+    if plan_rows.is_from_plan(new["topic"], shown):
+        new["topic"] = plan_rows.topic_of(taken)
+    if plan_rows.is_from_plan(new["homework"], shown, plan_rows.homework_of):
+        new["homework"] = plan_rows.homework_of(taken) or new["homework"]
+    return taken
+
+
+PLAN_ACTIONS = ("skip", "merge", "choose")
+
+
+def change_lesson_plan(actor, lesson_id, version, action, row_id=None, *, clock) -> Lesson:
+    """Skip the lesson's plan row (it takes the next one), merge the next row into it, or choose another row.
+
+    The lesson's version is checked and raised as a panel save does; its topic and homework follow the
+    rows while they are still the plan's. Skipped rows are passed by by the next lessons until one
+    chooses them again.
+    """
+    lesson = get_lesson(lesson_id)
+    term = lesson.term if lesson.term_id else None
+    ensure_can_edit(actor, lesson, term)
+    version = _version(version)
+    if version != lesson.version:
+        raise EditConflict(conflict_message(lesson, version, clock), lesson_values(lesson))
+    if action not in PLAN_ACTIONS:
+        raise BadInput("Неизвестное действие с тематическим планом.")
+    if lesson.cancelled:
+        raise DomainError("Урок отменён: он не проходит строки тематического плана.")
+    plan, current, proposed = proposed_plan_rows(lesson)
+    if plan is None:
+        raise DomainError("У журнала нет тематического плана.")
+    shown = current or proposed[:1]
+    before = lesson.snapshot()
+    with db.atomic():
+        if action == "choose":
+            row_number = parse_id(row_id)
+            row = next((r for r in plan_rows.rows_of(plan) if r.id == row_number), None)
+            if row is None:
+                raise BadInput("Выберите строку тематического плана.", "plan_row_id")
+            if plan_rows.usage(plan.id, except_lesson=lesson.id).get(row.id, 0) >= row.hours:
+                raise DomainError(
+                    f"Строка плана № {row.number or row.position} уже пройдена на других уроках: "
+                    "выберите другую строку."
+                )
+            plan_rows.mark_skipped(actor, [row], False)
+            rows = [row]
+        elif not shown:
+            raise DomainError("В тематическом плане не осталось непройденных строк.")
+        elif action == "skip":
+            plan_rows.mark_skipped(actor, shown)
+            plan_rows.set_lesson_rows(actor, lesson, [])
+            rows = plan_rows.next_rows(plan, except_lesson=lesson.id)
+            if not rows:
+                raise DomainError("После этой строки в тематическом плане не осталось непройденных строк.")
+        else:
+            following = plan_rows.next_rows(plan, except_lesson=lesson.id, after_position=shown[-1].position)
+            if not following:
+                raise DomainError("Объединять не с чем: это последняя строка тематического плана.")
+            rows = [*shown, following[0]]
+        taken = (
+            Lesson.update(version=Lesson.version + 1)
+            .where((Lesson.id == lesson.id) & (Lesson.version == version))
+            .execute()
+        )
+        if taken != 1:
+            raise EditConflict(conflict_message(lesson, version, clock), lesson_values(Lesson.get_by_id(lesson.id)))
+        if plan_rows.is_from_plan(lesson.topic, shown):
+            lesson.topic = plan_rows.topic_of(rows)
+        if plan_rows.is_from_plan(lesson.homework, shown, plan_rows.homework_of):
+            lesson.homework = plan_rows.homework_of(rows) or lesson.homework
+        lesson.version = version + 1
+        lesson.updated_at = utcnow()
+        lesson.updated_by = actor.id
+        lesson.save()
+        audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
+        plan_rows.set_lesson_rows(actor, lesson, rows)
     return lesson
 
 

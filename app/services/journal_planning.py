@@ -17,6 +17,7 @@ from app.models import (
     HomeworkFile,
     Journal,
     Lesson,
+    LessonPlanRow,
     Mark,
     SchoolSettings,
     StudyGroup,
@@ -135,9 +136,9 @@ def desired_lessons(year, journal_ids, start, end, result: PlanResult) -> dict[t
 
 
 def lessons_with_data(lesson_filter) -> set[int]:
-    """Return the ids of lessons (among those matching the filter) that have marks, absences or files."""
+    """Return the ids of lessons (among those matching the filter) that have marks, absences, files or plan rows."""
     ids = set()
-    for model in (Mark, Absence, HomeworkFile):
+    for model in (Mark, Absence, HomeworkFile, LessonPlanRow):
         rows = model.select(model.lesson).join(Lesson).where(lesson_filter).distinct().tuples()
         ids.update(row[0] for row in rows)
     return ids
@@ -281,7 +282,7 @@ def delete_orphaned_lesson(actor, lesson_id, root) -> None:
     label = str(lesson)
     stored = []
     with db.atomic():
-        for model in (Mark, Absence, HomeworkFile):
+        for model in (Mark, Absence, HomeworkFile, LessonPlanRow):
             for row in model.select().where(model.lesson == lesson.id):
                 before = row.snapshot()
                 row.delete_instance()

@@ -334,6 +334,15 @@ def _other_teacher(ctx: Ctx, record) -> tuple[str, Any]:
 
 
 RECIPES = {
+    "curriculumhours": Recipe(
+        create=lambda ctx: {
+            "year": ctx.sandbox_year().id,
+            "subject": Subject.create(name=f"Предмет {ctx.word()}").id,
+            "grade": 5,
+            "hours": 170,
+        },
+        edit=lambda ctx, row: ("hours", 175),
+    ),
     "homeworkexpectation": Recipe(
         create=lambda ctx: {"subject": Subject.create(name=f"Предмет {ctx.word()}").id, "grades": "5–9"},
         edit=lambda ctx, expectation: ("grades", "5–11"),
@@ -904,7 +913,70 @@ def test_diary_check_is_reported_to_the_administrator(forms_app, as_login, ctx, 
     expect(admin.locator("#mine")).to_contain_text(problem)
 
 
+def test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed(forms_app, as_login, ctx, shots):
+    """A teacher takes last year's plan, uploads their own, copies it to a parallel; the deputy returns and approves it.
+
+    The sandbox year (the far future) plays this year: the demo's current year is its «last year».
+    """
+    from app.models import ClassGroup, Journal, LessonPlanRow, PlanRow, StudyGroup, TeachingAssignment, ThematicPlan
+    from app.services import plans
+    from tests.plans.conftest import XLSX_NAME, plan_xlsx
+
+    math = Subject.get(Subject.name == "Математика")
+    demo_journal = (
+        Journal.select()
+        .join(StudyGroup)
+        .where((Journal.subject == math.id) & (StudyGroup.grade == 5) & (Journal.year != ctx.sandbox_year().id))
+        .order_by(Journal.id)
+        .first()
+    )
+    keeper = TeachingAssignment.get(TeachingAssignment.journal == demo_journal.id).teacher
+    rows = [r.raw for r in plans.preview_file(keeper, demo_journal, XLSX_NAME, plan_xlsx()).rows]
+    plans.apply_rows(keeper, demo_journal, rows, clock=forms_app.extensions["clock"])
+    login = owner_login("journal.edit_own")
+    teacher = Staff.get(Staff.login == login)
+    own = ctx.sandbox_journal(math)
+    parallel = groups.class_journal(ClassGroup.create(year=ctx.sandbox_year(), grade=5, letter="Б"), math)
+    for book in (own, parallel):
+        groups.assign_teacher(None, book, teacher)
+
+    page = as_login(login)
+    page.goto(f"/journal/plans/{own.id}")
+    save(page, page.get_by_role("button", name="Перенести"), shots, "plan-copied-from-last-year")
+    assert len(plans.rows_of(plans.plan_of(own.id))) == 6
+    page.locator("#plan-file").set_input_files(
+        files=[{"name": XLSX_NAME, "mimeType": "application/octet-stream", "buffer": plan_xlsx()}]
+    )
+    save(page, page.locator("#preview-plan"), shots, "plan-preview")
+    save(page, page.locator("#apply-plan"), shots, "plan-applied")
+    page.locator(f'#copy-form input[value="{parallel.id}"]').check()
+    save(page, page.get_by_role("button", name="Скопировать"), shots, "plan-copied-to-parallel")
+    assert PlanRow.select().join(ThematicPlan).where(ThematicPlan.journal == parallel.id).count() == 6
+
+    deputy = as_login(owner_login("journal.check"))
+    deputy.goto(f"/journal/plans/{own.id}")
+    deputy.get_by_label("Комментарий").fill("Добавьте часы резерва")
+    save(deputy, deputy.locator("#return-plan"), shots, "plan-returned")
+    assert plans.plan_of(own.id).comment == "Добавьте часы резерва"
+    save(deputy, deputy.locator("#approve-plan"), shots, "plan-approved")
+    assert plans.plan_of(own.id).is_approved
+
+    lesson = Lesson(journal=own, date=ctx.in_sandbox(9, 2), number=1, planned_teacher=teacher, teacher=teacher)
+    lesson.save(force_insert=True)
+    page.goto(f"/journal/lesson/{lesson.id}")
+    save(page, page.locator("#plan-skip"), shots, "plan-row-skipped")
+    link = LessonPlanRow.get(LessonPlanRow.lesson == lesson.id)
+    assert link.plan_row.position == 2 and Lesson.get_by_id(lesson.id).topic == "Десятичная запись числа"
+
+
 CUSTOM_FORMS = {
+    "journal_plans.copy_from": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal_plans.preview": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal_plans.apply": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal_plans.copy": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal_plans.send_back": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal_plans.approve": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
+    "journal.lesson_plan": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "diaryapplication.status_view": test_application_moves_to_entered,
     "staff.password_view": test_staff_password_reset,
     "uids.edit": test_uid_is_entered,

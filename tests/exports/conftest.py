@@ -13,13 +13,16 @@ from app.models import (
     Enrollment,
     FinalMark,
     Guardian,
+    LessonPlanRow,
     Mark,
+    PlanRow,
     SchoolYear,
     Staff,
     Student,
     StudentGuardian,
     Subject,
     Term,
+    ThematicPlan,
     WorkType,
 )
 from app.queue import QUEUES
@@ -167,6 +170,14 @@ def school(app):
     past_final = FinalMark.create(
         year=past, student=students[0], subject=math, kind="year", journal=old_math, value="3"
     )
+    # 5А's mathematics has a thematic plan of two rows, the first given by its first lesson; last year's
+    # journal has a plan too, which is last year's business.
+    plan = ThematicPlan.create(journal=math_a, status="approved")
+    first_row = PlanRow.create(plan=plan, position=1, number="1", section="Числа", topic="Натуральные числа", hours=1)
+    PlanRow.create(plan=plan, position=2, number="2", topic="Сложение", hours=2, planned_date=dt.date(2026, 9, 10))
+    LessonPlanRow.create(lesson=lesson, plan_row=first_row)
+    old_plan = ThematicPlan.create(journal=old_math)
+    PlanRow.create(plan=old_plan, position=1, topic="Повторение", hours=1)
     homework = attach_file(
         lesson, "задачи.pdf", b"%PDF-1.4\n" + "Задачи № 12, 14\n".encode() * 100, app.config["INSTANCE_PATH"]
     )

@@ -17,7 +17,9 @@ from app.models import (
     HomeworkFile,
     Journal,
     Lesson,
+    LessonPlanRow,
     Mark,
+    PlanRow,
     Staff,
     Student,
     StudentGuardian,
@@ -25,6 +27,7 @@ from app.models import (
     Subject,
     TeachingAssignment,
     Term,
+    ThematicPlan,
 )
 from app.services import access, finals, groups
 
@@ -198,6 +201,20 @@ def journal_state(year) -> dict:
             "value": final.value,
             "change_reason": final.change_reason,
         }
+    for row in PlanRow.select(PlanRow, ThematicPlan).join(ThematicPlan).where(ThematicPlan.journal.in_(journals)):
+        state[("plan_row", row.id)] = {
+            "journal": row.plan.journal_id,
+            "position": row.position,
+            "number": row.number,
+            "section": row.section,
+            "topic": row.topic,
+            "hours": row.hours,
+            "planned_date": _date(row.planned_date),
+            "homework": row.homework,
+            "skipped": row.skipped,
+        }
+    for link in LessonPlanRow.select().where(LessonPlanRow.lesson.in_(lessons)):
+        state[("lesson_plan_row", link.id)] = {"lesson": link.lesson_id, "plan_row": link.plan_row_id}
     return state
 
 

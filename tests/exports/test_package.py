@@ -464,3 +464,39 @@ def test_the_content_list_names_each_content_a_package_carries_once(school, outb
         school_code=SCHOOL_CODE,
     )
     assert [(c.sha256, c.name) for c in contents] == [(other.sha256, "ноты хора.png")]
+
+
+def test_a_plan_travels_as_its_rows_and_the_rows_lessons_give(school, outbox, instance_path):
+    from app.models import LessonPlanRow, PlanRow, ThematicPlan
+
+    full = package_lines(export_now("full", instance_path).file_path)
+    rows = {line["id"]: line["fields"] for line in full[1:-1] if line["type"] == "plan_row"}
+    assert sorted(field["topic"] for field in rows.values()) == ["Натуральные числа", "Сложение"]
+    second = PlanRow.get(PlanRow.topic == "Сложение")
+    assert rows[second.id] == {
+        "journal": school.math_a.id,
+        "position": 2,
+        "number": "2",
+        "section": None,
+        "topic": "Сложение",
+        "hours": 2,
+        "planned_date": "2026-09-10",
+        "homework": None,
+        "skipped": False,
+    }
+    # Returning the plan changes none of its rows' fields but resends them; a lesson giving a row is sent,
+    # a link removed is a delete.
+    plan = ThematicPlan.get(ThematicPlan.journal == school.math_a)
+    plan.status = "draft"
+    plan.save()
+    old_link = LessonPlanRow.get()
+    old_link.delete_instance()
+    link = LessonPlanRow.create(lesson=school.substituted, plan_row=second)
+    daily = package_lines(export_now("daily", instance_path).file_path)
+    first = PlanRow.get(PlanRow.topic == "Натуральные числа")
+    assert records_of(daily) == [
+        ("lesson_plan_row", "delete", old_link.id),
+        ("plan_row", "upsert", min(first.id, second.id)),
+        ("plan_row", "upsert", max(first.id, second.id)),
+        ("lesson_plan_row", "upsert", link.id),
+    ]

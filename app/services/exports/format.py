@@ -23,7 +23,9 @@ from app.models import (
     HomeworkFile,
     Journal,
     Lesson,
+    LessonPlanRow,
     Mark,
+    PlanRow,
     SchoolYear,
     Staff,
     Student,
@@ -32,6 +34,7 @@ from app.models import (
     Subject,
     TeachingAssignment,
     Term,
+    ThematicPlan,
     WorkType,
 )
 
@@ -357,6 +360,38 @@ RECORD_TYPES = (
             ("change_reason", FinalMark.change_reason),
         ),
         scope=lambda year: FinalMark.year == year,
+    ),
+    RecordType(
+        # A row of a journal's thematic plan (КТП), in the plan's order. It carries its plan's journal
+        # and follows the plan (a plan is not a record type: approving it resends its rows).
+        "plan_row",
+        PlanRow,
+        (
+            ("journal", ThematicPlan.journal),
+            ("position", PlanRow.position),
+            ("number", PlanRow.number),
+            ("section", PlanRow.section),
+            ("topic", PlanRow.topic),
+            ("hours", PlanRow.hours),
+            ("planned_date", PlanRow.planned_date),
+            ("homework", PlanRow.homework),
+            ("skipped", PlanRow.skipped),
+        ),
+        booleans=("skipped",),
+        joins=(
+            (ThematicPlan, (PlanRow, PlanRow.plan == ThematicPlan.id)),
+            (Journal, (ThematicPlan, ThematicPlan.journal == Journal.id)),
+        ),
+        scope=lambda year: Journal.year == year,
+        references=((PlanRow.plan, ThematicPlan),),
+    ),
+    RecordType(
+        # A lesson gives a plan row: a lesson may give two rows, a row of two hours two lessons.
+        "lesson_plan_row",
+        LessonPlanRow,
+        (("lesson", LessonPlanRow.lesson), ("plan_row", LessonPlanRow.plan_row)),
+        joins=_lesson_journal(LessonPlanRow),
+        scope=lambda year: Journal.year == year,
     ),
 )
 
