@@ -95,6 +95,8 @@ def test_matrix_repeats_the_heads_on_every_page_it_needs():
     assert len(pages) == 4
     assert all("Фамилия" in page for page in pages)
     assert "Ученик 30" in pages[0] and "Ученик 31" in pages[1] and "Ученик 31" in pages[3]
+
+
 def test_read_table_numbers_rows_as_the_file_shows_them():
     data = "Заголовок;\n;\n№;Тема\n1;Числа\n".encode("cp1251")
     assert read_table("plan.csv", data, numbered=True) == [
