@@ -1,9 +1,8 @@
 """«Тематическое планирование»: the year's journals with their plans and hours; a journal's plan, import, approval."""
 
-import io
 import json
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_login import current_user
@@ -11,7 +10,6 @@ from flask_login import current_user
 from admin_views.base import SecureBaseView
 from admin_views.school import SchoolView, SubjectField, YearField
 from app.clock import app_clock
-from app.documents import PDF_MIME, XLSX_MIME, report_pdf, report_xlsx
 from app.models import CurriculumHours, SchoolYear, Subject
 from app.services import access, journal, plans
 from app.services.errors import AccessDenied, DomainError, NotFound
@@ -49,14 +47,6 @@ class PlansView(SecureBaseView):
             today=clock.today(),
             approves=access.can_approve_plans(me),
         )
-
-    @expose("/report/<fmt>")
-    def report(self, fmt):
-        if fmt not in ("xlsx", "pdf"):
-            raise NotFound("Такого формата отчёта нет.")
-        report = plans.program_report(_me(), journal.current_year(), today=_clock().today())
-        data, mime = (report_xlsx(report), XLSX_MIME) if fmt == "xlsx" else (report_pdf(report), PDF_MIME)
-        return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=f"{report.filename}.{fmt}")
 
     def _page(self, journal_row, *, preview=None, status=200):
         me, clock = _me(), _clock()

@@ -119,8 +119,17 @@ def test_the_lesson_panel_proposes_the_row_and_its_controls_work(school, as_user
 
 def test_program_report_downloads(school, as_user):
     client = as_user(school.deputy)
-    response = client.get("/journal/plans/report/xlsx")
+    response = client.get("/reports/program/xlsx")
     assert response.status_code == 200 and response.data[:2] == b"PK"
-    response = client.get("/journal/plans/report/pdf")
+    response = client.get("/reports/program/pdf")
     assert response.status_code == 200 and response.data[:4] == b"%PDF"
-    assert client.get("/journal/plans/report/doc").status_code == 404
+    assert client.get("/reports/program/doc").status_code == 404
+
+
+def test_program_report_is_one_of_the_reports_and_a_teacher_reads_only_their_journals(school, as_user):
+    teacher = as_user(school.teacher).get("/reports/program/").get_data(as_text=True)
+    deputy = as_user(school.deputy).get("/reports/program/").get_data(as_text=True)
+    assert "Выполнение программы" in as_user(school.teacher).get("/reports/").get_data(as_text=True)
+    assert "Отставание" in teacher and "Отставание" in deputy
+    # Кузнецов teaches 5Б and 6Б: the deputy reads his journals, the other teacher does not.
+    assert "Кузнецов" in deputy and "Кузнецов" not in teacher

@@ -255,7 +255,7 @@ def test_a_teacher_who_leads_no_class_gets_no_class_report(school, on_report_day
     for code in registry.REPORTS:
         with pytest.raises(AccessDenied):
             build(code, school.staff.admin)
-    assert [k.code for k in registry.visible(school.staff.math, school.year)] == ["fill", "substitutions"]
+    assert [k.code for k in registry.visible(school.staff.math, school.year)] == ["fill", "substitutions", "program"]
     assert [k.code for k in registry.visible(school.staff.leader, school.year)] == list(registry.REPORTS)
     assert registry.visible(school.staff.admin, school.year) == []
 

@@ -155,7 +155,7 @@ def test_the_query_count_of_every_report_does_not_grow_when_the_school_doubles(s
     school.double()
     after = _counts(school)
     assert before == after
-    assert len(before) == 6 + 6 + 2
+    assert len(before) == 7 + 7 + 3
     report = registry.build(
         registry.REPORTS["progress"], school.staff.deputy, MultiDict({"period": f"term-{school.q1.id}"}), clock=CLOCK
     )

@@ -3,10 +3,8 @@
 Adding a report is one `ReportKind` in REPORTS: its builder takes a `ReportRequest` (the person,
 the current school year, today, the clock, the settings and the parameters already checked
 against what the person may see) and returns an `app.documents.Report`; the pages, the XLSX and
-the PDF come from it. A report without parameters is built as soon as its page opens, e.g.
-
-    ReportKind("program", "Выполнение программы", "…", (), lambda actor, year: access.can_view_school_reports(actor),
-               lambda request: plans.program_report(request.actor, request.year, today=request.today))
+the PDF come from it. A report without parameters is built as soon as its page opens
+(«Выполнение программы» below).
 """
 
 from collections.abc import Callable
@@ -15,7 +13,7 @@ from dataclasses import dataclass
 from app.documents import Report
 from app.formats import month_label
 from app.models import SchoolSettings, SchoolYear
-from app.services import access
+from app.services import access, plans
 from app.services.errors import AccessDenied, BadInput, DomainError, NotFound
 from app.services.reports import attendance, class_teacher, fill, progress, substitutions
 from app.services.reports.common import (
@@ -115,6 +113,14 @@ REPORTS: dict[str, ReportKind] = {
             ("month",),
             _own_reports,
             substitutions.substitutions,
+        ),
+        ReportKind(
+            "program",
+            "Выполнение программы",
+            "Часы по учебному плану и по КТП, положенные к сегодняшнему дню, данные и отставание — по журналам.",
+            (),
+            _own_reports,
+            lambda request: plans.program_report(request.actor, request.year, today=request.today),
         ),
     )
 }
