@@ -4,12 +4,15 @@
 the XLSX they keep (a title line, headings «№ п/п | Тема урока | Кол-во часов | Дата | Домашнее
 задание», section lines), sees the preview without errors and applies it. Then they open the week's
 five lessons one by one and only tick «Урок проведён»: the topics come from the plan, in order, the
-two-hour row taking two lessons. Screenshots land in /tmp/e2e-plans-*.png.
+two-hour row taking two lessons. Last they print the month from the journal page: the PDF's
+topics page holds the plan's topics. Screenshots land in /tmp/e2e-plans-*.png.
 """
 
+import io
 import re
 
 import pytest
+from pypdf import PdfReader
 from playwright.sync_api import expect
 
 from app.models import Lesson, LessonPlanRow
@@ -72,3 +75,16 @@ def test_teacher_uploads_a_plan_and_fills_a_week_without_typing_topics(page, sch
     expect(page.locator("#plan-behind")).to_have_text("2")
     expect(page.locator("#plan-row-2")).to_contain_text("2")
     page.screenshot(path="/tmp/e2e-plans-done.png", full_page=True)
+
+    # «Печать (PDF)» on the journal page: the month of today's lesson, its topics from the plan.
+    month = week[-1].date
+    page.goto(f"/journal/grid/{school.j5a.id}/{week[-1].term_id}")
+    page.locator("#print-pdf-link").click()
+    item = page.locator(f'a.dropdown-item[href*="period={month:%Y-%m}"]')
+    expect(item).to_be_visible()
+    page.screenshot(path="/tmp/e2e-plans-print.png")
+    response = page.context.request.get(item.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages).split())
+    assert "Математика" in text and "стр. 1 из" in text
+    assert all(topic in text for lesson, topic in zip(week, expected, strict=True) if lesson.date.month == month.month)
