@@ -268,6 +268,19 @@ def login_as(client, make_staff):
     return _login_as
 
 
+@pytest.fixture
+def as_user(app):
+    """Return a fresh client logged in as the given staff member (through the login form)."""
+
+    def _as(staff):
+        client = app.test_client()
+        response = login(client, staff.login)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _as
+
+
 def form_errors(html: str) -> list[str]:
     """Return the error messages shown on a page (flash alerts and field feedback)."""
     found = re.findall(

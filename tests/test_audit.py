@@ -146,7 +146,7 @@ def test_filters_and_search(client, login_as, make_staff, family):  # noqa: F811
 from app.models import Mark, Staff  # noqa: E402
 from app.services import journal_marks, uids  # noqa: E402
 from tests.conftest import login  # noqa: E402
-from tests.journal.conftest import QueryCounter, as_user, school  # noqa: E402, F401
+from tests.journal.conftest import QueryCounter, school  # noqa: E402, F401
 
 SECRET_UID = "7654321987"
 

@@ -9,7 +9,7 @@ from flask_admin.contrib.peewee import ModelView
 
 from app.models import Permission, Role, Staff, WorkType
 from tests.conftest import form_errors
-from tests.journal.conftest import as_user, school  # noqa: F401
+from tests.journal.conftest import school  # noqa: F401
 
 # Latin words a Russian page may carry: abbreviations people read as they are.
 ALLOWED = {"UID", "PDF", "CSV", "XLSX", "HTTP", "HTTPS", "URL", "SHA", "ID", "JSON", "ZIP"}

@@ -21,7 +21,6 @@ from app.models import (
     WorkType,
 )
 from app.services import groups
-from tests.conftest import login
 
 
 def journal_of(class_group, subject):
@@ -179,16 +178,3 @@ def school(app, make_staff):
         russian_lesson=russian_lesson,
         other_lesson=other_lesson,
     )
-
-
-@pytest.fixture
-def as_user(app):
-    """Return a fresh client logged in as the given staff member."""
-
-    def _as(staff):
-        client = app.test_client()
-        response = login(client, staff.login)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return _as

@@ -10,7 +10,6 @@ from openpyxl import Workbook
 from app.clock import app_clock
 from app.models import ClassGroup, CurriculumHours, Lesson, SchoolYear, Subject, Term
 from app.services import groups
-from tests.conftest import login
 
 XLSX_NAME = "ktp-matematika-5.xlsx"
 HEADINGS = ("№ п/п", "Тема урока", "Кол-во часов", "Дата", "Домашнее задание")
@@ -96,16 +95,3 @@ def school(app, make_staff):
         j6b=j6b,
         lessons=lessons,
     )
-
-
-@pytest.fixture
-def as_user(app):
-    """Return a fresh client logged in as the given staff member."""
-
-    def _as(staff):
-        client = app.test_client()
-        response = login(client, staff.login)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return _as

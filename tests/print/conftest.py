@@ -28,7 +28,6 @@ from app.models import (
     WorkType,
 )
 from app.services import groups
-from tests.conftest import login
 
 # 30 students of 5А by surname (the order the journal lists them in).
 NAMES = [
@@ -182,19 +181,6 @@ def school(app, make_staff):
         answer=answer,
         test=test,
     )
-
-
-@pytest.fixture
-def as_user(app):
-    """Return a fresh client logged in as the given staff member."""
-
-    def _as(staff):
-        client = app.test_client()
-        response = login(client, staff.login)
-        assert response.status_code == 302, response.get_data(as_text=True)
-        return client
-
-    return _as
 
 
 @pytest.fixture

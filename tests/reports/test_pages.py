@@ -9,20 +9,9 @@ from werkzeug.datastructures import MultiDict
 
 from app.documents import PDF_MIME, XLSX_MIME
 from app.services.reports import registry
-from tests.conftest import login
 from tests.journal.conftest import QueryCounter
 from tests.reports.conftest import CLOCK
 from tests.test_russian_ui import data_words, english_words
-
-
-@pytest.fixture
-def as_user(app):
-    def _as(staff):
-        client = app.test_client()
-        assert login(client, staff.login).status_code == 302
-        return client
-
-    return _as
 
 
 def q1(school, **extra):

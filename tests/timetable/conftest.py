@@ -12,7 +12,6 @@ import pytest
 
 from app.models import BellTime, ClassGroup, Enrollment, Lesson, Room, SchoolYear, ShortDay, Student, Subject
 from app.services import groups
-from tests.journal.conftest import as_user  # noqa: F401 (a fixture of this folder too)
 
 MONDAY = dt.date(2026, 11, 16)
 
