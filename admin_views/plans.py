@@ -39,11 +39,20 @@ class PlansView(SecureBaseView):
     def index(self):
         me, clock = _me(), _clock()
         year = journal.current_year()
-        lines = plans.plan_lines(me, year, today=clock.today()) if year else []
+        every = plans.plan_lines(me, year, today=clock.today()) if year else []
+        shown = request.args.get("show", "")
+        shown = shown if shown in plans.LINE_FILTERS else ""
+        grade = request.args.get("grade", "")
         return self.render(
             "journal/plans.html",
             year=year,
-            lines=lines,
+            every=every,
+            lines=plans.filter_lines(every, shown, grade),
+            counts=plans.line_counts(every),
+            filters=plans.LINE_FILTERS,
+            shown=shown,
+            grades=sorted({line.journal.group.grade for line in every if line.journal.group.grade is not None}),
+            grade=grade,
             today=clock.today(),
             approves=access.can_approve_plans(me),
         )

@@ -571,12 +571,39 @@ class PlanLine:
     own: bool = False
 
     @property
+    def state(self) -> str:
+        """«none» for a journal without a plan (or with an empty one), else the plan's status."""
+        return self.status if self.plan_id and self.rows else "none"
+
+    @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, "нет плана") if self.plan_id and self.rows else "нет плана"
+        return STATUS_LABELS.get(self.state, "нет плана")
 
     @property
     def behind(self) -> int | None:
         return None if self.due is None else max(0, self.due - self.given)
+
+
+# The list's filter: its code, its label, which lines it keeps.
+LINE_FILTERS = {
+    "": ("Все журналы", lambda line: True),
+    "none": ("Без плана", lambda line: line.state == "none"),
+    "draft": ("Черновики", lambda line: line.state == "draft"),
+    "approved": ("Утверждённые", lambda line: line.state == "approved"),
+    "behind": ("С отставанием", lambda line: bool(line.behind)),
+}
+
+
+def line_counts(lines: list[PlanLine]) -> dict[str, int]:
+    """How many lines each filter of the list keeps."""
+    return {code: sum(1 for line in lines if keep(line)) for code, (_, keep) in LINE_FILTERS.items()}
+
+
+def filter_lines(lines: list[PlanLine], code, grade) -> list[PlanLine]:
+    """The lines one filter and one grade keep (an unknown filter or grade keeps them all)."""
+    _, keep = LINE_FILTERS.get(code if isinstance(code, str) else "", LINE_FILTERS[""])
+    grade = parse_id(grade)
+    return [line for line in lines if keep(line) and (grade is None or line.journal.group.grade == grade)]
 
 
 def plan_lines(actor, year, *, today: dt.date, journal_ids=None) -> list[PlanLine]:

@@ -133,3 +133,18 @@ def test_program_report_is_one_of_the_reports_and_a_teacher_reads_only_their_jou
     assert "Отставание" in teacher and "Отставание" in deputy
     # Кузнецов teaches 5Б and 6Б: the deputy reads his journals, the other teacher does not.
     assert "Кузнецов" in deputy and "Кузнецов" not in teacher
+
+
+def test_the_plans_list_filters_by_state_and_grade_and_counts_each(school, as_user):
+    client = as_user(school.deputy)
+    rows = [r.raw for r in plans.preview_file(school.teacher, school.j5a, "k.xlsx", plan_xlsx()).rows]
+    plans.apply_rows(school.teacher, school.j5a, rows, clock=school.clock)
+    page = client.get("/journal/plans/").get_data(as_text=True)
+    assert re.search(r'id="plan-filter-none"[^>]*>Без плана <span class="badge badge-light">2</span>', page)
+    assert re.search(r'id="plan-filter-draft"[^>]*>Черновики <span class="badge badge-light">1</span>', page)
+    drafts = client.get("/journal/plans/", query_string={"show": "draft"}).get_data(as_text=True)
+    assert f'id="plan-line-{school.j5a.id}"' in drafts and f'id="plan-line-{school.j5b.id}"' not in drafts
+    none = client.get("/journal/plans/", query_string={"show": "none", "grade": "6"}).get_data(as_text=True)
+    assert f'id="plan-line-{school.j6b.id}"' in none and f'id="plan-line-{school.j5b.id}"' not in none
+    for junk in ({"show": "x' or 1=1"}, {"grade": "пять"}, {"grade": "99999999999999999999"}):
+        assert client.get("/journal/plans/", query_string=junk).status_code == 200
