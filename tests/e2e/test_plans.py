@@ -12,8 +12,8 @@ import io
 import re
 
 import pytest
-from pypdf import PdfReader
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from app.models import Lesson, LessonPlanRow
 from app.services import plans
