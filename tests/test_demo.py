@@ -16,6 +16,7 @@ from app.models import (
     AuditEntry,
     ChangeCounter,
     ClassGroup,
+    CurriculumHours,
     DiaryApplication,
     Enrollment,
     FinalMark,
@@ -24,7 +25,9 @@ from app.models import (
     Holiday,
     Journal,
     Lesson,
+    LessonPlanRow,
     Mark,
+    PlanRow,
     SchoolSettings,
     SchoolYear,
     Staff,
@@ -34,12 +37,13 @@ from app.models import (
     Subject,
     TeachingAssignment,
     Term,
+    ThematicPlan,
     TimetableSlot,
     WorkType,
 )
 from app.models.changes import ExportedModel
 from app.reference import DEFAULT_WORK_TYPES
-from app.services import finals, groups, journal_planning
+from app.services import finals, groups, journal_planning, plans
 from app.services.errors import DomainError
 from app.services.uids import normalize_uid
 from tests.conftest import login
@@ -506,6 +510,100 @@ def test_the_demo_plans_the_lessons_the_planner_plans(small):
     assert_planned_as_the_planner_plans(until=small.today)
 
 
+# --- thematic plans ---------------------------------------------------------------------------------
+
+
+def assert_thematic_plans(report, today: dt.date) -> None:
+    """Plans in three states, hours as the curriculum's, lessons linked to the rows in order as the panel links them."""
+    year = SchoolYear.get(SchoolYear.is_current == True)  # noqa: E712
+    deputy = Staff.get(Staff.login == "deputy")
+    teacher = Staff.get(Staff.login == "teacher")
+    lesson_journals = list(Journal.select().where(Journal.kind == "lesson"))
+    plans_by_journal = {p.journal_id: p for p in ThematicPlan.select()}
+    assert set(plans_by_journal) <= {j.id for j in lesson_journals}
+    # The deputy's list shows all three states; most plans are approved, by the deputy, in the first weeks.
+    lines = plans.plan_lines(deputy, year, today=today)
+    labels = [line.status_label for line in lines]
+    assert {"утверждён", "черновик", "нет плана"} <= set(labels)
+    assert labels.count("утверждён") > labels.count("черновик") + labels.count("нет плана")
+    for plan in plans_by_journal.values():
+        if plan.is_approved:
+            assert plan.approved_by_id == deputy.id
+            assert year.start_date <= plan.approved_at.date() <= year.start_date + dt.timedelta(days=21)
+        else:
+            assert plan.status == "draft" and plan.approved_by_id is None and plan.approved_at is None
+    # The demo teacher's journals all have a plan, one of them a draft.
+    own = [a.journal_id for a in TeachingAssignment.select().where(TeachingAssignment.teacher == teacher.id)]
+    own = [j.id for j in lesson_journals if j.id in own]
+    assert own and all(j in plans_by_journal for j in own)
+    assert [plans_by_journal[j].status for j in own].count("draft") == 1
+    # A plan has as many hours as the curriculum gives its subject and grade (an elective: 34 weeks of it).
+    curriculum = {(c.subject_id, c.grade): c.hours for c in CurriculumHours.select()}
+    by_line = {line.journal.id: line for line in lines}
+    compared = 0
+    for journal_id in plans_by_journal:
+        line = by_line[journal_id]
+        expected = curriculum.get((line.journal.subject_id, line.journal.group.grade))
+        if expected is None:
+            assert line.journal.subject.name in ("Финансовая грамотность", "Практикум по математике")
+            continue
+        assert line.planned == line.curriculum == expected, str(line.journal)
+        assert line.due is not None and line.behind is not None
+        compared += 1
+    assert compared > 0.9 * len(plans_by_journal)
+    # Links: a lesson of the plan's own journal, with its row's topic and homework.
+    links = list(
+        LessonPlanRow.select(LessonPlanRow, Lesson, PlanRow, ThematicPlan)
+        .join(Lesson)
+        .switch(LessonPlanRow)
+        .join(PlanRow)
+        .join(ThematicPlan)
+    )
+    assert links and len({link.lesson_id for link in links}) == len(links)
+    for link in links:
+        lesson, row = link.lesson, link.plan_row
+        assert lesson.journal_id == row.plan.journal_id
+        assert (lesson.topic, lesson.homework) == (row.topic, row.homework)
+        assert not lesson.cancelled
+    # In order: every uncancelled lesson with a topic takes the next row not yet given in full (a row of
+    # two hours two lessons), as the lesson panel gives them; a lesson left without a topic takes none.
+    linked = {link.lesson_id: link.plan_row.position for link in links}
+    for journal_id, plan in plans_by_journal.items():
+        rows = list(PlanRow.select().where(PlanRow.plan == plan.id).order_by(PlanRow.position))
+        assert [r.position for r in rows] == list(range(1, len(rows) + 1))
+        hours = [r.position for r in rows for _ in range(r.hours)]
+        lessons = list(Lesson.select().where(Lesson.journal == journal_id).order_by(Lesson.date, Lesson.number))
+        taking = [lesson for lesson in lessons if lesson.topic and not lesson.cancelled][: len(hours)]
+        assert [linked.get(lesson.id) for lesson in taking] == hours[: len(taking)], str(plan.journal)
+        assert not {lesson.id for lesson in lessons if not lesson.topic or lesson.cancelled} & set(linked)
+    untitled = Lesson.select().where((Lesson.held == True) & Lesson.topic.is_null())  # noqa: E712
+    assert untitled.where(Lesson.journal.in_(list(plans_by_journal))).count() > 0
+    # The seed report counts them.
+    assert report.counts["plans"] == len(plans_by_journal)
+    assert report.counts["plans_approved"] == sum(p.is_approved for p in plans_by_journal.values())
+    assert report.counts["plans_draft"] == len(plans_by_journal) - report.counts["plans_approved"]
+    assert report.counts["plan_rows"] == PlanRow.select().count()
+    assert report.counts["plan_links"] == len(links)
+
+
+def test_most_journals_have_a_thematic_plan_their_lessons_follow(small):
+    assert_thematic_plans(small, TODAY)
+    # «Отставание»: the lessons not marked held, the quarantine's, those left without a row.
+    lines = plans.plan_lines(Staff.get(Staff.login == "deputy"), SchoolYear.get(), today=TODAY)
+    behind = [line.behind for line in lines if line.rows]
+    assert any(behind) and sum(behind) < 0.2 * sum(line.given for line in lines)
+    assert any(line.startswith("  тематических планов (КТП): ") for line in small.lines())
+    # Sections and two-hour rows, homework in the subject's style; dated plans and undated ones.
+    rows = PlanRow.select()
+    assert rows.where(PlanRow.section.startswith("Раздел 2. ")).exists()
+    assert rows.where(PlanRow.hours == 2).count() > 0.05 * rows.count()
+    assert rows.where(PlanRow.homework.startswith("Упр. ")).exists()
+    with_dates = {r.plan_id for r in rows.where(PlanRow.planned_date.is_null(False))}
+    assert 0 < len(with_dates) < ThematicPlan.select().count()
+    # A returned draft carries the deputy's comment.
+    assert ThematicPlan.select().where((ThematicPlan.status == "draft") & ThematicPlan.comment.is_null(False)).exists()
+
+
 # --- terms and the first quarter's finals -------------------------------------------------------------
 
 
@@ -832,6 +930,7 @@ def test_large_school_scaled_down_is_a_full_filled_year(app, hash_method):
     assert_terms_by_grade()
     assert FinalMark.select().count() == report.counts["finals"] > 0
     assert_first_quarter_finals()
+    assert_thematic_plans(report, TODAY)
 
 
 def test_change_counter_reserves_a_block(app):

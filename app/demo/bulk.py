@@ -12,17 +12,32 @@ from app.models import (
     Guardian,
     Journal,
     Lesson,
+    PlanRow,
     SchoolYear,
     Staff,
     Student,
     StudyGroup,
     Subject,
     Term,
+    ThematicPlan,
 )
 
 CHUNK = 1000
 
-EXPLICIT_ID_MODELS = (SchoolYear, Term, Subject, Staff, ClassGroup, Student, Guardian, StudyGroup, Journal, Lesson)
+EXPLICIT_ID_MODELS = (
+    SchoolYear,
+    Term,
+    Subject,
+    Staff,
+    ClassGroup,
+    Student,
+    Guardian,
+    StudyGroup,
+    Journal,
+    Lesson,
+    ThematicPlan,
+    PlanRow,
+)
 
 
 def sync_sequences() -> None:

@@ -97,3 +97,32 @@ class Period:
     def covers(self, day: dt.date) -> bool:
         """Tell whether a day falls inside the term."""
         return self.first <= day <= self.last
+
+
+@dataclass
+class PlanRowEntry:
+    """A plan row as the journal step gives it: its id, hours, topic and homework."""
+
+    id: int
+    hours: int
+    topic: str
+    homework: str | None
+
+
+class PlanCursor:
+    """The rows of a journal's plan that its lessons take in order: the next one not yet given in full."""
+
+    def __init__(self, rows: list[PlanRowEntry]):
+        self.rows = rows
+        self.index = 0
+        self.used = 0
+
+    def take(self) -> PlanRowEntry | None:
+        """Return the row the next lesson gives (None once the plan is gone through) and count the hour."""
+        if self.index >= len(self.rows):
+            return None
+        row = self.rows[self.index]
+        self.used += 1
+        if self.used >= row.hours:
+            self.index, self.used = self.index + 1, 0
+        return row

@@ -2,10 +2,11 @@
 
 Lessons belong to journals, each to a term of its group's grade (a quarter, or a half for the
 grades the settings attest by halves) as the planner gives them. A held lesson gets its topic and
-homework, the register of the group's members that day (illnesses of several days, a family day,
-a missed lesson now and then) and marks: a test for everybody now and then, otherwise a few
-answers (those with the fewest marks in the term first) and homework checks, each student's
-marks around their own ability. An extracurricular course gets topics and the register only.
+homework (in a journal with a thematic plan, those of the plan's next row, and a link to it), the
+register of the group's members that day (illnesses of several days, a family day, a missed lesson
+now and then) and marks: a test for everybody now and then, otherwise a few answers (those with
+the fewest marks in the term first) and homework checks, each student's marks around their own
+ability. An extracurricular course gets topics and the register only.
 Of the last three weeks a few lessons are left for the journal check to find: a topic not typed,
 the held mark forgotten; and now and then a lesson is marked held a few days late.
 The small school's journal is filled for the last few weeks, or from the first day once the
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 
 from app.demo.bulk import BulkInserter
 from app.demo.curriculum import PRIMARY, department
-from app.demo.entities import JournalPlan, Period
+from app.demo.entities import JournalPlan, Period, PlanCursor
 from app.demo.final_marks import Given
-from app.demo.topics import CONTROL_WORK, HOMEWORK_STYLE, NO_HOMEWORK, TOPICS
-from app.models import Absence, Lesson, Mark
+from app.demo.topics import CONTROL_WORK, NO_HOMEWORK, TOPICS, homework_text
+from app.models import Absence, Lesson, LessonPlanRow, Mark
 from app.services import finals
 from app.services.journal_planning import school_days
 
@@ -69,10 +70,12 @@ class Filling:
     lessons: BulkInserter
     marks: BulkInserter
     absences: BulkInserter
+    links: BulkInserter
     planned_at: dt.datetime
     held: int = 0
     pending_marks: list = field(default_factory=list)
     pending_absences: list = field(default_factory=list)
+    pending_links: list = field(default_factory=list)  # (lesson, plan row) of the lessons that give a row
     substituting: set = field(default_factory=set)  # (teacher, date, number) of substitutions given
     quarantine: tuple | None = None  # (class id, day) whose lessons are cancelled
 
@@ -152,6 +155,7 @@ class JournalFilling:
                 ],
             ),
             absences=BulkInserter(Absence, [Absence.lesson, Absence.student, Absence.reason]),
+            links=BulkInserter(LessonPlanRow, [LessonPlanRow.lesson, LessonPlanRow.plan_row]),
             planned_at=dt.datetime.combine(self.start, dt.time(7, 0)),
         )
         self._filling.quarantine = self._quarantine()
@@ -167,8 +171,13 @@ class JournalFilling:
         work.lessons.flush()
         work.marks.flush()
         work.absences.flush()
+        work.links.flush()
         self.counts.update(
-            lessons=work.lessons.count, held=work.held, marks=work.marks.count, absences=work.absences.count
+            lessons=work.lessons.count,
+            held=work.held,
+            marks=work.marks.count,
+            absences=work.absences.count,
+            plan_links=work.links.count,
         )
 
     def _write_filled(self) -> None:
@@ -179,7 +188,9 @@ class JournalFilling:
             work.marks.add(*row)
         for row in work.pending_absences:
             work.absences.add(*row)
-        work.pending_marks, work.pending_absences = [], []
+        for row in work.pending_links:
+            work.links.add(*row)
+        work.pending_marks, work.pending_absences, work.pending_links = [], [], []
 
     def _fill(self, journal: JournalPlan) -> None:
         """Plan a journal's lessons on its timetable's days; fill the held ones in for the group's members that day."""
@@ -192,6 +203,8 @@ class JournalFilling:
         marked = journal.kind == "lesson" and (grade is None or grade > 1)
         periods = self._periods_of(journal)
         tally = self._final_tally(journal)
+        plan = self.plan_rows.get(journal.id)
+        cursor = PlanCursor(plan) if plan else None
         k = 0
         term = None
         for day in work.days:
@@ -212,6 +225,12 @@ class JournalFilling:
                             topic = None
                         elif gap < NO_TOPIC_SHARE + NOT_HELD_SHARE:
                             held = False
+                    # A lesson filled from the panel gives the plan's next row (even if the held mark is
+                    # forgotten) and takes its topic and homework; one left without a topic gives none.
+                    row = cursor.take() if cursor is not None and topic is not None else None
+                    if row is not None:
+                        topic, homework = row.topic, row.homework
+                        work.pending_links.append((lesson_id, row.id))
                 else:
                     teacher, at, topic, homework = journal.teacher, work.planned_at, None, None
                 work.lessons.add(
@@ -348,18 +367,7 @@ class JournalFilling:
         return chosen
 
     def _homework(self, subject: str, k: int) -> str | None:
-        rng = self.rng
-        if subject in NO_HOMEWORK or rng.random() < 0.2:
-            return None
-        style = HOMEWORK_STYLE.get(subject, "paragraph")
-        if style == "exercise":
-            return f"Упр. {rng.randint(10, 400)}, с. {rng.randint(5, 180)}"
-        if style == "problems":
-            first = rng.randint(1, 900)
-            return f"№ {first}, {first + rng.randint(1, 4)}, {first + rng.randint(5, 9)}"
-        if style == "reading":
-            return f"Прочитать с. {rng.randint(10, 200)}–{rng.randint(201, 240)}, ответить на вопросы"
-        return f"§ {k // 2 + 1}, вопросы {rng.randint(1, 3)}–{rng.randint(4, 7)}"
+        return homework_text(self.rng, subject, k // 2 + 1)
 
     def _marks(self, journal: JournalPlan, k: int, present: list[int], marks_in_term: dict[int, int]):
         """Return (student, value, work type) for one lesson: a test for everybody, or a few answers.

@@ -52,6 +52,8 @@ class People:
             self.staff_rows.append((person, login, DEMO_LOGINS[login]))
             if login == "admin":
                 self.admin_id = person.id
+            elif login == "deputy":
+                self.deputy_id = person.id
         self.teachers: list[Teacher] = []
         for dept, count in self._department_sizes().items():
             for _ in range(count):

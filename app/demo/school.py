@@ -97,10 +97,12 @@ class SchoolStructure:
         # the first grade), what the thematic plans are compared with.
         fields = [CurriculumHours.year, CurriculumHours.subject, CurriculumHours.grade, CurriculumHours.hours]
         hours = BulkInserter(CurriculumHours, fields)
+        self.curriculum_hours = {}
         for grade, grade_hours in self._curricula().items():
             for name, weekly in grade_hours.items():
                 if name in self.subject_ids:
-                    hours.add(self.year_id, self.subject_ids[name], grade, weekly * (33 if grade == 1 else 34))
+                    self.curriculum_hours[(grade, name)] = weekly * (33 if grade == 1 else 34)
+                    hours.add(self.year_id, self.subject_ids[name], grade, self.curriculum_hours[(grade, name)])
         hours.flush()
 
     def _curricula(self) -> dict[int, dict[str, int]]:

@@ -11,6 +11,7 @@ from app.demo.bulk import IdPool, sync_sequences
 from app.demo.final_marks import FinalMarks
 from app.demo.journal import JournalFilling
 from app.demo.people import People
+from app.demo.plans import ThematicPlans
 from app.demo.report import SeedReport
 from app.demo.school import SchoolStructure
 from app.demo.school_year import holidays_for, school_year_start, year_bounds
@@ -93,12 +94,13 @@ def seed(
     return report
 
 
-class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, FinalMarks, Applications):
+class Builder(SchoolStructure, People, StudyGroups, Timetable, ThematicPlans, JournalFilling, FinalMarks, Applications):
     """Build one demo school: every table in dependency order, remembering ids to link rows.
 
     Each step lives in the module of its concern (school, people, study_groups, timetable,
-    journal, final_marks, applications) and
-    draws from one random generator in a fixed order: the same seed gives the same school.
+    plans, journal, final_marks, applications) and
+    draws from one random generator in a fixed order (the plans from their own, seeded by the year):
+    the same seed gives the same school.
     """
 
     def __init__(self, spec: DemoSpec, today: dt.date, rng: random.Random, hash_method: str = DEFAULT_HASH_METHOD):
@@ -125,6 +127,7 @@ class Builder(SchoolStructure, People, StudyGroups, Timetable, JournalFilling, F
         self._students()
         self._study_groups()
         self._timetable()
+        self._plans()
         self._journal()
         self._finals()
         self._applications()

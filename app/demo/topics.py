@@ -1,5 +1,7 @@
 """The journal's texts in the demo school: lesson topics, homework styles, control works."""
 
+import random
+
 # The topics a subject's lessons go through, in order (and round again when the year is longer).
 TOPICS = {
     "Русский язык": (
@@ -335,3 +337,18 @@ CONTROL_WORK = {
     "Изобразительное искусство": "проверочная работа",
     "Труд (технология)": "проверочная работа",
 }
+
+
+def homework_text(rng: random.Random, subject: str, paragraph: int) -> str | None:
+    """Return a homework in the subject's style (none now and then, or in a subject that gives none)."""
+    if subject in NO_HOMEWORK or rng.random() < 0.2:
+        return None
+    style = HOMEWORK_STYLE.get(subject, "paragraph")
+    if style == "exercise":
+        return f"Упр. {rng.randint(10, 400)}, с. {rng.randint(5, 180)}"
+    if style == "problems":
+        first = rng.randint(1, 900)
+        return f"№ {first}, {first + rng.randint(1, 4)}, {first + rng.randint(5, 9)}"
+    if style == "reading":
+        return f"Прочитать с. {rng.randint(10, 200)}–{rng.randint(201, 240)}, ответить на вопросы"
+    return f"§ {paragraph}, вопросы {rng.randint(1, 3)}–{rng.randint(4, 7)}"

@@ -924,27 +924,32 @@ def test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed(f
     from tests.plans.conftest import XLSX_NAME, plan_xlsx
 
     math = Subject.get(Subject.name == "Математика")
-    demo_journal = (
+    # A list: a cursor left half read would hold SQLite's snapshot open and hide the page's writes.
+    demo_journals = list(
         Journal.select()
         .join(StudyGroup)
         .where((Journal.subject == math.id) & (StudyGroup.grade == 5) & (Journal.year != ctx.sandbox_year().id))
         .order_by(Journal.id)
-        .first()
     )
-    keeper = TeachingAssignment.get(TeachingAssignment.journal == demo_journal.id).teacher
-    rows = [r.raw for r in plans.preview_file(keeper, demo_journal, XLSX_NAME, plan_xlsx()).rows]
-    plans.apply_rows(keeper, demo_journal, rows, clock=forms_app.extensions["clock"])
+    if not any(plans.rows_of(plans.plan_of(j.id)) for j in demo_journals):
+        # The demo seeds most journals' plans; should this year's have none for grade 5, one is imported.
+        demo_journal = demo_journals[0]
+        keeper = TeachingAssignment.get(TeachingAssignment.journal == demo_journal.id).teacher
+        rows = [r.raw for r in plans.preview_file(keeper, demo_journal, XLSX_NAME, plan_xlsx()).rows]
+        plans.apply_rows(keeper, demo_journal, rows, clock=forms_app.extensions["clock"])
     login = owner_login("journal.edit_own")
     teacher = Staff.get(Staff.login == login)
     own = ctx.sandbox_journal(math)
     parallel = groups.class_journal(ClassGroup.create(year=ctx.sandbox_year(), grade=5, letter="Б"), math)
     for book in (own, parallel):
         groups.assign_teacher(None, book, teacher)
+    # The page offers last year's plans of the grade, the first one chosen.
+    source = plans.last_year_journals(own)[0]
 
     page = as_login(login)
     page.goto(f"/journal/plans/{own.id}")
     save(page, page.get_by_role("button", name="Перенести"), shots, "plan-copied-from-last-year")
-    assert len(plans.rows_of(plans.plan_of(own.id))) == 6
+    assert len(plans.rows_of(plans.plan_of(own.id))) == len(plans.rows_of(plans.plan_of(source.id))) > 0
     page.locator("#plan-file").set_input_files(
         files=[{"name": XLSX_NAME, "mimeType": "application/octet-stream", "buffer": plan_xlsx()}]
     )
