@@ -41,7 +41,7 @@ def test_the_deputy_reads_and_downloads_the_summary_sheet(app, browser, report_d
         expect(page.locator("#report-kind")).to_have_text("Сводная ведомость")
         page.get_by_label("Класс").select_option(label="5А")
         page.get_by_label("Период").select_option(label="1 четверть")
-        page.get_by_role("button", name="Показать").click()
+        page.get_by_role("button", name="Показать", exact=True).click()
         expect(page.locator("#report-title")).to_have_text("Сводная ведомость итоговых отметок: 5А класс")
         report = page.locator("#report")
         expect(report).to_contain_text("Ушедший Юрий (выбыл 20.10.2026)")
