@@ -8,6 +8,7 @@ import pytest
 from peewee import fn
 
 from app import demo, migrate
+from app.db import db
 from app.demo import journal as journal_demo
 from app.demo import names, school_year
 from app.models import (
@@ -941,3 +942,25 @@ def test_change_counter_reserves_a_block(app):
     assert ChangeCounter.next_value() == start + 101
     with pytest.raises(ValueError):
         ChangeCounter.reserve(0)
+
+
+def test_a_record_added_after_seeding_gets_a_fresh_id(small):
+    """The builder assigns ids itself: every table it wrote must hand out ids past them (PostgreSQL's sequences)."""
+    from app.db import is_sqlite
+    from app.models import MODELS
+
+    if is_sqlite():
+        pytest.skip("SQLite gives the next id past the largest one by itself")
+    behind = []
+    for model in MODELS:
+        table = model._meta.table_name
+        if model._meta.primary_key.name != "id" or not model.select().exists():
+            continue
+        sequence = db.execute_sql(f"SELECT pg_get_serial_sequence('\"{table}\"', 'id')").fetchone()[0]
+        if sequence is None:
+            continue
+        last, called = db.execute_sql(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+        following = last + 1 if called else last
+        if following <= model.select(fn.MAX(model.id)).scalar():
+            behind.append(table)
+    assert behind == []

@@ -13,6 +13,7 @@ from app.models import (
     Journal,
     Lesson,
     PlanRow,
+    Room,
     SchoolYear,
     Staff,
     Student,
@@ -37,6 +38,7 @@ EXPLICIT_ID_MODELS = (
     Lesson,
     ThematicPlan,
     PlanRow,
+    Room,
 )
 
 
