@@ -455,7 +455,7 @@ def change_lesson_plan(actor, lesson_id, version, action, row_id=None, *, clock)
         if plan_rows.is_from_plan(lesson.homework, shown, plan_rows.homework_of):
             lesson.homework = plan_rows.homework_of(rows) or lesson.homework
         lesson.version = version + 1
-        lesson.updated_at = utcnow()
+        lesson.updated_at = clock.utcnow()
         lesson.updated_by = actor.id
         lesson.save()
         audit.record(actor, "update", lesson, before=before, after=lesson.snapshot())
