@@ -1,8 +1,12 @@
 """Steps shared by the browser tests: log in and out through the real pages, open a menu."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
+
+# The staff guide's pictures (docs/guide.ru.md shows them): the browser tests take them anew each run.
+GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "guide"
 
 
 def log_in(page, login: str, password: str) -> None:
@@ -25,6 +29,12 @@ def log_out(page) -> None:
     page.get_by_role("button", name="Выйти").click()
     expect(page).to_have_url(re.compile(r"/login"))
     expect(page.get_by_text("Вы вышли из системы")).to_be_visible()
+
+
+def guide_shot(page, name: str) -> None:
+    """Take one of the guide's pictures: the visible part of the page, as docs/guide/<name>.png."""
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(GUIDE_IMAGES / f"{name}.png"), animations="disabled")
 
 
 def open_menu_item(page, menu: str, item: str) -> None:
