@@ -46,7 +46,7 @@ def create_app(config=None):
     app.extensions["settings"] = settings
     app.extensions["clock"] = settings.clock
 
-    init_db(app.config["DATABASE_URL"])
+    init_db(app.config["DATABASE_URL"], pool=app.config["DATABASE_POOL"])
     register_request_hooks(app)
 
     from app.extensions import babel, csrf, login_manager

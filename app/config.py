@@ -54,6 +54,8 @@ class Config:
     DATABASE_URL = _ENVIRONMENT["DATABASE_URL"]
     REDIS_URL = _ENVIRONMENT["REDIS_URL"]
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    # PostgreSQL connections each web process keeps open for its requests (0: one per request).
+    DATABASE_POOL = int(os.environ.get("DATABASE_POOL", "4"))
     SCHOOL_TIMEZONE = _ENVIRONMENT["SCHOOL_TIMEZONE"]
 
     BABEL_DEFAULT_LOCALE = LOCALE

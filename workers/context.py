@@ -11,8 +11,9 @@ def _bound_to(url: str) -> bool:
     if db.obj is None:
         return False
     wanted = open_database(url)
+    # A web process's pooled PostgreSQL counts as the same database (an in-process job in the web).
     return (
-        type(wanted) is type(db.obj)
+        isinstance(db.obj, type(wanted))
         and wanted.database == db.obj.database
         and wanted.connect_params == db.obj.connect_params
     )
