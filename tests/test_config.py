@@ -8,6 +8,7 @@ import pytest
 
 from app import create_app
 from app.config import ConfigError
+from app.db import db, init_db
 
 
 def test_production_refuses_to_start_without_secret_key(tmp_path):
@@ -48,3 +49,20 @@ def test_defaults_are_embedded(tmp_path):
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == [f"sqlite:///{tmp_path / 'ejournal.db'}", f"unix://{tmp_path / 'redis.sock'}", "Europe/Moscow"]
+
+
+def _backend_pids(times: int) -> set[int]:
+    pids = set()
+    for _ in range(times):
+        db.connect(reuse_if_open=True)
+        pids.add(db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+        db.close()
+    return pids
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="only PostgreSQL pools connections")
+def test_a_web_process_reuses_its_postgresql_connections_and_pool_0_opens_one_per_request(database_url):
+    init_db(database_url, pool=4)
+    assert len(_backend_pids(3)) == 1
+    init_db(database_url, pool=0)
+    assert len(_backend_pids(3)) == 3
