@@ -44,7 +44,7 @@ from app.models import (
 )
 from app.models.changes import ExportedModel
 from app.reference import DEFAULT_WORK_TYPES
-from app.services import finals, groups, journal_planning, plans
+from app.services import audit_list, finals, groups, journal_planning, plans
 from app.services.errors import DomainError
 from app.services.uids import normalize_uid
 from tests.conftest import login
@@ -927,6 +927,18 @@ def test_large_school_scaled_down_is_a_full_filled_year(app, hash_method):
         assert teachers_of(first_group) != teachers_of(second_group)
     assert_consistent()
     assert_planned_as_the_planner_plans()
+    # A year of audit, as the journal's services would have written it: one entry per mark and
+    # absence entered and per lesson marked held, by its teacher, found by the audit's search.
+    entries = AuditEntry.select().where(AuditEntry.model.in_(("Mark", "Absence", "Lesson")))
+    held_stamped = Lesson.select().where((Lesson.held == True) & Lesson.held_at.is_null(False))  # noqa: E712
+    expected = report.counts["marks"] + report.counts["absences"] + held_stamped.count()
+    assert entries.count() == report.counts["audit_entries"] == expected
+    mark = Mark.select().order_by(Mark.id).first()
+    entry = AuditEntry.get((AuditEntry.model == "Mark") & (AuditEntry.object_id == str(mark.id)))
+    assert (entry.actor_id, entry.at, entry.action) == (mark.created_by_id, mark.created_at, "create")
+    assert entry.object_repr.startswith(f"{mark.student.last_name} {mark.student.first_name}: {mark.value}, ")
+    assert entry.object_repr.endswith(f"{mark.lesson.date:%d.%m.%Y}") and entry.actor_name == mark.created_by.full_name
+    assert entry in audit_list.search(AuditEntry.select(), f"{mark.student.last_name} {mark.lesson.date:%d.%m.%Y}")
     # The year is held whole, and grades 5–9 have their first quarter's finals.
     assert_terms_by_grade()
     assert FinalMark.select().count() == report.counts["finals"] > 0

@@ -370,3 +370,27 @@ def test_thematic_plans_roll_back_and_forward_again(empty_database):
     assert Lesson.select().count() == lessons
     plan = ThematicPlan.create(journal=journal)
     assert PlanRow.create(plan=plan, position=1, topic="Сложение").hours == 1
+
+
+def test_audit_search_indexes_the_trail_it_finds_and_rolls_back_to_single_column_indexes(empty_database):
+    """024 indexes the entries already there; its rollback restores the old indexes, and forward again finds them."""
+    from app.models import AuditEntry
+    from app.services import audit_list
+
+    migrate.upgrade()
+    applied = [name for name in migrate.router().done if name[:3] >= "024"]
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert {("at",), ("model",), ("actor_id",)} <= {tuple(i.columns) for i in empty_database.get_indexes("audit_entry")}
+    entry = AuditEntry.create(
+        at=dt.datetime(2026, 9, 1, 8, 0), actor_name="Ёлкина Анна", source="panel", action="update", model="Student"
+    )
+    assert migrate.upgrade() == applied
+    assert list(audit_list.search(AuditEntry.select(), "елкина")) == [entry]
+    indexes = {tuple(i.columns) for i in empty_database.get_indexes("audit_entry")}
+    assert {("at", "id"), ("actor_id", "at"), ("model", "at")} <= indexes and ("at",) not in indexes
+    # The triggers (SQLite) and the expression index (PostgreSQL) keep up with changes and deletions.
+    AuditEntry.update(actor_name="Сосновская Анна").where(AuditEntry.id == entry.id).execute()
+    assert list(audit_list.search(AuditEntry.select(), "елкина")) == []
+    assert list(audit_list.search(AuditEntry.select(), "сосновская")) == [entry]
+    AuditEntry.delete().execute()
+    assert list(audit_list.search(AuditEntry.select(), "сосновская")) == []

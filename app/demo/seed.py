@@ -7,6 +7,7 @@ import time
 from app.clock import SchoolClock
 from app.db import db, is_sqlite, refresh_statistics
 from app.demo.applications import Applications
+from app.demo.audit_trail import AuditTrail
 from app.demo.bulk import IdPool, sync_sequences
 from app.demo.final_marks import FinalMarks
 from app.demo.journal import JournalFilling
@@ -94,11 +95,13 @@ def seed(
     return report
 
 
-class Builder(SchoolStructure, People, StudyGroups, Timetable, ThematicPlans, JournalFilling, FinalMarks, Applications):
+class Builder(
+    SchoolStructure, People, StudyGroups, Timetable, ThematicPlans, JournalFilling, FinalMarks, Applications, AuditTrail
+):
     """Build one demo school: every table in dependency order, remembering ids to link rows.
 
     Each step lives in the module of its concern (school, people, study_groups, timetable,
-    plans, journal, final_marks, applications) and
+    plans, journal, final_marks, applications; the large school's audit trail) and
     draws from one random generator in a fixed order (the plans from their own, seeded by the year):
     the same seed gives the same school.
     """
@@ -131,4 +134,6 @@ class Builder(SchoolStructure, People, StudyGroups, Timetable, ThematicPlans, Jo
         self._journal()
         self._finals()
         self._applications()
+        if self.spec.size == "large":
+            self._audit_trail()
         return SeedReport(self.spec.size, self.year_name, self.today, counts=self.counts)

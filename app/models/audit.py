@@ -19,12 +19,12 @@ AUDIT_SOURCES = (("panel", "панель"), ("cli", "командная стро
 class AuditEntry(BaseModel):
     """One change. Written by app/services/audit.py only; nobody edits it."""
 
-    at = DateTimeField(default=utcnow, index=True)
-    actor = ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
+    at = DateTimeField(default=utcnow)
+    actor = ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL", index=False)
     actor_name = CharField(max_length=300, default="")
     source = CharField(max_length=10, choices=AUDIT_SOURCES)
     action = CharField(max_length=40)
-    model = CharField(max_length=60, index=True)
+    model = CharField(max_length=60)
     object_id = CharField(max_length=64, null=True)
     object_repr = CharField(max_length=300, default="")
     before = TextField(null=True)
@@ -32,7 +32,14 @@ class AuditEntry(BaseModel):
 
     class Meta:
         table_name = "audit_entry"
-        indexes = ((("model", "object_id"), False),)
+        # Newest first, whole or by person or by kind of record (migration 024, with the search's
+        # text index, which only the migration makes); one record's history.
+        indexes = (
+            (("at", "id"), False),
+            (("actor", "at"), False),
+            (("model", "at"), False),
+            (("model", "object_id"), False),
+        )
 
     def __str__(self):
         return f"{self.at:%d.%m.%Y %H:%M} {self.actor_name} {self.action} {self.object_repr}"
