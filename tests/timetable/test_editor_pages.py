@@ -54,7 +54,7 @@ def test_the_admin_edits_checks_and_saves_a_grid(as_user, tt, wednesday):
     assert response.status_code == 200 and "Редактор расписания: класс 5А" in html
     assert "timetable-editor.js" in html and "<script>" not in html
     form = grid_form(html)
-    assert form[f"e-1-2-0"] == f"{tt.eng1.id}-{tt.english.id}" and form["r-1-2-1"] == str(tt.rooms.r203.id)
+    assert form["e-1-2-0"] == f"{tt.eng1.id}-{tt.english.id}" and form["r-1-2-1"] == str(tt.rooms.r203.id)
     assert form["valid_from"] == "2026-11-18"
     # Put mathematics beside English on Monday's 2nd: the check shows the clash in the cell.
     form.update({"e-1-2-2": f"{tt.math_journal.id}-{tt.maths.id}", "r-1-2-2": "", "action": "check"})
