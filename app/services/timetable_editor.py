@@ -22,6 +22,8 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from peewee import JOIN
+
 from app.db import db
 from app.formats import format_date
 from app.ids import parse_id
@@ -38,7 +40,7 @@ from app.models import (
     TeachingAssignment,
     TimetableSlot,
 )
-from app.services import groups, journal_planning, records
+from app.services import access, groups, journal_planning, records
 from app.services.errors import AccessDenied, DomainError, NotFound
 from app.services.groups import LESSON_NUMBERS, staff_label
 from app.services.timetable import parse_day
@@ -77,6 +79,7 @@ class Choice:
     label: str
     journal_id: int
     teacher_id: int
+    active: bool = True
 
 
 @dataclass
@@ -95,6 +98,9 @@ class Editor:
     versions: list[tuple[dt.date, dt.date]]
     stamp: str
     classes: list[ClassGroup]
+    # Lessons of cross-class and individual groups with students of the class, valid on the day:
+    # shown in their cells, edited with their own class (or in the slot list), checked as clashes.
+    others: dict[Key, list[str]] = field(default_factory=dict)
     problems: dict[Key, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -106,6 +112,9 @@ class Editor:
         if len(found) < MAX_ENTRIES:
             found.append(None)
         return found
+
+    def others_of(self, weekday: int, number: int) -> list[str]:
+        return self.others.get((weekday, number), [])
 
     def problems_of(self, weekday: int, number: int) -> list[str]:
         return self.problems.get((weekday, number), [])
@@ -225,6 +234,32 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+def other_lessons(class_group: ClassGroup, day: dt.date) -> dict[Key, list[str]]:
+    """Return the lessons of groups beyond the class with its students (cross-class, individual) valid on a day."""
+    found: dict[Key, list[str]] = defaultdict(list)
+    slots = (
+        TimetableSlot.select(TimetableSlot, Journal, StudyGroup, Subject, Staff, Room)
+        .join_from(TimetableSlot, Journal)
+        .join_from(Journal, StudyGroup)
+        .join_from(Journal, Subject)
+        .join_from(TimetableSlot, Staff)
+        .join_from(TimetableSlot, Room, JOIN.LEFT_OUTER)
+        .where(
+            TimetableSlot.journal.in_(access.journals_of_classes([class_group.id]))
+            & ((StudyGroup.class_group.is_null()) | (StudyGroup.class_group != class_group.id))
+            & (TimetableSlot.valid_from <= day)
+            & (TimetableSlot.valid_to >= day)
+        )
+        .order_by(StudyGroup.name, TimetableSlot.id)
+    )
+    for slot in slots:
+        room = f", каб. {slot.room.name}" if slot.room_id else ""
+        found[(slot.weekday, slot.lesson_number)].append(
+            f"{slot.journal.group.name}: {slot.journal.subject.name}, {staff_label(slot.teacher)}{room}"
+        )
+    return dict(found)
+
+
 def lesson_numbers() -> list[int]:
     """Return the lesson numbers of the normal bell schedule (1–10 when the school has not set it)."""
     numbers = [
@@ -252,18 +287,28 @@ def journal_label(journal: Journal) -> str:
 
 
 def choices_of(journals: list[Journal]) -> list[Choice]:
-    """Return the cells' options: each journal of the class with each of its active teachers."""
+    """Return the cells' options: each journal of the class with each of its teachers.
+
+    A blocked teacher's option is offered (marked) so a slot of theirs still shows, but a grid
+    keeping it is refused until another teacher is chosen.
+    """
     rows = (
         TeachingAssignment.select(TeachingAssignment, Staff)
         .join(Staff)
-        .where(TeachingAssignment.journal.in_([j.id for j in journals]) & (Staff.active == True))  # noqa: E712
-        .order_by(Staff.last_name, Staff.first_name)
+        .where(TeachingAssignment.journal.in_([j.id for j in journals]))
+        .order_by(Staff.active.desc(), Staff.last_name, Staff.first_name)
     )
     teachers = defaultdict(list)
     for row in rows:
         teachers[row.journal_id].append(row.teacher)
     return [
-        Choice(f"{j.id}-{t.id}", f"{journal_label(j)} ({staff_label(t)})", j.id, t.id)
+        Choice(
+            f"{j.id}-{t.id}",
+            f"{journal_label(j)} ({staff_label(t)}{'' if t.active else ' — заблокирован(а)'})",
+            j.id,
+            t.id,
+            t.active,
+        )
         for j in journals
         for t in teachers[j.id]
     ]
@@ -276,9 +321,11 @@ def editor(actor, class_value, day: dt.date, today: dt.date, *, cells: Cells | N
     year = class_group.year
     day = min(max(day, year.start_date), year.end_date)
     journals = class_journals(class_group)
-    numbers = lesson_numbers()
+    bell_times = _bell_times()
+    numbers = sorted(bell_times) or list(range(LESSON_NUMBERS[0], LESSON_NUMBERS[1] + 1))
     shown = week_cells(class_group, day) if cells is None else cells
-    used = {number for weekday, number in shown}
+    others = other_lessons(class_group, day)
+    used = {number for weekday, number in [*shown, *others]}
     return Editor(
         class_group=class_group,
         year=year,
@@ -288,9 +335,10 @@ def editor(actor, class_value, day: dt.date, today: dt.date, *, cells: Cells | N
         choices=choices_of(journals),
         rooms=list(Room.select().order_by(Room.name)),
         numbers=sorted(set(numbers) | used),
-        bell_times=_bell_times(),
+        bell_times=bell_times,
         versions=versions_of(class_group),
         stamp=stamp_of(class_group),
+        others=others,
         classes=list(
             ClassGroup.select()
             .where((ClassGroup.year == year.id) & (ClassGroup.id != class_group.id))
@@ -385,7 +433,8 @@ def copy_class(actor, source_value, target: ClassGroup, day: dt.date) -> tuple[C
     target_choices = choices_of(target_journals)
     teachers = defaultdict(list)
     for choice in target_choices:
-        teachers[choice.journal_id].append(choice.teacher_id)
+        if choice.active:
+            teachers[choice.journal_id].append(choice.teacher_id)
     split_places = _split_places([j.group for j in source_journals.values()] + [j.group for j in target_journals])
     by_key = {}
     for journal in target_journals:
@@ -455,7 +504,7 @@ def _check_entries(class_group: ClassGroup, cells: Cells) -> None:
     """Refuse a lesson number outside the bells, a journal of another class, a teacher or room not offered."""
     numbers = set(lesson_numbers())
     journals = {j.id: j for j in class_journals(class_group)}
-    choices = {(c.journal_id, c.teacher_id) for c in choices_of(list(journals.values()))}
+    choices = {(c.journal_id, c.teacher_id): c for c in choices_of(list(journals.values()))}
     room_ids = {row[0] for row in Room.select(Room.id).tuples()}
     for (weekday, number), found in sorted(cells.items()):
         where = f"{DAY_LABELS[weekday].capitalize()}, {number} урок"
@@ -472,10 +521,14 @@ def _check_entries(class_group: ClassGroup, cells: Cells) -> None:
                 raise DomainError(
                     f"{where}: журнал «{other}» не относится к классу {class_group} — выберите журнал этого класса."
                 )
-            if (entry.journal_id, entry.teacher_id) not in choices:
+            choice = choices.get((entry.journal_id, entry.teacher_id))
+            if choice is None:
                 raise DomainError(
-                    f"{where}: учитель не ведёт журнал «{journal_label(journal)}» или заблокирован — "
-                    "выберите урок из списка."
+                    f"{where}: учитель не ведёт журнал «{journal_label(journal)}» — выберите урок из списка."
+                )
+            if not choice.active:
+                raise DomainError(
+                    f"{where}: учитель урока «{choice.label}» заблокирован — выберите урок с действующим учителем."
                 )
             if entry.room_id is not None and entry.room_id not in room_ids:
                 raise DomainError(f"{where}: кабинет не найден — выберите его из списка.")

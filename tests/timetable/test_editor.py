@@ -15,6 +15,7 @@ from app.models import (
     Journal,
     Lesson,
     Mark,
+    Staff,
     TimetableSlot,
     WorkType,
 )
@@ -215,6 +216,9 @@ def test_a_student_in_a_cross_class_group_at_that_time_is_a_clash(school):
         valid_from=tt.year.start_date,
         valid_to=tt.year.end_date,
     )
+    # The grid shows the group's lesson in its cell, not as one of the class's to edit.
+    ed = editor.editor(tt.admin, tt.c5a, TODAY, TODAY)
+    assert ed.others == {(5, 3): ["Хор: Английский язык, Смирнова А.И."]} and (5, 3) not in ed.cells
     cells = current(tt)
     cells[(5, 3)] = [Entry(tt.eng2.id, tt.english2.id, None)]
     problems = editor.check(tt.admin, tt.c5a, cells, NEXT_MONDAY, TODAY)
@@ -295,6 +299,25 @@ def test_bad_cells_are_refused_in_russian_and_nothing_is_written(school, case):
     with pytest.raises(DomainError, match=message):
         editor.check(tt.admin, tt.c5a, cells, NEXT_MONDAY, TODAY)
     assert state() == before
+
+
+def test_a_blocked_teacher_s_slot_shows_but_must_be_changed_before_saving(school):
+    tt = school.tt
+    Staff.update(active=False).where(Staff.id == tt.english2.id).execute()
+    ed = editor.editor(tt.admin, tt.c5a, TODAY, TODAY)
+    assert Entry(tt.eng2.id, tt.english2.id, tt.rooms.r203.id) in ed.cells[(1, 2)]
+    assert "Английский язык — 5А, англ., гр. 2 (Кузнецов О.П. — заблокирован(а))" in [c.label for c in ed.choices]
+    before = state()
+    with pytest.raises(DomainError, match="Понедельник, 2 урок: учитель урока .* заблокирован"):
+        editor.save(tt.admin, tt.c5a, current(tt), NEXT_MONDAY, editor.stamp_of(tt.c5a), TODAY)
+    assert state() == before
+    # Copied to a parallel class, a journal with only a blocked teacher is reported.
+    g1, g2 = groups.create_split(None, school.c5b, "англ.", 2)
+    Staff.update(active=True).where(Staff.id == tt.english2.id).execute()
+    groups.create_journal(None, group=g2.id, subject=tt.eng.id, teachers=[tt.english2.id])
+    Staff.update(active=False).where(Staff.id == tt.english2.id).execute()
+    _cells, notes = editor.copy_class(tt.admin, tt.c5a, school.c5b, TODAY)
+    assert "«Английский язык — 5Б, англ., гр. 2»: у журнала класса 5Б нет учителя — уроки не перенесены." in notes[2]
 
 
 def test_dates_outside_the_year_in_the_past_and_a_stale_grid_are_refused(school):
