@@ -141,8 +141,27 @@ def test_bad_input_is_told_in_russian(as_user, tt, wednesday, change, message):
 
 
 def _double(tt, n: int) -> None:
-    """Add a class like 5А: its journals, teachers, rooms and a week of slots."""
+    """Add a class with its journals, teachers, rooms and slots; and to 5А a journal and a cross-class lesson."""
     year = tt.year
+    subject = Subject.create(name=f"Музыка {n}")
+    teacher = Staff.create(login=f"music{n}", last_name=f"Музыкант{n}", first_name="Иван", active=True)
+    music = groups.class_journal(tt.c5a, subject)
+    groups.assign_teacher(None, music, teacher)
+    choir_group = groups.create_group(None, year=year.id, kind="cross", name=f"Хор {n}", grade=None)
+    groups.create_membership(None, group=choir_group.id, student=tt.students[n].id, start_date=year.start_date)
+    choir = groups.create_journal(None, group=choir_group.id, subject=subject.id, teachers=[teacher.id])
+    room = Room.create(name=f"Зал {n}")
+    for journal, weekday in ((music, 5), (choir, 6)):
+        groups.create_slot(
+            None,
+            journal=journal.id,
+            weekday=weekday,
+            lesson_number=n + 1,
+            teacher=teacher.id,
+            room=room.id,
+            valid_from=year.start_date,
+            valid_to=year.end_date,
+        )
     c = ClassGroup.create(year=year, grade=6, letter="АБВГДЕЖ"[n])
     for k, name in enumerate(("Физика", "Химия", "История")):
         subject = Subject.get_or_create(name=name)[0]
@@ -176,6 +195,8 @@ def test_the_editor_page_query_count_does_not_grow_with_the_school(app, as_user,
     before = count()
     _double(tt, 0)
     _double(tt, 1)
+    html = client.get(url).get_data(as_text=True)
+    assert "Хор 1: Музыка 1, Музыкант1 И." in html and "Музыка 0 (Музыкант0 И.)" in html
     assert count() == before
     with QueryCounter() as counter:
         editor.editor(tt.admin, tt.c5a.id, TODAY, TODAY)
