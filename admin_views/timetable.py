@@ -9,7 +9,7 @@ the grids and checks and saves the bells.
 import datetime as dt
 import io
 
-from flask import current_app, flash, redirect, request, send_file, url_for
+from flask import current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -21,7 +21,7 @@ from app.clock import app_clock
 from app.formats import format_date
 from app.models import Room
 from app.permissions import Perm
-from app.services import access, timetable
+from app.services import access, timetable, timetable_editor
 from app.services.errors import AccessDenied, DomainError, NotFound
 from app.services.groups import LESSON_NUMBERS
 
@@ -205,6 +205,118 @@ class BellsView(SecureBaseView):
         ), status
 
 
+class TimetableEditorView(SecureBaseView):
+    """«Редактор расписания»: a class's week grid edited in place, checked for clashes, saved from a date.
+
+    The page works as plain forms: «Проверить» posts the grid and shows it back with the clashes
+    in its cells, «Сохранить» saves it (refused with clashes), the copy buttons fill the grid from
+    another day, another version or a parallel class without saving. The script
+    (static/timetable-editor.js) checks the grid as cells change through `check` (JSON).
+    """
+
+    codes = (Perm.SCHOOL_MANAGE, Perm.JOURNAL_CHECK)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and timetable_editor.may_edit(current_user)
+
+    def _render(self, ed, status=200, error_field=None):
+        return self.render(
+            "timetable/editor.html",
+            ed=ed,
+            error_field=error_field,
+            max_entries=timetable_editor.MAX_ENTRIES,
+            today=_today(),
+        ), status
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        me = _me()
+        today = _today()
+        if request.method == "GET":
+            value = request.args.get("class")
+            if not value:
+                classes = timetable.class_choices(timetable.year_of(today))
+                if not classes:
+                    raise NotFound("Классов в этом учебном году нет: составлять расписание не для чего.")
+                value = classes[0].id
+            return self._render(timetable_editor.editor(me, value, _day(request.args.get("date")), today))
+        form = request.form
+        class_group = timetable_editor.get_class(form.get("class"))
+        action = form.get("action") or "check"
+        shown_day = parse_day(form.get("day") or "") or today
+        try:
+            cells = timetable_editor.parse_cells(form)
+        except DomainError as exc:
+            flash(exc.message, "error")
+            return self._render(timetable_editor.editor(me, class_group, shown_day, today), 400)
+        ed = timetable_editor.editor(me, class_group, shown_day, today, cells=cells)
+        ed.stamp = form.get("stamp") or ""
+        valid_text = form.get("valid_from") or ""
+        try:
+            valid_from = timetable_editor.parse_date(valid_text, "Действует с")
+            ed.valid_from = valid_from
+            if action == "copy_day":
+                ed.cells = timetable_editor.copy_day(
+                    cells,
+                    timetable_editor.parse_weekday(form.get("copy_from")),
+                    timetable_editor.parse_weekday(form.get("copy_to")),
+                )
+                flash("День скопирован в сетку. Проверьте и сохраните расписание.", "info")
+            elif action == "copy_week":
+                source_day = timetable_editor.parse_date(form.get("version"), "Версия расписания")
+                ed.cells = timetable_editor.week_cells(class_group, source_day)
+                flash(
+                    f"В сетку взято расписание, действовавшее {format_date(source_day)}. "
+                    "Укажите, с какого дня оно действует, и сохраните.",
+                    "info",
+                )
+            elif action == "copy_class":
+                ed.cells, ed.notes = timetable_editor.copy_class(me, form.get("source_class"), class_group, shown_day)
+                flash("Расписание параллельного класса взято в сетку. Проверьте и сохраните его.", "info")
+            elif action == "save":
+                saved = timetable_editor.save(me, class_group, cells, valid_from, ed.stamp, today)
+                flash(timetable_editor.describe(saved), "success")
+                return redirect(url_for(".index", **{"class": class_group.id, "date": valid_from.isoformat()}), 303)
+            ed.problems = timetable_editor.check(me, class_group, ed.cells, valid_from, today)
+            if action == "check":
+                if ed.problems:
+                    flash(f"Найдены конфликты: {sum(map(len, ed.problems.values()))}. Они показаны в клетках.", "error")
+                else:
+                    flash("Конфликтов нет: расписание можно сохранить.", "success")
+        except timetable_editor.Conflicts as exc:
+            ed.problems = exc.problems
+            flash(exc.message, "error")
+            return self._render(ed, 400)
+        except (AccessDenied, NotFound):
+            raise
+        except DomainError as exc:
+            if valid_text and exc.field != "valid_from":
+                ed.valid_from = parse_day(valid_text) or ed.valid_from
+            flash(exc.message, "error")
+            return self._render(ed, 400, exc.field)
+        return self._render(ed)
+
+    @expose("/check/", methods=("POST",))
+    def check(self):
+        """Answer the grid's clashes as JSON: {"problems": {"1-2": [...]}, "error": message or null}."""
+        me = _me()
+        form = request.form
+        try:
+            class_group = timetable_editor.get_class(form.get("class"))
+            cells = timetable_editor.parse_cells(form)
+            valid_from = timetable_editor.parse_date(form.get("valid_from"), "Действует с")
+            problems = timetable_editor.check(me, class_group, cells, valid_from, _today())
+        except NotFound as exc:
+            return jsonify({"problems": {}, "error": exc.message}), 404
+        except AccessDenied:
+            raise
+        except DomainError as exc:
+            return jsonify({"problems": {}, "error": exc.message}), 400
+        return jsonify(
+            {"problems": {f"{day}-{number}": found for (day, number), found in problems.items()}, "error": None}
+        )
+
+
 def _room_week_link(view, context, model, name):
     return Markup('<a href="{}" title="Расписание кабинета на неделю">{}</a>').format(
         url_for("timetable.index", room=model.id), model.name
@@ -235,6 +347,14 @@ def register(admin) -> None:
     )
     admin.add_view(
         TimetableView(name="Расписание на неделю", endpoint="timetable", url="/timetable", category="Группы и журналы")
+    )
+    admin.add_view(
+        TimetableEditorView(
+            name="Редактор расписания",
+            endpoint="timetable_editor",
+            url="/timetable/editor",
+            category="Группы и журналы",
+        )
     )
     admin.add_view(
         BellsView(name="Расписание звонков", endpoint="timetable_bells", url="/timetable/bells", category="Школа")

@@ -198,7 +198,23 @@ def bench_audit(ctx: Context) -> list[Result]:
     return audit_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive, bench_audit]
+def bench_timetable_editor(ctx: Context) -> list[Result]:
+    """The timetable editor's page and its check on the class with the most slots."""
+    from bench import bench_timetable_editor as module
+
+    return module.measure(ctx, Result)
+
+
+BENCHMARKS = [
+    bench_seed,
+    bench_journal,
+    bench_exports,
+    bench_oversight,
+    bench_reports,
+    bench_archive,
+    bench_audit,
+    bench_timetable_editor,
+]
 
 
 def _name(fn) -> str:

@@ -1289,8 +1289,11 @@ def _first_shared_student(slot: TimetableSlot, group: StudyGroup, others: list) 
     """Return the clash with the first of `others` whose group has a student of `group` on a day both slots hold."""
     if not others:
         return None
-    spans = member_spans([group, *(o.journal.group for o in others)], slot.valid_from, slot.valid_to)
-    mine = spans[group.id]
+    mine = member_spans([group], slot.valid_from, slot.valid_to)[group.id]
+    if not mine:
+        return None
+    # Only this group's students can be in two lessons at once: the others' members are read among them.
+    spans = member_spans([o.journal.group for o in others], slot.valid_from, slot.valid_to, students=sorted(mine))
     for other in others:
         window = [(max(slot.valid_from, other.valid_from), min(slot.valid_to, other.valid_to))]
         theirs = spans[other.journal.group_id]

@@ -53,7 +53,7 @@ from app.models import (
 from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
-from tests.e2e import test_archive, test_timetable
+from tests.e2e import test_archive, test_timetable, test_timetable_editor
 from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
@@ -979,6 +979,7 @@ CUSTOM_FORMS = {
     "archive.build": test_archive.test_the_administrator_builds_and_checks_the_archive_and_the_head_downloads_it,
     "archive.verify": test_archive.test_the_administrator_builds_and_checks_the_archive_and_the_head_downloads_it,
     "timetable_bells.index": test_timetable.test_a_teacher_reads_her_week_and_the_admin_sets_a_bell,
+    "timetable_editor.index": test_timetable_editor.test_the_admin_edits_a_cell_sees_a_clash_fixes_it_and_saves,
     "journal_plans.copy_from": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.preview": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.apply": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
@@ -1016,6 +1017,7 @@ NOT_FORMS = {
     "journal.api_change_mark": "the journal grid's JSON save: tests/e2e/test_journal.py",
     "journal.api_delete_mark": "the journal grid's JSON delete",
     "journal.delete_file": "a delete button on the lesson page",
+    "timetable_editor.check": "the timetable editor's JSON check: tests/e2e/test_timetable_editor.py",
     "journal_planning.delete_orphan": "a delete button on the planning page",
     "exportrun.run_full_view": "a button that queues an export: tests/exports",
 }
