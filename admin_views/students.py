@@ -1,5 +1,6 @@
 """Admin views of students, guardians, their links and enrollments."""
 
+from flask import url_for
 from flask_admin.contrib.peewee.filters import (
     FilterEmpty,
     FilterEqual,
@@ -8,6 +9,7 @@ from flask_admin.contrib.peewee.filters import (
 )
 from flask_admin.form import BaseForm
 from flask_admin.model.form import InlineFormAdmin
+from flask_login import current_user
 from wtforms.fields import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
@@ -26,7 +28,7 @@ from app.models import (
     StudentGuardian,
 )
 from app.permissions import Perm
-from app.services import students
+from app.services import privacy, students
 
 
 def student_choices():
@@ -98,7 +100,21 @@ class StudentsView(SecureModelView):
     manage_permission = Perm.STUDENTS_MANAGE
 
 
-class StudentView(StudentsView):
+class PersonDetails:
+    """A person's details page links to their subject-access record, for those who may produce it."""
+
+    details_template = "students/person_details.html"
+    subject_access_kind = ""
+
+    def subject_access_url(self, person) -> str | None:
+        """Return the URL of the person's subject-access record, or None for those who may not produce it."""
+        if not privacy.can_produce(current_user):
+            return None
+        return url_for("privacy.record", kind=self.subject_access_kind, person_id=person.id)
+
+
+class StudentView(PersonDetails, StudentsView):
+    subject_access_kind = "student"
     writes = Writes(students.create_student, students.update_student, students.delete_student)
     joined_models = (ClassGroup,)
     column_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class"]
@@ -139,7 +155,8 @@ class StudentView(StudentsView):
         students.validate_student(model, school_today())
 
 
-class GuardianView(StudentsView):
+class GuardianView(PersonDetails, StudentsView):
+    subject_access_kind = "guardian"
     writes = Writes(students.create_guardian, students.update_guardian, students.delete_guardian)
     column_list = ["last_name", "first_name", "middle_name", "phone", "email"]
     column_default_sort = [("last_name", False), ("first_name", False)]
