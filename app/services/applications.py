@@ -343,12 +343,20 @@ def withdraw_consent(
     if note is not None and len(note) > WITHDRAWAL_NOTE_MAX:
         raise DomainError(f"Примечание — не длиннее {WITHDRAWAL_NOTE_MAX} символов.", "withdrawal_note")
     before = application.snapshot()
-    application.status = "withdrawn"
-    application.withdrawn_on = withdrawn_on
-    application.withdrawal_note = note
-    application.updated_at = utcnow()
+    values = {"status": "withdrawn", "withdrawn_on": withdrawn_on, "withdrawal_note": note, "updated_at": utcnow()}
     with db.atomic():
-        application.save()
+        # Only while still granted: two employees recording the same withdrawal at once write it once.
+        changed = (
+            DiaryApplication.update(values)
+            .where((DiaryApplication.id == application.id) & (DiaryApplication.status == "granted"))
+            .execute()
+        )
+        if not changed:
+            raise DomainError(
+                "Заявление только что изменил другой сотрудник: обновите страницу и проверьте его статус.", "status"
+            )
+        fresh = DiaryApplication.get_by_id(application.id)
+        application.__data__.update(fresh.__data__)
         audit.record(actor, "withdraw", application, before=before, after=application.snapshot(), source=source)
     return application
 

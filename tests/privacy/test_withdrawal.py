@@ -169,3 +169,16 @@ def test_a_head_who_only_views_applications_gets_no_form_and_a_403(app, client, 
     before = _state(school.granted.id)
     response = client.post(f"{URL}/withdraw/", data={"id": school.granted.id, "withdrawn_on": "01.10.2026"})
     assert response.status_code == 403 and _state(school.granted.id) == before
+
+
+def test_a_withdrawal_recorded_meanwhile_by_someone_else_is_not_written_twice(app, school, admin):
+    clock = FixedClock(dt.date(2026, 10, 1))
+    first = DiaryApplication.get_by_id(school.granted.id)
+    second = DiaryApplication.get_by_id(school.granted.id)  # the same page, open in another browser
+    service.withdraw_consent(admin, first, withdrawn_on=dt.date(2026, 9, 30), clock=clock)
+    before = _state(school.granted.id)
+    with pytest.raises(DomainError) as refused:
+        service.withdraw_consent(admin, second, withdrawn_on=dt.date(2026, 10, 1), clock=clock, note="позже")
+    assert "изменил другой сотрудник" in refused.value.message
+    assert _state(school.granted.id) == before
+    assert DiaryApplication.get_by_id(school.granted.id).withdrawn_on == dt.date(2026, 9, 30)
