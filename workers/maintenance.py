@@ -10,7 +10,7 @@ def apply_retention(*, school: str) -> dict:
     """Apply the school's retention periods: old login attempts deleted, old personal values of the audit blanked."""
     with job_context(school) as settings:
         result = privacy.apply_retention(SchoolSettings.load(), now=settings.clock.utcnow())
-        return {"login_attempts": result.login_attempts, "audit_values": result.audit_values}
+        return {"login_attempts": result.login_attempts, "audit_entries": result.audit_entries}
 
 
 def refresh_database_statistics(*, school: str) -> None:

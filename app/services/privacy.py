@@ -71,47 +71,62 @@ class RetentionResult:
     """What one retention run changed."""
 
     login_attempts: int
-    audit_values: int
+    # Audit entries whose personal values were blanked.
+    audit_entries: int
 
     @property
     def changed(self) -> bool:
-        return bool(self.login_attempts or self.audit_values)
+        return bool(self.login_attempts or self.audit_entries)
 
 
-def _blank_statement(column: str) -> str:
-    # One personal key of one snapshot column, only where it holds a value that is not blanked yet.
-    if isinstance(db.obj, PostgresqlDatabase):
-        return (
-            f'UPDATE audit_entry SET "{column}" = jsonb_set("{column}"::jsonb, ARRAY[%s], to_jsonb(%s::text))::text'
-            f' WHERE model = %s AND at < %s AND "{column}" IS NOT NULL'
-            f' AND jsonb_typeof("{column}"::jsonb -> %s) IS NOT NULL'
-            f" AND jsonb_typeof(\"{column}\"::jsonb -> %s) <> 'null'"
-            f' AND ("{column}"::jsonb ->> %s) <> %s'
-        )
-    return (
-        f'UPDATE audit_entry SET "{column}" = json_replace("{column}", ?, ?)'
-        f' WHERE model = ? AND at < ? AND "{column}" IS NOT NULL'
-        f' AND json_type("{column}", ?) IS NOT NULL AND json_type("{column}", ?) <> \'null\''
-        f' AND json_extract("{column}", ?) IS NOT ?'
+def _blanked(column: str, keys, postgres: bool) -> tuple[str, str, int]:
+    """Return (the column's new value, the condition that it holds a value to blank, marker parameters used)."""
+    # The keys are this module's constants, written into the SQL; the marker is a parameter.
+    assert all(key.isidentifier() for key in keys)
+    col = f'"{column}"'
+    if postgres:
+        pairs = ", ".join(f"'{key}', CASE WHEN {col}::jsonb ->> '{key}' IS NOT NULL THEN %s::text END" for key in keys)
+        value = f"({col}::jsonb || jsonb_strip_nulls(jsonb_build_object({pairs})))::text"
+        # ->> is NULL for a missing key and for a JSON null: those stay as they are.
+        condition = " OR ".join(f"({col}::jsonb ->> '{key}') <> %s" for key in keys)
+        return value, f"({col} IS NOT NULL AND ({condition}))", 2 * len(keys)
+    pairs = ", ".join(
+        f"'$.{key}', CASE WHEN json_type({col}, '$.{key}') = 'null' THEN json('null') ELSE ? END" for key in keys
     )
+    # json_replace changes only keys that are present; a JSON null is put back as it was.
+    value = f"json_replace({col}, {pairs})"
+    condition = " OR ".join(
+        f"(json_type({col}, '$.{key}') NOT IN ('null') AND json_extract({col}, '$.{key}') IS NOT ?)" for key in keys
+    )
+    return value, f"({col} IS NOT NULL AND ({condition}))", 2 * len(keys)
 
 
 def blank_audit_personal_values(settings, *, now: dt.datetime) -> int:
-    """Replace personal values in audit entries older than the settings' period by the marker; return how many."""
+    """Replace personal values in audit entries older than the period by the marker; return the entries changed.
+
+    One UPDATE per model, both snapshots at once, only rows holding a value not blanked yet.
+    """
     cutoff = now - dt.timedelta(days=settings.audit_personal_keep_days)
     postgres = isinstance(db.obj, PostgresqlDatabase)
+    mark = "%s" if postgres else "?"
     changed = 0
     with db.atomic():
-        for column in ("before", "after"):
-            sql = _blank_statement(column)
-            for model, keys in PERSONAL_FIELDS.items():
-                for key in keys:
-                    if postgres:
-                        params = (key, RETENTION_MARKER, model, cutoff, key, key, key, RETENTION_MARKER)
-                    else:
-                        path = f"$.{key}"
-                        params = (path, RETENTION_MARKER, model, cutoff, path, path, path, RETENTION_MARKER)
-                    changed += db.execute_sql(sql, params).rowcount
+        for model, keys in PERSONAL_FIELDS.items():
+            before_value, before_holds, before_n = _blanked("before", keys, postgres)
+            after_value, after_holds, after_n = _blanked("after", keys, postgres)
+            sql = (
+                f'UPDATE audit_entry SET "before" = {before_value}, "after" = {after_value}'
+                f" WHERE model = {mark} AND at < {mark} AND ({before_holds} OR {after_holds})"
+            )
+            # Parameters in the order they appear: each value's markers, then model, cutoff, each condition's.
+            params = (
+                [RETENTION_MARKER] * (before_n // 2)
+                + [RETENTION_MARKER] * (after_n // 2)
+                + [model, cutoff]
+                + [RETENTION_MARKER] * (before_n // 2)
+                + [RETENTION_MARKER] * (after_n // 2)
+            )
+            changed += db.execute_sql(sql, params).rowcount
     return changed
 
 
@@ -120,7 +135,7 @@ def apply_retention(settings, *, now: dt.datetime) -> RetentionResult:
     with db.atomic():
         result = RetentionResult(
             login_attempts=auth.purge_login_attempts(settings, now=now),
-            audit_values=blank_audit_personal_values(settings, now=now),
+            audit_entries=blank_audit_personal_values(settings, now=now),
         )
         if result.changed:
             audit.record(
@@ -128,7 +143,7 @@ def apply_retention(settings, *, now: dt.datetime) -> RetentionResult:
                 "retention",
                 model="SchoolSettings",
                 object_repr="Сроки хранения персональных данных",
-                after={"login_attempts_deleted": result.login_attempts, "audit_values_blanked": result.audit_values},
+                after={"login_attempts_deleted": result.login_attempts, "audit_entries_blanked": result.audit_entries},
                 source="system",
             )
     return result

@@ -132,14 +132,14 @@ def test_old_personal_values_are_blanked_and_nothing_else(keep):
         "withdrawn_on": "2026-10-01",
     }
     assert after[old_mark.id] == before[old_mark.id]  # a mark's values are the journal's, not personal fields
-    assert changed.audit_values == 4 + 4 + 3 + 3 + 3 + 3
+    assert changed.audit_entries == 4  # entries: the old student's, guardian's, staff member's, application's
     # The run itself is recorded (by the system), once.
     run = AuditEntry.get(AuditEntry.action == "retention")
-    assert run.actor_id is None and run.after_data == {"audit_values_blanked": 20, "login_attempts_deleted": 0}
+    assert run.actor_id is None and run.after_data == {"audit_entries_blanked": 4, "login_attempts_deleted": 0}
 
     rows = _rows()
     again = privacy.apply_retention(keep, now=NOW)
-    assert (again.login_attempts, again.audit_values) == (0, 0)
+    assert (again.login_attempts, again.audit_entries) == (0, 0)
     assert _rows() == rows
 
 
@@ -167,10 +167,10 @@ def test_the_nightly_job_reads_the_schools_periods(keep, worker_env):
         object_id="1",
         after=json.dumps({"phone": "+7 900 000-00-00"}),
     )
-    assert apply_retention(school=DEFAULT_SCHOOL) == {"login_attempts": 1, "audit_values": 0}
+    assert apply_retention(school=DEFAULT_SCHOOL) == {"login_attempts": 1, "audit_entries": 0}
     keep.audit_personal_keep_days = 30
     keep.save()
-    assert apply_retention(school=DEFAULT_SCHOOL) == {"login_attempts": 0, "audit_values": 1}
+    assert apply_retention(school=DEFAULT_SCHOOL) == {"login_attempts": 0, "audit_entries": 1}
     assert AuditEntry.get_by_id(entry.id).after_data == {"phone": MARKER}
     assert [a.login for a in LoginAttempt.select()] == ["b"]
 
