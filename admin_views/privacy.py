@@ -27,6 +27,19 @@ def _report(kind: str, person_id: int):
     )
 
 
+class PersonDetails:
+    """A person's details page links to their subject-access record, for those who may produce it."""
+
+    details_template = "privacy/person_details.html"
+    subject_access_kind = ""
+
+    def subject_access_url(self, person) -> str | None:
+        """Return the URL of the person's subject-access record, or None for those who may not produce it."""
+        if not privacy.can_produce(current_user):
+            return None
+        return url_for("privacy.record", kind=self.subject_access_kind, person_id=person.id)
+
+
 class SubjectAccessView(SecureBaseView):
     """The record of everything held about one student, guardian or staff member; the administrator only."""
 

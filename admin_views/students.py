@@ -1,6 +1,5 @@
 """Admin views of students, guardians, their links and enrollments."""
 
-from flask import url_for
 from flask_admin.contrib.peewee.filters import (
     FilterEmpty,
     FilterEqual,
@@ -9,12 +8,12 @@ from flask_admin.contrib.peewee.filters import (
 )
 from flask_admin.form import BaseForm
 from flask_admin.model.form import InlineFormAdmin
-from flask_login import current_user
 from wtforms.fields import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from admin_views.base import SecureModelView, Writes
 from admin_views.forms import SelectWidget, choice_field
+from admin_views.privacy import PersonDetails
 from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
 from app.formats import format_date
 from app.ids import parse_id
@@ -28,7 +27,7 @@ from app.models import (
     StudentGuardian,
 )
 from app.permissions import Perm
-from app.services import privacy, students
+from app.services import students
 
 
 def student_choices():
@@ -98,19 +97,6 @@ class StudentsView(SecureModelView):
 
     required_permission = Perm.STUDENTS_VIEW
     manage_permission = Perm.STUDENTS_MANAGE
-
-
-class PersonDetails:
-    """A person's details page links to their subject-access record, for those who may produce it."""
-
-    details_template = "students/person_details.html"
-    subject_access_kind = ""
-
-    def subject_access_url(self, person) -> str | None:
-        """Return the URL of the person's subject-access record, or None for those who may not produce it."""
-        if not privacy.can_produce(current_user):
-            return None
-        return url_for("privacy.record", kind=self.subject_access_kind, person_id=person.id)
 
 
 class StudentView(PersonDetails, StudentsView):

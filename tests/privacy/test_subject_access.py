@@ -67,6 +67,8 @@ def test_a_guardians_record_names_their_children_and_applications_only(client, s
 
 
 def test_a_staff_members_record_shows_their_account_and_uid(client, school, admin):
+    details = client.get(f"/staff/details/?id={school.teacher.id}").get_data(as_text=True)
+    assert f'href="/privacy/staff/{school.teacher.id}/"' in details
     text = _pdf_text(client.get(f"/privacy/staff/{school.teacher.id}/pdf"))
     assert "Иванова Мария Петровна" in text and "ivanova" in text and "1234567" in text
     assert "Петров Олег" not in text and "7654321" not in text
