@@ -152,6 +152,11 @@ def test_the_trail_shows_the_marker_and_still_says_what_changed(keep, make_staff
     login(client, "admin-user")
     html = client.get(f"/auditentry/details/?id={entry.id}").get_data(as_text=True)
     assert MARKER in html and "Петров" not in html and "Сидоров" not in html
+    run = AuditEntry.get(AuditEntry.action == "retention")
+    listing = client.get("/auditentry/").get_data(as_text=True)
+    assert "удаление данных по сроку хранения" in listing and "Сроки хранения персональных данных" in listing
+    details = client.get(f"/auditentry/details/?id={run.id}")
+    assert details.status_code == 200 and "система" in details.get_data(as_text=True)
 
 
 def test_the_nightly_job_reads_the_schools_periods(keep, worker_env):
