@@ -5,6 +5,8 @@ import peewee as pw
 from peewee_migrate import Migrator
 
 
+
+
 def migrate(migrator: Migrator, database: pw.Database, *, fake=False):
     """Create the foundation's tables."""
 
