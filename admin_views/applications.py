@@ -49,7 +49,6 @@ STATUS_BADGES = {
 }
 WAITING_OPTION = "waiting"
 HISTORY_TEXT = {"create": "заявление принято", "update": "заявление исправлено", "delete": "заявление удалено"}
-WITHDRAWAL_TITLE = "Отзыв согласия на обработку персональных данных"
 STATUS_BUTTONS = {"entered": "Внесено в систему", "granted": "Доступ предоставлен"}
 
 
