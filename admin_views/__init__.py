@@ -15,6 +15,7 @@ from admin_views import (
     journal,
     oversight,
     plans,
+    privacy,
     reports,
     school,
     staff,
@@ -68,6 +69,7 @@ def init_admin(app) -> Admin:
     staff.register(admin)
     exports.register(admin)
     audit.register(admin)
+    privacy.register(admin)
     account.register(admin)
     check_view_permissions(admin._views)
     # Every panel page loads the shared behaviours that replace inline handlers (the CSP forbids them).

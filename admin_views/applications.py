@@ -40,7 +40,13 @@ from app.services import access
 from app.services import applications as service
 from app.services.errors import DomainError
 
-STATUS_BADGES = {"accepted": "warning", "entered": "info", "granted": "success", "rejected": "secondary"}
+STATUS_BADGES = {
+    "accepted": "warning",
+    "entered": "info",
+    "granted": "success",
+    "rejected": "secondary",
+    "withdrawn": "dark",
+}
 WAITING_OPTION = "waiting"
 HISTORY_TEXT = {"create": "заявление принято", "update": "заявление исправлено", "delete": "заявление удалено"}
 STATUS_BUTTONS = {"entered": "Внесено в систему", "granted": "Доступ предоставлен"}
@@ -152,6 +158,26 @@ _FORM_RULES = (
 )
 
 
+class WithdrawalForm(FlaskForm):
+    """The parent's written withdrawal of consent: its date and an optional note."""
+
+    withdrawn_on = DateField(
+        "Дата письменного отзыва согласия",
+        format=DATE_FORMATS,
+        widget=DatePickerWidget(),
+        render_kw={"data-date-format": DATE_PICKER_FORMAT},
+        validators=[DataRequired("Укажите дату письменного отзыва согласия (ДД.ММ.ГГГГ).")],
+    )
+    withdrawal_note = StringField(
+        "Примечание",
+        description="Необязательно: например, номер входящего документа.",
+        validators=[
+            Optional(),
+            Length(max=service.WITHDRAWAL_NOTE_MAX, message="Примечание — не длиннее 1000 символов."),
+        ],
+    )
+
+
 class StatusFilter(BasePeeweeFilter):
     """Status equals, with one more choice: every application still waiting."""
 
@@ -229,6 +255,8 @@ class DiaryApplicationView(SecureModelView):
         "pd_consent",
         "status",
         "reject_reason",
+        "withdrawn_on",
+        "withdrawal_note",
         "received_by",
         "created_at",
         "updated_at",
@@ -429,7 +457,12 @@ class DiaryApplicationView(SecureModelView):
         )
         rows = []
         for entry in entries:
-            if entry.action == "status":
+            if entry.action == "withdraw":
+                after = entry.after_data
+                text = f"согласие на обработку персональных данных отозвано ({_date_text(after.get('withdrawn_on'))})"
+                if after.get("withdrawal_note"):
+                    text += f" — {after['withdrawal_note']}"
+            elif entry.action == "status":
                 after = entry.after_data
                 text = f"статус: «{service.STATUS_LABELS.get(after.get('status'), after.get('status'))}»"
                 if after.get("reject_reason"):
@@ -458,6 +491,47 @@ class DiaryApplicationView(SecureModelView):
             flash(f"Статус заявления: «{application.status_label}».", "success")
         return redirect(self.get_url(".details_view", id=application_id))
 
+    def may_withdraw(self, application) -> bool:
+        """Tell whether the withdrawal form is shown for this application."""
+        return self._may_manage() and service.may_withdraw(application)
+
+    def withdrawal_form(self):
+        """Return an empty withdrawal form, dated the school's today."""
+        return WithdrawalForm(formdata=None, withdrawn_on=_school_today())
+
+    @expose("/withdraw/", methods=("POST",))
+    def withdraw_view(self):
+        """Record the parent's withdrawal of consent: access ends, the portal is told by the next export."""
+        self._guard_write()
+        application_id = request.form.get("id", type=int)
+        application = self.get_one(application_id) if application_id else None
+        if application is None:
+            abort(404)
+        details_url = self.get_url(".details_view", id=application.id)
+        form = WithdrawalForm()
+        if not form.validate():
+            for errors in form.errors.values():
+                for error in errors:
+                    flash(error, "error")
+            return redirect(details_url)
+        try:
+            service.withdraw_consent(
+                current_user._get_current_object(),
+                application,
+                withdrawn_on=form.withdrawn_on.data,
+                clock=app_clock(current_app),
+                note=form.withdrawal_note.data,
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(
+                "Отзыв согласия записан: доступ к электронному дневнику прекращён, портал получит это "
+                "со следующей ежедневной выгрузкой.",
+                "success",
+            )
+        return redirect(details_url)
+
     def is_action_allowed(self, name):
         if name in ("mark_entered", "mark_granted"):
             return self._may_manage()
@@ -485,6 +559,13 @@ class DiaryApplicationView(SecureModelView):
     def action_mark_granted(self, ids):
         """Mark access granted for the selected applications, all or none."""
         self._bulk_status(ids, "granted")
+
+
+def _date_text(value) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).strftime("%d.%m.%Y")
+    except ValueError:
+        return str(value or "")
 
 
 def register(admin) -> None:

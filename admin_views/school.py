@@ -115,6 +115,8 @@ class SchoolSettingsView(SchoolView):
         "round_from",
         "absence_reason_days",
         "min_marks",
+        "login_log_keep_days",
+        "audit_personal_keep_days",
     ]
     column_sortable_list = []
     # Shown in the list (the header's «?») and under the fields of the form.
@@ -127,6 +129,11 @@ class SchoolSettingsView(SchoolView):
         "в замечания проверки журнала.",
         "min_marks": "Сколько отметок должно быть у ученика за период; к середине периода — пропорционально "
         "проведённым урокам, на которых он был. 0 — не проверять.",
+        "login_log_keep_days": "Сколько дней хранятся записи о попытках входа (логин, адрес, время); "
+        "более старые удаляются ночью.",
+        "audit_personal_keep_days": "Через сколько дней в журнале изменений значения персональных данных "
+        "(ФИО, телефоны, почта, даты рождения, примечания) заменяются на «[удалено по сроку хранения]»; "
+        "кто, когда и что изменил — остаётся.",
     }
     form_args = {
         "absence_reason_days": {
@@ -142,6 +149,21 @@ class SchoolSettingsView(SchoolView):
         },
         "upload_max_mb": {"validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]},
         "half_year_grades": {"description": column_descriptions["half_year_grades"]},
+        "login_log_keep_days": {
+            "description": column_descriptions["login_log_keep_days"],
+            "validators": [
+                NumberRange(*school.LOGIN_LOG_KEEP_DAYS, message="Срок хранения журнала входов — от 7 до 3650 дней.")
+            ],
+        },
+        "audit_personal_keep_days": {
+            "description": column_descriptions["audit_personal_keep_days"],
+            "validators": [
+                NumberRange(
+                    *school.AUDIT_PERSONAL_KEEP_DAYS,
+                    message="Срок хранения персональных данных в аудите — от 30 до 3650 дней.",
+                )
+            ],
+        },
         "round_from": {
             "description": column_descriptions["round_from"],
             "validators": [

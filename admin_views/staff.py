@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from admin_views.base import SecureBaseView, SecureModelView
+from admin_views.privacy import PersonDetails
 from app.ids import parse_id
 from app.models import Role, Staff, StaffRole
 from app.permissions import PERMISSIONS, Perm, permission_label
@@ -128,7 +129,8 @@ def _uid_formatter(view, context, model, name):
     return "есть" if model.portal_uid else Markup('<span class="text-warning">нет UID</span>')
 
 
-class StaffView(SecureModelView):
+class StaffView(PersonDetails, SecureModelView):
+    subject_access_kind = "staff"
     required_permission = Perm.STAFF_MANAGE
     manage_permission = Perm.STAFF_MANAGE
     edit_template = "staff/edit.html"

@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired
 
 from admin_views.base import SecureModelView, Writes
 from admin_views.forms import SelectWidget, choice_field
+from admin_views.privacy import PersonDetails
 from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
 from app.formats import format_date
 from app.ids import parse_id
@@ -98,7 +99,8 @@ class StudentsView(SecureModelView):
     manage_permission = Perm.STUDENTS_MANAGE
 
 
-class StudentView(StudentsView):
+class StudentView(PersonDetails, StudentsView):
+    subject_access_kind = "student"
     writes = Writes(students.create_student, students.update_student, students.delete_student)
     joined_models = (ClassGroup,)
     column_list = ["last_name", "first_name", "middle_name", "birth_date", "current_class"]
@@ -139,7 +141,8 @@ class StudentView(StudentsView):
         students.validate_student(model, school_today())
 
 
-class GuardianView(StudentsView):
+class GuardianView(PersonDetails, StudentsView):
+    subject_access_kind = "guardian"
     writes = Writes(students.create_guardian, students.update_guardian, students.delete_guardian)
     column_list = ["last_name", "first_name", "middle_name", "phone", "email"]
     column_default_sort = [("last_name", False), ("first_name", False)]

@@ -75,6 +75,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "round_from": "Округление вверх с доли балла, сотых",
         "absence_reason_days": "Срок указания причины пропуска, дней",
         "min_marks": "Наименьшее число отметок за период",
+        "login_log_keep_days": "Срок хранения журнала входов, дней",
+        "audit_personal_keep_days": "Срок хранения персональных данных в аудите, дней",
     },
     "HomeworkExpectation": {
         "subject": "Предмет",
@@ -282,6 +284,8 @@ FIELDS: dict[str, dict[str, str]] = {
         "relation": "Кем приходится",
         "status": "Статус",
         "reject_reason": "Причина отклонения",
+        "withdrawn_on": "Дата отзыва согласия",
+        "withdrawal_note": "Примечание к отзыву согласия",
         "received_by": "Принял(а)",
         "passport_presented": "Паспорт предъявлен",
         "names_checked": "ФИО сверены",

@@ -100,7 +100,11 @@ PAGE_VIEWS = {
     "timetable_editor": {"admin": 200, "head": 403, "teacher": 403},
     "archive": {"admin": 200, "head": 200, "teacher": 403},
     "reports": {"admin": 403, "head": 200, "teacher": 200},
+    # The subject-access record is opened from a person's page: the bare URL names nobody.
+    "privacy": {"admin": 404, "head": 403, "teacher": 403},
 }
+# A person's subject-access record (page and PDF): the administrator only.
+PRIVACY_RECORD = {"admin": 200, "head": 403, "teacher": 403}
 
 ROLES = {"admin": ["admin"], "head": ["head"], "teacher": ["teacher"]}
 
@@ -273,6 +277,24 @@ def test_pages_answer_by_role(app, client, make_staff, world, role):
     assert login(client, f"{role}-user").status_code == 302
     for endpoint, view in _page_views(app).items():
         assert client.get(_page_url(view)).status_code == PAGE_VIEWS[endpoint][role], endpoint
+
+
+@pytest.mark.parametrize("role", ["admin", "head", "teacher"])
+def test_subject_access_records_answer_by_role(app, client, make_staff, world, role):
+    make_staff(f"{role}-user", roles=ROLES[role])
+    assert login(client, f"{role}-user").status_code == 302
+    people = {"student": Student, "guardian": Guardian, "staff": Staff}
+    for kind, model in people.items():
+        person_id = model.select(model.id).order_by(model.id).scalar()
+        for url in (f"/privacy/{kind}/{person_id}/", f"/privacy/{kind}/{person_id}/pdf"):
+            assert client.get(url).status_code == PRIVACY_RECORD[role], url
+    application = DiaryApplication.get()
+    DiaryApplication.update(status="granted").execute()
+    before = _state()
+    response = client.post("/diaryapplication/withdraw/", data={"id": application.id, "withdrawn_on": "01.10.2026"})
+    assert response.status_code == (302 if role == "admin" else 403)
+    if role != "admin":
+        assert _state() == before and DiaryApplication.get().status == "granted"
 
 
 def test_menu_shows_only_what_a_person_may_open(app, client, make_staff, world):

@@ -394,3 +394,54 @@ def test_audit_search_indexes_the_trail_it_finds_and_rolls_back_to_single_column
     assert list(audit_list.search(AuditEntry.select(), "сосновская")) == [entry]
     AuditEntry.delete().execute()
     assert list(audit_list.search(AuditEntry.select(), "сосновская")) == []
+
+
+def test_privacy_duties_roll_back_to_a_rejection_and_forward_again(empty_database):
+    """018 adds the withdrawal, the retention periods, privacy.subject_access; rollback: a withdrawal is a rejection."""
+    from app.models import DiaryApplication, Guardian, Permission, Role, RolePermission, SchoolSettings, Staff, Student
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    staff = Staff.create(login="clerk", last_name="Сидорова", first_name="Анна")
+    student = Student.create(last_name="Петров", first_name="Иван")
+    guardian = Guardian.create(last_name="Петрова", first_name="Анна")
+    names = dict(student_last_name="Петров", student_first_name="Иван", guardian_last_name="Петрова")
+    common = dict(received_by=staff, student=student, guardian=guardian, relation="mother", guardian_first_name="Анна")
+    withdrawn = DiaryApplication.create(
+        **common, **names, submitted_on=dt.date(2026, 9, 1), status="withdrawn", withdrawn_on=dt.date(2026, 10, 1)
+    )
+    granted = DiaryApplication.create(**common, **names, submitted_on=dt.date(2026, 9, 2), status="granted")
+    settings = SchoolSettings.load()
+    settings.login_log_keep_days = 30
+    settings.save()
+
+    def admin_codes():
+        return {
+            code
+            for (code,) in Permission.select(Permission.code)
+            .join(RolePermission)
+            .join(Role)
+            .where(Role.code == "admin")
+            .tuples()
+        }
+
+    assert "privacy.subject_access" in admin_codes()
+    applied = [name for name in migrate.router().done if name[:3] >= "018"]
+    assert applied[0].startswith("018")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert not {"withdrawn_on", "withdrawal_note"} & {c.name for c in empty_database.get_columns("diary_application")}
+    assert not {"login_log_keep_days", "audit_personal_keep_days"} & {
+        c.name for c in empty_database.get_columns("school_settings")
+    }
+    assert not Permission.select().where(Permission.code == "privacy.subject_access").exists()
+    statuses = dict(empty_database.execute_sql("SELECT id, status FROM diary_application").fetchall())
+    assert statuses == {withdrawn.id: "rejected", granted.id: "granted"}
+
+    assert migrate.upgrade() == applied
+    assert "privacy.subject_access" in admin_codes()
+    assert SchoolSettings.load().login_log_keep_days == 90 and SchoolSettings.load().audit_personal_keep_days == 1095
+    assert DiaryApplication.get_by_id(withdrawn.id).status == "rejected"
+    assert DiaryApplication.get_by_id(withdrawn.id).withdrawn_on is None
+    migrate.upgrade()  # nothing left to apply, nothing granted twice
+    assert RolePermission.select().join(Permission).where(Permission.code == "privacy.subject_access").count() == 1

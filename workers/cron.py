@@ -22,12 +22,12 @@ from rq import cron
 
 from app.settings import Settings
 from workers.exports import plan_exports
-from workers.maintenance import purge_login_attempts, refresh_database_statistics
+from workers.maintenance import apply_retention, refresh_database_statistics
 from workers.oversight import open_diary_checks
 
 for school in Settings.from_env().schools:
     job = {"school": school}
-    cron.register(purge_login_attempts, queue_name="default", kwargs=job, cron="17 3 * * *", job_timeout=300)
+    cron.register(apply_retention, queue_name="default", kwargs=job, cron="17 3 * * *", job_timeout=300)
     cron.register(refresh_database_statistics, queue_name="default", kwargs=job, cron="37 3 * * *", job_timeout=600)
     # Daily, not only on the 1st: a day the worker was down is caught up the next morning.
     cron.register(open_diary_checks, queue_name="default", kwargs=job, cron="10 6 * * *", job_timeout=300)

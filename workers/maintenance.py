@@ -1,14 +1,16 @@
 """Housekeeping jobs."""
 
 from app.db import refresh_statistics
-from app.services import auth
+from app.models import SchoolSettings
+from app.services import privacy
 from workers.context import job_context
 
 
-def purge_login_attempts(*, school: str) -> int:
-    """Delete login attempts older than the retention period; return how many."""
-    with job_context(school):
-        return auth.purge_login_attempts()
+def apply_retention(*, school: str) -> dict:
+    """Apply the school's retention periods: old login attempts deleted, old personal values of the audit blanked."""
+    with job_context(school) as settings:
+        result = privacy.apply_retention(SchoolSettings.load(), now=settings.clock.utcnow())
+        return {"login_attempts": result.login_attempts, "audit_entries": result.audit_entries}
 
 
 def refresh_database_statistics(*, school: str) -> None:

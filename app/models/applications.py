@@ -11,6 +11,7 @@ APPLICATION_STATUSES = (
     ("entered", "внесено в систему"),
     ("granted", "доступ предоставлен"),
     ("rejected", "отклонено"),
+    ("withdrawn", "согласие отозвано"),
 )
 
 
@@ -42,6 +43,10 @@ class DiaryApplication(ExportedModel):
     pd_consent = BooleanField(default=False)
     status = CharField(max_length=12, choices=APPLICATION_STATUSES, default="accepted", index=True)
     reject_reason = TextField(null=True)
+    # The parent's written withdrawal of consent to the processing of personal data (152-ФЗ, art. 9):
+    # the date on the paper (the school's date), and the employee's note. Access ends with it.
+    withdrawn_on = DateField(null=True)
+    withdrawal_note = TextField(null=True)
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
 

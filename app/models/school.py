@@ -32,6 +32,10 @@ class SchoolSettings(BaseModel):
     # lesson is a finding; so is a student with fewer marks in a period than this (pro rata).
     absence_reason_days = IntegerField(default=3)
     min_marks = IntegerField(default=3)
+    # Retention of personal data (152-ФЗ): the login log, and the personal values kept in the
+    # audit trail (names, phones, e-mails, notes …), are kept this many days.
+    login_log_keep_days = IntegerField(default=90)
+    audit_personal_keep_days = IntegerField(default=1095)
 
     class Meta:
         table_name = "school_settings"

@@ -449,6 +449,11 @@ def can_build_archive(staff) -> bool:
     return bool(staff) and can(staff, Perm.ARCHIVE_MANAGE)
 
 
+def can_produce_subject_access(staff) -> bool:
+    """Answer whether the staff member may produce a person's record of the personal data held (152-ФЗ, art. 14)."""
+    return can(staff, Perm.PRIVACY_SUBJECT_ACCESS)
+
+
 def can_read_archive(staff) -> bool:
     """The archive's builds and files: whoever builds it, and the head and the deputy (reports.view)."""
     return bool(staff) and can_any(staff, (Perm.ARCHIVE_MANAGE, Perm.REPORTS_VIEW))

@@ -10,11 +10,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from app.clock import utcnow
 from app.db import db
-from app.models import APPLICATION_STATUSES, RELATIONS, ClassGroup, DiaryApplication, Enrollment, StudentGuardian
+from app.models import (
+    APPLICATION_STATUSES,
+    RELATIONS,
+    AuditEntry,
+    ClassGroup,
+    DiaryApplication,
+    Enrollment,
+    StudentGuardian,
+)
 from app.permissions import Perm
 from app.services import access, audit
 from app.services.errors import AccessDenied, DomainError
@@ -26,7 +34,9 @@ STATUS_LABELS = dict(APPLICATION_STATUSES)
 NEXT_STATUS = {"accepted": "entered", "entered": "granted"}
 STATUS_ORDER = ("accepted", "entered", "granted")
 WAITING = ("accepted", "entered")
-FINAL = ("granted", "rejected")
+FINAL = ("granted", "rejected", "withdrawn")
+# How long a withdrawal's note may be.
+WITHDRAWAL_NOTE_MAX = 1000
 
 # (application field, record: "student" or "guardian", record field, Russian label)
 NAME_FIELDS = (
@@ -248,6 +258,11 @@ def change_status(actor, application, status: str, *, reason: str | None = None,
             "status",
         )
     reason = (reason or "").strip()
+    if status == "withdrawn":
+        # Withdrawal has its own step (a date and a note): `withdraw_consent`.
+        raise DomainError(
+            "Отзыв согласия записывается отдельно: «Отзыв согласия на обработку персональных данных».", "status"
+        )
     if status == "rejected":
         if not reason:
             raise DomainError("Укажите причину отклонения заявления.", "reject_reason")
@@ -268,6 +283,81 @@ def change_status(actor, application, status: str, *, reason: str | None = None,
     with db.atomic():
         application.save()
         audit.record(actor, "status", application, before=before, after=application.snapshot(), source=source)
+    return application
+
+
+def may_withdraw(application) -> bool:
+    """Answer whether consent may be withdrawn on this application: only a granted one."""
+    return application.status == "granted"
+
+
+def granted_on(application, clock) -> dt.date:
+    """Return the school's date access was granted on (from the audit), or the application's date when not recorded."""
+    stamp = (
+        AuditEntry.select(fn.MAX(AuditEntry.at))
+        .where(
+            (AuditEntry.model == "DiaryApplication")
+            & (AuditEntry.object_id == str(application.id))
+            & (AuditEntry.action == "status")
+            & AuditEntry.after.contains('"status": "granted"')
+        )
+        .scalar()
+    )
+    if stamp is None:
+        return application.submitted_on
+    return max(application.submitted_on, clock.local(stamp).date())
+
+
+def withdraw_consent(
+    actor, application, *, withdrawn_on: dt.date | None, clock, note: str | None = None, source="panel"
+) -> DiaryApplication:
+    """Record the parent's written withdrawal of consent dated `withdrawn_on`: the diary access ends; audited.
+
+    `clock` is the school's clock (today, and the day access was granted). The application
+    becomes «согласие отозвано» for good: the next daily export deletes its `diary_access`
+    record, and access is given again only on a new application (a withdrawn one never moves
+    to another status).
+    """
+    _ensure_may_manage(actor)
+    if application.status == "withdrawn":
+        raise DomainError(
+            f"Согласие по этому заявлению уже отозвано ({application.withdrawn_on:%d.%m.%Y}).", "withdrawn_on"
+        )
+    if application.status != "granted":
+        raise DomainError(
+            f"Отозвать согласие можно только по заявлению, по которому доступ предоставлен; "
+            f"у этого заявления статус «{application.status_label}».",
+            "status",
+        )
+    if withdrawn_on is None:
+        raise DomainError("Укажите дату письменного отзыва согласия (ДД.ММ.ГГГГ).", "withdrawn_on")
+    if withdrawn_on > clock.today():
+        raise DomainError("Дата отзыва согласия не может быть позже сегодняшнего дня.", "withdrawn_on")
+    granted = granted_on(application, clock)
+    if withdrawn_on < granted:
+        raise DomainError(
+            f"Дата отзыва согласия не может быть раньше дня, когда был предоставлен доступ ({granted:%d.%m.%Y}).",
+            "withdrawn_on",
+        )
+    note = (note or "").strip() or None
+    if note is not None and len(note) > WITHDRAWAL_NOTE_MAX:
+        raise DomainError(f"Примечание — не длиннее {WITHDRAWAL_NOTE_MAX} символов.", "withdrawal_note")
+    before = application.snapshot()
+    values = {"status": "withdrawn", "withdrawn_on": withdrawn_on, "withdrawal_note": note, "updated_at": utcnow()}
+    with db.atomic():
+        # Only while still granted: two employees recording the same withdrawal at once write it once.
+        changed = (
+            DiaryApplication.update(values)
+            .where((DiaryApplication.id == application.id) & (DiaryApplication.status == "granted"))
+            .execute()
+        )
+        if not changed:
+            raise DomainError(
+                "Заявление только что изменил другой сотрудник: обновите страницу и проверьте его статус.", "status"
+            )
+        fresh = DiaryApplication.get_by_id(application.id)
+        application.__data__.update(fresh.__data__)
+        audit.record(actor, "withdraw", application, before=before, after=application.snapshot(), source=source)
     return application
 
 

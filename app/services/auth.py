@@ -10,7 +10,6 @@ from functools import lru_cache
 from peewee import fn
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.clock import utcnow
 from app.db import db
 from app.models import LoginAttempt, Staff
 from app.models.people import new_session_token
@@ -190,10 +189,7 @@ def end_sessions(staff: Staff) -> None:
     staff.save(only=[Staff.session_token, Staff.change_no])
 
 
-LOGIN_ATTEMPT_RETENTION = dt.timedelta(days=90)
-
-
-def purge_login_attempts(now=None) -> int:
-    """Delete login attempts older than the retention period (personal data is kept no longer than needed)."""
-    cutoff = (now or utcnow()) - LOGIN_ATTEMPT_RETENTION
+def purge_login_attempts(settings, *, now: dt.datetime) -> int:
+    """Delete login attempts older than the school's retention period before `now` (stored naive UTC)."""
+    cutoff = now - dt.timedelta(days=settings.login_log_keep_days)
     return LoginAttempt.delete().where(LoginAttempt.at < cutoff).execute()

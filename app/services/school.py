@@ -51,6 +51,9 @@ MIN_MARKS = (0, 20)
 ROUND_FROM = (1, 99)
 # The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
 UPLOAD_MAX_MB = (1, 30)
+# Retention of personal data, in days (152-ФЗ): the login log, the audit's personal values.
+LOGIN_LOG_KEEP_DAYS = (7, 3650)
+AUDIT_PERSONAL_KEEP_DAYS = (30, 3650)
 TERM_COUNTS = {"quarter": 4, "trimester": 3, "half": 2}
 
 
@@ -131,6 +134,18 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
         MIN_MARKS,
         "Наименьшее число отметок за период — от 0 (не проверять) до 20.",
         "min_marks",
+    )
+    check_range(
+        settings.login_log_keep_days,
+        LOGIN_LOG_KEEP_DAYS,
+        "Срок хранения журнала входов — от 7 до 3650 дней.",
+        "login_log_keep_days",
+    )
+    check_range(
+        settings.audit_personal_keep_days,
+        AUDIT_PERSONAL_KEEP_DAYS,
+        "Срок хранения персональных данных в журнале изменений — от 30 до 3650 дней.",
+        "audit_personal_keep_days",
     )
     check_range(
         settings.round_from,

@@ -621,6 +621,48 @@ def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
     assert DiaryApplication.get_by_id(application.id).status == "entered"
 
 
+def test_consent_is_withdrawn_and_the_record_is_printed(forms_app, as_login, ctx, shots):
+    """A parent's written withdrawal of consent: the date typed, a note, saved; then the person's record."""
+    student, guardian = ctx.new_family()
+    admin = Staff.get(Staff.login == "admin")
+    application = DiaryApplication.create(
+        student=student,
+        guardian=guardian,
+        relation="mother",
+        received_by=admin,
+        status="granted",
+        submitted_on=ctx.today,
+        student_last_name=student.last_name,
+        student_first_name=student.first_name,
+        guardian_last_name=guardian.last_name,
+        guardian_first_name=guardian.first_name,
+        passport_presented=True,
+        names_checked=True,
+        pd_consent=True,
+    )
+    page = as_login(owner_login("applications.manage"))
+    page.goto(f"/diaryapplication/details/?id={application.id}")
+    form = page.locator("#withdrawal-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Дата письменного отзыва согласия").fill(ctx.today.strftime("%d.%m.%Y"))
+    form.get_by_label("Примечание").fill("вх. № 17")
+    page.keyboard.press("Escape")  # close the date picker before clicking
+    save(page, form.get_by_role("button", name="Записать отзыв согласия"), shots, "diaryapplication-withdraw")
+    expect(page.locator(".alert-success").first).to_contain_text("Отзыв согласия записан")
+    expect(page.locator("#withdrawn-note")).to_contain_text("нужно новое заявление")
+    expect(page.locator("#withdrawal-form")).to_have_count(0)
+    row = DiaryApplication.get_by_id(application.id)
+    assert (row.status, row.withdrawn_on, row.withdrawal_note) == ("withdrawn", ctx.today, "вх. № 17")
+
+    page = as_login(owner_login("privacy.subject_access"))
+    page.goto(f"/student/details/?id={student.id}")
+    page.get_by_role("link", name="Сведения о персональных данных (по запросу)").click()
+    expect(page.locator("#report-title")).to_contain_text("Сведения о персональных данных")
+    expect(page.locator("#report")).to_contain_text("согласие отозвано")
+    expect(page.locator("#report")).to_contain_text(student.last_name)
+    page.screenshot(path=str(shots / "privacy-subject-access.png"), full_page=True)
+
+
 def test_staff_password_reset(forms_app, as_login, ctx, shots):
     staff = staff_service.create_staff(
         None,
@@ -988,6 +1030,7 @@ CUSTOM_FORMS = {
     "journal_plans.approve": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal.lesson_plan": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "diaryapplication.status_view": test_application_moves_to_entered,
+    "diaryapplication.withdraw_view": test_consent_is_withdrawn_and_the_record_is_printed,
     "staff.password_view": test_staff_password_reset,
     "uids.edit": test_uid_is_entered,
     "exportsettings.index": test_export_settings_are_saved,

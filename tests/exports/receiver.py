@@ -5,8 +5,9 @@ It checks every package against docs/export-package.schema.json and the format's
 (by package id), applies deletes and upserts to its own store — a full package replaces
 everything it holds for that school and year — and tells what it holds (GET /state). From what
 it holds it works out, as the docs say, who is in each study group on which days, which
-journals each staff member's portal UID opens, and each student's final marks by subject and
-period (`group_members`, `opened_journals`, `final_marks`).
+journals each staff member's portal UID opens, which guardians may open each student's e-diary,
+and each student's final marks by subject and period (`group_members`, `opened_journals`,
+`diary_accesses`, `final_marks`).
 
 Homework files' contents (docs: «Homework files»): over HTTP, `HEAD <packages URL>/files/<sha256>`
 answers 200 for a content it holds and 404 for one it does not, `PUT` to the same URL stores the
@@ -243,6 +244,19 @@ def opened_journals(held: dict) -> dict:
         }
         opened[staff_id] = set(scope["journals"]) | of_classes
     return opened
+
+
+def diary_accesses(held: dict) -> dict:
+    """Return {student id: ids of the guardians who may open the student's e-diary} from the held records.
+
+    As the docs say («Diary access»): a guardian sees a student's diary while a `diary_access`
+    record for the two is held; its delete (access ended, consent withdrawn) ends it at once.
+    The `guardian` and `student_guardian` records alone give no access.
+    """
+    found: dict = {}
+    for fields in _of_type(held, "diary_access").values():
+        found.setdefault(fields["student"], set()).add(fields["guardian"])
+    return found
 
 
 class HeldStateInvalid(Exception):

@@ -191,8 +191,8 @@ def test_cron_registers_the_planner_tick_every_minute(redis_conn):
     assert tick.cron == "* * * * *" and tick.queue_name == "default"
     # Every job names its school: the one this installation's settings serve.
     assert tick.kwargs == {"school": DEFAULT_SCHOOL}
-    assert jobs["workers.maintenance.purge_login_attempts"].kwargs == {"school": DEFAULT_SCHOOL}
-    assert "workers.maintenance.purge_login_attempts" in jobs
+    assert jobs["workers.maintenance.apply_retention"].kwargs == {"school": DEFAULT_SCHOOL}
+    assert "workers.maintenance.apply_retention" in jobs
     nightly = jobs["workers.maintenance.refresh_database_statistics"]
     assert nightly.cron == "37 3 * * *" and nightly.kwargs == {"school": DEFAULT_SCHOOL}
     morning = jobs["workers.oversight.open_diary_checks"]
