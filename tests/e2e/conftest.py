@@ -17,12 +17,15 @@ CHROMIUM = Path(os.environ.get("EJOURNAL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless=new",
+    "--lang=ru-RU",
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
 ]
+# A Russian browser: its own words and the date inputs (ДД.ММ.ГГГГ) as a school's computer shows them.
+CHROMIUM_ENV = {"LANG": "ru_RU.UTF-8", "LANGUAGE": "ru"}
 MISSING = (
     f"browser tests need Debian's chromium at {CHROMIUM}, which is missing: `apt-get install chromium` enables them"
 )
@@ -45,7 +48,9 @@ def browser():
 
     with sync_playwright() as playwright:
         # headless=False: Playwright would add its own --headless; ours asks for the new mode.
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=False)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=False, env={**os.environ, **CHROMIUM_ENV}
+        )
         yield chromium
         chromium.close()
 

@@ -54,7 +54,7 @@ from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
 from tests.e2e import test_archive, test_timetable, test_timetable_editor
-from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field, shown_errors
+from tests.e2e.browser import form_fields, guide_shot, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
 pytestmark = pytest.mark.e2e
@@ -661,6 +661,7 @@ def test_consent_is_withdrawn_and_the_record_is_printed(forms_app, as_login, ctx
     expect(page.locator("#report")).to_contain_text("согласие отозвано")
     expect(page.locator("#report")).to_contain_text(student.last_name)
     page.screenshot(path=str(shots / "privacy-subject-access.png"), full_page=True)
+    guide_shot(page, "admin-subject-access")
 
 
 def test_staff_password_reset(forms_app, as_login, ctx, shots):

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from app.models import ClassGroup, Lesson, TimetableSlot
 from app.services import groups
 from tests.conftest import DEFAULT_PASSWORD
-from tests.e2e.browser import log_in, open_menu_item
+from tests.e2e.browser import guide_shot, log_in, open_menu_item
 from tests.timetable.conftest import tt  # noqa: F401 (the timetable's small school)
 
 pytestmark = pytest.mark.e2e
@@ -64,6 +64,7 @@ def test_the_admin_edits_a_cell_sees_a_clash_fixes_it_and_saves(app, browser, li
     # A place for a second group appeared beside it.
     expect(page.locator("#e-3-1-1")).to_have_value("")
     page.screenshot(path=SHOTS.format("clash"), full_page=True)
+    guide_shot(page, "admin-timetable-editor")
 
     # Saving with the clash is refused.
     page.locator("#valid_from").fill("2026-11-23")
