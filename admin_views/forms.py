@@ -9,8 +9,8 @@ from flask_admin.model import filters as admin_filters
 from flask_admin.model import typefmt
 from markupsafe import Markup
 from peewee import IntegerField
-from wtforms.fields import StringField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.fields import SelectFieldBase, StringField
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import Select
 from wtfpeewee.fields import ModelSelectField, SelectQueryField
 from wtfpeewee.orm import FieldInfo
@@ -65,6 +65,30 @@ DETAIL_FORMATTERS = {
 }
 
 
+# What a select shows until the person picks a value: forms never guess (docs/architecture.md, 30).
+BLANK_CHOICE = "— выберите —"
+REQUIRED_MESSAGE = "Обязательное поле."
+
+
+class Chosen:
+    """Refuse a select left on «— выберите —» (a required choice) with «Обязательное поле.»."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str = REQUIRED_MESSAGE):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data in (None, "", "__None"):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def blank_choices(choices) -> list:
+    """Return a plain select's choices with «— выберите —» first (its value is the empty string)."""
+    return [("", BLANK_CHOICE), *choices]
+
+
 class SelectWidget(Select):
     """wtforms' select box with the `input_type` that Flask-Admin's form templates read."""
 
@@ -85,14 +109,21 @@ class RefuseForgedIds:
 
 
 def choice_field(make_query, get_label=str, allow_blank=False):
-    """Return a select field class listing make_query()'s rows, the query built afresh for every form."""
+    """Return a select field class listing make_query()'s rows, the query built afresh for every form.
+
+    It starts on «— выберите —»; unless allow_blank, leaving it there is «Обязательное поле.».
+    """
 
     class ChoiceField(RefuseForgedIds, SelectQueryField):
         widget = SelectWidget()
 
         def __init__(self, label=None, validators=None, **kwargs):
             kwargs.setdefault("get_label", get_label)
-            kwargs.setdefault("allow_blank", allow_blank)
+            kwargs["allow_blank"] = True
+            kwargs.setdefault("blank_text", BLANK_CHOICE)
+            validators = list(validators or [])
+            if not allow_blank and not any(isinstance(v, Chosen) for v in validators):
+                validators.insert(0, Chosen())
             super().__init__(label, validators, query=make_query(), **kwargs)
 
     return ChoiceField
@@ -188,9 +219,29 @@ class SafeModelConverter(CustomModelConverter):
 
     def convert(self, model, field, field_args):
         info = super().convert(model, field, field_args)
+        if info is not None and info[1] is not None:
+            start_blank(info[1], field)
         if isinstance(field, IntegerField) and not field.primary_key and info is not None and not field.choices:
             unbound = info.field
             validators = list(unbound.kwargs.get("validators") or [])
             validators.append(NumberRange(-MAX_FORM_INTEGER, MAX_FORM_INTEGER, "Слишком большое число."))
             unbound.kwargs["validators"] = validators
         return info
+
+
+def start_blank(unbound, field) -> None:
+    """Make a select of a model field start on «— выберите —» and refuse it untouched when the field is required.
+
+    The one exception is a field the model gives a default (a status): the form shows that default,
+    which is the value the record takes anyway, in plain sight — not a guess.
+    """
+    cls = unbound.field_class
+    if not issubclass(cls, SelectFieldBase) or getattr(cls, "_multiple", False) or field.default is not None:
+        return
+    if "Multiple" in cls.__name__:
+        return
+    unbound.kwargs["allow_blank"] = True
+    unbound.kwargs["blank_text"] = BLANK_CHOICE
+    if not field.null:
+        validators = [v for v in unbound.kwargs.get("validators") or [] if type(v).__name__ != "ValueRequired"]
+        unbound.kwargs["validators"] = [Chosen(), *validators]
