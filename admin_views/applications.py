@@ -285,13 +285,10 @@ class DiaryApplicationView(SecureModelView):
         joins.update(self._joined_models)
         return super()._handle_join(query, field, joins)
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        if isinstance(rows, list):
-            names = service.class_names(row.student_id for row in rows)
-            for row in rows:
-                row.class_name = names.get(row.student_id, "")
-        return count, rows
+    def decorate_rows(self, rows):
+        names = service.class_names(row.student_id for row in rows)
+        for row in rows:
+            row.class_name = names.get(row.student_id, "")
 
     def get_one(self, id):
         application = super().get_one(id)

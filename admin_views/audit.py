@@ -79,7 +79,6 @@ class AuditEntryView(SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
-    can_export = False
     can_view_details = True
     page_size = 50
     page_size_options = (50, 100, 200)
@@ -123,13 +122,10 @@ class AuditEntryView(SecureModelView):
             self._labels = labels_of(self.admin)
         return self._labels
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        if isinstance(rows, list):
-            shown = audit.describe_entries(rows, current_user, app_clock(current_app), self.labels())
-            for row, one in zip(rows, shown, strict=True):
-                row._shown = one
-        return count, rows
+    def decorate_rows(self, rows):
+        shown = audit.describe_entries(rows, current_user, app_clock(current_app), self.labels())
+        for row, one in zip(rows, shown, strict=True):
+            row._shown = one
 
     def get_query(self):
         return access.scope(AuditEntry.select(), current_user, AuditEntry)

@@ -57,6 +57,13 @@ LIST_FORMATTERS = {
     dt.datetime: _datetime_cell,
     dt.date: _date_cell,
 }
+# A list's cells in a file: the list's words, without its icons.
+EXPORT_FORMATTERS = {
+    **typefmt.EXPORT_FORMATTERS,
+    bool: _yes_no,
+    dt.datetime: _datetime_cell,
+    dt.date: _date_cell,
+}
 DETAIL_FORMATTERS = {
     **typefmt.DETAIL_FORMATTERS,
     bool: _yes_no,
