@@ -191,7 +191,14 @@ def bench_reports(ctx: Context) -> list[Result]:
     return reports_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive]
+def bench_lists(ctx: Context) -> list[Result]:
+    """The lists' CSV and XLSX export of the large school's marks and largest lists: time, peak memory, queries."""
+    from bench import bench_lists as lists_bench
+
+    return lists_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive, bench_lists]
 
 
 def _name(fn) -> str:
