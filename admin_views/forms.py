@@ -227,7 +227,7 @@ class SafeModelConverter(CustomModelConverter):
     def convert(self, model, field, field_args):
         info = super().convert(model, field, field_args)
         if info is not None and info[1] is not None:
-            start_blank(info[1], field)
+            start_blank(info[1], model, field)
         if isinstance(field, IntegerField) and not field.primary_key and info is not None and not field.choices:
             unbound = info.field
             validators = list(unbound.kwargs.get("validators") or [])
@@ -236,19 +236,29 @@ class SafeModelConverter(CustomModelConverter):
         return info
 
 
-def start_blank(unbound, field) -> None:
+# The selects that start on the model's default instead of «— выберите —», and why it is no guess:
+# the record's kind, which the person sees in the box and which is what they create nearly always.
+KEEP_DEFAULT = {
+    ("Term", "kind"): "St. Petersburg's schools count quarters; a trimester or half-year school changes it in sight",
+    ("Journal", "kind"): "a journal is a lesson journal unless it is the rarer extracurricular one",
+    ("StudyGroup", "kind"): "a group made by hand is a class's subgroup; whole classes get theirs when created",
+}
+
+
+def start_blank(unbound, model, field) -> None:
     """Make a select of a model field start on «— выберите —» and refuse it untouched when the field is required.
 
-    The one exception is a field the model gives a default (a status): the form shows that default,
-    which is the value the record takes anyway, in plain sight — not a guess.
+    A select keeps the model's default only when KEEP_DEFAULT says why that is no guess (a model's
+    default about a person, such as «мать», is a guess and starts blank like the rest).
     """
     cls = unbound.field_class
-    if not issubclass(cls, SelectFieldBase) or getattr(cls, "_multiple", False) or field.default is not None:
+    if not issubclass(cls, SelectFieldBase) or "Multiple" in cls.__name__:
         return
-    if "Multiple" in cls.__name__:
+    if field.default is not None and (model.__name__, field.name) in KEEP_DEFAULT:
         return
     unbound.kwargs["allow_blank"] = True
     unbound.kwargs["blank_text"] = BLANK_CHOICE
+    unbound.kwargs["default"] = None
     if not field.null:
         validators = [v for v in unbound.kwargs.get("validators") or [] if type(v).__name__ != "ValueRequired"]
         unbound.kwargs["validators"] = [Chosen(), *validators]
