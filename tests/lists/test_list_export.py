@@ -167,3 +167,34 @@ def test_the_export_reads_batches_not_rows(app, admin_client, school, monkeypatc
     batches = lambda rows: -(-rows // 5)  # noqa: E731
     assert many - few == batches(many_rows) - batches(few_rows)
     assert ClassGroup.select().count() == 2
+
+
+def test_each_batch_gets_what_the_page_adds_to_its_rows(admin_client, school, monkeypatch):  # noqa: F811
+    # Staff roles come from one query per page (decorate_rows): the export asks it per batch.
+    from app.models import Staff
+    from app.services import roles
+
+    monkeypatch.setattr(list_export, "BATCH", 2)
+    table = csv_table(download(admin_client, "/staff/export/csv/"))
+    assert table[0][:3] == ["ФИО", "Логин", "Роли"]
+    held = roles.roles_by_staff([s.id for s in Staff.select()])
+    by_login = {s.login: ", ".join(r.name for r in held[s.id]) for s in Staff.select()}
+    assert len(table) - 1 == len(by_login) > 4
+    for row in table[1:]:
+        assert row[2] == by_login[row[1]], row
+
+
+def test_the_page_extras_cost_a_query_per_batch_not_per_row(admin_client, school, make_staff, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(list_export, "BATCH", 2)
+
+    def queries() -> int:
+        with QueryCounter() as counter:
+            download(admin_client, "/staff/export/csv/")
+        return counter.count
+
+    download(admin_client, "/staff/export/csv/")
+    before = queries()
+    for number in range(4):
+        make_staff(f"novyi{number}", roles=["teacher"])
+    # Two more batches: each is its rows' query and their roles' query.
+    assert queries() - before == 2 * 2
