@@ -134,3 +134,25 @@ def test_a_create_form_saved_untouched_says_required_and_creates_nothing(app, ad
         assert view.model.select().count() == before, view.endpoint
         checked += 1
     assert checked > 10
+
+
+def test_edit_forms_show_the_current_value(app, admin_client):
+    from peewee import ForeignKeyField
+
+    checked = 0
+    with app.test_request_context():
+        views = [(v, v.model.select().first()) for v in create_views(app)]
+        urls = {v.endpoint: url_for(f"{v.endpoint}.edit_view", id=row.get_id()) for v, row in views if row}
+    for view, row in views:
+        response = admin_client.get(urls[view.endpoint]) if row is not None else None
+        if response is None or response.status_code != 200:
+            continue
+        page = response.get_data(as_text=True)
+        shown = preselected(page)
+        for name, field in view.model._meta.fields.items():
+            value = row.__data__.get(name)
+            is_select = isinstance(field, ForeignKeyField) or field.choices
+            if is_select and value is not None and re.search(rf'<select\b[^>]*\bname="{name}"', page):
+                assert shown.get(name) == str(value), (view.endpoint, name, shown.get(name), value)
+                checked += 1
+    assert checked > 10
