@@ -14,12 +14,12 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from peewee import IntegrityError
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import Select
 from wtfpeewee.fields import SelectQueryField
 
 from admin_views.base import SecureModelView
-from admin_views.forms import DATE_FORMATS, DATE_PICKER_FORMAT, RefuseForgedIds
+from admin_views.forms import DATE_FORMATS, DATE_PICKER_FORMAT, REQUIRED_MESSAGE, RefuseForgedIds, blank_choices
 from app.clock import app_clock
 from app.db import db
 from app.models import (
@@ -99,10 +99,11 @@ class ApplicationForm(FlaskForm):
     )
     relation = SelectField(
         "Кем приходится ученику",
-        choices=RELATIONS,
-        default="mother",
+        # No default: a guessed «мать» would be saved for a father's application left untouched.
+        choices=blank_choices(RELATIONS),
         widget=_Select(),
         validate_choice=True,
+        validators=[InputRequired(REQUIRED_MESSAGE)],
     )
     student_last_name = StringField(
         "Фамилия ученика",
@@ -312,13 +313,10 @@ class DiaryApplicationView(SecureModelView):
         joins.update(self._joined_models)
         return super()._handle_join(query, field, joins)
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        if isinstance(rows, list):
-            names = service.class_names(row.student_id for row in rows)
-            for row in rows:
-                row.class_name = names.get(row.student_id, "")
-        return count, rows
+    def decorate_rows(self, rows):
+        names = service.class_names(row.student_id for row in rows)
+        for row in rows:
+            row.class_name = names.get(row.student_id, "")
 
     def get_one(self, id):
         application = super().get_one(id)

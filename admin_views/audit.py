@@ -95,7 +95,6 @@ class AuditEntryView(SecureModelView):
     can_create = False
     can_edit = False
     can_delete = False
-    can_export = False
     can_view_details = True
     page_size = 50
     page_size_options = (50, 100, 200)
@@ -163,15 +162,15 @@ class AuditEntryView(SecureModelView):
         for index, _name, value in filters or ():
             flt = self._filters[index]
             query = flt.apply(query, flt.clean(value))
+        if not execute:
+            return None, query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         found = audit_list.page(
             query,
             size=page_size or self.page_size,
             older_than=request.args.get("older_than"),
             newer_than=request.args.get("newer_than"),
         )
-        shown = audit.describe_entries(found.rows, current_user, app_clock(current_app), self.labels())
-        for row, one in zip(found.rows, shown, strict=True):
-            row._shown = one
+        self.decorate_rows(found.rows)
         g.audit_page = found  # the view is shared by every request: the page is this request's
         return None, found.rows
 
@@ -188,6 +187,11 @@ class AuditEntryView(SecureModelView):
         newer = link(newer_than=found.newer_than) if found.newer_than else None
         older = link(older_than=found.older_than) if found.older_than else None
         return newer, older
+
+    def decorate_rows(self, rows):
+        shown = audit.describe_entries(rows, current_user, app_clock(current_app), self.labels())
+        for row, one in zip(rows, shown, strict=True):
+            row._shown = one
 
     def get_query(self):
         return access.scope(AuditEntry.select(), current_user, AuditEntry)

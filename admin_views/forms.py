@@ -9,8 +9,8 @@ from flask_admin.model import filters as admin_filters
 from flask_admin.model import typefmt
 from markupsafe import Markup
 from peewee import IntegerField
-from wtforms.fields import StringField
-from wtforms.validators import NumberRange, ValidationError
+from wtforms.fields import SelectFieldBase, StringField
+from wtforms.validators import NumberRange, StopValidation, ValidationError
 from wtforms.widgets import Select
 from wtfpeewee.fields import ModelSelectField, SelectQueryField
 from wtfpeewee.orm import FieldInfo
@@ -57,12 +57,43 @@ LIST_FORMATTERS = {
     dt.datetime: _datetime_cell,
     dt.date: _date_cell,
 }
+# A list's cells in a file: the list's words, without its icons.
+EXPORT_FORMATTERS = {
+    **typefmt.EXPORT_FORMATTERS,
+    bool: _yes_no,
+    dt.datetime: _datetime_cell,
+    dt.date: _date_cell,
+}
 DETAIL_FORMATTERS = {
     **typefmt.DETAIL_FORMATTERS,
     bool: _yes_no,
     dt.datetime: _datetime_cell,
     dt.date: _date_cell,
 }
+
+
+# What a select shows until the person picks a value: forms never guess (docs/architecture.md, 30).
+BLANK_CHOICE = "— выберите —"
+REQUIRED_MESSAGE = "Обязательное поле."
+
+
+class Chosen:
+    """Refuse a select left on «— выберите —» (a required choice) with «Обязательное поле.»."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str = REQUIRED_MESSAGE):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data in (None, "", "__None"):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def blank_choices(choices) -> list:
+    """Return a plain select's choices with «— выберите —» first (its value is the empty string)."""
+    return [("", BLANK_CHOICE), *choices]
 
 
 class SelectWidget(Select):
@@ -85,14 +116,21 @@ class RefuseForgedIds:
 
 
 def choice_field(make_query, get_label=str, allow_blank=False):
-    """Return a select field class listing make_query()'s rows, the query built afresh for every form."""
+    """Return a select field class listing make_query()'s rows, the query built afresh for every form.
+
+    It starts on «— выберите —»; unless allow_blank, leaving it there is «Обязательное поле.».
+    """
 
     class ChoiceField(RefuseForgedIds, SelectQueryField):
         widget = SelectWidget()
 
         def __init__(self, label=None, validators=None, **kwargs):
             kwargs.setdefault("get_label", get_label)
-            kwargs.setdefault("allow_blank", allow_blank)
+            kwargs["allow_blank"] = True
+            kwargs.setdefault("blank_text", BLANK_CHOICE)
+            validators = list(validators or [])
+            if not allow_blank and not any(isinstance(v, Chosen) for v in validators):
+                validators.insert(0, Chosen())
             super().__init__(label, validators, query=make_query(), **kwargs)
 
     return ChoiceField
@@ -188,9 +226,39 @@ class SafeModelConverter(CustomModelConverter):
 
     def convert(self, model, field, field_args):
         info = super().convert(model, field, field_args)
+        if info is not None and info[1] is not None:
+            start_blank(info[1], model, field)
         if isinstance(field, IntegerField) and not field.primary_key and info is not None and not field.choices:
             unbound = info.field
             validators = list(unbound.kwargs.get("validators") or [])
             validators.append(NumberRange(-MAX_FORM_INTEGER, MAX_FORM_INTEGER, "Слишком большое число."))
             unbound.kwargs["validators"] = validators
         return info
+
+
+# The selects that start on the model's default instead of «— выберите —», and why it is no guess:
+# the record's kind, which the person sees in the box and which is what they create nearly always.
+KEEP_DEFAULT = {
+    ("Term", "kind"): "St. Petersburg's schools count quarters; a trimester or half-year school changes it in sight",
+    ("Journal", "kind"): "a journal is a lesson journal unless it is the rarer extracurricular one",
+    ("StudyGroup", "kind"): "a group made by hand is a class's subgroup; whole classes get theirs when created",
+}
+
+
+def start_blank(unbound, model, field) -> None:
+    """Make a select of a model field start on «— выберите —» and refuse it untouched when the field is required.
+
+    A select keeps the model's default only when KEEP_DEFAULT says why that is no guess (a model's
+    default about a person, such as «мать», is a guess and starts blank like the rest).
+    """
+    cls = unbound.field_class
+    if not issubclass(cls, SelectFieldBase) or "Multiple" in cls.__name__:
+        return
+    if field.default is not None and (model.__name__, field.name) in KEEP_DEFAULT:
+        return
+    unbound.kwargs["allow_blank"] = True
+    unbound.kwargs["blank_text"] = BLANK_CHOICE
+    unbound.kwargs["default"] = None
+    if not field.null:
+        validators = [v for v in unbound.kwargs.get("validators") or [] if type(v).__name__ != "ValueRequired"]
+        unbound.kwargs["validators"] = [Chosen(), *validators]

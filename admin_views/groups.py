@@ -356,13 +356,10 @@ class JournalRecordView(GroupsView):
             .switch(Journal)
         )
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        rows = list(rows)
+    def decorate_rows(self, rows):
         teachers = groups.teachers_of([row.id for row in rows])
         for row in rows:
             row._teachers = teachers[row.id]
-        return count, rows
 
     def create_form(self, obj=None):
         form = super().create_form(obj)

@@ -170,13 +170,10 @@ class StaffView(PersonDetails, SecureModelView):
 
     # Every staff member is listed to a staff.manage holder by the row scope itself (access.py).
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        if isinstance(rows, list):
-            held = roles.roles_by_staff([row.id for row in rows])
-            for row in rows:
-                row._roles = held[row.id]
-        return count, rows
+    def decorate_rows(self, rows):
+        held = roles.roles_by_staff([row.id for row in rows])
+        for row in rows:
+            row._roles = held[row.id]
 
     def _get_filter_groups(self):
         groups = super()._get_filter_groups()
@@ -311,13 +308,10 @@ class RoleView(SecureModelView):
 
     # Roles are not personal rows: the row scope (access.py) shows them all to whoever opens this view.
 
-    def get_list(self, *args, **kwargs):
-        count, rows = super().get_list(*args, **kwargs)
-        if isinstance(rows, list):
-            found = roles.permissions_by_role([row.id for row in rows])
-            for row in rows:
-                row._permissions = found[row.id]
-        return count, rows
+    def decorate_rows(self, rows):
+        found = roles.permissions_by_role([row.id for row in rows])
+        for row in rows:
+            row._permissions = found[row.id]
 
     def get_create_form(self):
         return RoleForm

@@ -12,7 +12,7 @@ from wtforms.fields import HiddenField, SelectField
 from wtforms.validators import InputRequired
 
 from admin_views.base import SecureModelView, Writes
-from admin_views.forms import SelectWidget, choice_field
+from admin_views.forms import REQUIRED_MESSAGE, SelectWidget, blank_choices, choice_field
 from admin_views.privacy import PersonDetails
 from admin_views.school import GRADE_OPTIONS, ClassField, class_filters, school_today
 from app.formats import format_date
@@ -76,7 +76,10 @@ class GuardianLinkForm(BaseForm):
     id = HiddenField()
     guardian = GuardianField("Родитель", validators=[InputRequired("Выберите родителя.")])
     relation = SelectField(
-        "Кем приходится", choices=list(RELATIONS), validators=[InputRequired()], widget=SelectWidget()
+        "Кем приходится",
+        choices=blank_choices(RELATIONS),
+        validators=[InputRequired(REQUIRED_MESSAGE)],
+        widget=SelectWidget(),
     )
 
 

@@ -11,8 +11,9 @@ beside it): nothing outside `requirements.txt` is needed on the server.
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from fpdf import FPDF
 from markupsafe import Markup, escape
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -31,8 +32,9 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_MIME = "application/pdf"
 
 # A text cell is never a formula: «=cmd|…» typed into a topic stays a topic (stored as a string with
-# Excel's quote prefix, so the spreadsheet neither runs nor re-reads it as one).
-FORMULA_STARTS = ("=", "+", "-", "@")
+# Excel's quote prefix, so the spreadsheet neither runs nor re-reads it as one). A tab or a carriage
+# return first is how a formula slips past a check of the first visible character.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,61 @@ def report_xlsx(report: Report) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- tables streamed row by row (list exports) -------------------------------------------------------
+
+# Russian Excel opens a CSV by double click only with a byte order mark and «;» between cells.
+CSV_MIME = "text/csv; charset=utf-8"
+CSV_BOM = "\ufeff"
+
+
+def csv_text(value) -> str:
+    """A CSV cell: the cell's text, with a quote first when a spreadsheet would read it as a formula."""
+    text = cell_text(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file that hands back what is written to it: csv.writer then yields one line at a time."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """Yield a table as CSV for Russian Excel, line by line: the byte order mark, the header, the rows."""
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    yield CSV_BOM + writer.writerow([csv_text(title) for title in header])
+    for row in rows:
+        yield writer.writerow([csv_text(value) for value in row])
+
+
+def table_xlsx(path: Path, title: str, header: list[str], rows: Iterable[list]) -> int:
+    """Write a table to an XLSX file row by row (openpyxl's write-only book); return the number of rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(sheet_title(title))
+    bold = Font(bold=True)
+    heads = []
+    for title_text in header:
+        cell = WriteOnlyCell(sheet, value=cell_text(title_text))
+        cell.font = bold
+        heads.append(cell)
+    sheet.append(heads)
+    count = 0
+    for row in rows:
+        sheet.append([_write_only_cell(sheet, value) for value in map(_cell_value, row)])
+        count += 1
+    book.save(path)
+    return count
+
+
+def _write_only_cell(sheet, value):
+    if not (isinstance(value, str) and value.startswith(FORMULA_STARTS)):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type, cell.quotePrefix = "s", True
+    return cell
 
 
 # --- screen ---------------------------------------------------------------------------------------

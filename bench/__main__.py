@@ -205,6 +205,13 @@ def bench_timetable_editor(ctx: Context) -> list[Result]:
     return module.measure(ctx, Result)
 
 
+def bench_lists(ctx: Context) -> list[Result]:
+    """The lists' CSV and XLSX export of the large school's marks and largest lists: time, peak memory, queries."""
+    from bench import bench_lists as lists_bench
+
+    return lists_bench.run(ctx, Result)
+
+
 BENCHMARKS = [
     bench_seed,
     bench_journal,
@@ -214,6 +221,7 @@ BENCHMARKS = [
     bench_archive,
     bench_audit,
     bench_timetable_editor,
+    bench_lists,
 ]
 
 

@@ -64,6 +64,22 @@ MODEL_VIEWS = {
     "auditentry": {"admin": "view", "head": "view", "teacher": None},
     "exportrun": {"admin": "view", "head": "view", "teacher": None},
 }
+# Every list exports as it is shown («Выгрузить: CSV | XLSX»): whoever opens the list, nobody else.
+EXPORT_TYPES = ("csv", "xlsx")
+
+
+def _export_urls(endpoint) -> list[str]:
+    return [f"/{endpoint}/export/{kind}/" for kind in EXPORT_TYPES]
+
+
+def _fetch(client, url):
+    # Read and close like a server does: an XLSX answer is an open temporary file.
+    response = client.get(url)
+    response.get_data()
+    response.close()
+    return response
+
+
 # Rows every logged-in person may see (not personal): the teacher sees them too.
 UNSCOPED = {
     "schoolsettings",
@@ -227,6 +243,7 @@ def test_anonymous_is_sent_to_login_everywhere(app, client, world):
             f"/{endpoint}/details/?id={row_id}",
             f"/{endpoint}/new/",
             f"/{endpoint}/edit/?id={row_id}",
+            *_export_urls(endpoint),
         ):
             response = client.get(url)
             assert response.status_code == 302 and "/login" in response.headers["Location"], url
@@ -249,6 +266,8 @@ def test_model_views_answer_by_role(app, client, make_staff, world, role):
         before = _state()
         listing = client.get(f"/{endpoint}/")
         details = client.get(f"/{endpoint}/details/?id={row_id}")
+        for url in _export_urls(endpoint):
+            assert _fetch(client, url).status_code == (403 if expected is None else 200), url
         if expected is None:
             assert listing.status_code == 403, endpoint
             assert details.status_code == 403, endpoint

@@ -8,6 +8,20 @@
   }
   window.ejournalShared = true;
 
+  // The panel's model forms are checked by the server, which answers every error at once in
+  // Russian («Обязательное поле.» next to a select left on «— выберите —»); the browser's own
+  // bubble speaks its own language and stops at the first field.
+  function serverChecksForms() {
+    document.querySelectorAll("form.admin-form").forEach(function (form) {
+      form.noValidate = true;
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", serverChecksForms);
+  } else {
+    serverChecksForms();
+  }
+
   // A form with data-confirm asks first. Runs before other listeners (window, capture phase) and
   // keeps the event to itself, so no second script asks the same question again.
   window.addEventListener("submit", function (event) {

@@ -986,11 +986,13 @@ def test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed(f
     parallel = groups.class_journal(ClassGroup.create(year=ctx.sandbox_year(), grade=5, letter="Б"), math)
     for book in (own, parallel):
         groups.assign_teacher(None, book, teacher)
-    # The page offers last year's plans of the grade, the first one chosen.
+    # The page offers last year's plans of the grade, none chosen until the teacher picks one.
     source = plans.last_year_journals(own)[0]
 
     page = as_login(login)
     page.goto(f"/journal/plans/{own.id}")
+    expect(page.locator("#copy-source option:checked")).to_have_text("— выберите —")
+    page.locator("#copy-source").select_option(value=str(source.id))
     save(page, page.get_by_role("button", name="Перенести"), shots, "plan-copied-from-last-year")
     assert len(plans.rows_of(plans.plan_of(own.id))) == len(plans.rows_of(plans.plan_of(source.id))) > 0
     page.locator("#plan-file").set_input_files(
