@@ -58,8 +58,9 @@ class ImportJob(BaseModel):
         return json.loads(self.headings) if self.headings else []
 
     @property
-    def mapping_dict(self) -> dict[str, str]:
-        return json.loads(self.mapping) if self.mapping else {}
+    def mapping_list(self) -> list[str | None]:
+        """The field code chosen for each column ("" : not loaded; None: not known yet)."""
+        return json.loads(self.mapping) if self.mapping else []
 
     @property
     def preview_data(self) -> dict | None:
