@@ -310,7 +310,9 @@ def test_templates_and_exports_are_spreadsheets_the_import_reads_back(client, ad
     for kind in KINDS.values():
         response = client.get(f"/imports/template/{kind.code}")
         assert response.status_code == 200 and response.mimetype.endswith("sheet")
-        rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+        book = load_workbook(io.BytesIO(response.data))
+        rows = list(book.active.iter_rows(values_only=True))
+        book.close()
         assert list(rows[0]) == kind.headings and len(rows) == 2
         exported = client.get(f"/imports/export/{kind.code}")
         assert exported.status_code == 200
