@@ -82,7 +82,10 @@ class ImportView(SecureBaseView):
         if upload is None or not upload.filename:
             raise DomainError("Выберите файл таблицы (XLSX или CSV).", "file")
         limit = engine.upload_limit_mb() * 2**20
-        data = upload.stream.read(limit + 1)
+        try:
+            data = upload.stream.read(limit + 1)
+        finally:
+            upload.close()
         settings = app_settings(current_app)
         job = engine.create_job(_me(), kind.code, upload.filename, data, settings=settings)
         _started(engine.start(job, "check", settings=settings, inline_bytes=_inline_bytes()))
