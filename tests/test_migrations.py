@@ -370,3 +370,23 @@ def test_thematic_plans_roll_back_and_forward_again(empty_database):
     assert Lesson.select().count() == lessons
     plan = ThematicPlan.create(journal=journal)
     assert PlanRow.create(plan=plan, position=1, topic="Сложение").hours == 1
+
+
+def test_imports_roll_back_and_forward_again(empty_database):
+    """020 adds the import jobs and grants import.manage to the built-in admin role; its rollback removes both."""
+    from app.models import ImportJob, Permission, Role, RolePermission
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    ImportJob.create(kind="staff", filename="staff.csv", size=10)
+    applied = [name for name in migrate.router().done if name[:3] >= "020"]
+    assert applied[0].startswith("020")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "import_job" not in empty_database.get_tables()
+    assert not Permission.select().where(Permission.code == "import.manage").exists()
+    assert migrate.upgrade() == applied
+    admin = Role.get(Role.code == "admin")
+    granted = RolePermission.select().join(Permission).where(Permission.code == "import.manage")
+    assert [row.role_id for row in granted] == [admin.id]
+    assert ImportJob.select().count() == 0
