@@ -191,7 +191,14 @@ def bench_reports(ctx: Context) -> list[Result]:
     return reports_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive]
+def bench_imports(ctx: Context) -> list[Result]:
+    """The large school exported to the import templates and imported into an empty database."""
+    from bench import bench_imports as imports_bench
+
+    return imports_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive, bench_imports]
 
 
 def _name(fn) -> str:
