@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from app.db import db
 from app.settings import app_settings
@@ -15,6 +16,7 @@ KIND_CODES = ("staff", "subjects", "classes", "students", "groups", "load", "tim
 @click.argument("kind", type=click.Choice(KIND_CODES))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Только проверить и показать, что изменится; ничего не записывать.")
+@with_appcontext
 def import_file(kind, path, dry_run):
     """Import a spreadsheet (XLSX or CSV) of one kind: all rows or none; with --dry-run only check it."""
     from app.services.errors import DomainError
