@@ -341,3 +341,25 @@ def test_only_the_administrator_imports(app, client, make_staff, as_user):
     assert head.get(f"/imports/{job.id}/").status_code == 403
     assert head.post(f"/imports/{job.id}/apply").status_code == 403
     assert boss.get("/imports/999999/").status_code == 404
+
+
+def test_the_pages_queries_do_not_grow_with_the_file(client, admin):
+    from tests.journal.conftest import QueryCounter
+
+    def queries(path):
+        client.get(path)  # warm: the session's permissions
+        with QueryCounter() as counter:
+            assert client.get(path).status_code == 200
+        return counter.count
+
+    upload(client, "subjects", SUBJECTS_CSV)
+    small = latest().id
+    many = "Предмет;Краткое название\n" + "".join(f"Предмет {n};п{n}\n" for n in range(300))
+    upload(client, "subjects", many)
+    large = latest().id
+    assert latest().preview_data["counts"]["Предмет"]["new"] == 300
+    assert queries(f"/imports/{small}/") == queries(f"/imports/{large}/")
+    first = queries("/imports/")
+    for _ in range(5):
+        upload(client, "staff", STAFF_CSV)
+    assert queries("/imports/") == first

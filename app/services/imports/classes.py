@@ -4,7 +4,7 @@ from peewee import JOIN
 
 from app.models import ClassGroup, Staff
 from app.services import school
-from app.services.imports.common import Change, Context, Field, Kind, parse_class_name, record_change
+from app.services.imports.common import CellError, Change, Context, Field, Kind, parse_class_name, record_change
 
 FIELDS = (
     Field("class", "Класс", required=True, aliases=("класс", "название класса")),
@@ -20,7 +20,7 @@ LABELS = {"class_teacher": "классный руководитель"}
 def key(values: dict) -> str:
     try:
         grade, letter = parse_class_name(values.get("class") or "", "class")
-    except Exception:
+    except CellError:
         return (values.get("class") or "").strip().upper()
     return f"{grade}{letter}"
 

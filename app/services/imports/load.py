@@ -30,7 +30,8 @@ def key(values: dict) -> str:
     return f"{where} · {_norm(values.get('subject'))} · {_norm(values.get('teacher')).lower()}"
 
 
-def journal_for(ctx: Context, values: dict, *, create: bool) -> tuple[Journal | None, StudyGroup, Subject]:
+def journal_for(ctx: Context, values: dict) -> tuple[Journal | None, StudyGroup, Subject]:
+    """Return the journal a row names (None when the school has none yet), its group and its subject."""
     group = ctx.group(values.get("class"), values.get("group"), ("class", "group"))
     subject = ctx.subject(values["subject"], "subject")
     journal = Journal.get_or_none((Journal.group == group.id) & (Journal.subject == subject.id))
@@ -38,7 +39,7 @@ def journal_for(ctx: Context, values: dict, *, create: bool) -> tuple[Journal | 
 
 
 def apply_row(ctx: Context, values: dict) -> list[Change]:
-    journal, group, subject = journal_for(ctx, values, create=True)
+    journal, group, subject = journal_for(ctx, values)
     teacher: Staff = ctx.staff(values["teacher"], "teacher")
     kind_text = (values.get("kind") or "").strip().lower()
     if kind_text and kind_text not in KIND_CODES:

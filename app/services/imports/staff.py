@@ -5,6 +5,7 @@ import re
 from app.models import Staff
 from app.services import roles as role_service
 from app.services import staff as staff_service
+from app.services.errors import DomainError
 from app.services.imports.common import CellError, Change, Context, Field, Kind, record_change
 
 FIELDS = (
@@ -36,8 +37,8 @@ def _role_codes(ctx: Context, text: str | None) -> list[str]:
 def apply_row(ctx: Context, values: dict) -> list[Change]:
     try:
         login = staff_service.normalize_login(values["login"])
-    except Exception as exc:
-        raise CellError(getattr(exc, "message", str(exc)), "login") from None
+    except DomainError as exc:
+        raise CellError(exc.message, "login") from None
     codes = _role_codes(ctx, values.get("roles"))
     after = {
         "last_name": values["last_name"],

@@ -54,7 +54,7 @@ def _room(ctx: Context, name: str | None, changes: list[Change]) -> Room | None:
 
 
 def apply_row(ctx: Context, values: dict) -> list[Change]:
-    journal, group, subject = journal_for(ctx, values, create=False)
+    journal, group, subject = journal_for(ctx, values)
     if journal is None:
         raise CellError(f"журнала «{group} · {subject}» нет: сначала загрузите учебную нагрузку", "subject")
     teacher: Staff = ctx.staff(values["teacher"], "teacher")
