@@ -363,3 +363,10 @@ def test_the_pages_queries_do_not_grow_with_the_file(client, admin):
     for _ in range(5):
         upload(client, "staff", STAFF_CSV)
     assert queries("/imports/") == first
+
+
+def test_an_applied_upload_is_not_applied_twice(client, admin):
+    job = check_and_apply(client, "subjects", SUBJECTS_CSV) and latest()
+    response = client.post(f"/imports/{job.id}/apply")
+    assert response.status_code == 400 and "уже применена" in response.get_data(as_text=True)
+    assert Subject.select().count() == 2

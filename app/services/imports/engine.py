@@ -211,11 +211,20 @@ def request_apply(actor, job_id) -> ImportJob:
     """Mark a checked upload without errors to be applied."""
     job = get_job(actor, job_id)
     preview = job.preview_data
+    if job.status == "done":
+        raise DomainError("Эта загрузка уже применена.")
     if job.status != "checked" or preview is None:
         raise DomainError("Сначала дождитесь окончания проверки файла.")
     if preview["error_count"]:
         raise DomainError("В файле есть ошибки: исправьте их и загрузите файл снова. Ничего не применено.")
-    ImportJob.update(status="applying", error=None).where(ImportJob.id == job.id).execute()
+    # Claimed by one request only: a second «Применить» (a double click, another administrator) finds it taken.
+    claimed = (
+        ImportJob.update(status="applying", error=None)
+        .where((ImportJob.id == job.id) & (ImportJob.status == "checked"))
+        .execute()
+    )
+    if not claimed:
+        raise DomainError("Эта загрузка уже применяется.")
     return ImportJob.get_by_id(job.id)
 
 
