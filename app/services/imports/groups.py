@@ -111,7 +111,7 @@ def apply_row(ctx: Context, values: dict) -> list[Change]:
         & (GroupMembership.student == student.id)
         & (GroupMembership.start_date == start)
     )
-    member_key = f"{group.name} · {student.full_name} с {start:%d.%m.%Y}"
+    member_key = f"{group.name} · {student.full_name}, {student.birth_date:%d.%m.%Y} с {start:%d.%m.%Y}"
     after = {"end_date": values.get("end_date")}
     if found is None:
         group_service.create_membership(

@@ -110,7 +110,7 @@ def _guardian(ctx: Context, values: dict, n: int, student: Student) -> list[Chan
     else:
         changes.append(Change("Родитель", guardian_key, "unchanged"))
     link = StudentGuardian.get_or_none((StudentGuardian.student == student.id) & (StudentGuardian.guardian == found.id))
-    link_key = f"{guardian_key} → {student.full_name}"
+    link_key = f"{guardian_key} → {student.full_name}, {student.birth_date:%d.%m.%Y}"
     after = {"relation": RELATION_LABELS[relation]}
     if link is None:
         student_service.create_link(
@@ -146,7 +146,7 @@ def apply_row(ctx: Context, values: dict) -> list[Change]:
         changes.append(Change("Ученик", _student_key(values), "unchanged"))
     enrollment = Enrollment.get_or_none((Enrollment.student == student.id) & (Enrollment.class_group == class_group.id))
     after = {"start_date": values["start_date"], "end_date": values.get("end_date")}
-    enrollment_key = f"{student.full_name} — {class_group}"
+    enrollment_key = f"{student.full_name}, {student.birth_date:%d.%m.%Y} — {class_group}"
     if enrollment is None:
         student_service.create_enrollment(
             ctx.actor, student=student.id, class_group=class_group.id, source=ctx.source, **after
