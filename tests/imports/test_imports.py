@@ -6,6 +6,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
+from peewee import fn
 
 from app.models import (
     AuditEntry,
@@ -143,17 +144,13 @@ def test_every_kind_loads_in_order_through_the_services(client, admin):
 
 def test_importing_the_same_files_again_changes_nothing(client, admin):
     load_all(client)
-    before = AuditEntry.select().count()
+    # The last entry's id: on PostgreSQL the checks' rolled-back entries used up ids of the sequence.
+    before = AuditEntry.select(fn.MAX(AuditEntry.id)).scalar()
     for kind, text in FILES.items():
         result = check_and_apply(client, kind, text)
         for record, per in result["counts"].items():
             assert per["new"] == per["updated"] == 0, (kind, record, per)
     # Only the import jobs' own entries are new: no record of the school was written.
-    assert (
-        AuditEntry.select().where(AuditEntry.model != "ImportJob").count()
-        == before - (AuditEntry.select().where(AuditEntry.model == "ImportJob").count() - 2 * len(FILES))
-        or True
-    )
     assert AuditEntry.select().where((AuditEntry.model != "ImportJob") & (AuditEntry.id > before)).count() == 0
 
 
