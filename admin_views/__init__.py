@@ -12,6 +12,7 @@ from admin_views import (
     exports,
     groups,
     home,
+    imports,
     journal,
     oversight,
     plans,
@@ -64,6 +65,7 @@ def init_admin(app) -> Admin:
     plans.register_curriculum(admin)
     groups.register(admin)
     timetable.register(admin)
+    imports.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)
@@ -76,4 +78,6 @@ def init_admin(app) -> Admin:
     shared_js = f"{app.static_url_path}/ejournal.js"
     for view in admin._views:
         view.extra_js = [*(view.extra_js or []), shared_js]
+        if view.endpoint == "imports":
+            view.extra_js.append(f"{app.static_url_path}/imports.js")
     return admin

@@ -28,6 +28,7 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports.view"
     ARCHIVE_MANAGE = "archive.manage"
     PRIVACY_SUBJECT_ACCESS = "privacy.subject_access"
+    IMPORT_MANAGE = "import.manage"
 
 
 # A code nobody holds: the secure base's default for a view that names no permission (deny).
@@ -51,6 +52,7 @@ PERMISSIONS = {
     Perm.REPORTS_VIEW: "Отчёты по всей школе, архив журналов",
     Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
     Perm.PRIVACY_SUBJECT_ACCESS: "Сведения о персональных данных человека по его запросу",
+    Perm.IMPORT_MANAGE: "Импорт данных школы из таблиц",
 }
 
 BUILTIN_ROLES = {
@@ -71,6 +73,7 @@ BUILTIN_ROLES = {
             Perm.AUDIT_VIEW,
             Perm.ARCHIVE_MANAGE,
             Perm.PRIVACY_SUBJECT_ACCESS,
+            Perm.IMPORT_MANAGE,
         ],
     ),
     "head": (

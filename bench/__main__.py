@@ -212,6 +212,13 @@ def bench_lists(ctx: Context) -> list[Result]:
     return lists_bench.run(ctx, Result)
 
 
+def bench_imports(ctx: Context) -> list[Result]:
+    """The large school exported to the import templates and imported into an empty database."""
+    from bench import bench_imports as imports_bench
+
+    return imports_bench.run(ctx, Result)
+
+
 BENCHMARKS = [
     bench_seed,
     bench_journal,
@@ -222,6 +229,7 @@ BENCHMARKS = [
     bench_audit,
     bench_timetable_editor,
     bench_lists,
+    bench_imports,
 ]
 
 

@@ -6,6 +6,7 @@ from app.models.audit import AuditEntry
 from app.models.changes import ChangeCounter, ExportedModel, Tombstone
 from app.models.exports import ExportLock, ExportRun, ExportSettings
 from app.models.finals import FINAL_KINDS, FINAL_VALUES, FinalMark
+from app.models.imports import IMPORT_STATUSES, ImportJob
 from app.models.journal import (
     ABSENCE_REASONS,
     GROUP_KINDS,
@@ -108,6 +109,7 @@ MODELS = [
     ExportLock,
     ExportRun,
     ArchiveBuild,
+    ImportJob,
     AuditEntry,
 ]
 
@@ -125,6 +127,8 @@ __all__ = [
     "WEEKDAYS",
     "Absence",
     "ArchiveBuild",
+    "ImportJob",
+    "IMPORT_STATUSES",
     "AuditEntry",
     "BellTime",
     "ChangeCounter",

@@ -13,7 +13,12 @@ AUDIT_ACTIONS = (
     ("update", "изменение"),
     ("delete", "удаление"),
 )
-AUDIT_SOURCES = (("panel", "панель"), ("cli", "командная строка"), ("system", "система"))
+AUDIT_SOURCES = (
+    ("panel", "панель"),
+    ("cli", "командная строка"),
+    ("system", "система"),
+    ("import", "импорт из таблицы"),
+)
 
 
 class AuditEntry(BaseModel):

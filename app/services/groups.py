@@ -1280,6 +1280,11 @@ def first_clash(slot: TimetableSlot) -> tuple[str, str] | None:
                 "и «англ., гр. 2»).",
                 "lesson_number",
             )
+        other_class = other.journal.group.class_group_id
+        if group.class_group_id and other_class and other_class != group.class_group_id:
+            # A student is in one class on any day and a class's groups count only its enrolled
+            # students (member_spans): groups of two different classes never share one.
+            continue
         if other.journal.group.year_id == group.year_id:
             shared.append(other)
     return _first_shared_student(slot, group, shared)

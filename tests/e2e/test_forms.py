@@ -53,7 +53,7 @@ from app.models import (
 from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
-from tests.e2e import test_archive, test_timetable, test_timetable_editor
+from tests.e2e import test_archive, test_imports, test_timetable, test_timetable_editor
 from tests.e2e.browser import form_fields, guide_shot, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
@@ -1025,6 +1025,9 @@ CUSTOM_FORMS = {
     "archive.verify": test_archive.test_the_administrator_builds_and_checks_the_archive_and_the_head_downloads_it,
     "timetable_bells.index": test_timetable.test_a_teacher_reads_her_week_and_the_admin_sets_a_bell,
     "timetable_editor.index": test_timetable_editor.test_the_admin_edits_a_cell_sees_a_clash_fixes_it_and_saves,
+    "imports.upload": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
+    "imports.mapping": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
+    "imports.apply": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
     "journal_plans.copy_from": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.preview": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.apply": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
