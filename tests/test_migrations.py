@@ -399,9 +399,6 @@ def test_audit_search_indexes_the_trail_it_finds_and_rolls_back_to_single_column
 def test_privacy_duties_roll_back_to_a_rejection_and_forward_again(empty_database):
     """018 adds the withdrawal, the retention periods, privacy.subject_access; rollback: a withdrawal is a rejection."""
     from app.models import DiaryApplication, Guardian, Permission, Role, RolePermission, SchoolSettings, Staff, Student
-def test_imports_roll_back_and_forward_again(empty_database):
-    """020 adds the import jobs and grants import.manage to the built-in admin role; its rollback removes both."""
-    from app.models import ImportJob, Permission, Role, RolePermission
     from app.services import setup
 
     migrate.upgrade()
@@ -448,6 +445,15 @@ def test_imports_roll_back_and_forward_again(empty_database):
     assert DiaryApplication.get_by_id(withdrawn.id).withdrawn_on is None
     migrate.upgrade()  # nothing left to apply, nothing granted twice
     assert RolePermission.select().join(Permission).where(Permission.code == "privacy.subject_access").count() == 1
+
+
+def test_imports_roll_back_and_forward_again(empty_database):
+    """020 adds the import jobs and grants import.manage to the built-in admin role; its rollback removes both."""
+    from app.models import ImportJob, Permission, Role, RolePermission
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
     ImportJob.create(kind="staff", filename="staff.csv", size=10)
     applied = [name for name in migrate.router().done if name[:3] >= "020"]
     assert applied[0].startswith("020")

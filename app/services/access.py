@@ -452,6 +452,8 @@ def can_build_archive(staff) -> bool:
 def can_produce_subject_access(staff) -> bool:
     """Answer whether the staff member may produce a person's record of the personal data held (152-ФЗ, art. 14)."""
     return can(staff, Perm.PRIVACY_SUBJECT_ACCESS)
+
+
 def can_manage_imports(staff) -> bool:
     """The administrator imports the school's data from spreadsheets and exports it in their format (import.manage)."""
     return bool(staff) and can(staff, Perm.IMPORT_MANAGE)
