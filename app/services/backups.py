@@ -311,7 +311,28 @@ def create(
     return backup
 
 
+def create_now(actor, *, now: dt.datetime, settings) -> Backup:
+    """Take a backup at the administrator's request («Создать копию сейчас»), refusing whoever may not."""
+    if not access.can_manage_backups(actor):
+        raise AccessDenied("Резервными копиями управляет администратор.")
+    return create(reason="manual", now=now, settings=settings, actor=actor, source="panel")
+
+
 # --- reading -------------------------------------------------------------------------------
+
+
+def size_label(size: int | None) -> str:
+    """Return a file size as a person reads it: «12,3 МБ» («—» when unknown)."""
+    if size is None:
+        return "—"
+    if size < 1024 * 1024:
+        return f"{max(size // 1024, 1)} КБ"
+    return f"{size / (1024 * 1024):.1f} МБ".replace(".", ",")
+
+
+def keep_days() -> int:
+    """Return the school's retention of backups, in days."""
+    return SchoolSettings.load().backup_keep_days
 
 
 def list_backups():
