@@ -425,10 +425,12 @@ def _resolve(path_or_id, settings) -> tuple[Path, Backup | None]:
 
 
 def _read_manifest(tar: tarfile.TarFile, name: str) -> dict:
+    """Read the manifest, the tar's first member (a damaged rest of the file is the copy's check)."""
     try:
-        member = tar.getmember(MANIFEST)
-        data = tar.extractfile(member).read()
-        manifest = json.loads(data)
+        member = tar.next()
+        if member is None or member.name != MANIFEST:
+            raise KeyError(MANIFEST)
+        manifest = json.loads(tar.extractfile(member).read())
     except (KeyError, AttributeError, ValueError, tarfile.TarError, OSError, EOFError) as exc:
         raise BackupError(f"Файл «{name}» — не резервная копия электронного журнала (нет описи).") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
@@ -437,8 +439,11 @@ def _read_manifest(tar: tarfile.TarFile, name: str) -> dict:
 
 
 def _member_digest(tar: tarfile.TarFile, manifest: dict, name: str) -> tuple[int, str]:
+    """Read the copy of the database, the member after the manifest; return its size and sha256."""
     try:
-        member = tar.getmember(manifest.get("file") or "")
+        member = tar.next()
+        if member is None or member.name != manifest.get("file"):
+            raise KeyError(manifest.get("file"))
         handle = tar.extractfile(member)
         digest, size = hashlib.sha256(), 0
         while chunk := handle.read(CHUNK):
