@@ -79,6 +79,7 @@ RETRY_AFTER = dt.timedelta(hours=1)
 # A backup «running» longer than this was interrupted (the process died).
 STALE_AFTER = dt.timedelta(hours=6)
 CHUNK = 1024 * 1024
+PG_LOCK_TIMEOUT = "60s"
 PG_TOOLS_HINT = (
     "Для резервных копий PostgreSQL нужны программы pg_dump и pg_restore: установите пакет "
     "postgresql-client той же или более новой версии, что и сервер (Debian: apt install postgresql-client)."
@@ -563,9 +564,9 @@ def _restore_postgres(checked: BackupFile, url: str) -> None:
         listed = subprocess.run([tool, "--list", str(dump)], env=env, capture_output=True, text=True)
         if listed.returncode != 0:
             raise BackupError(f"Резервная копия «{checked.path.name}» повреждена: {listed.stderr.strip()[:300]}")
-        # The bound connection may hold nothing open while pg_restore drops and re-creates tables.
-        if not db.is_closed():
-            db.close()
+        # A session still using a table (a web process left running) would make pg_restore wait
+        # for ever to drop it: it gives up after the lock timeout instead, changing nothing.
+        env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c lock_timeout={PG_LOCK_TIMEOUT}".strip()
         result = subprocess.run(
             [
                 tool,

@@ -200,7 +200,8 @@ def test_restore_refuses_another_engine_and_a_newer_schema(app, small, settings,
 def test_restore_waits_for_a_running_export(app, small, settings):
     _needs_tools(app)
     backup = backups.create(reason="manual", now=DAY, settings=settings)
-    ExportLock.insert(id=1, owner="exporter-1", until=DAY + dt.timedelta(minutes=10)).on_conflict_replace().execute()
+    ExportLock.insert(id=1).on_conflict_ignore().execute()
+    ExportLock.update(owner="exporter-1", until=DAY + dt.timedelta(minutes=10)).execute()
     _refused_and_untouched(backup.id, settings, "Идёт выгрузка")
     assert Backup.select().count() == 1
     # A lapsed claim is no export.

@@ -24,7 +24,7 @@ def test_create_list_verify_and_restore(app, runner, small, settings, tools):
     assert backup.reason == "manual" and backup.requested_by_name == "командная строка"
 
     listed = runner.invoke(args=["backup", "list"])
-    assert listed.exit_code == 0 and re.search(rf"№ {backup.id} .*готова .*вручную .*МБ", listed.output)
+    assert listed.exit_code == 0 and re.search(rf"№ {backup.id} .*готова .*вручную .*[КМ]Б", listed.output)
 
     verified = runner.invoke(args=["backup", "verify", str(backup.id)])
     assert verified.exit_code == 0 and "Копия в порядке" in verified.output
@@ -68,7 +68,8 @@ def test_a_restore_refused_by_a_running_export_exits_non_zero(app, runner, small
 
     backup = backups.create(reason="manual", now=settings.clock.utcnow(), settings=settings)
     until = settings.clock.utcnow().replace(year=2099)
-    ExportLock.insert(id=1, owner="exporter", until=until).on_conflict_replace().execute()
+    ExportLock.insert(id=1).on_conflict_ignore().execute()
+    ExportLock.update(owner="exporter", until=until).execute()
     result = runner.invoke(args=["backup", "restore", str(backup.id), "--yes"])
     assert result.exit_code == 1 and "Идёт выгрузка" in result.output
     assert Backup.select().count() == 1
