@@ -44,6 +44,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,7 +256,9 @@ def create(
     `reason` is a code of `BACKUP_REASONS` or a short text; `now` is the stored instant (naive UTC)
     or an aware one; `settings` is `app.settings.Settings` (or a Flask config mapping); `slot` a
     unique planner key (a second backup with the same slot raises IntegrityError before anything
-    is copied). On failure the row is left «failed» with the reason and `BackupError` is raised.
+    is copied). On failure the row is left «failed» with the reason, no file is left behind and
+    `BackupError` is raised. Call it outside a transaction: the copy holds what is committed, so
+    changes of a caller's open transaction (and this row, until it commits) are not in it.
     """
     settings = _settings(settings)
     engine = engine_of(settings.database_url)
@@ -273,6 +276,8 @@ def create(
         )
         backup.path = str(root / f"ejournal-{stamp:%Y%m%d-%H%M%S}-{backup.id}{SUFFIX}")
         backup.save()
+    # The finish is the given instant plus the time the copy took (services do not read the clock).
+    started = time.monotonic()
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=root, prefix=".taking-") as work:
@@ -299,12 +304,16 @@ def create(
     except Exception as exc:
         message = exc.message if isinstance(exc, DomainError) else f"Копия не создана: {exc}"
         log.exception("Backup %s failed", backup.id)
-        Backup.update(status="failed", error=message, slot=None, finished_at=stamp).where(
+        for leftover in (Path(backup.path), Path(backup.path + ".part"), Path(backup.path + ".sha256")):
+            leftover.unlink(missing_ok=True)
+        finished = stamp + dt.timedelta(seconds=round(time.monotonic() - started))
+        Backup.update(status="failed", error=message, slot=None, finished_at=finished).where(
             Backup.id == backup.id
         ).execute()
         raise BackupError(message) from exc
     with db.atomic():
-        Backup.update(status="done", size=size, sha256=digest, finished_at=stamp).where(
+        finished = stamp + dt.timedelta(seconds=round(time.monotonic() - started))
+        Backup.update(status="done", size=size, sha256=digest, finished_at=finished).where(
             Backup.id == backup.id
         ).execute()
         backup = Backup.get_by_id(backup.id)

@@ -226,3 +226,21 @@ def test_a_failed_backup_is_recorded_with_why_and_raises(app, small, tmp_path):
     assert failed.status == "failed" and failed.error and failed.slot is None
     state = backups.status(DAY)
     assert state.overdue and "не удалась" in state.message
+
+
+def test_without_pg_dump_a_postgresql_backup_says_what_to_install(app, tmp_path, monkeypatch):
+    from app.settings import Settings
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH where no pg_dump is found
+    postgres = Settings(
+        instance_path=tmp_path / "inst",
+        database_url="postgresql://nobody@127.0.0.1:5432/school",
+        redis_url="redis://localhost",
+        timezone="Europe/Moscow",
+    )
+    with pytest.raises(BackupError) as refused:
+        backups.create(reason="manual", now=DAY, settings=postgres)
+    assert "pg_dump" in refused.value.message and "postgresql-client" in refused.value.message
+    failed = Backup.get()
+    assert failed.status == "failed" and "postgresql-client" in failed.error
+    assert not any((tmp_path / "inst" / "backups").glob("*.backup"))
