@@ -471,6 +471,10 @@ def inspect(path_or_id, *, settings) -> BackupFile:
     one (its checksum), a backup of another engine, a backup of a newer schema than the code.
     """
     settings = _settings(settings)
+    if not db.table_exists(Backup._meta.table_name):
+        raise BackupError(
+            "В базе данных нет таблиц журнала: сначала выполните «flask db upgrade», затем восстановите копию."
+        )
     path, row = _resolve(path_or_id, settings)
     name = path.name
     if not path.is_file():

@@ -73,3 +73,16 @@ def test_a_restore_refused_by_a_running_export_exits_non_zero(app, runner, small
     result = runner.invoke(args=["backup", "restore", str(backup.id), "--yes"])
     assert result.exit_code == 1 and "Идёт выгрузка" in result.output
     assert Backup.select().count() == 1
+
+
+def test_restore_into_a_database_never_migrated_says_what_to_do(app, runner, tmp_path):
+    from app.db import db, init_db
+
+    bound = db.obj
+    empty = init_db(f"sqlite:///{tmp_path / 'new-server.db'}")
+    try:
+        with empty.connection_context():
+            result = runner.invoke(args=["backup", "restore", str(tmp_path / "any.backup"), "--yes"])
+    finally:
+        db.initialize(bound)
+    assert result.exit_code == 1 and "flask db upgrade" in result.output
