@@ -305,7 +305,10 @@ def create(
         message = exc.message if isinstance(exc, DomainError) else f"Копия не создана: {exc}"
         log.exception("Backup %s failed", backup.id)
         for leftover in (Path(backup.path), Path(backup.path + ".part"), Path(backup.path + ".sha256")):
-            leftover.unlink(missing_ok=True)
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:  # the folder itself is what failed (not a folder, not writable)
+                pass
         finished = stamp + dt.timedelta(seconds=round(time.monotonic() - started))
         Backup.update(status="failed", error=message, slot=None, finished_at=finished).where(
             Backup.id == backup.id
