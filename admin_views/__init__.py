@@ -8,6 +8,7 @@ from admin_views import (
     applications,
     archive,
     audit,
+    backups,
     class_page,
     exports,
     groups,
@@ -66,6 +67,7 @@ def init_admin(app) -> Admin:
     groups.register(admin)
     timetable.register(admin)
     imports.register(admin)
+    backups.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)

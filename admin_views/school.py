@@ -117,6 +117,7 @@ class SchoolSettingsView(SchoolView):
         "min_marks",
         "login_log_keep_days",
         "audit_personal_keep_days",
+        "backup_keep_days",
     ]
     column_sortable_list = []
     # Shown in the list (the header's «?») and under the fields of the form.
@@ -134,6 +135,8 @@ class SchoolSettingsView(SchoolView):
         "audit_personal_keep_days": "Через сколько дней в журнале изменений значения персональных данных "
         "(ФИО, телефоны, почта, даты рождения, примечания) заменяются на «[удалено по сроку хранения]»; "
         "кто, когда и что изменил — остаётся.",
+        "backup_keep_days": "Сколько дней хранить резервные копии базы данных: более старые удаляет ночная "
+        "резервная копия (последняя удачная копия остаётся всегда).",
     }
     form_args = {
         "absence_reason_days": {
@@ -163,6 +166,10 @@ class SchoolSettingsView(SchoolView):
                     message="Срок хранения персональных данных в аудите — от 30 до 3650 дней.",
                 )
             ],
+        },
+        "backup_keep_days": {
+            "description": column_descriptions["backup_keep_days"],
+            "validators": [NumberRange(*school.BACKUP_KEEP_DAYS, message="Срок хранения — от 1 до 3650 дней.")],
         },
         "round_from": {
             "description": column_descriptions["round_from"],

@@ -29,6 +29,7 @@ class Perm(StrEnum):
     ARCHIVE_MANAGE = "archive.manage"
     PRIVACY_SUBJECT_ACCESS = "privacy.subject_access"
     IMPORT_MANAGE = "import.manage"
+    BACKUPS_MANAGE = "backups.manage"
 
 
 # A code nobody holds: the secure base's default for a view that names no permission (deny).
@@ -53,6 +54,7 @@ PERMISSIONS = {
     Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
     Perm.PRIVACY_SUBJECT_ACCESS: "Сведения о персональных данных человека по его запросу",
     Perm.IMPORT_MANAGE: "Импорт данных школы из таблиц",
+    Perm.BACKUPS_MANAGE: "Резервные копии базы данных",
 }
 
 BUILTIN_ROLES = {
@@ -74,6 +76,7 @@ BUILTIN_ROLES = {
             Perm.ARCHIVE_MANAGE,
             Perm.PRIVACY_SUBJECT_ACCESS,
             Perm.IMPORT_MANAGE,
+            Perm.BACKUPS_MANAGE,
         ],
     ),
     "head": (

@@ -219,6 +219,13 @@ def bench_imports(ctx: Context) -> list[Result]:
     return imports_bench.run(ctx, Result)
 
 
+def bench_backups(ctx: Context) -> list[Result]:
+    """Take, check and restore a backup of the large school (on a copy); a writer's worst wait meanwhile."""
+    from bench import bench_backups as backups_bench
+
+    return backups_bench.run(ctx, Result)
+
+
 BENCHMARKS = [
     bench_seed,
     bench_journal,
@@ -230,6 +237,7 @@ BENCHMARKS = [
     bench_timetable_editor,
     bench_lists,
     bench_imports,
+    bench_backups,
 ]
 
 

@@ -116,6 +116,7 @@ PAGE_VIEWS = {
     "timetable_editor": {"admin": 200, "head": 403, "teacher": 403},
     "archive": {"admin": 200, "head": 200, "teacher": 403},
     "imports": {"admin": 200, "head": 403, "teacher": 403},
+    "backups": {"admin": 200, "head": 403, "teacher": 403},
     "reports": {"admin": 403, "head": 200, "teacher": 200},
     # The subject-access record is opened from a person's page: the bare URL names nobody.
     "privacy": {"admin": 404, "head": 403, "teacher": 403},

@@ -36,6 +36,8 @@ class SchoolSettings(BaseModel):
     # audit trail (names, phones, e-mails, notes …), are kept this many days.
     login_log_keep_days = IntegerField(default=90)
     audit_personal_keep_days = IntegerField(default=1095)
+    # Backups older than this many days are deleted (file and row) by the nightly job.
+    backup_keep_days = IntegerField(default=30)
 
     class Meta:
         table_name = "school_settings"
