@@ -422,3 +422,14 @@ def test_scaffolded_forms_read_the_registry(app):
         name: field_label("WorkType", name) for name in ("name", "default_weight", "active")
     }
     assert field_label("WorkType", "default_weight") == "Вес по умолчанию"
+
+
+def test_the_trail_exports_what_its_search_finds_every_page_of_it(client, login_as):
+    login_as("admin", login_name="admin1")
+    base = dt.datetime(2026, 11, 2, 9, 0)
+    wanted = [_entry(base + dt.timedelta(minutes=i), "Учитель", f"Семёнов {i:03}") for i in range(60)]
+    _entry(base, "Учитель", "Петров 000")
+    response = client.get(f"{URL}/export/csv/?search=семенов")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.count("Семёнов") == len(wanted) and "Петров" not in text

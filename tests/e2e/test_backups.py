@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from app.models import Backup
 from tests.conftest import DEFAULT_PASSWORD
-from tests.e2e.browser import log_in, log_out, open_menu_item
+from tests.e2e.browser import guide_shot, log_in, log_out, open_menu_item
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,7 @@ def test_the_administrator_takes_a_backup_now_and_downloads_it(page, make_staff)
     expect(row).to_contain_text(backup.sha256)
     expect(page.locator("#backup-overdue")).to_have_count(0)
     page.screenshot(path="/tmp/e2e-backups-taken.png", full_page=True)
+    guide_shot(page, "admin-backups")
 
     href = row.get_by_role("link", name=backup.file_name).get_attribute("href")
     response = page.context.request.get(href)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from app.models import ImportJob, SchoolYear, Staff
 from app.services import roles
 from tests.conftest import DEFAULT_PASSWORD
-from tests.e2e.browser import log_in, open_menu_item
+from tests.e2e.browser import guide_shot, log_in, open_menu_item
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,7 @@ def test_the_administrator_maps_checks_and_applies_a_staff_list(app, page, make_
     expect(page.locator("#import-changes")).to_contain_text("ivanova")
     assert Staff.select().count() == 1  # the check wrote nothing
     page.screenshot(path="/tmp/e2e-imports-preview.png", full_page=True)
+    guide_shot(page, "admin-import")
     page.get_by_role("button", name="Применить").click()
 
     expect(page.get_by_text("Изменения применены.")).to_be_visible()
