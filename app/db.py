@@ -93,6 +93,17 @@ def refresh_statistics() -> None:
     db.execute_sql("ANALYZE")
 
 
+def write_atomic():
+    """A transaction that reads, then writes: on SQLite it takes the write lock at its start (BEGIN IMMEDIATE).
+
+    SQLite lets two deferred transactions read side by side; when both then write, the second cannot
+    wait for the first (each holds what the other needs) and fails at once with «database is
+    locked». Taking the lock first makes the second wait its turn (busy_timeout) instead. Inside a
+    transaction already open it is a savepoint, as `db.atomic()` is.
+    """
+    return db.atomic("IMMEDIATE") if is_sqlite() and db.transaction_depth() == 0 else db.atomic()
+
+
 def id_list(ids) -> SQL:
     """Our own integer ids as a literal list `(1,2,3)` for `IN`: hundreds of parameters cost more to build than to run.
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from peewee import JOIN
 
-from app.db import db
+from app.db import write_atomic
 from app.formats import format_date
 from app.ids import parse_id
 from app.models import (
@@ -612,7 +612,7 @@ def check(actor, class_value, cells: Cells, valid_from: dt.date, today: dt.date)
     _check_entries(class_group, cells)
     found: dict[Key, list[str]] = {}
     try:
-        with db.atomic():
+        with write_atomic():
             _end, found = _write(actor, class_group, class_group.year, cells, valid_from, "panel")
             raise _Rollback
     except _Rollback:
@@ -640,7 +640,7 @@ def save(actor, class_value, cells: Cells, valid_from: dt.date, stamp: str, toda
     year = class_group.year
     _check_dates(year, valid_from, today)
     _check_entries(class_group, cells)
-    with db.atomic():
+    with write_atomic():
         if stamp != stamp_of(class_group):
             raise DomainError(
                 f"Расписание класса {class_group} уже изменили, пока страница была открыта: "

@@ -27,7 +27,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 
 from app import queue as app_queue
-from app.db import db
+from app.db import db, write_atomic
 from app.documents import UnreadableFile, _append, read_table
 from app.ids import parse_id
 from app.models import ImportJob, SchoolSettings, SchoolYear, Staff
@@ -338,7 +338,7 @@ def _column_of(kind: Kind, headings, mapping, field_code: str | None) -> str | N
 def apply_rows(kind: Kind, ctx: Context, rows, headings, mapping, errors: list, *, commit: bool) -> list[Change]:
     """Apply every row through the services in one transaction; commit only with `commit` and no error."""
     changes: list[Change] = []
-    with db.atomic() as transaction:
+    with write_atomic() as transaction:
         for line, values in rows:
             try:
                 with db.atomic():
