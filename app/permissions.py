@@ -27,6 +27,7 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     REPORTS_VIEW = "reports.view"
     ARCHIVE_MANAGE = "archive.manage"
+    YEAR_TRANSITION = "year.transition"
 
 
 # A code nobody holds: the secure base's default for a view that names no permission (deny).
@@ -49,6 +50,7 @@ PERMISSIONS = {
     Perm.AUDIT_VIEW: "Журнал изменений (аудит)",
     Perm.REPORTS_VIEW: "Отчёты по всей школе, архив журналов",
     Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
+    Perm.YEAR_TRANSITION: "Перевод учебного года",
 }
 
 BUILTIN_ROLES = {
@@ -68,6 +70,7 @@ BUILTIN_ROLES = {
             Perm.EXPORTS_RUN,
             Perm.AUDIT_VIEW,
             Perm.ARCHIVE_MANAGE,
+            Perm.YEAR_TRANSITION,
         ],
     ),
     "head": (

@@ -1,9 +1,9 @@
-"""Command-line tools, one module per group: `flask db`, `staff`, `seed-demo`, `export`, `archive`."""
+"""Command-line tools, one module per group: `flask db`, `staff`, `seed-demo`, `export`, `archive`, `year`."""
 
-from app.cli import archive, core, demo, export
+from app.cli import archive, core, demo, export, year
 
 
 def init_app(app):
     """Register every area's commands."""
-    for module in (core, demo, export, archive):
+    for module in (core, demo, export, archive, year):
         module.register(app)

@@ -58,6 +58,7 @@ from app.models.school import (
     Subject,
     Term,
 )
+from app.models.year_transition import YearTransition
 
 MODELS = [
     ChangeCounter,
@@ -108,6 +109,7 @@ MODELS = [
     ExportLock,
     ExportRun,
     ArchiveBuild,
+    YearTransition,
     AuditEntry,
 ]
 
@@ -175,4 +177,5 @@ __all__ = [
     "TimetableSlot",
     "Tombstone",
     "WorkType",
+    "YearTransition",
 ]
