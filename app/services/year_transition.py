@@ -383,7 +383,7 @@ def _target_contents(target: SchoolYear | None) -> str | None:
 
 
 def _export_running(now: dt.datetime) -> bool:
-    return claim.held_by_someone(now) or ExportRun.select().where(ExportRun.status == "running").exists()
+    return claim.held_by_someone(to_stored(now)) or ExportRun.select().where(ExportRun.status == "running").exists()
 
 
 def preview(actor, plan: YearPlan, choices: Choices | None = None, *, now: dt.datetime) -> Preview:
