@@ -706,6 +706,22 @@ def current_year():
     return SchoolYear.current()
 
 
+def chosen_year(raw):
+    """Return the year a page is asked for (`?year=<id>`: past years stay open to read), else the current one."""
+    if raw in (None, ""):
+        return SchoolYear.current()
+    year_id = parse_id(raw)
+    year = SchoolYear.get_or_none(SchoolYear.id == year_id) if year_id is not None else None
+    if year is None:
+        raise NotFound("Такого учебного года нет.")
+    return year
+
+
+def all_years() -> list:
+    """Every school year, newest first (the pages' year choice)."""
+    return list(SchoolYear.select().order_by(SchoolYear.start_date.desc()))
+
+
 def default_term(year, today: dt.date):
     """Return the term containing today, else the nearest earlier one, else the first one of the year."""
     terms = list(Term.select().where(Term.year == year.id).order_by(Term.start_date))
