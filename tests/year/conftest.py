@@ -166,3 +166,7 @@ def roll(name: str) -> set[str]:
     """The last names of a 2027/2028 class's students."""
     rows = Student.select(Student.last_name).join(Enrollment).where(Enrollment.class_group == new_class(name).id)
     return {row.last_name for row in rows}
+
+
+# The export tests' reference receiver and real RQ worker, for the full export after a transfer.
+from tests.exports.conftest import portal, receiver, work, worker_env  # noqa: E402, F401
