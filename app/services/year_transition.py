@@ -21,7 +21,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from app.clock import to_stored
 from app.db import db
@@ -36,6 +36,7 @@ from app.models import (
     Journal,
     Lesson,
     SchoolYear,
+    Staff,
     Student,
     StudyGroup,
     TeachingAssignment,
@@ -415,7 +416,13 @@ def preview(actor, plan: YearPlan, choices: Choices | None = None, *, now: dt.da
     if _export_running(now):
         errors.append("Идёт выгрузка на портал: дождитесь её окончания и повторите перевод.")
 
-    classes = list(ClassGroup.select().where(ClassGroup.year == old.id).order_by(ClassGroup.grade, ClassGroup.letter))
+    leader = Staff.alias("leader")
+    classes = list(
+        ClassGroup.select(ClassGroup, leader)
+        .join(leader, JOIN.LEFT_OUTER, on=(ClassGroup.class_teacher == leader.id), attr="class_teacher")
+        .where(ClassGroup.year == old.id)
+        .order_by(ClassGroup.grade, ClassGroup.letter)
+    )
     class_ids = [c.id for c in classes]
     on_roll, left = _roll(old)
     names = _student_names({sid for ids in on_roll.values() for sid in ids} | {s for ids in left.values() for s in ids})

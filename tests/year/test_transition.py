@@ -170,3 +170,26 @@ def test_the_preview_lists_every_class_and_writes_nothing(school, app):
         and "11А: выпуск" in text
         and "Репин Илья Иванович: остаётся на повторное обучение → 5А" in text
     )
+
+
+def test_the_preview_reads_a_fixed_number_of_queries_whatever_the_size_of_the_school(app, school):
+    from app.models import ClassGroup, Enrollment, Student
+    from app.services import groups
+    from tests.journal.conftest import QueryCounter
+
+    def count():
+        plan = year_transition.propose(name="2027/2028")
+        with QueryCounter() as counter:
+            year_transition.preview(school.admin, plan, year_transition.Choices(), now=app_clock(app).now())
+        return counter.count
+
+    count()  # the administrator's permissions are read once and kept on the object
+    small = count()
+    for letter in "ВГД":
+        klass = ClassGroup.create(year=school.year, grade=7, letter=letter, class_teacher=school.maths_teacher)
+        groups.whole_class_group(klass)
+        groups.class_journal(klass, school.maths)
+        for n in range(5):
+            student = Student.create(last_name=f"Новиков{letter}{n}", first_name="Иван")
+            Enrollment.create(student=student, class_group=klass, start_date=school.year.start_date)
+    assert count() == small
