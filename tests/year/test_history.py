@@ -123,3 +123,17 @@ def test_the_new_year_is_writable(app, moved):
     )
     assert journal.may_edit(moved.maths_teacher, lesson)
     assert not journal.may_edit(moved.maths_teacher, Lesson.get_by_id(moved.lesson.id))
+
+
+def test_the_old_years_journal_check_and_its_remarks_still_open(app, client, school, transfer):
+    from app.services import journal_check
+
+    check = journal_check.open_check(school.deputy, month="2026-11", clock=app_clock(app))
+    transfer()
+    assert login(client, "zavuch").status_code == 302
+    listing = client.get("/check/")
+    assert listing.status_code == 200
+    assert f"/check/{check.id}" in listing.get_data(as_text=True)
+    response = client.get(f"/check/{check.id}")
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert client.get("/remarks/").status_code == 200
