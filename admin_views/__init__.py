@@ -8,6 +8,7 @@ from admin_views import (
     applications,
     archive,
     audit,
+    backups,
     class_page,
     exports,
     groups,
@@ -65,6 +66,7 @@ def init_admin(app) -> Admin:
     plans.register_curriculum(admin)
     groups.register(admin)
     timetable.register(admin)
+    backups.register(admin)
     students.register(admin)
     applications.register(admin)
     staff.register(admin)

@@ -30,6 +30,7 @@ class HomeView(SecureIndexView):
             notices=links,
             teacher=dashboard.teacher_home(me, clock),
             oversight=oversight,
+            backup=dashboard.backup_home(me, clock),
             charts=dashboard.chart_data(oversight) if oversight else None,
             finding_url=finding_url,
             status_labels=journal_check.STATUS_LABELS,

@@ -115,6 +115,7 @@ class SchoolSettingsView(SchoolView):
         "round_from",
         "absence_reason_days",
         "min_marks",
+        "backup_keep_days",
     ]
     column_sortable_list = []
     # Shown in the list (the header's «?») and under the fields of the form.
@@ -127,6 +128,8 @@ class SchoolSettingsView(SchoolView):
         "в замечания проверки журнала.",
         "min_marks": "Сколько отметок должно быть у ученика за период; к середине периода — пропорционально "
         "проведённым урокам, на которых он был. 0 — не проверять.",
+        "backup_keep_days": "Сколько дней хранить резервные копии базы данных: более старые удаляет ночная "
+        "резервная копия (последняя удачная копия остаётся всегда).",
     }
     form_args = {
         "absence_reason_days": {
@@ -142,6 +145,10 @@ class SchoolSettingsView(SchoolView):
         },
         "upload_max_mb": {"validators": [NumberRange(*school.UPLOAD_MAX_MB, message="Размер файла — от 1 до 30 МБ.")]},
         "half_year_grades": {"description": column_descriptions["half_year_grades"]},
+        "backup_keep_days": {
+            "description": column_descriptions["backup_keep_days"],
+            "validators": [NumberRange(*school.BACKUP_KEEP_DAYS, message="Срок хранения — от 1 до 3650 дней.")],
+        },
         "round_from": {
             "description": column_descriptions["round_from"],
             "validators": [

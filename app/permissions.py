@@ -28,6 +28,7 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports.view"
     ARCHIVE_MANAGE = "archive.manage"
     YEAR_TRANSITION = "year.transition"
+    BACKUPS_MANAGE = "backups.manage"
 
 
 # A code nobody holds: the secure base's default for a view that names no permission (deny).
@@ -51,6 +52,7 @@ PERMISSIONS = {
     Perm.REPORTS_VIEW: "Отчёты по всей школе, архив журналов",
     Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
     Perm.YEAR_TRANSITION: "Перевод учебного года",
+    Perm.BACKUPS_MANAGE: "Резервные копии базы данных",
 }
 
 BUILTIN_ROLES = {
@@ -71,6 +73,7 @@ BUILTIN_ROLES = {
             Perm.AUDIT_VIEW,
             Perm.ARCHIVE_MANAGE,
             Perm.YEAR_TRANSITION,
+            Perm.BACKUPS_MANAGE,
         ],
     ),
     "head": (

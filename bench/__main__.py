@@ -191,7 +191,14 @@ def bench_reports(ctx: Context) -> list[Result]:
     return reports_bench.run(ctx, Result)
 
 
-BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive]
+def bench_backups(ctx: Context) -> list[Result]:
+    """Take, check and restore a backup of the large school (on a copy); a writer's worst wait meanwhile."""
+    from bench import bench_backups as backups_bench
+
+    return backups_bench.run(ctx, Result)
+
+
+BENCHMARKS = [bench_seed, bench_journal, bench_exports, bench_oversight, bench_reports, bench_archive, bench_backups]
 
 
 def _name(fn) -> str:

@@ -98,6 +98,7 @@ PAGE_VIEWS = {
     "my_timetable": {"admin": 403, "head": 403, "teacher": 200},
     "timetable_bells": {"admin": 200, "head": 403, "teacher": 403},
     "archive": {"admin": 200, "head": 200, "teacher": 403},
+    "backups": {"admin": 200, "head": 403, "teacher": 403},
     "reports": {"admin": 403, "head": 200, "teacher": 200},
     "year_transition": {"admin": 200, "head": 403, "teacher": 403},
 }

@@ -340,6 +340,45 @@ def test_year_archive_builds_roll_back_and_forward_again(empty_database):
     assert ArchiveBuild.get().status == "queued"
 
 
+def test_backups_roll_back_and_forward_again(empty_database):
+    """017 adds the backups' table, the retention setting and backups.manage for the built-in admin; all roll back."""
+    from app.models import Backup, Permission, Role, RolePermission, SchoolSettings
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    settings = SchoolSettings.load()
+    assert settings.backup_keep_days == 30
+    settings.backup_keep_days = 14
+    settings.save()
+    Backup.create(path="/srv/backups/1.backup", engine="sqlite", reason="manual", status="done")
+
+    def admin_holds_it():
+        return (
+            RolePermission.select()
+            .join(Permission)
+            .switch(RolePermission)
+            .join(Role)
+            .where((Permission.code == "backups.manage") & (Role.code == "admin"))
+            .exists()
+        )
+
+    assert admin_holds_it()
+    applied = [name for name in migrate.router().done if name[:3] >= "017"]
+    assert applied[0].startswith("017")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "backup" not in empty_database.get_tables()
+    assert "backup_keep_days" not in {c.name for c in empty_database.get_columns("school_settings")}
+    assert not empty_database.execute_sql("SELECT 1 FROM permission WHERE code = 'backups.manage'").fetchone()
+    assert empty_database.execute_sql("SELECT name FROM school_settings").fetchone()[0] == settings.name
+
+    # An existing school's admin role gets the permission from the migration itself.
+    assert migrate.upgrade() == applied
+    assert admin_holds_it()
+    assert SchoolSettings.load().backup_keep_days == 30
+    assert Backup.select().count() == 0
+
+
 def test_thematic_plans_roll_back_and_forward_again(empty_database):
     """014 adds the plans, their rows, the lessons' links and the curriculum; rollback drops them, lessons stay."""
     from app import demo

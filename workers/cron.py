@@ -14,6 +14,10 @@ the next one does the same work.
 On the 1st (and each morning after, so a missed day is caught up) the past month's e-diary
 checks are opened for everyone with a portal UID (R7.3).
 
+The backup tick runs every ten minutes and decides from the backups' table: the night's backup
+(01:00–06:00 school time, one per night by its slot), or at any hour when the last good one is
+over 36 hours old (a server switched off at night); it then prunes by the school's retention.
+
 The schedule is read once, when `rq cron` starts: each school the settings name gets its own
 jobs, carrying its key.
 """
@@ -21,6 +25,7 @@ jobs, carrying its key.
 from rq import cron
 
 from app.settings import Settings
+from workers.backups import backup_tick
 from workers.exports import plan_exports
 from workers.maintenance import purge_login_attempts, refresh_database_statistics
 from workers.oversight import open_diary_checks
@@ -31,4 +36,6 @@ for school in Settings.from_env().schools:
     cron.register(refresh_database_statistics, queue_name="default", kwargs=job, cron="37 3 * * *", job_timeout=600)
     # Daily, not only on the 1st: a day the worker was down is caught up the next morning.
     cron.register(open_diary_checks, queue_name="default", kwargs=job, cron="10 6 * * *", job_timeout=300)
+    # A long backup may outlast the next tick: the tick itself skips while one is recent.
+    cron.register(backup_tick, queue_name="default", kwargs=job, cron="*/10 * * * *", job_timeout=4 * 3600, ttl=300)
     cron.register(plan_exports, queue_name="default", kwargs=job, cron="* * * * *", job_timeout=120, ttl=90)

@@ -1,9 +1,9 @@
-"""Command-line tools, one module per group: `flask db`, `staff`, `seed-demo`, `export`, `archive`, `year`."""
+"""Command-line tools, one module per group: `flask db`, `staff`, `seed-demo`, `export`, `archive`, `backup`, `year`."""
 
-from app.cli import archive, core, demo, export, year
+from app.cli import archive, backup, core, demo, export, year
 
 
 def init_app(app):
     """Register every area's commands."""
-    for module in (core, demo, export, archive, year):
+    for module in (core, demo, export, archive, backup, year):
         module.register(app)

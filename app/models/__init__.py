@@ -3,6 +3,7 @@
 from app.models.applications import APPLICATION_STATUSES, DiaryApplication
 from app.models.archive import ARCHIVE_STATUSES, ArchiveBuild
 from app.models.audit import AuditEntry
+from app.models.backups import BACKUP_REASONS, BACKUP_STATUSES, Backup
 from app.models.changes import ChangeCounter, ExportedModel, Tombstone
 from app.models.exports import ExportLock, ExportRun, ExportSettings
 from app.models.finals import FINAL_KINDS, FINAL_VALUES, FinalMark
@@ -110,12 +111,15 @@ MODELS = [
     ExportRun,
     ArchiveBuild,
     YearTransition,
+    Backup,
     AuditEntry,
 ]
 
 __all__ = [
     "ABSENCE_REASONS",
     "ARCHIVE_STATUSES",
+    "BACKUP_REASONS",
+    "BACKUP_STATUSES",
     "APPLICATION_STATUSES",
     "BELL_SCHEDULES",
     "GROUP_KINDS",
@@ -128,6 +132,7 @@ __all__ = [
     "Absence",
     "ArchiveBuild",
     "AuditEntry",
+    "Backup",
     "BellTime",
     "ChangeCounter",
     "ClassGroup",

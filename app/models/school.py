@@ -32,6 +32,8 @@ class SchoolSettings(BaseModel):
     # lesson is a finding; so is a student with fewer marks in a period than this (pro rata).
     absence_reason_days = IntegerField(default=3)
     min_marks = IntegerField(default=3)
+    # Backups older than this many days are deleted (file and row) by the nightly job.
+    backup_keep_days = IntegerField(default=30)
 
     class Meta:
         table_name = "school_settings"

@@ -496,6 +496,11 @@ def can_build_archive(staff) -> bool:
     return bool(staff) and can(staff, Perm.ARCHIVE_MANAGE)
 
 
+def can_manage_backups(staff) -> bool:
+    """The administrator takes, lists and downloads backups of the database (backups.manage)."""
+    return bool(staff) and can(staff, Perm.BACKUPS_MANAGE)
+
+
 def can_read_archive(staff) -> bool:
     """The archive's builds and files: whoever builds it, and the head and the deputy (reports.view)."""
     return bool(staff) and can_any(staff, (Perm.ARCHIVE_MANAGE, Perm.REPORTS_VIEW))

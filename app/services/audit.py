@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "roles": "изменение ролей сотрудника",
     "download": "скачивание пакета",
     "seed-demo": "создание демо-школы",
+    "restore": "восстановление из резервной копии",
 }
 
 SOURCE_NAMES = dict(AUDIT_SOURCES)

@@ -7,6 +7,8 @@
 - The deputy and the head: how fully the journal of this month is filled, by class and by
   teacher (one aggregate query), the remarks overdue and those waiting to be accepted, the
   e-diary checks overdue, and whether last month's check has been opened.
+- The administrator: the last backup of the database (when, its size), and an alert when none
+  succeeded in the last 36 hours or the last one failed.
 """
 
 import datetime as dt
@@ -18,7 +20,7 @@ from app.models import ClassGroup, DiaryApplication, Holiday, Journal, Lesson, S
 from app.models.oversight import DiaryCheck, JournalCheck, Remark
 from app.models.people import short_name
 from app.permissions import Perm
-from app.services import access, completeness, diary_check, journal, journal_check, uids
+from app.services import access, backups, completeness, diary_check, journal, journal_check, uids
 from app.services.completeness import Finding, Scope
 
 # The rules a teacher's home page shows for their past lessons.
@@ -59,6 +61,31 @@ def notices_for(staff, clock) -> list[Notice]:
 
         notices.extend(Notice(*line) for line in dashboard_notices(clock))
     return notices
+
+
+# --- the administrator's backups ----------------------------------------------------------------
+
+
+@dataclass
+class BackupHome:
+    """The home page's line on backups: the newest good one (when, size), the state, and the alert."""
+
+    state: backups.BackupStatus
+    when: str
+    size: str
+
+
+def backup_home(staff, clock) -> BackupHome | None:
+    """The last backup of the database for whoever manages backups (two queries), else None."""
+    if not access.can_manage_backups(staff):
+        return None
+    state = backups.status(clock.utcnow())
+    ok = state.last_ok
+    return BackupHome(
+        state=state,
+        when=clock.format(ok.created_at) if ok else "",
+        size=backups.size_label(ok.size) if ok else "",
+    )
 
 
 # --- a teacher's home ---------------------------------------------------------------------------

@@ -49,6 +49,7 @@ MARK_EDIT_DAYS = (0, 365)
 ABSENCE_REASON_DAYS = (1, 60)
 MIN_MARKS = (0, 20)
 ROUND_FROM = (1, 99)
+BACKUP_KEEP_DAYS = (1, 3650)
 # The web server refuses requests above MAX_CONTENT_LENGTH (32 MB); a file must fit with the form around it.
 UPLOAD_MAX_MB = (1, 30)
 TERM_COUNTS = {"quarter": 4, "trimester": 3, "half": 2}
@@ -137,6 +138,12 @@ def validate_settings(settings: SchoolSettings, is_created: bool = False) -> Non
         ROUND_FROM,
         "Правило округления — с какой доли балла (в сотых) округлять вверх: от 1 до 99, например 60.",
         "round_from",
+    )
+    check_range(
+        settings.backup_keep_days,
+        BACKUP_KEEP_DAYS,
+        "Срок хранения резервных копий — от 1 до 3650 дней.",
+        "backup_keep_days",
     )
 
 

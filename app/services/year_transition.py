@@ -46,7 +46,7 @@ from app.models import (
 )
 from app.models.school import TERM_KINDS
 from app.permissions import Perm
-from app.services import access, audit, groups, records, school
+from app.services import access, audit, backups, groups, records, school
 from app.services.errors import AccessDenied, DomainError
 from app.services.exports import claim
 from app.services.school import CLASS_LETTER_RE, GRADES, YEAR_NAME_RE
@@ -535,8 +535,6 @@ def preview(actor, plan: YearPlan, choices: Choices | None = None, *, now: dt.da
 
     _warn_open_terms(old, warnings)
     _warn_missing_finals(old, moves, class_ids, warnings)
-    if not _backup_available():
-        warnings.append("Резервная копия перед переводом не будет создана: модуль резервного копирования не подключён.")
     return Preview(
         old, plan, choices, moves, sorted(new_classes.values(), key=_class_key), cross, errors, warnings, target
     )
@@ -650,22 +648,13 @@ class Outcome:
     export_run: ExportRun | None = None
 
 
-def _backup_available() -> bool:
-    try:
-        from app.services import backups  # noqa: F401
-    except ImportError:
-        return False
-    return True
+def take_backup(actor, *, now: dt.datetime, settings, source: str) -> str:
+    """Take the backup a transfer starts with (app/services/backups.py); return its file's path.
 
-
-def take_backup(*, now: dt.datetime, settings) -> str:
-    """Take the backup a transfer starts with (app/services/backups.py); '' when that module is not installed."""
-    try:
-        from app.services import backups
-    except ImportError:
-        return ""
-    made = backups.create(reason="year-transition", now=now, settings=settings)
-    return str(getattr(made, "path", None) or getattr(made, "name", None) or made or "")
+    A backup that cannot be made refuses the transfer (BackupError, a DomainError), before anything changes.
+    """
+    made = backups.create(reason="year_transition", now=now, settings=settings, actor=actor, source=source)
+    return made.path
 
 
 def apply(actor, plan: YearPlan, choices: Choices, *, now: dt.datetime, settings, source="panel") -> Outcome:
@@ -682,7 +671,7 @@ def apply(actor, plan: YearPlan, choices: Choices, *, now: dt.datetime, settings
         raise DomainError(" ".join(seen.errors))
     if seen.warnings and not choices.confirmed:
         raise DomainError("Перевод не выполнен: подтвердите, что предупреждения прочитаны. " + " ".join(seen.warnings))
-    backup = take_backup(now=now, settings=settings)
+    backup = take_backup(actor, now=now, settings=settings, source=source)
     with db.atomic():
         # Read again inside the transaction: nothing may have changed since the preview.
         seen = preview(actor, plan, choices, now=now)

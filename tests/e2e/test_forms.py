@@ -53,7 +53,7 @@ from app.models import (
 from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
-from tests.e2e import test_archive, test_timetable, test_year_transition
+from tests.e2e import test_archive, test_backups, test_timetable, test_year_transition
 from tests.e2e.browser import form_fields, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
@@ -976,6 +976,7 @@ def test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed(f
 
 
 CUSTOM_FORMS = {
+    "backups.create": test_backups.test_the_administrator_takes_a_backup_now_and_downloads_it,
     "archive.build": test_archive.test_the_administrator_builds_and_checks_the_archive_and_the_head_downloads_it,
     "archive.verify": test_archive.test_the_administrator_builds_and_checks_the_archive_and_the_head_downloads_it,
     "timetable_bells.index": test_timetable.test_a_teacher_reads_her_week_and_the_admin_sets_a_bell,

@@ -6,6 +6,8 @@ import pytest
 
 from app.clock import app_clock, utcnow
 from app.models import (
+    AuditEntry,
+    Backup,
     ClassGroup,
     Enrollment,
     ExportLock,
@@ -28,7 +30,11 @@ def attempt(app, school):
     def _attempt(plan=None, actor=None, **choices):
         plan = plan or year_transition.propose(name="2027/2028")
         choices.setdefault("confirmed", True)
+        # A backup is taken before the transaction; a refusal found inside it keeps the backup.
         before = _table_counts()
+        backups_before = before.pop("Backup")
+        audit_before = AuditEntry.select().where(AuditEntry.model != "Backup").count()
+        before.pop("AuditEntry")
         with pytest.raises(DomainError) as refused:
             year_transition.apply(
                 actor or school.admin,
@@ -37,7 +43,11 @@ def attempt(app, school):
                 now=app_clock(app).now(),
                 settings=app_settings(app),
             )
-        assert _table_counts() == before
+        after = _table_counts()
+        assert after.pop("Backup") - backups_before in (0, 1)
+        after.pop("AuditEntry")
+        assert after == before
+        assert AuditEntry.select().where(AuditEntry.model != "Backup").count() == audit_before
         assert not YearTransition.select().exists()
         return refused.value.message
 
@@ -146,3 +156,4 @@ def test_nothing_is_half_written_when_a_late_write_fails(attempt):
     StudyGroup.create(year=target, kind="cross", name="Хор школы")
     assert "Такая запись уже есть" in attempt()
     assert not SchoolYear.get_by_id(target.id).is_current
+    assert Backup.get().reason == "year_transition"

@@ -67,6 +67,13 @@ def test_classes_move_up_graduates_leave_repeaters_stay_and_first_grades_come_em
     assert transition.counts["graduates"] == 2 and transition.counts["repeating"] == 1
     assert transition.counts["leaving"] == 1 and transition.counts["left_during_year"] == 1
     assert AuditEntry.select().where(AuditEntry.model == "YearTransition").count() == 1
+    # The backup taken first is recorded with it, and its file is there.
+    from pathlib import Path
+
+    from app.models import Backup
+
+    backup = Backup.get(Backup.reason == "year_transition")
+    assert backup.status == "done" and transition.backup == backup.path and Path(backup.path).exists()
 
 
 def test_groups_load_and_timetable_are_carried_with_their_members(school, transfer):
