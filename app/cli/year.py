@@ -16,11 +16,12 @@ year_cli = AppGroup("year", help="Учебный год: перевод на н�
 @click.option("--dry-run", is_flag=True, help="Только показать, что изменится, ничего не записывая.")
 @click.option("--repeat", "repeat", multiple=True, type=int, help="Id ученика, оставленного на повторное обучение.")
 @click.option("--leave", "leave", multiple=True, type=int, help="Id выбывающего ученика (после 9 класса).")
+@click.option("--rename", "renames", multiple=True, help="Новая буква класса: «5Б=В»; «9Б=» — класс не продолжается.")
 @click.option("--no-groups", is_flag=True, help="Не переносить группы классов.")
 @click.option("--no-load", is_flag=True, help="Не переносить учебную нагрузку (журналы и учителей) и расписание.")
 @click.option("--no-timetable", is_flag=True, help="Не переносить расписание.")
 @click.option("--confirm", is_flag=True, help="Выполнить несмотря на предупреждения (незакрытые периоды, нет годовых).")
-def transition(name, dry_run, repeat, leave, no_groups, no_load, no_timetable, confirm):
+def transition(name, dry_run, repeat, leave, renames, no_groups, no_load, no_timetable, confirm):
     """Transfer the school to a new year with the proposed dates and periods; --dry-run prints the preview only."""
     from app.services import year_transition
     from app.services.errors import DomainError
@@ -35,6 +36,7 @@ def transition(name, dry_run, repeat, leave, no_groups, no_load, no_timetable, c
     )
     with db.connection_context():
         try:
+            choices.letters = year_transition.letters_by_name(renames)
             plan = year_transition.propose(name=name)
             seen = year_transition.preview(None, plan, choices, now=clock.now())
             for line in year_transition.preview_lines(seen):

@@ -952,6 +952,19 @@ def choices_from_form(form) -> Choices:
     return choices
 
 
+def letters_by_name(renames) -> dict[int, str]:
+    """Read «5Б=В» (5Б takes the letter В; «9Б=» ends it) into {class id: letter} for the current year's classes."""
+    year = current_year()
+    classes = {str(c): c.id for c in ClassGroup.select().where(ClassGroup.year == year.id)}
+    letters = {}
+    for text in renames:
+        name, sep, letter = str(text).partition("=")
+        if not sep or name.strip().upper() not in classes:
+            raise DomainError(f"«{text}»: укажите класс текущего года и новую букву, например «5Б=В».")
+        letters[classes[name.strip().upper()]] = letter.strip().upper()
+    return letters
+
+
 def plan_fields(plan: YearPlan) -> dict:
     """The plan as the wizard's form fields (to carry step 1 into the preview's form)."""
     fields = {"name": plan.name, "start_date": format_date(plan.start_date), "end_date": format_date(plan.end_date)}

@@ -36,6 +36,15 @@ def test_cli_refuses_unconfirmed_warnings_then_transfers_once(runner, school):
     assert YearTransition.select().count() == 1
 
 
+def test_cli_renames_a_class_and_refuses_an_unknown_one(runner, school):
+    result = runner.invoke(args=["year", "transition", "--to", "2027/2028", "--dry-run", "--rename", "5Б=В"])
+    assert result.exit_code == 0, result.output
+    assert "5Б → 6В" in result.output
+    result = runner.invoke(args=["year", "transition", "--to", "2027/2028", "--dry-run", "--rename", "7Я=В"])
+    assert result.exit_code != 0
+    assert "укажите класс текущего года и новую букву" in result.output
+
+
 def _hidden_fields(html: str) -> dict:
     fields = {}
     for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html):
