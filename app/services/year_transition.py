@@ -790,6 +790,21 @@ def _carry_groups(seen: Preview, target: SchoolYear, whole, made, create) -> dic
     new_of: dict[int, StudyGroup] = {}
     old_groups = list(StudyGroup.select().where(StudyGroup.year == old.id).order_by(StudyGroup.id))
     members = _open_members(old, [g.id for g in old_groups if not g.is_whole_class])
+    # Names a year made ahead already holds (its classes' own groups apart): group names are unique in a year.
+    taken = {
+        name
+        for (name,) in StudyGroup.select(StudyGroup.name)
+        .where((StudyGroup.year == target.id) & (StudyGroup.kind != "class"))
+        .tuples()
+    }
+
+    def refuse_taken(name: str) -> None:
+        if name in taken:
+            raise DomainError(
+                f"Группа «{name}» в учебном году {target} уже есть: переименуйте или удалите её и повторите "
+                "перевод. Ничего не изменено."
+            )
+
     for group in old_groups:
         move = move_of.get(group.class_group_id) if group.class_group_id else None
         if group.is_whole_class:
@@ -801,6 +816,7 @@ def _carry_groups(seen: Preview, target: SchoolYear, whole, made, create) -> dic
                 continue
             new_class = made[move.new_name]
             name = _follow_name(group.name, move.name, move.new_name)
+            refuse_taken(name)
             row = create(
                 StudyGroup,
                 year=new_class.year_id,
@@ -816,6 +832,7 @@ def _carry_groups(seen: Preview, target: SchoolYear, whole, made, create) -> dic
             if choices.groups != "carry" or not kept:
                 continue
             grade = group.grade + 1 if group.grade else None
+            refuse_taken(group.name)
             row = create(StudyGroup, year=target.id, kind=group.kind, split=group.split, name=group.name, grade=grade)
         new_of[group.id] = row
         if choices.groups == "carry":

@@ -155,6 +155,6 @@ def test_nothing_is_half_written_when_a_late_write_fails(attempt):
     """
     target = SchoolYear.create(name="2027/2028", start_date=dt.date(2027, 9, 1), end_date=dt.date(2028, 5, 31))
     StudyGroup.create(year=target, kind="cross", name="Хор школы")
-    assert "Такая запись уже есть" in attempt()
+    assert "Группа «Хор школы» в учебном году 2027/2028 уже есть" in attempt()
     assert not SchoolYear.get_by_id(target.id).is_current
     assert Backup.get().reason == "year_transition"
