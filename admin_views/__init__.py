@@ -23,6 +23,7 @@ from admin_views import (
     staff,
     students,
     timetable,
+    year_transition,
 )
 from app.permissions import UnknownPermission, ensure_known
 from app.security import csp_nonce
@@ -63,6 +64,7 @@ def init_admin(app) -> Admin:
     class_page.register(admin)
     reports.register(admin)
     school.register(admin)
+    year_transition.register(admin)
     plans.register_curriculum(admin)
     groups.register(admin)
     timetable.register(admin)

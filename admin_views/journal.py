@@ -215,7 +215,7 @@ class JournalView(JournalMixin, SecureBaseView):
 
     @expose("/")
     def index(self):
-        year = journal.current_year()
+        year = journal.chosen_year(request.args.get("year"))
         entries = journal.journals_for(_me(), year)
         term = journal.default_term(year, _clock().today()) if year else None
         cards: dict[int, dict] = {}
@@ -226,6 +226,7 @@ class JournalView(JournalMixin, SecureBaseView):
         return self.render(
             "journal/index.html",
             year=year,
+            years=journal.all_years(),
             term=term,
             groups=list(cards.values()),
             kind_labels=groups.GROUP_KIND_LABELS,
@@ -355,7 +356,7 @@ class JournalView(JournalMixin, SecureBaseView):
     def class_finals_list(self):
         """The classes whose finals page the person may open: every class for the deputy and the head."""
         me = _me()
-        year = journal.current_year()
+        year = journal.chosen_year(request.args.get("year"))
         classes = finals.class_groups_of(me, year) if year else []
         if not classes and not access.can_view_every_class_finals(me):
             raise AccessDenied("Итоговые отметки класса видят классный руководитель, заместитель директора и директор.")

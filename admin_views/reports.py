@@ -32,12 +32,13 @@ class ReportsView(SecureBaseView):
 
     @expose("/")
     def index(self):
-        year = SchoolYear.current()
+        year = registry.chosen_year(http.args) if http.args.get("year") else SchoolYear.current()
         kinds = registry.visible(_me(), year)
-        return self.render("reports/index.html", year=year, kinds=kinds)
+        chosen = {"year": year.id} if year is not None and not year.is_current else {}
+        return self.render("reports/index.html", year=year, kinds=kinds, years=registry.years(), chosen=chosen)
 
     def _kind(self, code):
-        year = registry.current_year()
+        year = registry.chosen_year(http.args)
         return registry.get_kind(_me(), code, year), year
 
     @expose("/<code>/")
@@ -55,9 +56,12 @@ class ReportsView(SecureBaseView):
             except DomainError as exc:
                 error = exc.message
         params = {f.name: f.value for f in fields}
+        if not year.is_current:
+            params["year"] = year.id
         return self.render(
             "reports/report.html",
             kind=kind,
+            year=year,
             fields=fields,
             report=document,
             error=error,

@@ -59,6 +59,7 @@ MODEL_NAMES: dict[str, tuple[str, str]] = {
     "TimetableSlot": ("Урок расписания", "уроки расписания"),
     "Tombstone": ("Отметка об удалении", "отметки об удалении"),
     "WorkType": ("Вид работы", "виды работ"),
+    "YearTransition": ("Перевод учебного года", "переводы учебного года"),
 }
 # Russian labels of each model's fields and of the columns its list computes, as lists, forms and
 # the audit show them.
@@ -126,6 +127,16 @@ FIELDS: dict[str, dict[str, str]] = {
         "created_by": "Кто записал",
         "created_at": "Записано",
         "updated_at": "Изменено",
+    },
+    "YearTransition": {
+        "from_year": "Из учебного года",
+        "to_year": "В учебный год",
+        "applied_by": "Кто выполнил",
+        "applied_by_name": "Кто выполнил",
+        "applied_at": "Выполнен",
+        "summary": "Итоги",
+        "backup": "Резервная копия",
+        "export_run_id": "Полная выгрузка",
     },
     "Backup": {
         "path": "Файл",

@@ -29,6 +29,7 @@ class Perm(StrEnum):
     ARCHIVE_MANAGE = "archive.manage"
     PRIVACY_SUBJECT_ACCESS = "privacy.subject_access"
     IMPORT_MANAGE = "import.manage"
+    YEAR_TRANSITION = "year.transition"
     BACKUPS_MANAGE = "backups.manage"
 
 
@@ -54,6 +55,7 @@ PERMISSIONS = {
     Perm.ARCHIVE_MANAGE: "Формирование архива журналов за год",
     Perm.PRIVACY_SUBJECT_ACCESS: "Сведения о персональных данных человека по его запросу",
     Perm.IMPORT_MANAGE: "Импорт данных школы из таблиц",
+    Perm.YEAR_TRANSITION: "Перевод учебного года",
     Perm.BACKUPS_MANAGE: "Резервные копии базы данных",
 }
 
@@ -76,6 +78,7 @@ BUILTIN_ROLES = {
             Perm.ARCHIVE_MANAGE,
             Perm.PRIVACY_SUBJECT_ACCESS,
             Perm.IMPORT_MANAGE,
+            Perm.YEAR_TRANSITION,
             Perm.BACKUPS_MANAGE,
         ],
     ),

@@ -120,6 +120,7 @@ PAGE_VIEWS = {
     "reports": {"admin": 403, "head": 200, "teacher": 200},
     # The subject-access record is opened from a person's page: the bare URL names nobody.
     "privacy": {"admin": 404, "head": 403, "teacher": 403},
+    "year_transition": {"admin": 200, "head": 403, "teacher": 403},
 }
 # A person's subject-access record (page and PDF): the administrator only.
 PRIVACY_RECORD = {"admin": 200, "head": 403, "teacher": 403}

@@ -504,3 +504,38 @@ def test_imports_roll_back_and_forward_again(empty_database):
     granted = RolePermission.select().join(Permission).where(Permission.code == "import.manage")
     assert [row.role_id for row in granted] == [admin.id]
     assert ImportJob.select().count() == 0
+
+
+def test_year_transitions_roll_back_and_forward_again(empty_database):
+    """022 adds the transfers' table and year.transition for the built-in administrator; rollback removes both."""
+    from app.models import Permission, Role, RolePermission, SchoolYear, YearTransition
+    from app.services import setup
+
+    migrate.upgrade()
+    setup.ensure_defaults()
+    old = SchoolYear.create(name="2026/2027", start_date=dt.date(2026, 9, 1), end_date=dt.date(2027, 5, 31))
+    new = SchoolYear.create(
+        name="2027/2028", start_date=dt.date(2027, 9, 1), end_date=dt.date(2028, 5, 31), is_current=True
+    )
+    YearTransition.create(from_year=old, to_year=new, summary="{}")
+
+    def admin_has_it():
+        return (
+            RolePermission.select()
+            .join(Permission)
+            .switch(RolePermission)
+            .join(Role)
+            .where((Permission.code == "year.transition") & (Role.code == "admin"))
+            .exists()
+        )
+
+    assert admin_has_it()
+    applied = [name for name in migrate.router().done if name[:3] >= "022"]
+    assert applied[0].startswith("022")
+    assert migrate.rollback(len(applied)) == list(reversed(applied))
+    assert "year_transition" not in empty_database.get_tables()
+    assert not Permission.select().where(Permission.code == "year.transition").exists()
+    assert SchoolYear.select().count() == 2
+    assert migrate.upgrade() == applied
+    assert admin_has_it()
+    assert YearTransition.select().count() == 0

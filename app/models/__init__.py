@@ -60,6 +60,7 @@ from app.models.school import (
     Subject,
     Term,
 )
+from app.models.year_transition import YearTransition
 
 MODELS = [
     ChangeCounter,
@@ -111,6 +112,7 @@ MODELS = [
     ExportRun,
     ArchiveBuild,
     ImportJob,
+    YearTransition,
     Backup,
     AuditEntry,
 ]
@@ -184,4 +186,5 @@ __all__ = [
     "TimetableSlot",
     "Tombstone",
     "WorkType",
+    "YearTransition",
 ]

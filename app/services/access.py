@@ -81,6 +81,43 @@ def current_year_ids():
     return SchoolYear.select(SchoolYear.id).where(SchoolYear.is_current == True)  # noqa: E712
 
 
+def history_before():
+    """Return the first day of the current school year: whatever is dated before it belongs to a past year.
+
+    None while no year is marked current (then no year counts as past).
+    """
+    row = SchoolYear.select(SchoolYear.start_date).where(SchoolYear.is_current == True).first()  # noqa: E712
+    return row.start_date if row is not None else None
+
+
+_UNKNOWN = object()
+
+
+def year_is_past(year, before=_UNKNOWN) -> bool:
+    """A year that ended before the current one began is history: read-only for everyone, fully viewable.
+
+    `year` is a SchoolYear or its id; `before` (history_before()) saves a query when asked for many.
+    """
+    if year is None:
+        return False
+    if before is _UNKNOWN:
+        before = history_before()
+    if before is None:
+        return False
+    if not isinstance(year, SchoolYear):
+        year = SchoolYear.get_or_none(SchoolYear.id == year)
+        if year is None:
+            return False
+    return year.end_date < before
+
+
+def lesson_is_past(lesson, before=_UNKNOWN) -> bool:
+    """A lesson dated before the current year's first day lies in a past year (years do not overlap)."""
+    if before is _UNKNOWN:
+        before = history_before()
+    return before is not None and lesson.date < before
+
+
 def led_class_ids(staff):
     """Return a subquery of the ids of the classes, of any year, whose class teacher this is."""
     return ClassGroup.select(ClassGroup.id).where(ClassGroup.class_teacher == staff.id)
@@ -334,8 +371,13 @@ def can_edit_in_term(staff, term) -> bool:
     return not term_is_closed(term) or can(staff, Perm.JOURNAL_CHECK)
 
 
-def can_fill_lesson(staff, lesson, term=None) -> bool:
-    """Answer whether the staff member may fill this lesson: its own rule and its term's (`term` saves a query)."""
+def can_fill_lesson(staff, lesson, term=None, before=_UNKNOWN) -> bool:
+    """Answer whether the staff member may fill this lesson: its own rule, its term's and its year's.
+
+    `term` and `before` (history_before()) save a query each when asked for many lessons.
+    """
+    if lesson_is_past(lesson, before):
+        return False
     if term is None and lesson.term_id:
         term = lesson.term
     return can_edit_in_term(staff, term) and can_edit_lesson(staff, lesson)
@@ -404,7 +446,9 @@ def teaches(staff, journal) -> bool:
 
 
 def can_set_finals(staff, journal) -> bool:
-    """The journal's teacher sets its final marks; the deputy sets any journal's."""
+    """The journal's teacher sets its final marks; the deputy sets any journal's; nobody in a past year's journal."""
+    if year_is_past(journal.year_id):
+        return False
     if can(staff, Perm.JOURNAL_CHECK):
         return True
     return can(staff, Perm.JOURNAL_EDIT_OWN) and teaches(staff, journal)
@@ -416,8 +460,11 @@ def can_view_plan(staff, journal) -> bool:
 
 
 def can_edit_plan(staff, journal) -> bool:
-    """A journal's teacher keeps its thematic plan (import, copy, re-import of a draft); nobody else writes it."""
-    if staff is None or not getattr(staff, "id", None):
+    """A journal's teacher keeps its thematic plan (import, copy, re-import of a draft); nobody else writes it.
+
+    A past year's plan is history: nobody writes it.
+    """
+    if staff is None or not getattr(staff, "id", None) or year_is_past(journal.year_id):
         return False
     return can(staff, Perm.JOURNAL_EDIT_OWN) and teaches(staff, journal)
 

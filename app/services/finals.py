@@ -306,6 +306,8 @@ def save_finals(
     column = sheet.column(str(column_key or ""))
     if column is None:
         raise NotFound("Такого столбца итоговых отметок в журнале нет.")
+    if access.year_is_past(journal.year_id):
+        raise AccessDenied("Учебный год этого журнала завершён: итоговые отметки доступны только для чтения.")
     if not access.can_set_finals(actor, journal):
         raise AccessDenied("Итоговые отметки выставляет учитель, который ведёт журнал, или заместитель директора.")
     if column.locked and not column.editable:

@@ -1047,12 +1047,13 @@ def class_journal(class_group: ClassGroup, subject: Subject, actor=None, *, kind
 
 
 def get_journal(journal_id) -> Journal:
-    """Return a journal with its group and subject, or refuse with NotFound."""
+    """Return a journal with its group, subject and year, or refuse with NotFound."""
     number = parse_id(journal_id)
     journal = (
-        Journal.select(Journal, StudyGroup, Subject)
+        Journal.select(Journal, StudyGroup, Subject, SchoolYear)
         .join_from(Journal, StudyGroup)
         .join_from(Journal, Subject)
+        .join_from(Journal, SchoolYear)
         .where(Journal.id == number)
         .first()
         if number is not None

@@ -81,9 +81,17 @@ def term_closed(term) -> bool:
     return access.term_is_closed(term)
 
 
-def may_edit(staff, lesson, term=None) -> bool:
-    """Answer whether the staff member may fill this lesson (closed terms only for the deputy)."""
-    return access.can_fill_lesson(staff, lesson, term)
+def may_edit(staff, lesson, term=None, before=access._UNKNOWN) -> bool:
+    """Answer whether the staff member may fill this lesson (closed terms only for the deputy, past years nobody)."""
+    return access.can_fill_lesson(staff, lesson, term, before)
+
+
+def ensure_year_open(lesson) -> None:
+    """Refuse any write to a lesson of a past school year (after the transfer to a new year it is history)."""
+    if access.lesson_is_past(lesson):
+        year = SchoolYear.get_or_none((SchoolYear.start_date <= lesson.date) & (SchoolYear.end_date >= lesson.date))
+        name = f"Учебный год {year}" if year is not None else "Прошлый учебный год"
+        raise AccessDenied(f"{name} завершён: его журнал доступен только для чтения.")
 
 
 def may_substitute(staff, lesson, term=None) -> bool:
@@ -113,6 +121,7 @@ def ensure_can_see(staff, lesson) -> None:
 def ensure_can_edit(staff, lesson, term=None) -> None:
     """Refuse unless the staff member may fill this lesson, saying why."""
     ensure_can_see(staff, lesson)
+    ensure_year_open(lesson)
     if term is None and lesson.term_id:
         term = lesson.term
     if not access.can_edit_in_term(staff, term):
@@ -284,6 +293,8 @@ def save_lesson(actor, lesson_id, version, changes: dict, *, clock, confirm_busy
     staffing = {k for k in ("teacher_id", "replacement_subject_id") if k in changes}
     if content:
         ensure_can_edit(actor, lesson, term)
+    if staffing:
+        ensure_year_open(lesson)
     if staffing and not access.can_substitute(actor, term):
         if not access.can_edit_in_term(actor, term):
             raise AccessDenied(f"Период «{term}» закрыт: журнал доступен только для чтения.")
@@ -606,6 +617,7 @@ def day_lessons(staff, day: dt.date, *, today: dt.date) -> list[LessonStatus]:
     term_ids = sorted({x.term_id for x in lessons if x.term_id})
     terms = {t.id: t for t in Term.select().where(Term.id.in_(term_ids))} if term_ids else {}
     result = []
+    before = access.history_before()
     for lesson in lessons:
         term = terms.get(lesson.term_id)
         given_away = lesson.teacher_id != staff.id
@@ -616,7 +628,7 @@ def day_lessons(staff, day: dt.date, *, today: dt.date) -> list[LessonStatus]:
                 marks=marks.get(lesson.id, 0),
                 absences=absences.get(lesson.id, 0),
                 files=files.get(lesson.id, 0),
-                editable=may_edit(staff, lesson, term),
+                editable=may_edit(staff, lesson, term, before),
                 given_away=given_away,
             )
         )
@@ -692,6 +704,22 @@ def counting_journal(lesson) -> Journal:
 def current_year():
     """Return the current school year, or None when none is marked current."""
     return SchoolYear.current()
+
+
+def chosen_year(raw):
+    """Return the year a page is asked for (`?year=<id>`: past years stay open to read), else the current one."""
+    if raw in (None, ""):
+        return SchoolYear.current()
+    year_id = parse_id(raw)
+    year = SchoolYear.get_or_none(SchoolYear.id == year_id) if year_id is not None else None
+    if year is None:
+        raise NotFound("Такого учебного года нет.")
+    return year
+
+
+def all_years() -> list:
+    """Every school year, newest first (the pages' year choice)."""
+    return list(SchoolYear.select().order_by(SchoolYear.start_date.desc()))
 
 
 def default_term(year, today: dt.date):

@@ -511,8 +511,10 @@ def build_grid(staff, journal, start: dt.date, end: dt.date, *, clock) -> Grid:
         .order_by(Lesson.date, Lesson.number, Lesson.id)
     )
     lessons = lesson_rows(access.scope(lesson_query, staff, Lesson))
+    # A journal of the current year has no past lessons: the current year's start is read only otherwise.
+    before = None if journal.year.is_current else access.history_before()
     columns = [
-        GridLesson(lesson, may_edit(staff, lesson, term_of.get(lesson.term_id)), lesson.date > today)
+        GridLesson(lesson, may_edit(staff, lesson, term_of.get(lesson.term_id), before), lesson.date > today)
         for lesson in lessons
     ]
 

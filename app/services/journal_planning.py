@@ -164,6 +164,8 @@ def plan_lessons(actor, year, *, class_group=None, start=None, end=None, source=
     """
     if actor is not None and not may_plan(actor):
         raise AccessDenied("Планировать уроки может администратор расписания или заместитель директора.")
+    if access.year_is_past(year):
+        raise AccessDenied(f"Учебный год {year} завершён: его уроки не планируются заново.")
     start = max(start or year.start_date, year.start_date)
     end = min(end or year.end_date, year.end_date)
     if start > end:

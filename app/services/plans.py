@@ -98,6 +98,8 @@ def ensure_can_view(actor, journal) -> None:
 def ensure_can_edit(actor, journal) -> None:
     """Refuse unless the person keeps the journal's plan: one of its teachers."""
     ensure_can_view(actor, journal)
+    if access.year_is_past(journal.year_id):
+        raise AccessDenied("Учебный год этого журнала завершён: тематический план доступен только для чтения.")
     if not access.can_edit_plan(actor, journal):
         raise AccessDenied("Изменять тематический план может только учитель, который ведёт журнал.")
 

@@ -53,7 +53,14 @@ from app.models import (
 from app.permissions import BUILTIN_ROLES
 from app.services import access, groups, setup
 from app.services import staff as staff_service
-from tests.e2e import test_archive, test_backups, test_imports, test_timetable, test_timetable_editor
+from tests.e2e import (
+    test_archive,
+    test_backups,
+    test_imports,
+    test_timetable,
+    test_timetable_editor,
+    test_year_transition,
+)
 from tests.e2e.browser import form_fields, guide_shot, log_in, page_problems, post_by_clicking, set_field, shown_errors
 from tests.e2e.conftest import new_page, serving
 
@@ -1029,6 +1036,8 @@ CUSTOM_FORMS = {
     "imports.upload": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
     "imports.mapping": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
     "imports.apply": test_imports.test_the_administrator_maps_checks_and_applies_a_staff_list,
+    "year_transition.preview": test_year_transition.test_the_administrator_previews_and_applies_the_transfer,
+    "year_transition.apply": test_year_transition.test_the_administrator_previews_and_applies_the_transfer,
     "journal_plans.copy_from": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.preview": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,
     "journal_plans.apply": test_thematic_plan_is_taken_uploaded_copied_returned_approved_and_followed,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from app.documents import Report
 from app.formats import month_label
+from app.ids import parse_id
 from app.models import SchoolSettings, SchoolYear
 from app.services import access, plans
 from app.services.errors import AccessDenied, BadInput, DomainError, NotFound
@@ -133,6 +134,23 @@ def current_year() -> SchoolYear:
     return year
 
 
+def chosen_year(args) -> SchoolYear:
+    """The year a report is asked for (`year=<id>`: a past year's reports stay open), else the current one."""
+    raw = _single(args, "year")
+    if raw in (None, ""):
+        return current_year()
+    year_id = parse_id(raw)
+    year = SchoolYear.get_or_none(SchoolYear.id == year_id) if year_id is not None else None
+    if year is None:
+        raise NotFound("Такого учебного года нет.")
+    return year
+
+
+def years() -> list[SchoolYear]:
+    """Every school year, newest first (the reports' year choice)."""
+    return list(SchoolYear.select().order_by(SchoolYear.start_date.desc()))
+
+
 def visible(actor, year: SchoolYear | None) -> list[ReportKind]:
     """The reports the person may open, in the list's order."""
     if year is None or not access.can_open_reports(actor):
@@ -240,8 +258,8 @@ def make_request(kind: ReportKind, actor, args, *, year: SchoolYear, clock, sett
 
 
 def build(kind: ReportKind, actor, args, *, clock, settings: SchoolSettings | None = None) -> Report:
-    """Build one report of the current school year for the person from the form's parameters (if they may open it)."""
-    year = current_year()
+    """Build one report of the chosen (by default the current) school year from the form's parameters, if allowed."""
+    year = chosen_year(args)
     kind = get_kind(actor, kind.code, year)
     settings = settings or SchoolSettings.load()
     return kind.build(make_request(kind, actor, args, year=year, clock=clock, settings=settings))
