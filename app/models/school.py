@@ -76,6 +76,11 @@ class SchoolYear(ExportedModel):
 
     @classmethod
     def current(cls) -> "SchoolYear | None":
+        """Return the year marked current (None while none is), read once per request (`app/memo.py`)."""
+        return memo.remember("current_year", ("school_year",), cls._read_current)
+
+    @classmethod
+    def _read_current(cls) -> "SchoolYear | None":
         return cls.get_or_none(cls.is_current == True)  # noqa: E712
 
     def contains(self, day: dt.date) -> bool:
