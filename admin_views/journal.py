@@ -550,8 +550,8 @@ class JournalView(JournalMixin, SecureBaseView):
     # A refused save raises DomainError, which the application's one handler answers as
     # {"error", "field"} with its status; only a conflict answers differently (it carries the cell).
 
-    def _cell_answer(self, lesson_id, student_id, status=200):
-        lesson = journal.get_lesson(lesson_id)
+    def _cell_answer(self, lesson, student_id, status=200):
+        # `lesson` is the row the save read (with its journal and term): the reply reads it no more.
         return jsonify(cell=journal_marks.cell_state(_me(), lesson, student_id, clock=_clock())), status
 
     def _conflict(self, exc, body):
@@ -592,7 +592,7 @@ class JournalView(JournalMixin, SecureBaseView):
             )
         except EditConflict as exc:
             return self._conflict(exc, body)
-        return self._cell_answer(marks[0].lesson_id, marks[0].student_id, 201)
+        return self._cell_answer(marks[0].lesson, marks[0].student_id, 201)
 
     @staticmethod
     def _change_no(body):
@@ -618,27 +618,25 @@ class JournalView(JournalMixin, SecureBaseView):
             )
         except EditConflict as exc:
             return self._conflict(exc, body)
-        return self._cell_answer(mark.lesson_id, mark.student_id)
+        return self._cell_answer(mark.lesson, mark.student_id)
 
     @expose("/api/marks/<int:mark_id>/delete", methods=["POST"])
     def api_delete_mark(self, mark_id):
         body = json_object(request)
-        mark = journal_marks.get_mark(mark_id)
-        lesson_id, student_id = mark.lesson_id, mark.student_id
         try:
-            journal_marks.delete_mark(
+            mark = journal_marks.delete_mark(
                 _me(), mark_id, self._change_no(body), body.text("reason", "причина"), clock=_clock()
             )
         except EditConflict as exc:
             return self._conflict(exc, body)
-        return self._cell_answer(lesson_id, student_id)
+        return self._cell_answer(mark.lesson, mark.student_id)
 
     @expose("/api/absence", methods=["POST"])
     def api_absence(self):
         body = json_object(request)
         lesson_id, student_id = body.id("lesson", "урок"), body.id("student", "ученик")
         try:
-            journal_marks.set_absence(
+            lesson, student, _ = journal_marks.save_absence(
                 _me(),
                 lesson_id,
                 student_id,
@@ -648,7 +646,7 @@ class JournalView(JournalMixin, SecureBaseView):
             )
         except EditConflict as exc:
             return self._conflict(exc, body)
-        return self._cell_answer(lesson_id, student_id)
+        return self._cell_answer(lesson, student.id)
 
 
 class SubstitutionView(JournalMixin, SecureBaseView):

@@ -118,18 +118,21 @@ def is_sqlite() -> bool:
 
 
 def register_request_hooks(app):
-    """Open a connection for each request and close only the one we opened."""
+    """Open a connection and a fresh read memo (`app/memo.py`) for each request; close only the connection we opened."""
+    from app import memo
 
     @app.before_request
     def _db_connect():
         from flask import g
 
+        memo.open_memo()
         g._db_opened = db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _db_close(exc):
         from flask import g
 
+        memo.close_memo()
         if getattr(g, "_db_opened", False) and not db.is_closed():
             db.close()
 

@@ -90,8 +90,8 @@ def init_app(app):
             # `can(...)` in a template fails loudly instead of hiding a part of the page.
             return access.can(current_user, code)
 
-        settings = SchoolSettings.get_or_none()
-        return {"can": can, "Perm": Perm, "school_name": settings.name if settings else ""}
+        settings = SchoolSettings.load()  # the request's one read of the settings (app/memo.py)
+        return {"can": can, "Perm": Perm, "school_name": settings.name if settings.id is not None else ""}
 
     # Templates show dates and stored instants the one way (app/formats.py, the school's clock).
     app.add_template_filter(formats.format_date, "ru_date")

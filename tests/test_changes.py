@@ -208,3 +208,63 @@ def test_writes_that_cannot_be_numbered_are_refused_loudly(three, path):
 
 def test_raw_select_still_reads(three):
     assert sorted(s.name for s in Subject.raw("SELECT * FROM subject")) == ["Алгебра", "Биология", "Химия"]
+
+
+# --- compare-and-set writes and one_transaction (decision 34) ------------------------------
+
+
+def test_save_if_unchanged_writes_only_the_version_it_read(app):
+    from tests.journal.conftest import QueryCounter
+
+    subject = Subject.create(name="Химия")
+    mine, theirs = Subject.get_by_id(subject.id), Subject.get_by_id(subject.id)
+    theirs.short_name = "Хим."
+    theirs.save()
+    mine.name = "Химия (углублённая)"
+    before = ChangeCounter.current()
+    assert mine.save_if_unchanged(subject.change_no) is False
+    assert Subject.get_by_id(subject.id).name == "Химия"
+    fresh = Subject.get_by_id(subject.id)
+    fresh.name = "Химия (углублённая)"
+    with QueryCounter() as counter:
+        assert fresh.save_if_unchanged(theirs.change_no) is True
+    assert counter.count == 2  # the change number and the UPDATE
+    stored = Subject.get_by_id(subject.id)
+    assert (stored.name, stored.short_name, stored.change_no) == ("Химия (углублённая)", "Хим.", fresh.change_no)
+    assert stored.change_no > before
+
+
+def test_delete_if_unchanged_leaves_a_tombstone_only_when_it_deletes(app):
+    subject = Subject.create(name="Химия")
+    stale = Subject.get_by_id(subject.id)
+    subject.short_name = "Хим."
+    subject.save()
+    assert stale.delete_if_unchanged(stale.change_no) is False
+    assert Subject.get_or_none(Subject.id == subject.id) is not None
+    assert not Tombstone.select().where(Tombstone.record_id == subject.id, Tombstone.record_type == "subject").exists()
+    assert subject.delete_if_unchanged(subject.change_no) is True
+    stone = Tombstone.get(Tombstone.record_type == "subject", Tombstone.record_id == subject.id)
+    assert stone.change_no == ChangeCounter.current()
+
+
+def test_one_transaction_takes_no_savepoints_and_rolls_back_whole(app):
+    from app.models.changes import one_transaction
+    from tests.journal.conftest import QueryCounter
+
+    before = ChangeCounter.current()
+    with QueryCounter() as counter:
+        with one_transaction():
+            Subject.create(name="Химия")
+            Subject.create(name="Физика")
+    assert not [sql for sql in counter.statements if "SAVEPOINT" in sql.upper()]
+    assert ChangeCounter.current() == before + 2
+    with pytest.raises(IntegrityError):
+        with one_transaction():
+            Subject.create(name="Биология")
+            Subject.create(name="Химия")  # the name is unique
+    assert not Subject.select().where(Subject.name == "Биология").exists()
+    assert ChangeCounter.current() == before + 2
+    with QueryCounter() as counter:
+        with db.atomic():
+            Subject.create(name="Биология")
+    assert [sql for sql in counter.statements if "SAVEPOINT" in sql.upper()]  # elsewhere writes keep theirs

@@ -19,6 +19,7 @@ SQL written by hand through `db.execute_sql` is outside this net: it must reserv
 
 import re
 from collections.abc import Mapping
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 
 from peewee import (
@@ -35,6 +36,7 @@ from peewee import (
     chunked,
 )
 
+from app import memo
 from app.clock import utcnow
 from app.db import BaseModel, db
 
@@ -113,6 +115,35 @@ _numbered = ContextVar("exported_write_numbered", default=False)
 
 _TOMBSTONE_CHUNK = 500
 
+# Set inside `one_transaction()`: the numbered writes join the caller's transaction instead of
+# each opening a savepoint of its own (two statements more per write).
+_joined = ContextVar("exported_write_joined", default=False)
+
+
+@contextmanager
+def one_transaction():
+    """Run a block as one transaction that any failure inside rolls back whole; its numbered writes take no savepoints.
+
+    A write's own savepoint only matters to a caller that catches the write's error and goes on in
+    the same transaction; inside this block nobody does (an error leaves the block, and the block's
+    transaction, or its savepoint when it is itself nested, is rolled back). Code that wants to catch
+    a failed write inside the block wraps that write in its own `db.atomic()`.
+    """
+    with db.atomic():
+        token = _joined.set(True)
+        try:
+            yield
+        finally:
+            _joined.reset(token)
+
+
+def _atomic(database=None):
+    """Return the transaction a numbered write runs in: the caller's inside `one_transaction()`, else its own."""
+    database = database or db
+    if _joined.get() and database.in_transaction():
+        return nullcontext()
+    return database.atomic()
+
 
 def _is_change_no(key) -> bool:
     return getattr(key, "name", key) == "change_no"
@@ -134,7 +165,8 @@ class ExportedUpdate(ModelUpdate):
     def _execute(self, database):
         if _numbered.get():
             return super()._execute(database)
-        with database.atomic():
+        memo.touched(self.model._meta.table_name)
+        with _atomic(database):
             data = {key: value for key, value in (self._update or {}).items() if not _is_change_no(key)}
             data[self.model.change_no] = ChangeCounter.next_value()
             self._update = data
@@ -154,7 +186,8 @@ class ExportedDelete(ModelDelete):
             )
         model = self.model
         pk = model._meta.primary_key
-        with database.atomic():
+        memo.touched(model._meta.table_name)
+        with _atomic(database):
             # The counter's row lock first: no other writer of exported rows can commit a row
             # into the set between the SELECT of ids and the DELETE.
             first = ChangeCounter.next_value()
@@ -182,7 +215,8 @@ class ExportedInsert(ModelInsert):
         if _numbered.get():
             return super()._execute(database)
         self._refuse_unnumbered()
-        with database.atomic():
+        memo.touched(self.model._meta.table_name)
+        with _atomic(database):
             self._number_rows()
             return super()._execute(database)
 
@@ -259,7 +293,8 @@ class ExportedModel(BaseModel):
     record_type = ""
 
     def save(self, *args, **kwargs):
-        with db.atomic():
+        memo.touched(self._meta.table_name)
+        with _atomic():
             self.change_no = ChangeCounter.next_value()
             with _Numbered():
                 return super().save(*args, **kwargs)
@@ -267,7 +302,8 @@ class ExportedModel(BaseModel):
     def delete_instance(self, recursive=False, delete_nullable=False):
         if recursive:
             raise ValueError("Exported rows are never deleted recursively.")
-        with db.atomic():
+        memo.touched(self._meta.table_name)
+        with _atomic():
             Tombstone.create(
                 record_type=self.record_type,
                 record_id=self.get_id(),
@@ -275,6 +311,44 @@ class ExportedModel(BaseModel):
             )
             with _Numbered():
                 return super().delete_instance()
+
+    def save_if_unchanged(self, change_no: int) -> bool:
+        """Write the row's values only while it still holds `change_no`, taking a new change number; tell if it did.
+
+        A compare-and-set in one UPDATE: a concurrent writer either waits for the row's lock and
+        then finds another number (nothing is written here), or has changed the row already.
+        """
+        model = type(self)
+        pk = model._meta.primary_key
+        data = {
+            model._meta.fields[name]: value
+            for name, value in self.__data__.items()
+            if name not in (pk.name, "change_no") and name in model._meta.fields
+        }
+        memo.touched(self._meta.table_name)
+        with _atomic():
+            number = ChangeCounter.next_value()
+            data[model.change_no] = number
+            with _Numbered():
+                taken = model.update(data).where((pk == self.get_id()) & (model.change_no == change_no)).execute()
+        if taken != 1:
+            return False
+        self.change_no = number
+        self._dirty.clear()
+        return True
+
+    def delete_if_unchanged(self, change_no: int) -> bool:
+        """Delete the row, leaving its tombstone, only while it still holds `change_no`; tell if it did."""
+        model = type(self)
+        pk = model._meta.primary_key
+        memo.touched(self._meta.table_name)
+        with _atomic():
+            number = ChangeCounter.next_value()
+            with _Numbered():
+                deleted = model.delete().where((pk == self.get_id()) & (model.change_no == change_no)).execute()
+            if deleted == 1:
+                Tombstone.create(record_type=self.record_type, record_id=self.get_id(), change_no=number)
+        return deleted == 1
 
     # --- class-level writes: numbered, or refused ------------------------------------------
 
@@ -328,7 +402,8 @@ class ExportedModel(BaseModel):
         model_list = list(model_list)
         if not model_list:
             return
-        with db.atomic():
+        memo.touched(cls._meta.table_name)
+        with _atomic():
             first = ChangeCounter.reserve(len(model_list))
             for i, instance in enumerate(model_list):
                 instance.change_no = first + i
@@ -340,7 +415,8 @@ class ExportedModel(BaseModel):
         model_list = list(model_list)
         if not model_list:
             return 0
-        with db.atomic():
+        memo.touched(cls._meta.table_name)
+        with _atomic():
             number = ChangeCounter.next_value()
             for instance in model_list:
                 instance.change_no = number

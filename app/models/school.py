@@ -11,6 +11,7 @@ from peewee import (
     TimeField,
 )
 
+from app import memo
 from app.db import BaseModel
 from app.models.changes import ExportedModel
 from app.models.people import Staff, Student
@@ -45,9 +46,20 @@ class SchoolSettings(BaseModel):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        memo.touched(self._meta.table_name)
+        return super().save(*args, **kwargs)
+
     @classmethod
     def load(cls) -> "SchoolSettings":
-        """Return the settings row (made by `flask db upgrade`), or unsaved defaults: reading never writes."""
+        """Return the settings row (made by `flask db upgrade`), or unsaved defaults: reading never writes.
+
+        Read once per request (`app/memo.py`): the journal's saves and the layout ask for it several times.
+        """
+        return memo.remember("school_settings", ("school_settings",), cls._read)
+
+    @classmethod
+    def _read(cls) -> "SchoolSettings":
         row = cls.select().order_by(cls.id).first()
         return row if row is not None else cls()
 
@@ -70,6 +82,11 @@ class SchoolYear(ExportedModel):
 
     @classmethod
     def current(cls) -> "SchoolYear | None":
+        """Return the year marked current (None while none is), read once per request (`app/memo.py`)."""
+        return memo.remember("current_year", ("school_year",), cls._read_current)
+
+    @classmethod
+    def _read_current(cls) -> "SchoolYear | None":
         return cls.get_or_none(cls.is_current == True)  # noqa: E712
 
     def contains(self, day: dt.date) -> bool:

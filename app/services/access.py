@@ -4,6 +4,9 @@ The journal's rules are who opens a class journal, who fills a lesson, who gives
 teacher, and that a closed term is read-only except for the deputy.
 """
 
+from peewee import JOIN
+
+from app import memo
 from app.models import (
     Absence,
     ClassGroup,
@@ -51,6 +54,27 @@ def permissions_of(staff) -> frozenset[str]:
         cached = frozenset(row.code for row in rows)
         staff._permission_cache = cached
     return cached
+
+
+def staff_with_permissions(staff_id: int):
+    """Return the active staff member with this id, their permission codes read in the same query, or None.
+
+    The session's one query for the person: `permissions_of` then answers from the object.
+    """
+    rows = list(
+        Staff.select(Staff, Permission.code.alias("permission_code"))
+        .join(StaffRole, JOIN.LEFT_OUTER, on=(StaffRole.staff == Staff.id))
+        .join(RolePermission, JOIN.LEFT_OUTER, on=(RolePermission.role == StaffRole.role))
+        .join(Permission, JOIN.LEFT_OUTER, on=(Permission.id == RolePermission.permission))
+        .where((Staff.id == staff_id) & (Staff.active == True))  # noqa: E712
+        .objects()
+    )
+    if not rows:
+        return None
+    staff = rows[0]
+    staff._permission_cache = frozenset(row.permission_code for row in rows if row.permission_code is not None)
+    del staff.permission_code
+    return staff
 
 
 def forget_permissions(staff) -> None:
@@ -173,10 +197,29 @@ def open_journal_ids(staff) -> list[int]:
     renders an `IN (subquery)` once more to test it for emptiness, which doubles the cost of every
     level of nesting, and the databases plan a flat `IN (…)` list through the indexes.
     """
+    return memo.remember(("open_journal_ids", staff.id), _JOURNAL_TABLES, lambda: _read_open_journal_ids(staff))
+
+
+# What open_journal_ids reads: a write to one of them drops the request's remembered list.
+_JOURNAL_TABLES = (
+    "teaching_assignment",
+    "journal",
+    "study_group",
+    "class_group",
+    "school_year",
+    "group_membership",
+    "enrollment",
+)
+
+
+def _open_journals_query(staff):
     # journals_of_classes(current_led_class_ids(staff)), the led classes joined rather than nested.
     led_now = (ClassGroup.class_teacher == staff.id) & (SchoolYear.is_current == True)  # noqa: E712
-    query = taught_journal_ids(staff) | _journals_of_classes_where(led_now)
-    return sorted({journal_id for (journal_id,) in query.tuples()})
+    return taught_journal_ids(staff) | _journals_of_classes_where(led_now)
+
+
+def _read_open_journal_ids(staff) -> list[int]:
+    return sorted({journal_id for (journal_id,) in _open_journals_query(staff).tuples()})
 
 
 def _group_ids_of(journal_ids):
@@ -219,6 +262,40 @@ def _own_lessons(staff):
         (Lesson.teacher == staff.id)
         | (Lesson.planned_teacher == staff.id)
         | Lesson.journal.in_(open_journal_ids(staff))
+    )
+
+
+def can_see_lesson(staff, lesson) -> bool:
+    """Answer the lesson scope's rule (`_own_lessons`) for one lesson row already read, in at most one query.
+
+    Their own lesson (given or planned) and, for whoever sees everything, any lesson take no
+    query; otherwise the lesson's journal must be one they may open (`open_journal_ids`, read
+    once per request).
+    """
+    if staff is None or not getattr(staff, "id", None):
+        return False
+    if sees_everything(staff):
+        return True
+    if staff.id in (lesson.teacher_id, lesson.planned_teacher_id):
+        return True
+    return lesson.journal_id in open_journal_ids(staff)
+
+
+def lesson_condition(staff):
+    """Return the lesson scope as one condition on the lesson row a query reads, its journals as a subquery.
+
+    For a query of a few rows (a student's marks of a term after a save), where reading the
+    journal ids first (`open_journal_ids`) would cost a query of its own. A grid's scopes keep the
+    flat list (decision 19).
+    """
+    if staff is None or not getattr(staff, "id", None):
+        return Lesson.id.is_null()
+    if sees_everything(staff):
+        return Lesson.id.is_null(False)
+    return (
+        (Lesson.teacher == staff.id)
+        | (Lesson.planned_teacher == staff.id)
+        | Lesson.journal.in_(_open_journals_query(staff))
     )
 
 

@@ -102,19 +102,23 @@ def may_substitute(staff, lesson, term=None) -> bool:
 
 
 def get_lesson(lesson_id) -> Lesson:
-    """Return a lesson with its journal, group, subject and teachers, or refuse with NotFound."""
+    """Return a lesson with its journal, group, subject, teachers and term, in one query, or refuse with NotFound."""
     lesson_id = parse_id(lesson_id)
-    lesson = (
-        lessons_with_people(Lesson.select()).where(Lesson.id == lesson_id).first() if lesson_id is not None else None
-    )
+    query = with_term(lessons_with_people(Lesson.select()))
+    lesson = query.where(Lesson.id == lesson_id).first() if lesson_id is not None else None
     if lesson is None:
         raise NotFound("Урок не найден.")
     return lesson
 
 
+def with_term(query):
+    """Join a lesson query with the lesson's term (none for a lesson outside every term)."""
+    return query.select_extend(Term).join_from(Lesson, Term, JOIN.LEFT_OUTER, on=(Lesson.term == Term.id), attr="term")
+
+
 def ensure_can_see(staff, lesson) -> None:
-    """Refuse with AccessDenied unless the lesson lies inside the staff member's scope."""
-    if not access.can_see(staff, lesson):
+    """Refuse with AccessDenied unless the lesson lies inside the staff member's scope (a lesson row already read)."""
+    if not access.can_see_lesson(staff, lesson):
         raise AccessDenied("Этот урок вам недоступен.")
 
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from markupsafe import Markup, escape
-from peewee import IntegrityError
+from peewee import SQL, Case, IntegrityError
 
 from app.db import db
 from app.formats import format_date, month_label
@@ -26,6 +26,7 @@ from app.models import (
     Term,
     WorkType,
 )
+from app.models.changes import one_transaction
 from app.models.journal import MARK_CHANGE_REASONS, MARK_COMMENT_MAX
 from app.models.people import short_name
 from app.services import access, audit, groups
@@ -37,7 +38,9 @@ from app.services.journal import (
     ensure_can_see,
     ensure_not_future,
     get_lesson,
+    lessons_with_people,
     may_edit,
+    with_term,
 )
 
 # How each absence reason is written in a grid cell, as in the paper journal: «н» is an absence
@@ -622,24 +625,71 @@ def _absence_html(reason: str) -> str:
 
 
 def cell_state(staff, lesson, student_id, *, clock) -> dict:
-    """Return a cell's current marks and absence (as data and as HTML), and the student's term averages."""
-    marks = mark_rows((Mark.lesson == lesson.id) & (Mark.student == student_id))
-    absence = Absence.get_or_none((Absence.lesson == lesson.id) & (Absence.student == student_id))
-    data = cell_payload(marks, absence, EditWindow.of(clock))
-    data.update({"lesson": lesson.id, "student": student_id, "html": str(cell_html(marks, absence))})
+    """Return a cell's current marks and absence (as data and as HTML), and the student's term averages.
+
+    One query for the three: the student's marks of the lesson and of the term in its counting
+    journal (flagged apart, the term's within the person's lesson scope), and the cell's absence
+    as a row of the same shape (UNION ALL). `lesson` is read with its journal and term (get_lesson).
+    """
     term = lesson.term if lesson.term_id else None
     start, end = (term.start_date, term.end_date) if term else (lesson.date, lesson.date)
-    term_marks = (
-        Mark.select(Mark.value, Mark.weight)
-        .join(Lesson)
-        .where(
-            (Mark.student == student_id)
-            & journal_condition(lesson.journal.group_id, effective_subject_id(lesson))
-            & (Lesson.date >= start)
-            & (Lesson.date <= end)
-        )
+    counted = (
+        journal_condition(lesson.journal.group_id, effective_subject_id(lesson))
+        & (Lesson.date >= start)
+        & (Lesson.date <= end)
+        & access.lesson_condition(staff)
     )
-    average, weighted = averages(access.scope(term_marks, staff, Mark))
+    marks = (
+        Mark.select(
+            SQL("'m'"),
+            Mark.id,
+            Mark.lesson,
+            Mark.value,
+            Mark.work_type,
+            WorkType.name,
+            Mark.weight,
+            Mark.comment,
+            Mark.change_no,
+            Mark.created_at,
+            Case(None, [(counted, 1)], 0),
+        )
+        .join_from(Mark, Lesson)
+        .join_from(Mark, WorkType)
+        .where((Mark.student == student_id) & ((Mark.lesson == lesson.id) | counted))
+    )
+    nothing = SQL("NULL")
+    absence_row = Absence.select(
+        SQL("'a'"),
+        Absence.id,
+        Absence.lesson,
+        Absence.reason,
+        nothing,
+        nothing,
+        nothing,
+        nothing,
+        Absence.change_no,
+        nothing,
+        SQL("0"),
+    ).where((Absence.lesson == lesson.id) & (Absence.student == student_id))
+    cell_marks, term_marks, absence = [], [], None
+    for kind, row_id, lesson_id, value, work_type, name, weight, comment, change_no, created, counts in db.execute(
+        marks.union_all(absence_row)
+    ):
+        if kind == "a":
+            absence = AbsenceRow(lesson_id, student_id, value)
+            continue
+        mark = MarkRow(
+            row_id, lesson_id, student_id, value, work_type, name, Decimal(str(weight)), comment, change_no,
+            _moment(created),
+        )  # fmt: skip
+        if lesson_id == lesson.id:
+            cell_marks.append(mark)
+        if counts:
+            term_marks.append(mark)
+    cell_marks.sort(key=lambda mark: (mark.created_at, mark.id))
+    data = cell_payload(cell_marks, absence, EditWindow.of(clock))
+    data.update({"lesson": lesson.id, "student": student_id, "html": str(cell_html(cell_marks, absence))})
+    average, weighted = averages(term_marks)
     data["average"], data["weighted"] = format_average(average), format_average(weighted)
     return data
 
@@ -674,10 +724,14 @@ def lesson_student(student_id, lesson, *, enrolled: bool = True) -> Student:
     lesson is accepted too (to read or clear them).
     """
     number = parse_id(student_id)
-    student = Student.get_or_none(Student.id == number) if number is not None else None
+    student = None
+    if number is not None:
+        # The student and whether they belong to the group that day, in one query.
+        member = groups.membership_test(number, lesson.journal.group, lesson.date)
+        student = Student.select(Student, member.alias("is_member")).where(Student.id == number).first()
     if student is None:
         raise _not_in_class(lesson)
-    if groups.is_member(student.id, lesson.journal.group, lesson.date):
+    if student.is_member:
         return student
     if not enrolled and _has_entries(student.id, lesson):
         return student
@@ -762,6 +816,16 @@ def get_mark(mark_id) -> Mark:
     return mark
 
 
+def _mark_with_lesson(mark_id) -> Mark:
+    """Return a mark with its work type and its lesson (journal, group, subject, teachers, term) in one query."""
+    number = parse_id(mark_id)
+    query = Mark.select(Mark, WorkType).join_from(Mark, WorkType).join_from(Mark, Lesson).select_extend(Lesson)
+    mark = with_term(lessons_with_people(query)).where(Mark.id == number).first() if number is not None else None
+    if mark is None:
+        raise NotFound("Отметка не найдена: возможно, её уже удалили. Обновите страницу.")
+    return mark
+
+
 def _ensure_same_mark(mark, change_no, clock) -> None:
     change_no = _whole(change_no)
     if change_no is None or change_no > MAX_ID:
@@ -773,16 +837,10 @@ def _ensure_same_mark(mark, change_no, clock) -> None:
         )
 
 
-def _lock_unchanged(mark) -> None:
-    # Lock the row if it still holds the version we checked: a concurrent edit either waits
-    # here and then finds a new change number, or has already changed it.
-    taken = (
-        Mark.update(change_no=Mark.change_no).where((Mark.id == mark.id) & (Mark.change_no == mark.change_no)).execute()
-    )
-    if taken != 1:
-        raise EditConflict(
-            "Эту отметку только что изменил или удалил другой пользователь. Ваше изменение не сохранено."
-        )
+def _taken_meanwhile() -> EditConflict:
+    # The row no longer holds the version we checked: a concurrent edit changed or deleted it
+    # between our read and our write (save_if_unchanged / delete_if_unchanged wrote nothing).
+    return EditConflict("Эту отметку только что изменил или удалил другой пользователь. Ваше изменение не сохранено.")
 
 
 def _reason(mark, reason, window: EditWindow) -> str | None:
@@ -832,27 +890,33 @@ def enter_marks(
     comment = _comment(comment)
     window = EditWindow.of(clock)
     replaced = []
-    for mark_id, change_no in replace:
-        mark = Mark.get_or_none(Mark.id == parse_id(mark_id))
+    wanted = [parse_id(mark_id) for mark_id, _ in replace]
+    found = {}
+    if replace:
+        ids = [number for number in wanted if number is not None]
+        found = {m.id: m for m in Mark.select(Mark, WorkType).join(WorkType).where(Mark.id.in_(ids))} if ids else {}
+    for number, (_, change_no) in zip(wanted, replace, strict=True):
+        mark = found.get(number)
         if mark is None or mark.lesson_id != lesson.id or mark.student_id != student.id:
             raise EditConflict("Отметку, которую вы заменяете, уже удалили. Ваше изменение не сохранено.")
         _ensure_same_mark(mark, change_no, clock)
         replaced.append((mark, _reason(mark, reason, window)))
     created = []
-    with db.atomic():
+    with one_transaction():
         for mark, why in replaced:
             before = mark.snapshot()
-            _lock_unchanged(mark)
-            mark.delete_instance()
+            if not mark.delete_if_unchanged(mark.change_no):
+                raise _taken_meanwhile()
             after = {"change_reason": why} if why else None
             audit.record(actor, "delete", mark, before=before, after=after)
         now = clock.utcnow()
         for value in values:
+            # The rows themselves, not their ids: the audit's text and the caller's reply read them.
             mark = Mark(
-                lesson=lesson.id,
-                student=student.id,
+                lesson=lesson,
+                student=student,
                 value=value,
-                work_type=work_type.id,
+                work_type=work_type,
                 weight=weight,
                 comment=comment,
                 created_by=actor.id,
@@ -878,38 +942,39 @@ def change_mark(
 
     A comment of None leaves the comment as it is; an empty one clears it.
     """
-    mark = get_mark(mark_id)
-    lesson = get_lesson(mark.lesson_id)
-    ensure_can_edit(actor, lesson)
+    mark = _mark_with_lesson(mark_id)
+    ensure_can_edit(actor, mark.lesson)
     _ensure_same_mark(mark, change_no, clock)
     value = _value(value)
     work_type = _work_type(work_type_id)
     weight = parse_weight(weight, work_type.default_weight)
     comment = mark.comment if comment is None else _comment(comment)
     reason = _reason(mark, reason, EditWindow.of(clock))
-    before = mark.snapshot()
-    with db.atomic():
-        _lock_unchanged(mark)
-        mark.value, mark.work_type, mark.weight, mark.change_reason = value, work_type.id, weight, reason
+    before, seen = mark.snapshot(), mark.change_no
+    with one_transaction():
+        mark.value, mark.work_type, mark.weight, mark.change_reason = value, work_type, weight, reason
         mark.comment = comment
-        mark.save()
+        if not mark.save_if_unchanged(seen):
+            raise _taken_meanwhile()
         audit.record(actor, "update", mark, before=before, after=mark.snapshot())
     return mark
 
 
-def delete_mark(actor, mark_id, change_no, reason=None, *, clock) -> Lesson:
-    """Delete a mark (a tombstone remains); an old mark needs a reason; a stale delete is refused."""
-    mark = get_mark(mark_id)
-    lesson = get_lesson(mark.lesson_id)
-    ensure_can_edit(actor, lesson)
+def delete_mark(actor, mark_id, change_no, reason=None, *, clock) -> Mark:
+    """Delete a mark (a tombstone remains); an old mark needs a reason; a stale delete is refused.
+
+    Returns the deleted mark, its lesson read with it (`mark.lesson`).
+    """
+    mark = _mark_with_lesson(mark_id)
+    ensure_can_edit(actor, mark.lesson)
     _ensure_same_mark(mark, change_no, clock)
     reason = _reason(mark, reason, EditWindow.of(clock))
     before = mark.snapshot()
-    with db.atomic():
-        _lock_unchanged(mark)
-        mark.delete_instance()
+    with one_transaction():
+        if not mark.delete_if_unchanged(mark.change_no):
+            raise _taken_meanwhile()
         audit.record(actor, "delete", mark, before=before, after={"change_reason": reason} if reason else None)
-    return lesson
+    return mark
 
 
 def _absence_reason(value, field: str) -> str:
@@ -927,6 +992,13 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
     `expected` is the reason the user saw ('' for none); when the absence changed meanwhile,
     the save is refused with what it is now.
     """
+    return save_absence(actor, lesson_id, student_id, reason, expected, clock=clock)[2]
+
+
+def save_absence(
+    actor, lesson_id, student_id, reason, expected=None, *, clock
+) -> tuple[Lesson, Student, Absence | None]:
+    """Save a cell's absence as set_absence does; return the lesson and student it read, and the absence now."""
     lesson = get_lesson(lesson_id)
     ensure_can_edit(actor, lesson)
     reason = _absence_reason(reason, "reason")
@@ -944,7 +1016,7 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
         ensure_not_cancelled(lesson, "пропуски за него не отмечаются")
     label = f"{student.full_name}, {lesson}"
     try:
-        with db.atomic():
+        with one_transaction():
             if current is None and reason:
                 current = Absence(lesson=lesson.id, student=student.id, reason=reason)
                 current.save(force_insert=True)
@@ -962,7 +1034,7 @@ def set_absence(actor, lesson_id, student_id, reason, expected=None, *, clock) -
     except IntegrityError:
         # Another save created the absence between our read and our insert.
         raise EditConflict("Пропуск этого ученика только что отметил другой пользователь. Обновите ячейку.") from None
-    return current
+    return lesson, student, current
 
 
 def ensure_cell_visible(staff, lesson_id, student_id):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, fn
 
 from app.clock import to_stored
-from app.db import db
+from app.db import write_atomic
 from app.formats import format_date, format_span
 from app.models import (
     ClassGroup,
@@ -672,7 +672,7 @@ def apply(actor, plan: YearPlan, choices: Choices, *, now: dt.datetime, settings
     if seen.warnings and not choices.confirmed:
         raise DomainError("Перевод не выполнен: подтвердите, что предупреждения прочитаны. " + " ".join(seen.warnings))
     backup = take_backup(actor, now=now, settings=settings, source=source)
-    with db.atomic():
+    with write_atomic():
         # Read again inside the transaction: nothing may have changed since the preview.
         seen = preview(actor, plan, choices, now=now)
         if seen.errors or seen.done is not None:
