@@ -70,6 +70,8 @@ def test_the_admin_edits_a_cell_sees_a_clash_fixes_it_and_saves(app, browser, li
     page.locator("#valid_from").fill("2026-11-23")
     page.locator("#tte-save").click()
     expect(page.get_by_text("Расписание не сохранено: конфликтов — 1.")).to_be_visible()
+    # The live check listens once the page's script has run: wait for the whole page, as a person does.
+    page.wait_for_load_state("load")
     expect(page.locator("#tte-problems-3-1")).to_contain_text("Учитель Волкова Е.С. в это время уже ведёт урок")
     assert TimetableSlot.select().where(TimetableSlot.weekday == 3).count() == 1
 

@@ -74,6 +74,9 @@ def test_the_admin_edits_checks_and_saves_a_grid(as_user, tt, wednesday):
     response = client.post("/timetable/editor/", data={**form, "action": "save"})
     assert response.status_code == 400
     assert "Расписание не сохранено: конфликтов — 2" in " ".join(form_errors(response.get_data(as_text=True)))
+    # The page comes back whole, its script too (the live check goes on working).
+    assert response.get_data(as_text=True).rstrip().endswith("</html>")
+    assert "timetable-editor.js" in response.get_data(as_text=True)
     assert [s.__data__ for s in TimetableSlot.select().order_by(TimetableSlot.id)] == before
     # Fixed: mathematics goes to Saturday's 1st instead.
     form.update({"e-1-2-2": "", "e-6-1-0": f"{tt.math_journal.id}-{tt.maths.id}", "r-6-1-0": str(tt.rooms.r201.id)})
