@@ -53,6 +53,7 @@ def test_the_admin_edits_a_cell_sees_a_clash_fixes_it_and_saves(app, browser, li
     open_menu_item(page, "Группы и журналы", "Редактор расписания")
     expect(page.locator("#tte-title")).to_contain_text("Редактор расписания: класс 5А")
     expect(page.locator("#e-1-2-0")).to_have_value(f"{tt.eng1.id}-{tt.english.id}")
+    page.wait_for_load_state("load")
     page.screenshot(path=SHOTS.format("opened"), full_page=True)
 
     # Wednesday's 1st lesson: mathematics with Волкова, who teaches 5Б then.
