@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from app.models import ClassGroup, Enrollment, ExportRun, SchoolYear
 from tests.conftest import DEFAULT_PASSWORD
-from tests.e2e.browser import log_in, open_menu_item
+from tests.e2e.browser import guide_shot, log_in, open_menu_item
 from tests.year.conftest import school  # noqa: F401 (the small school at the end of the year)
 
 pytestmark = pytest.mark.e2e
@@ -40,6 +40,7 @@ def test_the_administrator_previews_and_applies_the_transfer(app, browser, live_
     expect(page.locator("#transition-new-classes")).to_contain_text("6В — 1 уч.")
     expect(page.locator(".transition-warning").first).to_contain_text("4 четверть")
     page.screenshot(path="/tmp/e2e-year-preview.png", full_page=True)
+    guide_shot(page, "admin-year-preview")
 
     page.get_by_label("Предупреждения прочитаны, выполнить перевод").check()
     page.get_by_role("button", name="Выполнить перевод").click()
