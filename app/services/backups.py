@@ -373,14 +373,29 @@ class BackupStatus:
     message: str
 
 
+def installed_at() -> dt.datetime | None:
+    """When this database was made (its first migration), naive UTC; None when unknown."""
+    value = db.execute_sql("SELECT MIN(migrated_at) FROM migratehistory").fetchone()[0]
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
 def status(now: dt.datetime) -> BackupStatus:
-    """Tell whether backups are in order at `now`: overdue when none succeeded in 36 h or the last one failed."""
+    """Tell whether backups are in order at `now`: overdue when none succeeded in 36 h or the last one failed.
+
+    A database younger than 36 hours with no backup yet is not overdue: its first night is still ahead.
+    """
     stamp = _stored(now)
     last, ok = last_backup(), last_successful()
     if last is not None and last.status == "failed":
         return BackupStatus(last, ok, True, f"Последняя резервная копия не удалась: {last.error or 'ошибка'}")
     if ok is None:
-        return BackupStatus(last, ok, True, "Резервных копий базы данных ещё нет.")
+        made = installed_at()
+        young = made is not None and stamp - made <= OVERDUE_AFTER
+        return BackupStatus(last, ok, not young, "Резервных копий базы данных ещё нет.")
     if stamp - ok.created_at > OVERDUE_AFTER:
         return BackupStatus(last, ok, True, "Резервной копии не было больше 36 часов.")
     return BackupStatus(last, ok, False, "")

@@ -24,8 +24,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# A Russian browser: its own words and the date inputs (ДД.ММ.ГГГГ) as a school's computer shows them.
-CHROMIUM_ENV = {"LANG": "ru_RU.UTF-8", "LANGUAGE": "ru"}
+# A Russian browser: its own words and the date inputs (ДД.ММ.ГГГГ) as a school's computer shows them
+# (with Debian's chromium-l10n). Not LANG: without that locale installed, chromium would then mangle
+# non-ASCII file names in uploads and downloads.
+CHROMIUM_ENV = {"LANGUAGE": "ru"}
 MISSING = (
     f"browser tests need Debian's chromium at {CHROMIUM}, which is missing: `apt-get install chromium` enables them"
 )

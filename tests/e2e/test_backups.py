@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.models import Backup
+from tests.backups.test_pages import installed_days_ago
 from tests.conftest import DEFAULT_PASSWORD
 from tests.e2e.browser import guide_shot, log_in, log_out, open_menu_item
 
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.e2e
 def test_the_administrator_takes_a_backup_now_and_downloads_it(page, make_staff):
     admin = make_staff("backup-admin", roles=["admin"])
     head = make_staff("backup-head", roles=["head"])
+    installed_days_ago(2)  # a school installed two days ago and never backed up
     log_in(page, admin.login, DEFAULT_PASSWORD)
     expect(page.locator("#backup-overdue")).to_contain_text("Резервных копий базы данных ещё нет")
     page.screenshot(path="/tmp/e2e-backups-overdue.png", full_page=True)
