@@ -12,6 +12,7 @@ from app.ids import MAX_ID, parse_id
 from app.services.errors import BadInput
 
 NOT_AN_OBJECT = "Неверный запрос: ожидался объект JSON. Обновите страницу и попробуйте ещё раз."
+BAD_CHARACTER = "Неверный запрос: в тексте есть недопустимый символ. Обновите страницу и попробуйте ещё раз."
 
 
 def _refuse_constant(name: str):
@@ -138,6 +139,11 @@ def parse_object(raw: bytes | str) -> JsonBody:
         raise BadInput(NOT_AN_OBJECT) from None
     if not isinstance(data, dict):
         raise BadInput(NOT_AN_OBJECT)
+    try:
+        # JSON may spell half of a UTF-16 pair ("\\udb72"), which no text in the database can hold.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(BAD_CHARACTER) from None
     return JsonBody(data)
 
 

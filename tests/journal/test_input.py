@@ -60,6 +60,18 @@ def test_a_body_that_is_not_an_object_is_refused(school, as_user, mark, raw):
     assert state() == before
 
 
+@pytest.mark.parametrize("raw", [r'{"comment": "x\udb72"}', r'{"\udc00": 1}', r'{"values": ["\ud800"]}'])
+def test_half_a_utf16_pair_is_refused_in_russian(school, as_user, mark, raw):
+    # JSON can spell a lone surrogate, which no database text can hold: refused before any service.
+    client = as_user(school.teacher)
+    before = state()
+    for url in json_urls(mark):
+        response = post_raw(client, url, raw)
+        assert response.status_code == 400, (url, raw, response.status_code)
+        assert "недопустимый символ" in response.get_json()["error"], url
+    assert state() == before
+
+
 def test_a_deeply_nested_body_is_refused(school, as_user, mark):
     # json.loads raises RecursionError (not ValueError) on deep nesting.
     client = as_user(school.teacher)
