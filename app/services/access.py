@@ -110,8 +110,8 @@ def history_before():
 
     None while no year is marked current (then no year counts as past).
     """
-    row = SchoolYear.select(SchoolYear.start_date).where(SchoolYear.is_current == True).first()  # noqa: E712
-    return row.start_date if row is not None else None
+    year = SchoolYear.current()  # read once per request (app/memo.py)
+    return year.start_date if year is not None else None
 
 
 _UNKNOWN = object()
@@ -137,6 +137,10 @@ def year_is_past(year, before=_UNKNOWN) -> bool:
 
 def lesson_is_past(lesson, before=_UNKNOWN) -> bool:
     """A lesson dated before the current year's first day lies in a past year (years do not overlap)."""
+    term = getattr(lesson, "__rel__", {}).get("term")
+    year = getattr(term, "__rel__", {}).get("year")
+    if year is not None and year.is_current:  # read with the lesson (journal.with_term): no query
+        return False
     if before is _UNKNOWN:
         before = history_before()
     return before is not None and lesson.date < before

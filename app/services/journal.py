@@ -112,8 +112,16 @@ def get_lesson(lesson_id) -> Lesson:
 
 
 def with_term(query):
-    """Join a lesson query with the lesson's term (none for a lesson outside every term)."""
-    return query.select_extend(Term).join_from(Lesson, Term, JOIN.LEFT_OUTER, on=(Lesson.term == Term.id), attr="term")
+    """Join a lesson query with the lesson's term and the term's year (none for a lesson outside every term).
+
+    The year tells whether the lesson lies in the current year without asking which year is current
+    (`access.lesson_is_past`): a save stays within its statements.
+    """
+    return (
+        query.select_extend(Term, SchoolYear)
+        .join_from(Lesson, Term, JOIN.LEFT_OUTER, on=(Lesson.term == Term.id), attr="term")
+        .join_from(Term, SchoolYear, JOIN.LEFT_OUTER, on=(Term.year == SchoolYear.id), attr="year")
+    )
 
 
 def ensure_can_see(staff, lesson) -> None:
