@@ -73,10 +73,14 @@ def open_database(url: str, pool: int = 0):
 
 
 def init_db(url: str, pool: int = 0):
-    """Bind the global proxy to the database at url and return it (the pool of a database bound before is emptied)."""
+    """Bind the global proxy to the database at url and return it.
+
+    A pool bound before closes its idle connections; one still in use stays open for its holder,
+    who may bind the pool again (a test that visits another database).
+    """
     previous = db.obj
     if isinstance(previous, PooledDatabase):
-        previous.close_all()
+        previous.close_idle()
     database = open_database(url, pool)
     db.initialize(database)
     return database
