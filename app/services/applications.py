@@ -343,7 +343,12 @@ def withdraw_consent(
     if note is not None and len(note) > WITHDRAWAL_NOTE_MAX:
         raise DomainError(f"Примечание — не длиннее {WITHDRAWAL_NOTE_MAX} символов.", "withdrawal_note")
     before = application.snapshot()
-    values = {"status": "withdrawn", "withdrawn_on": withdrawn_on, "withdrawal_note": note, "updated_at": clock.utcnow()}
+    values = {
+        "status": "withdrawn",
+        "withdrawn_on": withdrawn_on,
+        "withdrawal_note": note,
+        "updated_at": clock.utcnow(),
+    }
     with db.atomic():
         # Only while still granted: two employees recording the same withdrawal at once write it once.
         changed = (
