@@ -40,19 +40,19 @@ def test_home_page_shows_the_last_backup_to_the_administrator(app, make_staff, a
     assert 'id="backup-overdue"' not in page
 
 
-def installed_days_ago(days: float) -> None:
+def installed_days_ago(app, days: float) -> None:
     """Date the database's first migration `days` back: a school installed that long ago."""
-    made = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=days)
+    made = app_clock(app).utcnow() - dt.timedelta(days=days)
     db.execute_sql(f"UPDATE migratehistory SET migrated_at = {db.param}", (made,))
 
 
 def test_home_page_is_loud_when_backups_are_overdue_or_the_last_failed(app, make_staff, as_user):
     client = _client(make_staff, as_user, "admin")
     # Installed today: the first night is still ahead, nothing is overdue yet.
-    installed_days_ago(0.5)
+    installed_days_ago(app, 0.5)
     page = client.get("/").get_data(as_text=True)
     assert 'id="backup-overdue"' not in page and "Резервных копий базы данных ещё нет." in page
-    installed_days_ago(2)
+    installed_days_ago(app, 2)
     page = client.get("/").get_data(as_text=True)
     assert 'id="backup-overdue"' in page and "Резервных копий базы данных ещё нет." in page
 
@@ -78,7 +78,7 @@ def test_home_page_of_others_says_nothing_about_backups(app, make_staff, as_user
 
 def test_the_administrator_takes_a_backup_now_and_downloads_it(app, make_staff, as_user):
     client = _client(make_staff, as_user, "admin")
-    installed_days_ago(2)
+    installed_days_ago(app, 2)
     page = client.get(URL).get_data(as_text=True)
     assert 'id="no-backups"' in page and "Создать копию сейчас" in page
     assert "только из командной строки" in page and 'id="backup-overdue"' in page

@@ -19,10 +19,10 @@ from tests.e2e.browser import guide_shot, log_in, log_out, open_menu_item
 pytestmark = pytest.mark.e2e
 
 
-def test_the_administrator_takes_a_backup_now_and_downloads_it(page, make_staff):
+def test_the_administrator_takes_a_backup_now_and_downloads_it(app, page, make_staff):
     admin = make_staff("backup-admin", roles=["admin"])
     head = make_staff("backup-head", roles=["head"])
-    installed_days_ago(2)  # a school installed two days ago and never backed up
+    installed_days_ago(app, 2)  # a school installed two days ago and never backed up
     log_in(page, admin.login, DEFAULT_PASSWORD)
     expect(page.locator("#backup-overdue")).to_contain_text("Резервных копий базы данных ещё нет")
     page.screenshot(path="/tmp/e2e-backups-overdue.png", full_page=True)

@@ -604,15 +604,15 @@ def test_model_form_creates_and_edits(endpoint, forms_app, as_login, ctx, shots)
 # --- the other forms people submit ---------------------------------------------------------------
 
 
-def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
+def checked_application(ctx, status: str) -> DiaryApplication:
+    """A new family's application, received by the administrator, its passport and names checked."""
     student, guardian = ctx.new_family()
-    admin = Staff.get(Staff.login == "admin")
-    application = DiaryApplication.create(
+    return DiaryApplication.create(
         student=student,
         guardian=guardian,
         relation="mother",
-        received_by=admin,
-        status="accepted",
+        received_by=Staff.get(Staff.login == "admin"),
+        status=status,
         submitted_on=ctx.today,
         student_last_name=student.last_name,
         student_first_name=student.first_name,
@@ -622,6 +622,10 @@ def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
         names_checked=True,
         pd_consent=True,
     )
+
+
+def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
+    application = checked_application(ctx, "accepted")
     page = as_login(owner_login("applications.manage"))
     page.goto(f"/diaryapplication/details/?id={application.id}")
     save(page, page.get_by_role("button", name="Внесено в систему"), shots, "diaryapplication-status")
@@ -630,23 +634,8 @@ def test_application_moves_to_entered(forms_app, as_login, ctx, shots):
 
 def test_consent_is_withdrawn_and_the_record_is_printed(forms_app, as_login, ctx, shots):
     """A parent's written withdrawal of consent: the date typed, a note, saved; then the person's record."""
-    student, guardian = ctx.new_family()
-    admin = Staff.get(Staff.login == "admin")
-    application = DiaryApplication.create(
-        student=student,
-        guardian=guardian,
-        relation="mother",
-        received_by=admin,
-        status="granted",
-        submitted_on=ctx.today,
-        student_last_name=student.last_name,
-        student_first_name=student.first_name,
-        guardian_last_name=guardian.last_name,
-        guardian_first_name=guardian.first_name,
-        passport_presented=True,
-        names_checked=True,
-        pd_consent=True,
-    )
+    application = checked_application(ctx, "granted")
+    student = application.student
     page = as_login(owner_login("applications.manage"))
     page.goto(f"/diaryapplication/details/?id={application.id}")
     form = page.locator("#withdrawal-form")

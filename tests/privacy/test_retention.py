@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from app.clock import utcnow
+from app.clock import app_clock
 from app.models import AuditEntry, LoginAttempt, SchoolSettings
 from app.services import audit, privacy
 from app.settings import DEFAULT_SCHOOL
@@ -159,9 +159,9 @@ def test_the_trail_shows_the_marker_and_still_says_what_changed(keep, make_staff
     assert details.status_code == 200 and "система" in details.get_data(as_text=True)
 
 
-def test_the_nightly_job_reads_the_schools_periods(keep, worker_env):
+def test_the_nightly_job_reads_the_schools_periods(app, keep, worker_env):
     """The job runs at the real time: the rows are aged from it, by margins of days."""
-    now = utcnow()
+    now = app_clock(app).utcnow()
     LoginAttempt.create(login="a", address="10.0.0.1", success=False, at=now - dt.timedelta(days=31))
     LoginAttempt.create(login="b", address="10.0.0.1", success=True, at=now - dt.timedelta(days=1))
     entry = AuditEntry.create(
